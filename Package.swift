@@ -1,0 +1,95 @@
+// swift-tools-version: 6.1
+//
+// customer-sync: keeps a local and a remote customer register in step, driven over
+// JSON-RPC 2.0 on stdin/stdout. The target graph below is the architecture; see
+// ARCHITECTURE.md. Dependencies point one way only:
+//
+//   customer-sync (executable) → SyncService → SyncStore → SyncCore
+//                                          ↘ JSONRPC (knows no customers)
+import PackageDescription
+
+let package = Package(
+    name: "customer-sync",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "customer-sync", targets: ["customer-sync"]),
+        .executable(name: "customer-sync-bench", targets: ["customer-sync-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // The domain: customers, sides, fields, normalisation, numbering, sync rules, domain errors.
+        // No JSON-RPC, no SQL.
+        .target(name: "SyncCore"),
+
+        // SQLite through GRDB: the database facade, migrations, queries. Every write is one transaction.
+        .target(
+            name: "SyncStore",
+            dependencies: [
+                "SyncCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+
+        // JSON-RPC 2.0: framing, envelope, dispatch, error codes, the stdio server loop.
+        // Knows nothing of customers.
+        .target(
+            name: "JSONRPC",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+
+        // The methods: one file per method, the registry, domain-to-wire error mapping.
+        .target(
+            name: "SyncService",
+            dependencies: [
+                "SyncCore",
+                "SyncStore",
+                "JSONRPC",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["EmbedOpenRPC"]
+        ),
+
+        // The thin executable: flags, logging, open the database, run the loop.
+        .executableTarget(
+            name: "customer-sync",
+            dependencies: [
+                "SyncService",
+                "SyncStore",
+                "JSONRPC",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Benchmark client: spawns the server and measures round trips.
+        .executableTarget(
+            name: "customer-sync-bench",
+            dependencies: [
+                "JSONRPC",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Build-time tooling: embeds protocol/openrpc.json into SyncService, so `rpc.discover`
+        // answers with the document the binary was built with.
+        .executableTarget(name: "embed-resource"),
+        .plugin(
+            name: "EmbedOpenRPC",
+            capability: .buildTool(),
+            dependencies: ["embed-resource"],
+            path: "Sources/EmbedOpenRPC"
+        ),
+
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
+        .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore"]),
+        .testTarget(
+            name: "SyncServiceTests",
+            dependencies: ["SyncService", "SyncStore", "SyncCore", "JSONRPC"]
+        ),
+        .testTarget(name: "EndToEndTests", dependencies: ["customer-sync", "JSONRPC"]),
+    ]
+)

@@ -1,0 +1,110 @@
+import Foundation
+
+/// The table of methods: decodes params into each method's own type, calls its handler and
+/// encodes its result. Errors come back as `RPCError`s; anything unexpected becomes -32603.
+public struct Router<Context> {
+    typealias Handler = (_ message: UnsafeBufferPointer<UInt8>, _ request: Request, _ context: Context) throws -> [UInt8]
+
+    var handlers: [String: Handler] = [:]
+
+    public init() {}
+
+    /// The registered method names, sorted.
+    public var methodNames: [String] { handlers.keys.sorted() }
+
+    public func contains(_ method: String) -> Bool { handlers[method] != nil }
+
+    public mutating func register<M: RPCMethod>(_ method: M.Type) where M.Context == Context {
+        precondition(handlers[M.name] == nil, "method \(M.name) registered twice")
+        handlers[M.name] = { message, request, context in
+            let params = try Self.decodeParams(M.self, message: message, request: request)
+            let result = try M.handle(params, context: context)
+            if let raw = result as? RawJSON { return raw.bytes }
+            return try Self.encode(result)
+        }
+    }
+
+    /// Runs the handler for `request`. The caller has checked the envelope.
+    func call(_ request: Request, message: UnsafeBufferPointer<UInt8>, context: Context) throws -> [UInt8] {
+        guard let handler = handlers[request.method] else { throw RPCError.methodNotFound(request.method) }
+        return try handler(message, request, context)
+    }
+
+    static func encode(_ value: some Encodable) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            return Array(try encoder.encode(value))
+        } catch {
+            throw RPCError.internalError("result could not be encoded")
+        }
+    }
+
+    static func decodeParams<M: RPCMethod>(_: M.Type, message: UnsafeBufferPointer<UInt8>, request: Request) throws -> M.Params {
+        if request.paramsIsArray {
+            throw RPCError.invalidParams("params must be an object (by name), not an array", path: nil)
+        }
+        if !M.acceptsUnknownParams, let keys = request.paramsKeys {
+            let known = Set(M.Params.CodingKeys.allCases.map(\.stringValue))
+            if let unknown = keys.first(where: { !known.contains($0) }) {
+                throw RPCError.invalidParams("unknown field '\(unknown)'", path: unknown)
+            }
+        }
+        let data: Data
+        if let range = request.paramsRange {
+            data = Data(UnsafeBufferPointer(rebasing: message[range]))
+        } else {
+            data = Data("{}".utf8)
+        }
+        do {
+            return try JSONDecoder().decode(M.Params.self, from: data)
+        } catch let error as DecodingError {
+            throw RPCError(decoding: error)
+        }
+    }
+}
+
+extension RPCError {
+    /// -32602 from a decoding failure, naming the field by its path (`numbering.start`, `customerIds[2]`).
+    public init(decoding error: DecodingError) {
+        switch error {
+        case .keyNotFound(let key, let context):
+            self = .invalidParams("missing required field '\(key.stringValue)'", path: Self.path(context.codingPath + [key]))
+        case .valueNotFound(_, let context):
+            self = .invalidParams("must not be null", path: Self.path(context.codingPath))
+        case .typeMismatch(let type, let context):
+            self = .invalidParams("expected \(Self.describe(type))", path: Self.path(context.codingPath))
+        case .dataCorrupted(let context):
+            self = .invalidParams(context.debugDescription, path: Self.path(context.codingPath))
+        @unknown default:
+            self = .invalidParams("\(error)", path: nil)
+        }
+    }
+
+    static func path(_ codingPath: [any CodingKey]) -> String? {
+        var out = ""
+        for key in codingPath {
+            if let index = key.intValue {
+                out += "[\(index)]"
+            } else {
+                if !out.isEmpty { out += "." }
+                out += key.stringValue
+            }
+        }
+        return out.isEmpty ? nil : out
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Bool.Type: return "a boolean"
+        case is Int.Type, is Int64.Type, is Int32.Type: return "an integer"
+        case is Double.Type, is Float.Type: return "a number"
+        default:
+            let name = String(describing: type)
+            if name.hasPrefix("Array") { return "an array" }
+            if name.hasPrefix("Dictionary") { return "an object" }
+            return "a value of type \(name)"
+        }
+    }
+}

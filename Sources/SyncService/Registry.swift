@@ -1,0 +1,38 @@
+import JSONRPC
+import Logging
+import SyncStore
+
+/// Every method the service answers. `protocol/openrpc.json` must name the same ones (a test checks).
+public enum Registry {
+    public static var methods: [any SyncMethod.Type] {
+        [
+        Initialize.self,
+        Ping.self,
+        Shutdown.self,
+        Exit.self,
+        Discover.self,
+        ]
+    }
+
+    /// The router with every method registered.
+    public static func router() -> Router<ServiceContext> {
+        var router = Router<ServiceContext>()
+        for method in methods { router.add(method) }
+        return router
+    }
+
+    /// A connection serving `database`, ready for a transport.
+    public static func connection(database: AppDatabase, logger: Logger = Logger(label: "customer-sync")) -> Connection<ServiceContext> {
+        let session = Session(allowedAfterShutdown: [Exit.name])
+        let context = ServiceContext(database: database, session: session, logger: logger)
+        return Connection(router: router(), context: context, session: session, logger: logger)
+    }
+}
+
+extension Router {
+    /// Registers a method given as an existential metatype.
+    mutating func add(_ method: any SyncMethod.Type) where Context == ServiceContext {
+        func open<M: SyncMethod>(_ m: M.Type) { register(m) }
+        open(method)
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import GRDB
+import SyncCore
+
+/// The database facade: owns the connection, runs the migrations, and offers one method per
+/// write intent, each one transaction (GRDB's `AppDatabase` pattern).
+public struct AppDatabase: Sendable {
+    /// The path that opens a throwaway in-memory database.
+    public static let inMemoryPath = ":memory:"
+    /// How long a write waits for another process's lock before failing with `Busy`.
+    public static let busyTimeout: TimeInterval = 5
+
+    public let writer: any DatabaseWriter
+
+    /// Wraps a connection and migrates it to the current schema.
+    public init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Schema.migrator.migrate(writer)
+    }
+
+    /// Opens (creating if needed) the database at `path`: a WAL file shared safely between
+    /// processes, or an in-memory database for `:memory:`.
+    public static func open(path: String) throws -> AppDatabase {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(busyTimeout)
+        config.label = "customer-sync"
+        if path == inMemoryPath {
+            return try AppDatabase(DatabaseQueue(configuration: config))
+        }
+        let url = URL(fileURLWithPath: path)
+        // DatabasePool opens in WAL mode.
+        return try AppDatabase(DatabasePool(path: url.path, configuration: config))
+    }
+
+    /// A fresh in-memory database, for tests.
+    public static func inMemory() throws -> AppDatabase {
+        try open(path: inMemoryPath)
+    }
+
+    /// The names of the applied migrations, oldest first.
+    public func appliedMigrations() throws -> [String] {
+        try writer.read { db in try Schema.migrator.appliedMigrations(db) }
+    }
+
+    /// The SQLite journal mode in force (`wal` for files, `memory` for `:memory:`).
+    public func journalMode() throws -> String {
+        try writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+}
