@@ -84,12 +84,15 @@ let package = Package(
             path: "Sources/EmbedOpenRPC"
         ),
 
+        // Shared by the test targets: golden transcripts, JSON comparison, paths.
+        .target(name: "TestSupport", dependencies: ["JSONRPC"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
         .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore"]),
         .testTarget(
             name: "SyncServiceTests",
-            dependencies: ["SyncService", "SyncStore", "SyncCore", "JSONRPC"]
+            dependencies: ["SyncService", "SyncStore", "SyncCore", "JSONRPC", "TestSupport"]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["customer-sync", "JSONRPC"]),
+        // Spawns the built binary: depends on it so `swift test` builds it first.
+        .testTarget(name: "EndToEndTests", dependencies: ["customer-sync", "JSONRPC", "TestSupport"]),
     ]
 )

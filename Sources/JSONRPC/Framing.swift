@@ -40,9 +40,9 @@ public enum FramingMode: String, Sendable, CaseIterable {
 public enum Frame: Equatable, Sendable {
     /// A complete message body, and the framing it came in (the reply uses the same).
     case message([UInt8], Framing)
-    /// A message larger than the limit; its bytes were discarded. `size` is known when a
-    /// `Content-Length` header announced it.
-    case tooLarge(size: Int?, limit: Int, Framing)
+    /// A message larger than the limit; its bytes were discarded as they streamed past (a line
+    /// is reported when it ends, a body as soon as its header announces it).
+    case tooLarge(size: Int, limit: Int, Framing)
     /// A header block that cannot be read (no `Content-Length`, a bad value, a line without `:`,
     /// or more than 8 KiB of headers). The reader skips to the next `Content-Length` header.
     case invalidHeader(String)
@@ -64,8 +64,8 @@ public struct FrameParser: Sendable {
         case start
         /// Inside a line; `scanned` bytes after `start` hold no newline.
         case line(scanned: Int)
-        /// An oversize line: dropping bytes up to and including the next newline.
-        case discardLine
+        /// An oversize line: dropping bytes up to and including the next newline, counting them.
+        case discardLine(discarded: Int)
         /// Inside a header block; `scanned` bytes after `start` are known not to end it.
         case headers(scanned: Int)
         /// Waiting for a body of `length` bytes.
@@ -141,21 +141,25 @@ public struct FrameParser: Sendable {
                 }
                 let held = buffer.count - start
                 if held > maxMessageBytes {
+                    // Too large already: stop holding it; report once the line ends.
                     start = buffer.count
-                    state = .discardLine
-                    return .tooLarge(size: nil, limit: maxMessageBytes, .ndjson)
+                    state = .discardLine(discarded: held)
+                    return nil
                 }
                 state = .line(scanned: held)
                 return nil
 
-            case .discardLine:
+            case .discardLine(let discarded):
                 if let newline = buffer[start...].firstIndex(of: 0x0A) {
+                    var size = discarded + (newline - start)
+                    if newline > start ? buffer[newline - 1] == 0x0D : false { size -= 1 }
                     start = newline + 1
                     state = .start
-                } else {
-                    start = buffer.count
-                    return nil
+                    return .tooLarge(size: size, limit: maxMessageBytes, .ndjson)
                 }
+                state = .discardLine(discarded: discarded + buffer.count - start)
+                start = buffer.count
+                return nil
 
             case .headers(let scanned):
                 guard let (headerEnd, bodyStart) = findHeaderEnd(from: start + max(0, scanned - 3)) else {

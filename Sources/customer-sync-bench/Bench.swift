@@ -18,53 +18,6 @@ func serverPath(_ explicit: String?) -> String {
     return me.deletingLastPathComponent().appendingPathComponent("customer-sync").path
 }
 
-/// A spawned server and blocking access to its pipes.
-/// `@unchecked Sendable`: one thread writes stdin while another reads stdout; they share no mutable state.
-final class ServerProcess: @unchecked Sendable {
-    let process = Process()
-    let stdin = Pipe()
-    let stdout = Pipe()
-    var parser: FrameParser
-    let framing: Framing
-
-    init(path: String, arguments: [String], framing: Framing) throws {
-        self.framing = framing
-        parser = FrameParser(mode: framing == .ndjson ? .ndjson : .contentLength)
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments + ["--framing", framing.rawValue]
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-    }
-
-    func send(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(stdin.fileHandleForWriting.fileDescriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                precondition(n > 0, "write to server failed")
-                offset += n
-            }
-        }
-    }
-
-    /// Blocks until the next reply body arrives.
-    func receive() -> [UInt8] {
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            if case .message(let body, _)? = parser.next() { return body }
-            let n = chunk.withUnsafeMutableBytes { read(stdout.fileHandleForReading.fileDescriptor, $0.baseAddress, $0.count) }
-            precondition(n > 0, "server closed its output")
-            chunk.withUnsafeBytes { parser.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-        }
-    }
-
-    func finish() {
-        try? stdin.fileHandleForWriting.close()
-        process.waitUntilExit()
-    }
-}
-
 func nanoseconds(_ d: Duration) -> Double {
     Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9
 }
@@ -86,8 +39,12 @@ struct PingBench: ParsableCommand {
 
     func run() throws {
         guard let framing = Framing(rawValue: framing) else { throw ValidationError("unknown framing \(framing)") }
-        let server = try ServerProcess(path: serverPath(server), arguments: ["--db", ":memory:"], framing: framing)
-        defer { server.finish() }
+        let server = try ChildProcess(
+            executable: serverPath(server), arguments: ["--db", ":memory:", "--framing", framing.rawValue], framing: framing)
+        defer {
+            server.closeInput()
+            server.waitForExit()
+        }
         let clock = ContinuousClock()
 
         // Sequential: one request, wait for its reply, repeat.
@@ -97,8 +54,8 @@ struct PingBench: ParsableCommand {
         for i in 0..<(sequential + warmup) {
             let request = framing.frame(Array(#"{"jsonrpc":"2.0","id":\#(i),"method":"ping"}"#.utf8))
             let start = clock.now
-            server.send(request)
-            _ = server.receive()
+            server.sendRaw(request)
+            _ = server.receive()!
             if i >= warmup { latencies.append(nanoseconds(clock.now - start) / 1000) }
         }
         latencies.sort()
@@ -110,9 +67,9 @@ struct PingBench: ParsableCommand {
             framing.append(Array(#"{"jsonrpc":"2.0","id":\#(i),"method":"ping"}"#.utf8), to: &payload)
         }
         let start = clock.now
-        let writer = Thread { [payload] in server.send(payload) }
+        let writer = Thread { [payload] in server.sendRaw(payload) }
         writer.start()
-        for _ in 0..<pipelined { _ = server.receive() }
+        for _ in 0..<pipelined { _ = server.receive()! }
         let seconds = nanoseconds(clock.now - start) / 1e9
 
         print("framing: \(framing.rawValue)")
