@@ -14,6 +14,11 @@ public final class Session {
         self.allowedAfterShutdown = allowedAfterShutdown
     }
 
+    /// Routes notifications to `sink` (the transport calls this; tests may too).
+    public func setNotificationSink(_ sink: @escaping (_ body: [UInt8]) -> Void) {
+        notificationSink = sink
+    }
+
     /// Marks the session shut down: from now on every request but `exit` gets -32600.
     public func shutDown() { if state == .running { state = .shutDown } }
 

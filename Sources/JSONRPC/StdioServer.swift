@@ -34,7 +34,7 @@ public final class StdioServer<Context> {
         self.output = output
         self.parser = FrameParser(mode: mode, maxMessageBytes: maxMessageBytes)
         self.logger = logger
-        connection.session.notificationSink = { [unowned self] body in
+        connection.session.setNotificationSink { [unowned self] body in
             self.currentFraming.append(body, to: &self.pending)
             self.flush()
         }
