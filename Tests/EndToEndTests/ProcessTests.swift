@@ -1,0 +1,179 @@
+import Foundation
+import JSONRPC
+import TestSupport
+import Testing
+
+/// The binary as a process: exit statuses, stdout hygiene, flushing, flags, the database file.
+@Suite("Process behaviour")
+struct ProcessTests {
+    func spawn(_ args: [String] = ["--db", ":memory:"], framing: Framing = .ndjson, captureStderr: Bool = false) throws -> ChildProcess {
+        try ChildProcess(executable: Paths.serverBinary, arguments: args, framing: framing, captureStderr: captureStderr)
+    }
+
+    func ping(_ id: Int) -> [UInt8] { Array(#"{"jsonrpc":"2.0","id":\#(id),"method":"ping"}"#.utf8) }
+
+    @Test func endOfInputExitsZero() throws {
+        let p = try spawn()
+        p.send(ping(1))
+        #expect(p.receive() != nil)
+        p.closeInput()
+        #expect(p.waitForExit() == 0)
+    }
+
+    @Test func endOfInputAnswersWhatWasSent() throws {
+        // Everything written before stdin closes is answered before the process exits.
+        let p = try spawn()
+        var all: [UInt8] = []
+        for i in 0..<500 { all += Framing.ndjson.frame(ping(i)) }
+        p.sendRaw(all)
+        p.closeInput()
+        #expect(p.waitForExit() == 0)
+        let out = p.remainingOutput()
+        let lines = out.split(separator: 0x0A)
+        #expect(lines.count == 500)
+    }
+
+    @Test func stdoutCarriesOnlyProtocolBytesEvenWhenLoggingEverything() throws {
+        let p = try spawn(["--db", ":memory:", "--log-level", "trace"], captureStderr: true)
+        p.sendRaw(Array("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\"}\nnot json\n{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"fail\"}\n".utf8))
+        p.closeInput()
+        #expect(p.waitForExit() == 0)
+        let out = p.remainingOutput()
+        let lines = out.split(separator: 0x0A, omittingEmptySubsequences: false)
+        #expect(lines.count == 4 && lines[3].isEmpty, "three replies, each ending in a newline")
+        for line in lines.dropLast() {
+            let reply = try JSONValue.parse(line)
+            #expect(reply["jsonrpc"] == "2.0")
+        }
+        #expect(!p.stderrText().isEmpty, "the logs went to stderr")
+    }
+
+    @Test func pipelinedRequestsAreAllAnswered() throws {
+        let p = try spawn()
+        var all: [UInt8] = []
+        let count = 20_000
+        for i in 0..<count { all += Framing.ndjson.frame(ping(i)) }
+        let writer = Thread { [all] in p.sendRaw(all) }
+        writer.start()
+        for i in 0..<count {
+            let reply = try JSONValue.parse(try #require(p.receive(timeout: .seconds(30)), "reply \(i)"))
+            #expect(reply["id"] == .int(i))
+        }
+        p.closeInput()
+        #expect(p.waitForExit() == 0)
+    }
+
+    @Test func aWaitingClientNeverHangsInEitherFraming() throws {
+        for framing in Framing.allCases {
+            let p = try spawn(["--db", ":memory:", "--framing", framing.rawValue], framing: framing)
+            for i in 0..<200 {
+                p.send(ping(i))
+                let reply = try #require(p.receive(timeout: .seconds(10)), "reply \(i) in \(framing)")
+                #expect(try JSONValue.parse(reply)["id"] == .int(i))
+            }
+            p.closeInput()
+            #expect(p.waitForExit() == 0)
+        }
+    }
+
+    @Test func autoFramingAnswersEachMessageInItsOwnFraming() throws {
+        let p = try spawn()
+        let body = ping(1)
+        p.sendRaw(Framing.contentLength.frame(body) + Framing.ndjson.frame(ping(2)) + Framing.contentLength.frame(ping(3)))
+        p.closeInput()
+        #expect(p.waitForExit() == 0)
+        let out = String(decoding: p.remainingOutput(), as: UTF8.self)
+        let r1 = #"{"jsonrpc":"2.0","id":1,"result":{}}"#
+        let r2 = #"{"jsonrpc":"2.0","id":2,"result":{}}"#
+        let r3 = #"{"jsonrpc":"2.0","id":3,"result":{}}"#
+        #expect(out == "Content-Length: \(r1.utf8.count)\r\n\r\n\(r1)\(r2)\nContent-Length: \(r3.utf8.count)\r\n\r\n\(r3)")
+    }
+
+    @Test func oversizeContentLengthBodyIsSkippedAndTheSessionGoesOn() throws {
+        let p = try spawn(["--db", ":memory:", "--max-message-bytes", "1000"], framing: .contentLength)
+        let big = Array(#"{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":""#.utf8) + Array(repeating: UInt8(ascii: "x"), count: 5000) + Array(#""}}"#.utf8)
+        p.send(big)
+        let error = try JSONValue.parse(try #require(p.receive()))
+        #expect(error["error"]?["data"]?["kind"] == "MessageTooLarge")
+        #expect(error["id"] == .null)
+        p.send(ping(2))
+        #expect(try JSONValue.parse(try #require(p.receive()))["id"] == 2)
+        p.closeInput()
+        #expect(p.waitForExit() == 0)
+    }
+
+    @Test func unreadableHeaderIsAnsweredAndTheReaderResyncs() throws {
+        let p = try spawn(["--db", ":memory:", "--framing", "content-length"], framing: .contentLength)
+        p.sendRaw(Array("Content-Lenght: 5\r\n\r\nhello".utf8))
+        let error = try JSONValue.parse(try #require(p.receive()))
+        #expect(error["error"]?["code"] == -32700)
+        p.send(ping(2))
+        #expect(try JSONValue.parse(try #require(p.receive()))["id"] == 2)
+        p.closeInput()
+        #expect(p.waitForExit() == 0)
+    }
+
+    @Test func exitNotificationEndsTheProcessWithZero() throws {
+        let p = try spawn()
+        p.send(Array(#"{"jsonrpc":"2.0","method":"exit"}"#.utf8))
+        #expect(p.waitForExit() == 0)
+    }
+
+    @Test func helpExplainsEveryFlag() throws {
+        let p = try spawn(["--help"])
+        p.closeInput()
+        #expect(p.waitForExit() == 0)
+        let help = String(decoding: p.remainingOutput(), as: UTF8.self)
+        for flag in ["--db", "--framing", "--max-message-bytes", "--log-level", "--version"] {
+            #expect(help.contains(flag), "--help mentions \(flag)")
+        }
+    }
+
+    @Test func badFlagsExitWithUsageStatus() throws {
+        for args in [["--framing", "xml"], ["--max-message-bytes", "0"], ["--log-level", "loud"], ["--no-such-flag"]] {
+            let p = try spawn(args, captureStderr: true)
+            p.closeInput()
+            #expect(p.waitForExit() == 64, "\(args)")
+            #expect(!p.stderrText().isEmpty)
+        }
+    }
+
+    @Test func unopenableDatabaseExitsOneWithAMessage() throws {
+        let p = try spawn(["--db", "/proc/no-such-dir/x.sqlite"], captureStderr: true)
+        p.closeInput()
+        #expect(p.waitForExit() == 1)
+        #expect(p.stderrText().contains("cannot open the database"))
+    }
+
+    @Test func databaseFileIsCreatedInWALMode() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("register.sqlite").path
+        let p = try spawn(["--db", path])
+        p.send(ping(1))
+        #expect(p.receive() != nil)
+        p.closeInput()
+        #expect(p.waitForExit() == 0)
+        #expect(FileManager.default.fileExists(atPath: path))
+        let header = try #require(FileHandle(forReadingAtPath: path)).readData(ofLength: 20)
+        // SQLite header bytes 18 and 19 are 2 in WAL mode.
+        #expect(Array(header.prefix(16)) == Array("SQLite format 3\0".utf8))
+        #expect(header[18] == 2 && header[19] == 2)
+    }
+
+    @Test func defaultDatabaseIsInTheWorkingDirectory() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Paths.serverBinary)
+        process.currentDirectoryURL = dir
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("customer-sync.sqlite").path))
+    }
+}

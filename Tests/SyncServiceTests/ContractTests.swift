@@ -1,0 +1,93 @@
+import Foundation
+import JSONRPC
+import SyncCore
+@testable import SyncService
+import SyncStore
+import TestSupport
+import Testing
+
+/// The registry, the OpenRPC document and the errors table must tell the same story.
+@Suite("Contract")
+struct ContractTests {
+    func openRPC() throws -> JSONValue {
+        try JSONValue.parse(Array(try Data(contentsOf: Paths.protocolDirectory.appendingPathComponent("openrpc.json"))))
+    }
+
+    func methodNames(_ doc: JSONValue) -> [String] {
+        guard case .array(let methods)? = doc["methods"] else { return [] }
+        return methods.compactMap { $0["name"]?.stringValue }.sorted()
+    }
+
+    @Test func registryAndOpenRPCNameTheSameMethods() throws {
+        #expect(Registry.router().methodNames == methodNames(try openRPC()))
+    }
+
+    @Test func embeddedDocumentIsTheProtocolFile() throws {
+        #expect(try JSONValue.parse(Array(EmbeddedOpenRPC.json.utf8)) == openRPC())
+    }
+
+    @Test func everyDomainErrorIsDocumented() throws {
+        let errorsTable = try String(contentsOf: Paths.protocolDirectory.appendingPathComponent("errors.md"), encoding: .utf8)
+        let components = try openRPC()["components"]?["errors"]
+        for kind in SyncError.Kind.allCases {
+            let error = SyncError(kind, "x")
+            #expect(!ErrorCode.reserved.contains(error.code.rawValue), "\(kind) must lie outside the reserved range")
+            #expect(errorsTable.contains("| \(error.code.rawValue) | `\(kind.rawValue)` |"), "errors.md lists \(kind)")
+            #expect(components?[kind.rawValue]?["code"]?.intValue == error.code.rawValue, "openrpc.json lists \(kind)")
+        }
+        for (code, kind) in [(-32700, "ParseError"), (-32600, "InvalidRequest"), (-32600, "MessageTooLarge"), (-32600, "ShutDown"),
+                             (-32601, "MethodNotFound"), (-32602, "InvalidParams"), (-32603, "InternalError")] {
+            #expect(errorsTable.contains("| \(code) | `\(kind)` |"), "errors.md lists \(kind)")
+        }
+    }
+
+    @Test func everyMethodHasParamsResultAndErrors() throws {
+        guard case .array(let methods)? = try openRPC()["methods"] else {
+            Issue.record("no methods")
+            return
+        }
+        for method in methods {
+            let name = method["name"]?.stringValue ?? "?"
+            #expect(method["params"] != nil, "\(name) params")
+            #expect(method["paramStructure"] == "by-name", "\(name) paramStructure")
+            if name != "exit" {
+                #expect(method["result"]?["schema"] != nil, "\(name) result schema")
+                #expect(method["errors"] != nil, "\(name) errors")
+            }
+        }
+    }
+}
+
+/// The lifecycle methods in-process.
+@Suite("Lifecycle methods")
+struct LifecycleTests {
+    let connection: Connection<ServiceContext>
+
+    init() throws {
+        connection = Registry.connection(database: try AppDatabase.inMemory())
+    }
+
+    func call(_ method: String, _ params: String = "{}", id: Int = 1) throws -> JSONValue {
+        let text = #"{"jsonrpc":"2.0","id":\#(id),"method":"\#(method)","params":\#(params)}"#
+        return try JSONValue.parse(try #require(connection.handle(Array(text.utf8))))
+    }
+
+    @Test func initializeListsTheRegistry() throws {
+        let result = try call("initialize", #"{"clientInfo":{"name":"test"}}"#)["result"]
+        #expect(result?["methods"] == .array(Registry.router().methodNames.map(JSONValue.string)))
+        #expect(result?["protocolVersion"] == "1")
+        #expect(result?["serverInfo"]?["name"] == "customer-sync")
+    }
+
+    @Test func discoverAnswersTheDocument() throws {
+        let result = try call("rpc.discover")["result"]
+        #expect(result?["openrpc"] == "1.3.2")
+    }
+
+    @Test func shutdownThenOnlyExit() throws {
+        #expect(try call("shutdown")["result"] == [:])
+        #expect(try call("ping", id: 2)["error"]?["data"]?["kind"] == "ShutDown")
+        #expect(connection.handle(Array(#"{"jsonrpc":"2.0","method":"exit"}"#.utf8)) == nil)
+        #expect(connection.session.state == .exited)
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import GRDB
+@testable import SyncStore
+import Testing
+
+/// The invariants the schema itself enforces, whatever the code above it does.
+@Suite("Schema invariants")
+struct SchemaTests {
+    let db: AppDatabase
+
+    init() throws {
+        db = try AppDatabase.inMemory()
+    }
+
+    @discardableResult
+    func insertCustomer(_ side: String, _ number: String?, excluded: Bool = false) throws -> Int64 {
+        try db.writer.write { db in
+            try db.execute(sql: "INSERT INTO customer (side, number, name, excluded) VALUES (?, ?, 'N', ?)",
+                           arguments: [side, number, excluded])
+            return db.lastInsertedRowID
+        }
+    }
+
+    func link(_ local: Int64, _ remote: Int64) throws {
+        try db.writer.write { db in
+            try db.execute(sql: "INSERT INTO link (localId, remoteId, state) VALUES (?, ?, 'synced')", arguments: [local, remote])
+        }
+    }
+
+    @Test func migrationsAreApplied() throws {
+        #expect(try db.appliedMigrations() == ["v1"])
+    }
+
+    @Test func numberIsUniquePerSide() throws {
+        try insertCustomer("local", "1001")
+        try insertCustomer("remote", "1001")
+        #expect(throws: DatabaseError.self) { try insertCustomer("local", "1001") }
+        // Remote customers may lack a number, several of them.
+        try insertCustomer("remote", nil)
+        try insertCustomer("remote", nil)
+        #expect(throws: DatabaseError.self) { try insertCustomer("local", nil) }
+    }
+
+    @Test func sideIsLocalOrRemote() {
+        #expect(throws: DatabaseError.self) { try insertCustomer("elsewhere", "1") }
+    }
+
+    @Test func atMostOnePartnerPerCustomer() throws {
+        let l1 = try insertCustomer("local", "1")
+        let l2 = try insertCustomer("local", "2")
+        let r1 = try insertCustomer("remote", "1")
+        let r2 = try insertCustomer("remote", "2")
+        try link(l1, r1)
+        #expect(throws: DatabaseError.self) { try link(l1, r2) }
+        #expect(throws: DatabaseError.self) { try link(l2, r1) }
+        try link(l2, r2)
+    }
+
+    @Test func linkJoinsLocalToRemote() throws {
+        let l1 = try insertCustomer("local", "1")
+        let l2 = try insertCustomer("local", "2")
+        let r1 = try insertCustomer("remote", "1")
+        #expect(throws: DatabaseError.self) { try link(l1, l2) }
+        #expect(throws: DatabaseError.self) { try link(r1, l1) }
+        #expect(throws: DatabaseError.self) { try link(l1, 999) }
+    }
+
+    @Test func excludedIsNeverLinked() throws {
+        let l1 = try insertCustomer("local", "1", excluded: true)
+        let l2 = try insertCustomer("local", "2")
+        let r1 = try insertCustomer("remote", "1")
+        #expect(throws: DatabaseError.self) { try link(l1, r1) }
+        try link(l2, r1)
+        #expect(throws: DatabaseError.self) {
+            try db.writer.write { try $0.execute(sql: "UPDATE customer SET excluded = 1 WHERE id = ?", arguments: [l2]) }
+        }
+    }
+
+    @Test func linkedCustomerCannotBeDeleted() throws {
+        let l1 = try insertCustomer("local", "1")
+        let r1 = try insertCustomer("remote", "1")
+        try link(l1, r1)
+        #expect(throws: DatabaseError.self) {
+            try db.writer.write { try $0.execute(sql: "DELETE FROM customer WHERE id = ?", arguments: [l1]) }
+        }
+    }
+}
+
+@Suite("Database file")
+struct DatabaseFileTests {
+    func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("customer-sync-\(UUID().uuidString).sqlite").path
+    }
+
+    @Test func fileDatabaseUsesWAL() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let db = try AppDatabase.open(path: path)
+        #expect(try db.journalMode() == "wal")
+        #expect(try AppDatabase.inMemory().journalMode() == "memory")
+    }
+
+    @Test func twoConnectionsShareOneFile() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let a = try AppDatabase.open(path: path)
+        let b = try AppDatabase.open(path: path)
+        // Concurrent writers: the busy timeout makes the second wait instead of failing.
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            let db = i == 0 ? a : b
+            for n in 0..<200 {
+                try! db.writer.write { db in
+                    try db.execute(sql: "INSERT INTO customer (side, number, name) VALUES ('local', ?, 'N')",
+                                   arguments: ["\(i)-\(n)"])
+                }
+            }
+        }
+        #expect(try a.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customer") } == 400)
+        #expect(try b.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customer") } == 400)
+    }
+
+    @Test func reopeningKeepsDataAndDoesNotRemigrate() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let db = try AppDatabase.open(path: path)
+            try db.writer.write { try $0.execute(sql: "INSERT INTO customer (side, number, name) VALUES ('local', '1', 'N')") }
+        }
+        let again = try AppDatabase.open(path: path)
+        #expect(try again.appliedMigrations() == ["v1"])
+        #expect(try again.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customer") } == 1)
+    }
+}
