@@ -4,7 +4,8 @@
 // JSON-RPC 2.0 on stdin/stdout. The target graph below is the architecture; see
 // ARCHITECTURE.md. Dependencies point one way only:
 //
-//   customer-sync (executable) → SyncService → SyncStore → SyncCore
+//   customer-sync (executable) → SyncService → SyncStore  → SyncCore
+//                                          ↘ SyncImport → SyncCore
 //                                          ↘ JSONRPC (knows no customers)
 import PackageDescription
 
@@ -19,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // The domain: customers, sides, fields, normalisation, numbering, sync rules, domain errors.
@@ -41,12 +43,22 @@ let package = Package(
             dependencies: [.product(name: "Logging", package: "swift-log")]
         ),
 
+        // Register files: CSV and XLSX readers, text decoding, column mapping, row validation.
+        .target(
+            name: "SyncImport",
+            dependencies: [
+                "SyncCore",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
+
         // The methods: one file per method, the registry, domain-to-wire error mapping.
         .target(
             name: "SyncService",
             dependencies: [
                 "SyncCore",
                 "SyncStore",
+                "SyncImport",
                 "JSONRPC",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -87,7 +99,9 @@ let package = Package(
         // Shared by the test targets: golden transcripts, JSON comparison, paths.
         .target(name: "TestSupport", dependencies: ["JSONRPC"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
-        .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore"]),
+        .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
+        .testTarget(name: "SyncImportTests", dependencies: ["SyncImport", "SyncCore", "TestSupport"]),
+        .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore", "SyncImport"]),
         .testTarget(
             name: "SyncServiceTests",
             dependencies: ["SyncService", "SyncStore", "SyncCore", "JSONRPC", "TestSupport"]

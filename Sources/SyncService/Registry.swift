@@ -6,11 +6,14 @@ import SyncStore
 public enum Registry {
     public static var methods: [any SyncMethod.Type] {
         [
-        Initialize.self,
-        Ping.self,
-        Shutdown.self,
-        Exit.self,
-        Discover.self,
+            // Lifecycle
+            Initialize.self, Ping.self, Shutdown.self, Exit.self, Discover.self,
+            // Import and the sync window's lists
+            ImportCustomers.self, Status.self, ListUnsynced.self, ListLinks.self, ListExcluded.self,
+            GetCustomer.self, GetLink.self,
+            // Partners, conflicts, exclusion
+            CreatePartner.self, CreateAllPartners.self, SelectPartner.self, ResolveConflict.self, Unlink.self,
+            DisableSync.self, EnableSync.self,
         ]
     }
 

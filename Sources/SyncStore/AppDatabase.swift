@@ -48,3 +48,41 @@ public struct AppDatabase: Sendable {
         try writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
     }
 }
+
+extension AppDatabase {
+    /// Runs `body` in one write transaction. A locked database past the busy timeout becomes
+    /// `SyncError.busy`; anything thrown rolls the whole transaction back.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try writer.write(body)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            throw SyncError.busy()
+        }
+    }
+
+    /// Runs `body` in a transaction that is rolled back when `commit` is false (a dry run sees
+    /// exactly what a real run would do, then leaves nothing behind).
+    func write<T>(commit: Bool, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try writer.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return commit ? .commit : .rollback
+                }
+                return result!
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            throw SyncError.busy()
+        }
+    }
+
+    /// Runs `body` on a consistent snapshot.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try writer.read(body)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            throw SyncError.busy()
+        }
+    }
+}

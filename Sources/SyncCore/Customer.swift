@@ -1,0 +1,118 @@
+/// Where a customer stands in the sync workflow. A linked customer has its link's state.
+public enum CustomerState: String, Sendable, Codable, CaseIterable {
+    case unsynced, synced, conflict, excluded, deleted
+}
+
+/// The state of a link between a local and a remote customer.
+public enum LinkState: String, Sendable, Codable, CaseIterable {
+    case synced, conflict, deleted
+}
+
+/// A customer of one register, as read from the store.
+public struct Customer: Sendable, Hashable {
+    public var id: Int64
+    public var side: Side
+    /// That side's customer number; nil only on the remote side before it has one.
+    public var number: String?
+    public var fields: CustomerFields
+    /// Columns of an imported file that we do not know, by header.
+    public var extra: [String: String]
+    public var state: CustomerState
+    public var linkId: Int64?
+    /// Increases on every change.
+    public var version: Int
+
+    public init(id: Int64, side: Side, number: String?, fields: CustomerFields, extra: [String: String] = [:],
+                state: CustomerState, linkId: Int64?, version: Int) {
+        self.id = id
+        self.side = side
+        self.number = number
+        self.fields = fields
+        self.extra = extra
+        self.state = state
+        self.linkId = linkId
+        self.version = version
+    }
+}
+
+/// Two partners: a local and a remote customer kept in step.
+public struct Link: Sendable, Hashable {
+    public var id: Int64
+    public var state: LinkState
+    public var local: Customer
+    public var remote: Customer
+    /// The fields whose values differ (empty when synced).
+    public var conflicts: [FieldConflict]
+    public var version: Int
+
+    public init(id: Int64, state: LinkState, local: Customer, remote: Customer, conflicts: [FieldConflict], version: Int) {
+        self.id = id
+        self.state = state
+        self.local = local
+        self.remote = remote
+        self.conflicts = conflicts
+        self.version = version
+    }
+}
+
+/// A page of a list: keyset-paged by id, so pages stay stable while rows are added.
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    /// The id after which the next page starts; nil on the last page.
+    public var nextAfter: Int64?
+    /// How many items match the filter over all pages.
+    public var total: Int
+
+    public init(items: [Item], nextAfter: Int64?, total: Int) {
+        self.items = items
+        self.nextAfter = nextAfter
+        self.total = total
+    }
+}
+
+/// Counts per side and state, and of links per state.
+public struct StatusCounts: Sendable, Hashable {
+    public struct SideCounts: Sendable, Hashable {
+        public var unsynced = 0, synced = 0, conflict = 0, excluded = 0, total = 0
+        public init() {}
+    }
+    public var local = SideCounts()
+    public var remote = SideCounts()
+    public var linksSynced = 0
+    public var linksConflict = 0
+    public var linksDeleted = 0
+    public init() {}
+}
+
+/// How `createAllPartners` numbers the new partners.
+public enum Numbering: Sendable, Hashable {
+    /// Each partner gets its source's number; customers whose number is invalid or taken on
+    /// the target side are skipped.
+    case keep
+    /// Numbers from `start` upward, skipping taken ones.
+    case sequence(start: Int)
+}
+
+/// What `createAllPartners` did, or would do.
+public struct CreateAllOutcome: Sendable, Hashable {
+    public struct Skipped: Sendable, Hashable {
+        public var customerId: Int64
+        public var reason: SyncError.Kind
+        public init(customerId: Int64, reason: SyncError.Kind) {
+            self.customerId = customerId
+            self.reason = reason
+        }
+    }
+    public var created = 0
+    public var skipped: [Skipped] = []
+    public var dryRun = false
+    public init() {}
+}
+
+/// What an import did.
+public struct ImportOutcome: Sendable, Hashable {
+    public var added = 0
+    public var updated = 0
+    public var unchanged = 0
+    public init() {}
+}

@@ -1,0 +1,100 @@
+/// CleanManager's rules for customer data, applied to imported rows and to values a client sends.
+public enum FieldRules {
+    /// One broken rule.
+    public struct Violation: Sendable, Hashable {
+        public var field: String
+        public var message: String
+        public init(field: String, message: String) {
+            self.field = field
+            self.message = message
+        }
+    }
+
+    public static let maxLength: [SyncField: Int] = [
+        .name: 100, .address: 100, .zip: 10, .city: 30, .email: 100, .phone: 30, .contact: 100,
+    ]
+
+    /// The violations in `fields` (values as stored: trimmed, blank = nil). `name` is required
+    /// when `requireName`.
+    public static func violations(in fields: CustomerFields, requireName: Bool = true) -> [Violation] {
+        var out: [Violation] = []
+        if requireName && fields.name == nil {
+            out.append(Violation(field: "name", message: "name is required (1–100 characters)"))
+        }
+        for field in SyncField.allCases {
+            guard let value = fields[field] else { continue }
+            if let message = violation(field, value) {
+                out.append(Violation(field: field.rawValue, message: message))
+            }
+        }
+        return out
+    }
+
+    /// What is wrong with one non-empty value, or nil.
+    public static func violation(_ field: SyncField, _ value: String) -> String? {
+        if let max = maxLength[field], value.count > max {
+            return "\(field.rawValue) is \(value.count) characters long; at most \(max) are allowed"
+        }
+        switch field {
+        case .country:
+            guard value.count == 2, value.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+                return "country must be a two-letter code such as DK (got '\(value)')"
+            }
+        case .cvr:
+            let d = cvrDigits(value)
+            guard let d, d.count == 8 else { return "CVR must be 8 digits (got '\(value)')" }
+            guard isValidCVR(d) else { return "CVR '\(value)' fails the modulus-11 check" }
+        case .ean:
+            let d = spacedDigits(value)
+            guard let d, d.count == 13 else { return "EAN must be 13 digits (got '\(value)')" }
+            guard isValidGTIN(d) else { return "EAN '\(value)' has a wrong check digit" }
+        case .email:
+            guard isEmailShaped(value) else { return "'\(value)' is not an e-mail address" }
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// Digits of a value made only of digits and spaces/dashes, else nil.
+    static func spacedDigits(_ value: String) -> String? {
+        var out = ""
+        for ch in value {
+            if ch.isASCII && ch.isNumber { out.append(ch) } else if ch != " " && ch != "-" { return nil }
+        }
+        return out
+    }
+
+    /// CVR digits: optional `DK` prefix, spaces allowed.
+    static func cvrDigits(_ value: String) -> String? {
+        var v = Substring(value)
+        if v.uppercased().hasPrefix("DK") { v = v.dropFirst(2) }
+        return spacedDigits(String(v))
+    }
+
+    /// Danish CVR modulus-11: weights 2,7,6,5,4,3,2,1; the weighted sum is divisible by 11.
+    public static func isValidCVR(_ digits: String) -> Bool {
+        let weights = [2, 7, 6, 5, 4, 3, 2, 1]
+        let d = digits.compactMap(\.wholeNumberValue)
+        guard d.count == 8, d[0] != 0 else { return false }
+        return zip(d, weights).reduce(0) { $0 + $1.0 * $1.1 } % 11 == 0
+    }
+
+    /// GS1 check digit (EAN-13/GLN): from the right, weights 3 and 1 alternate over the body.
+    public static func isValidGTIN(_ digits: String) -> Bool {
+        let d = digits.compactMap(\.wholeNumberValue)
+        guard d.count == digits.count, d.count >= 8 else { return false }
+        let body = d.dropLast()
+        var sum = 0
+        for (i, digit) in body.reversed().enumerated() { sum += digit * (i % 2 == 0 ? 3 : 1) }
+        return (10 - sum % 10) % 10 == d.last!
+    }
+
+    /// `local@domain.tld`, no spaces, one `@`, a dot in the domain, no empty labels.
+    public static func isEmailShaped(_ value: String) -> Bool {
+        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !value.contains(where: { $0.isWhitespace }) else { return false }
+        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty } && labels.last!.count >= 2
+    }
+}

@@ -1,0 +1,89 @@
+/// An RFC 4180 reader for CSV as Danish users produce it: `;`, `,` or tab delimiter (detected
+/// from the header line), CRLF, LF or CR line ends, quoted fields with delimiters, doubled
+/// quotes and line breaks inside. Works on UTF-8 bytes (see `TextDecoding`).
+public struct CSVReader {
+    public let bytes: [UInt8]
+    public let delimiter: UInt8
+
+    public init(utf8 bytes: [UInt8], delimiter: UInt8? = nil) {
+        self.bytes = bytes
+        self.delimiter = delimiter ?? Self.detectDelimiter(bytes)
+    }
+
+    /// The delimiter that occurs most often outside quotes on the first line; `;` on a tie.
+    public static func detectDelimiter(_ bytes: [UInt8]) -> UInt8 {
+        var counts: [UInt8: Int] = [UInt8(ascii: ";"): 0, UInt8(ascii: ","): 0, UInt8(ascii: "\t"): 0]
+        var inQuotes = false
+        for b in bytes {
+            if b == UInt8(ascii: "\"") { inQuotes.toggle() }
+            if inQuotes { continue }
+            if b == 0x0A || b == 0x0D { break }
+            if counts[b] != nil { counts[b]! += 1 }
+        }
+        let best = [UInt8(ascii: ";"), UInt8(ascii: ","), UInt8(ascii: "\t")].max { counts[$0]! < counts[$1]! }!
+        return counts[best]! > 0 ? best : UInt8(ascii: ";")
+    }
+
+    /// Calls `body` once per record with its physical 1-based start line and its cells.
+    /// A record that holds only one empty cell (a blank line) is skipped.
+    public func forEachRecord(_ body: (_ line: Int, _ cells: [String]) throws -> Void) rethrows {
+        try bytes.withUnsafeBufferPointer { buf in
+            let n = buf.count
+            var i = 0
+            var line = 1
+            var cells: [String] = []
+            cells.reserveCapacity(16)
+            var quoted: [UInt8] = []
+            while i < n {
+                let recordLine = line
+                cells.removeAll(keepingCapacity: true)
+                var endOfRecord = false
+                while !endOfRecord {
+                    if i < n && buf[i] == UInt8(ascii: "\"") {
+                        // Quoted field.
+                        i += 1
+                        quoted.removeAll(keepingCapacity: true)
+                        while i < n {
+                            let b = buf[i]
+                            if b == UInt8(ascii: "\"") {
+                                if i + 1 < n && buf[i + 1] == UInt8(ascii: "\"") {
+                                    quoted.append(b)
+                                    i += 2
+                                    continue
+                                }
+                                i += 1
+                                break
+                            }
+                            if b == 0x0A || (b == 0x0D && !(i + 1 < n && buf[i + 1] == 0x0A)) { line += 1 }
+                            quoted.append(b)
+                            i += 1
+                        }
+                        // Anything between the closing quote and the delimiter is kept (lenient).
+                        let tailStart = i
+                        while i < n && buf[i] != delimiter && buf[i] != 0x0A && buf[i] != 0x0D { i += 1 }
+                        if i > tailStart { quoted.append(contentsOf: UnsafeBufferPointer(rebasing: buf[tailStart..<i])) }
+                        cells.append(String(decoding: quoted, as: UTF8.self))
+                    } else {
+                        let start = i
+                        while i < n && buf[i] != delimiter && buf[i] != 0x0A && buf[i] != 0x0D { i += 1 }
+                        cells.append(String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self))
+                    }
+                    if i >= n {
+                        endOfRecord = true
+                    } else if buf[i] == delimiter {
+                        i += 1
+                        if i >= n { cells.append(""); endOfRecord = true }
+                    } else {
+                        // CR, LF or CRLF ends the record.
+                        if buf[i] == 0x0D && i + 1 < n && buf[i + 1] == 0x0A { i += 1 }
+                        i += 1
+                        line += 1
+                        endOfRecord = true
+                    }
+                }
+                if cells.count == 1 && cells[0].isEmpty { continue }
+                try body(recordLine, cells)
+            }
+        }
+    }
+}

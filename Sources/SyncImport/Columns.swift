@@ -1,0 +1,61 @@
+import SyncCore
+
+/// What a column of a register file holds.
+public enum Column: Sendable, Hashable {
+    case number
+    case field(SyncField)
+    /// A column we do not know: kept with the customer under its header.
+    case extra(String)
+
+    /// Header names, matched case- and space-insensitively (and ignoring `.`, `-`, `_`, `/`):
+    /// CleanManager's Danish and English names, and common spellings from accounting exports.
+    static let names: [String: Column] = {
+        var table: [String: Column] = [:]
+        func add(_ column: Column, _ names: String...) {
+            for n in names { table[key(n)] = column }
+        }
+        add(.number, "Kundenr.", "Kundenummer", "Kunde nr", "Customer no.", "Customer number", "Customer no", "Number", "Nr.", "Nummer", "Debitornr.", "Debitor nr", "Debtor no.")
+        add(.field(.name), "Navn", "Customer name", "Name", "Kundenavn", "Firmanavn", "Company name")
+        add(.field(.address), "Adresse", "Address", "Vejnavn", "Street", "Street address")
+        add(.field(.zip), "Postnr.", "Postnummer", "ZIP code", "ZIP", "Postal code", "Postcode")
+        add(.field(.city), "By", "City", "Bynavn", "Town")
+        add(.field(.country), "Land", "Country", "Landekode", "Country code")
+        add(.field(.cvr), "CVR", "CVR-nr.", "CVR nummer", "CVR no.", "CI no.", "CI number", "VAT no.", "Corporate identification no.")
+        add(.field(.ean), "EAN", "EAN no.", "EAN-nr.", "EAN nummer", "EAN number", "GLN")
+        add(.field(.email), "E-mail", "Email", "Mail", "E-mailadresse", "E-mail address")
+        add(.field(.phone), "Telefon", "Phone", "Tlf.", "Telefonnummer", "Telephone", "Phone number", "Tlf. nr.")
+        add(.field(.contact), "Att.", "Kontakt", "Contact", "Kontaktperson", "Contact person", "Attention")
+        return table
+    }()
+
+    /// The matching key of a header: lower-cased, without spaces and punctuation.
+    static func key(_ header: String) -> String {
+        String(header.lowercased().filter { !$0.isWhitespace && !".-_/:#".contains($0) })
+    }
+
+    public static func recognise(_ header: String) -> Column {
+        let trimmed = header.trimmingWhitespace
+        return names[key(trimmed)] ?? .extra(trimmed)
+    }
+
+    /// The header the export writes for a column (CleanManager's English names).
+    public static func exportHeader(_ column: Column) -> String {
+        switch column {
+        case .number: "Customer no."
+        case .field(let f):
+            switch f {
+            case .name: "Customer name"
+            case .address: "Address"
+            case .zip: "ZIP code"
+            case .city: "City"
+            case .country: "Country"
+            case .cvr: "CI no."
+            case .ean: "EAN no."
+            case .email: "E-mail"
+            case .phone: "Phone"
+            case .contact: "Contact"
+            }
+        case .extra(let name): name
+        }
+    }
+}

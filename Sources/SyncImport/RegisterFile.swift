@@ -1,0 +1,144 @@
+import Foundation
+import SyncCore
+
+/// One valid customer row of a register file.
+public struct ImportRow: Sendable, Hashable {
+    /// The physical 1-based line (CSV) or sheet row (XLSX) where the record starts; header = 1.
+    public var line: Int
+    /// The number in its side's canonical form.
+    public var number: String
+    /// Values as stored: trimmed, blank = nil.
+    public var fields: CustomerFields
+    /// Unknown columns, by header, blank cells left out.
+    public var extra: [String: String]
+}
+
+/// One broken rule in one row.
+public struct RowError: Error, Sendable, Hashable, Codable {
+    public var line: Int
+    public var field: String
+    public var message: String
+
+    public init(line: Int, field: String, message: String) {
+        self.line = line
+        self.field = field
+        self.message = message
+    }
+}
+
+/// A register read from a file and checked against CleanManager's rules.
+public struct RegisterFile: Sendable {
+    public enum Format: String, Sendable, Codable { case csv, xlsx }
+
+    public var format: Format
+    public var rows: [ImportRow] = []
+    public var errors: [RowError] = []
+
+    /// Reads `bytes` as `format` (detected from the bytes when nil: a ZIP signature means XLSX).
+    public static func read(_ bytes: [UInt8], format: Format?, side: Side) throws(RowError) -> RegisterFile {
+        let format = format ?? (bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) ? .xlsx : .csv)
+        var builder = RegisterBuilder(side: side)
+        switch format {
+        case .csv:
+            let text = TextDecoding.utf8Bytes(bytes).bytes
+            CSVReader(utf8: text).forEachRecord { line, cells in builder.add(line: line, cells: cells) }
+        case .xlsx:
+            do {
+                for row in try XLSXReader.rows(of: Data(bytes)) { builder.add(line: row.number, cells: row.cells) }
+            } catch {
+                throw RowError(line: 0, field: "file", message: "\(error)")
+            }
+        }
+        return try builder.finish(format: format)
+    }
+}
+
+/// Maps header and cells to rows, validating as it goes.
+struct RegisterBuilder {
+    let side: Side
+    var columns: [Column]?
+    var headerLine = 0
+    var rows: [ImportRow] = []
+    var errors: [RowError] = []
+    var seenNumbers: [String: Int] = [:]
+
+    init(side: Side) { self.side = side }
+
+    /// A cell as stored: the formula guard an export adds (a leading `'` before `=`, `+`, `-`,
+    /// `@`, tab or CR) removed, trimmed, blank = nil.
+    static func cellValue(_ raw: String) -> String? {
+        var value = raw
+        if value.hasPrefix("'"), let second = value.dropFirst().first, "=+-@\t\r".contains(second) {
+            value.removeFirst()
+        }
+        return Normalize.clean(value)
+    }
+
+    mutating func add(line: Int, cells: [String]) {
+        guard let columns else {
+            let header = cells.map(Column.recognise)
+            columns = header
+            headerLine = line
+            if !header.contains(.number) {
+                errors.append(RowError(line: line, field: "number", message: "no customer number column: the header needs 'Kundenr.' or 'Customer no.'"))
+            }
+            if !header.contains(.field(.name)) {
+                errors.append(RowError(line: line, field: "name", message: "no name column: the header needs 'Navn' or 'Customer name'"))
+            }
+            return
+        }
+        if cells.allSatisfy({ $0.trimmingWhitespace.isEmpty }) { return }
+        var number: String?
+        var fields = CustomerFields()
+        var extra: [String: String] = [:]
+        var seen = Set<Column>()
+        var rowErrors: [RowError] = []
+        for (index, raw) in cells.enumerated() {
+            guard index < columns.count else {
+                if Self.cellValue(raw) != nil {
+                    rowErrors.append(RowError(line: line, field: "row", message: "cell \(index + 1) is beyond the \(columns.count) columns of the header"))
+                }
+                continue
+            }
+            let column = columns[index]
+            let value = Self.cellValue(raw)
+            // A second column of a known kind is kept as an unknown column.
+            let target: Column = seen.contains(column) ? .extra(Column.exportHeader(column) + " (\(index + 1))") : column
+            seen.insert(column)
+            switch target {
+            case .number: number = value
+            case .field(let f): fields[f] = value
+            case .extra(let header): if let value { extra[header] = value }
+            }
+        }
+        if let raw = number {
+            if let canonical = CustomerNumber.canonical(raw, side: side) {
+                if let first = seenNumbers[canonical] {
+                    rowErrors.append(RowError(line: line, field: "number", message: "customer number \(canonical) also appears on line \(first)"))
+                } else {
+                    seenNumbers[canonical] = line
+                }
+                number = canonical
+            } else {
+                rowErrors.append(RowError(line: line, field: "number", message: "'\(raw)' is not a valid number: \(CustomerNumber.rule(for: side))"))
+            }
+        } else {
+            rowErrors.append(RowError(line: line, field: "number", message: "customer number is missing"))
+        }
+        for v in FieldRules.violations(in: fields) {
+            rowErrors.append(RowError(line: line, field: v.field, message: v.message))
+        }
+        if rowErrors.isEmpty, let number {
+            rows.append(ImportRow(line: line, number: number, fields: fields, extra: extra))
+        } else {
+            errors += rowErrors
+        }
+    }
+
+    func finish(format: RegisterFile.Format) throws(RowError) -> RegisterFile {
+        if columns == nil {
+            throw RowError(line: 1, field: "file", message: "the file is empty: a header row is needed")
+        }
+        return RegisterFile(format: format, rows: rows, errors: errors)
+    }
+}

@@ -1,0 +1,211 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import ZIPFoundation
+
+/// Reads the first worksheet of an XLSX workbook as Excel saves it: shared strings (rich text
+/// runs joined), inline strings, formula results, booleans, numbers stored as numbers (a CVR or
+/// a ZIP comes back as its digits), and empty or missing cells. ZIP through ZIPFoundation,
+/// XML through Foundation's `XMLParser`.
+public enum XLSXReader {
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// One row: its sheet row number (1-based, the "line") and its cells by column.
+    public struct Row: Sendable {
+        public var number: Int
+        public var cells: [String]
+    }
+
+    public static func rows(of data: Data) throws -> [Row] {
+        let archive: Archive
+        do {
+            archive = try Archive(data: data, accessMode: .read)
+        } catch {
+            throw Failure(description: "not an XLSX file (it is not a readable ZIP archive)")
+        }
+        func entryData(_ path: String) throws -> Data? {
+            guard let entry = archive[path] else { return nil }
+            var out = Data()
+            _ = try archive.extract(entry, skipCRC32: true) { out.append($0) }
+            return out
+        }
+        let sheetPath = try firstSheetPath(workbook: entryData("xl/workbook.xml"), rels: entryData("xl/_rels/workbook.xml.rels"))
+        guard let sheet = try entryData(sheetPath) else {
+            throw Failure(description: "not an XLSX file (no worksheet at \(sheetPath))")
+        }
+        let shared = try entryData("xl/sharedStrings.xml").map(sharedStrings) ?? []
+        return try sheetRows(sheet, sharedStrings: shared)
+    }
+
+    /// The path of the workbook's first sheet (in workbook order), via its relationship.
+    static func firstSheetPath(workbook: Data?, rels: Data?) throws -> String {
+        let fallback = "xl/worksheets/sheet1.xml"
+        guard let workbook, let rels else { return fallback }
+        let sheets = ElementCollector(wanted: ["sheet"])
+        try sheets.parse(workbook)
+        guard let first = sheets.elements.first,
+              let rid = first["r:id"] ?? first.first(where: { $0.key.hasSuffix(":id") })?.value else { return fallback }
+        let relationships = ElementCollector(wanted: ["Relationship"])
+        try relationships.parse(rels)
+        guard let target = relationships.elements.first(where: { $0["Id"] == rid })?["Target"] else { return fallback }
+        if target.hasPrefix("/") { return String(target.dropFirst()) }
+        return "xl/" + target
+    }
+
+    static func sharedStrings(_ data: Data) throws -> [String] {
+        let reader = SharedStringsReader()
+        try reader.parse(data)
+        return reader.strings
+    }
+
+    static func sheetRows(_ data: Data, sharedStrings: [String]) throws -> [Row] {
+        let reader = SheetReader(sharedStrings: sharedStrings)
+        try reader.parse(data)
+        return reader.rows
+    }
+
+    /// "BC12" → 54 (0-based column of the reference).
+    static func columnIndex(_ reference: String) -> Int? {
+        var index = 0
+        var sawLetter = false
+        for scalar in reference.unicodeScalars {
+            guard let v = Optional(scalar.value), (65...90).contains(v) || (97...122).contains(v) else { break }
+            index = index * 26 + Int((v | 0x20) - 96)
+            sawLetter = true
+        }
+        return sawLetter ? index - 1 : nil
+    }
+
+    /// A numeric cell's text: whole numbers without exponent or fraction (a CVR stays 8 digits).
+    static func numberText(_ raw: String) -> String {
+        if raw.contains("E") || raw.contains("e") || raw.hasSuffix(".0") {
+            if let d = Double(raw), d.rounded() == d, abs(d) < 1e15 { return String(Int64(d)) }
+        }
+        return raw
+    }
+}
+
+/// Base of the small SAX readers below.
+class XMLReader: NSObject, XMLParserDelegate {
+    var failure: Error?
+
+    func parse(_ data: Data) throws {
+        let parser = XMLParser(data: data)
+        parser.delegate = self
+        parser.shouldProcessNamespaces = false
+        if !parser.parse() {
+            throw XLSXReader.Failure(description: "not an XLSX file (broken XML: \(parser.parserError.map { "\($0)" } ?? "unknown error"))")
+        }
+    }
+}
+
+/// Collects the attributes of every element with one of the wanted names.
+final class ElementCollector: XMLReader {
+    let wanted: Set<String>
+    var elements: [[String: String]] = []
+
+    init(wanted: Set<String>) { self.wanted = wanted }
+
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String]) {
+        if wanted.contains(name) || wanted.contains(name.split(separator: ":").last.map(String.init) ?? name) {
+            elements.append(attributes)
+        }
+    }
+}
+
+/// `<sst><si><t>text</t></si><si><r><t>rich</t></r><r><t> text</t></r></si>…` (phonetic `<rPh>` skipped).
+final class SharedStringsReader: XMLReader {
+    var strings: [String] = []
+    var current = ""
+    var inText = false
+    var inPhonetic = false
+
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String]) {
+        switch name {
+        case "si": current = ""
+        case "t": inText = !inPhonetic
+        case "rPh": inPhonetic = true
+        default: break
+        }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        switch name {
+        case "si": strings.append(current)
+        case "t": inText = false
+        case "rPh": inPhonetic = false
+        default: break
+        }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        if inText { current += string }
+    }
+}
+
+/// `<sheetData><row r="2"><c r="A2" t="s"><v>0</v></c>…`
+final class SheetReader: XMLReader {
+    let sharedStrings: [String]
+    var rows: [XLSXReader.Row] = []
+    var rowNumber = 0
+    var cells: [String] = []
+    var cellColumn = 0
+    var cellType: String?
+    var text = ""
+    var collecting = false
+    var inInline = false
+
+    init(sharedStrings: [String]) { self.sharedStrings = sharedStrings }
+
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String]) {
+        switch name {
+        case "row":
+            rowNumber = attributes["r"].flatMap { Int($0) } ?? rowNumber + 1
+            cells.removeAll(keepingCapacity: true)
+        case "c":
+            cellColumn = attributes["r"].flatMap(XLSXReader.columnIndex) ?? cells.count
+            cellType = attributes["t"]
+            text = ""
+            inInline = false
+        case "v":
+            text = ""
+            collecting = true
+        case "is":
+            inInline = true
+            text = ""
+        case "t":
+            if inInline { collecting = true }
+        default:
+            break
+        }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        switch name {
+        case "v", "t":
+            collecting = false
+        case "c":
+            let value: String
+            switch cellType {
+            case "s": value = Int(text.trimmingCharacters(in: .whitespaces)).flatMap { $0 < sharedStrings.count ? sharedStrings[$0] : nil } ?? ""
+            case "inlineStr", "str": value = text
+            case "b": value = text == "1" ? "TRUE" : "FALSE"
+            case "e": value = ""
+            default: value = text.isEmpty ? "" : XLSXReader.numberText(text)
+            }
+            if cellColumn >= cells.count { cells.append(contentsOf: repeatElement("", count: cellColumn - cells.count + 1)) }
+            cells[cellColumn] = value
+        case "row":
+            if cells.contains(where: { !$0.isEmpty }) { rows.append(XLSXReader.Row(number: rowNumber, cells: cells)) }
+        default:
+            break
+        }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        if collecting { text += string }
+    }
+}

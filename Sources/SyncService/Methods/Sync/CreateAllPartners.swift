@@ -1,0 +1,77 @@
+import JSONRPC
+import SyncCore
+
+/// `createAllPartners`: partners for every unsynced, non-excluded customer of a side (or the
+/// given ones), in one transaction. Spec: protocol/openrpc.json#createAllPartners.
+public enum CreateAllPartners: SyncMethod {
+    public static let name = "createAllPartners"
+
+    public struct Params: RPCParams {
+        public enum CodingKeys: String, CodingKey, CaseIterable { case side, numbering, customerIds, dryRun, progressToken }
+        var side: Side
+        var numbering: NumberingParam
+        var customerIds: [String]?
+        var dryRun: Bool?
+        var progressToken: JSONValue?
+    }
+
+    /// `{mode: "keep"}` or `{mode: "sequence", start}` (`start` digits, or a whole number).
+    struct NumberingParam: Decodable, Sendable {
+        enum CodingKeys: String, CodingKey { case mode, start }
+        enum Mode: String, Decodable { case keep, sequence }
+        var numbering: Numbering
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            switch try c.decode(Mode.self, forKey: .mode) {
+            case .keep:
+                numbering = .keep
+            case .sequence:
+                guard c.contains(.start) else {
+                    throw DecodingError.keyNotFound(CodingKeys.start, .init(codingPath: c.codingPath, debugDescription: "sequence numbering needs start"))
+                }
+                let start = try c.decode(NumberText.self, forKey: .start).text
+                guard !start.isEmpty, start.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(start), n >= 1 else {
+                    throw DecodingError.dataCorruptedError(forKey: .start, in: c, debugDescription: "start must be a whole number of 1 or more, as digits (got '\(start)')")
+                }
+                numbering = .sequence(start: n)
+            }
+        }
+    }
+
+    public struct Skipped: Encodable, Sendable {
+        var customerId: String
+        var reason: String
+    }
+
+    public struct Result: Encodable, Sendable {
+        var created: Int
+        var skipped: [Skipped]
+        var dryRun: Bool
+    }
+
+    public struct Progress: Encodable, Sendable {
+        var token: JSONValue
+        var done: Int
+        var total: Int
+    }
+
+    public static func handle(_ p: Params, context: ServiceContext) throws -> Result {
+        if case .sequence(let start) = p.numbering.numbering, CustomerNumber.canonical(String(start), side: p.side.opposite) == nil {
+            throw RPCError.invalidParams("start \(start) is not a valid \(p.side.opposite.rawValue) customer number: \(CustomerNumber.rule(for: p.side.opposite))", path: "numbering.start")
+        }
+        let ids = try p.customerIds.map { try $0.map(ParamsCheck.customerId) }
+        var progress: ((Int, Int) -> Void)?
+        if let token = p.progressToken {
+            let session = context.session
+            progress = { done, total in session.notify(method: "$/progress", params: Progress(token: token, done: done, total: total)) }
+        }
+        let outcome = try context.database.createAllPartners(
+            side: p.side, numbering: p.numbering.numbering, customerIds: ids, dryRun: p.dryRun ?? false, progress: progress)
+        return Result(
+            created: outcome.created,
+            skipped: outcome.skipped.map { Skipped(customerId: CustomerID.format($0.customerId), reason: $0.reason.rawValue) },
+            dryRun: outcome.dryRun
+        )
+    }
+}

@@ -1,0 +1,22 @@
+import JSONRPC
+import SyncCore
+
+/// `unlink`: stops sync for a link; both customers become unsynced. Spec: protocol/openrpc.json#unlink.
+public enum Unlink: SyncMethod {
+    public static let name = "unlink"
+
+    public struct Params: RPCParams {
+        public enum CodingKeys: String, CodingKey, CaseIterable { case linkId }
+        var linkId: String
+    }
+
+    public struct Result: Encodable, Sendable {
+        var local: WireCustomer
+        var remote: WireCustomer
+    }
+
+    public static func handle(_ p: Params, context: ServiceContext) throws -> Result {
+        let (local, remote) = try context.database.unlink(linkId: try ParamsCheck.linkId(p.linkId))
+        return Result(local: WireCustomer(local), remote: WireCustomer(remote))
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import JSONRPC
+import SyncCore
+
+/// The wire form of a customer (protocol/openrpc.json#/components/schemas/Customer).
+/// Every member is always present; an empty field is `null`.
+public struct WireCustomer: Encodable, Sendable {
+    public var customer: Customer
+    public init(_ customer: Customer) { self.customer = customer }
+
+    enum CodingKeys: String, CodingKey {
+        case id, side, number, name, address, zip, city, country, email, phone, cvr, ean, contact, state, linkId, version, extra
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(CustomerID.format(customer.id), forKey: .id)
+        try c.encode(customer.side, forKey: .side)
+        try c.encodeOrNull(customer.number, forKey: .number)
+        for field in SyncField.allCases {
+            try c.encodeOrNull(customer.fields[field], forKey: CodingKeys(rawValue: field.rawValue)!)
+        }
+        try c.encode(customer.state, forKey: .state)
+        try c.encodeOrNull(customer.linkId.map(LinkID.format), forKey: .linkId)
+        try c.encode(customer.version, forKey: .version)
+        try c.encode(customer.extra, forKey: .extra)
+    }
+}
+
+/// The wire form of a link.
+public struct WireLink: Encodable, Sendable {
+    public var link: Link
+    public init(_ link: Link) { self.link = link }
+
+    enum CodingKeys: String, CodingKey { case id, state, local, remote, conflicts, version }
+    enum ConflictKeys: String, CodingKey { case field, local, remote }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(LinkID.format(link.id), forKey: .id)
+        try c.encode(link.state, forKey: .state)
+        try c.encode(WireCustomer(link.local), forKey: .local)
+        try c.encode(WireCustomer(link.remote), forKey: .remote)
+        var list = c.nestedUnkeyedContainer(forKey: .conflicts)
+        for conflict in link.conflicts {
+            var item = list.nestedContainer(keyedBy: ConflictKeys.self)
+            try item.encode(conflict.field, forKey: .field)
+            try item.encodeOrNull(conflict.local, forKey: .local)
+            try item.encodeOrNull(conflict.remote, forKey: .remote)
+        }
+        try c.encode(link.version, forKey: .version)
+    }
+}
+
+/// A page of a list: `{items, nextCursor, total}`.
+public struct WirePage<Item: Encodable & Sendable>: Encodable, Sendable {
+    public var items: [Item]
+    public var nextCursor: String?
+    public var total: Int
+
+    enum CodingKeys: String, CodingKey { case items, nextCursor, total }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(items, forKey: .items)
+        try c.encodeOrNull(nextCursor, forKey: .nextCursor)
+        try c.encode(total, forKey: .total)
+    }
+}
+
+extension WirePage {
+    init<T>(_ page: Page<T>, _ transform: (T) -> Item) {
+        items = page.items.map(transform)
+        nextCursor = page.nextAfter.map(Cursor.encode)
+        total = page.total
+    }
+}
+
+extension KeyedEncodingContainer {
+    mutating func encodeOrNull<T: Encodable>(_ value: T?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+    }
+}
+
+/// Opaque paging cursors: the position after which the next page starts.
+enum Cursor {
+    static func encode(_ after: Int64) -> String {
+        Data("after:\(after)".utf8).base64EncodedString()
+    }
+
+    /// The position in a cursor; -32602 (path `cursor`) when it is not one of ours.
+    static func decode(_ cursor: String?) throws -> Int64? {
+        guard let cursor else { return nil }
+        guard let data = Data(base64Encoded: cursor), let text = String(data: data, encoding: .utf8),
+              text.hasPrefix("after:"), let after = Int64(text.dropFirst(6)), after >= 0 else {
+            throw RPCError.invalidParams("not a cursor this server gave out", path: "cursor")
+        }
+        return after
+    }
+}
+
+/// Checks shared by the list methods.
+enum Paging {
+    static let defaultLimit = 50
+    static let maximumLimit = 1000
+
+    static func limit(_ value: Int?) throws -> Int {
+        let limit = value ?? defaultLimit
+        guard (1...maximumLimit).contains(limit) else {
+            throw RPCError.invalidParams("limit must be between 1 and \(maximumLimit) (got \(limit))", path: "limit")
+        }
+        return limit
+    }
+}
+
+/// Reading ids and field maps from params.
+enum ParamsCheck {
+    static func customerId(_ text: String) throws -> Int64 {
+        guard let id = CustomerID.parse(text) else {
+            throw SyncError(.notFound, "no customer with id \(text)", details: ["id": .string(text)])
+        }
+        return id
+    }
+
+    static func linkId(_ text: String) throws -> Int64 {
+        guard let id = LinkID.parse(text) else {
+            throw SyncError(.notFound, "no link with id \(text)", details: ["id": .string(text)])
+        }
+        return id
+    }
+
+    static func field(_ name: String, path: String) throws -> SyncField {
+        guard let field = SyncField(rawValue: name) else {
+            throw RPCError.invalidParams("'\(name)' is not a synced field (\(SyncField.allCases.map(\.rawValue).joined(separator: ", ")))", path: path)
+        }
+        return field
+    }
+
+    /// Field values a client sends (`fields`, `values`): known names, values cleaned and
+    /// checked against CleanManager's rules; `null` or blank empties a field (not `name`).
+    static func fieldValues(_ raw: [String: String?]?, path: String) throws -> [SyncField: String?] {
+        guard let raw else { return [:] }
+        var out: [SyncField: String?] = [:]
+        for key in raw.keys.sorted() {
+            let field = try field(key, path: "\(path).\(key)")
+            let value = Normalize.clean(raw[key] ?? nil)
+            if let value, let problem = FieldRules.violation(field, value) {
+                throw RPCError.invalidParams(problem, path: "\(path).\(key)")
+            }
+            if value == nil && field == .name {
+                throw RPCError.invalidParams("name cannot be empty", path: "\(path).\(key)")
+            }
+            out[field] = value
+        }
+        return out
+    }
+}

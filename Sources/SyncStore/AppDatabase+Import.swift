@@ -1,0 +1,85 @@
+import GRDB
+import SyncCore
+
+/// A customer row to import: the number in its side's canonical form, values as stored.
+public struct ImportRecord: Sendable {
+    public var number: String
+    public var fields: CustomerFields
+    public var extra: [String: String]
+
+    public init(number: String, fields: CustomerFields, extra: [String: String]) {
+        self.number = number
+        self.fields = fields
+        self.extra = extra
+    }
+}
+
+extension AppDatabase {
+    /// Imports a register into `side` in one transaction: rows are matched to existing customers
+    /// by number; new numbers are added, changed rows updated, the rest left alone.
+    ///
+    /// A linked customer whose values change gets its link re-checked: equal partners stay
+    /// `synced`, differing ones become `conflict`.
+    public func importCustomers(side: Side, records: [ImportRecord]) throws -> ImportOutcome {
+        try write { db in
+            var outcome = ImportOutcome()
+            var existing: [String: (id: Int64, fields: CustomerFields, extra: String)] = [:]
+            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM customer WHERE side = ?", arguments: [side.rawValue]) ?? 0
+            if count > 0 {
+                let rows = try Row.fetchCursor(db, sql: "SELECT id, number, \(CustomerSQL.fieldColumns), extra FROM customer WHERE side = ? AND number IS NOT NULL",
+                                               arguments: [side.rawValue])
+                while let row = try rows.next() {
+                    var fields = CustomerFields()
+                    for (i, field) in SyncField.allCases.enumerated() { fields[field] = row[2 + i] }
+                    existing[row[1]] = (row[0], fields, row[12])
+                }
+            }
+            let insert = try db.makeStatement(sql: """
+                INSERT INTO customer (side, number, \(CustomerSQL.fieldColumns), extra, searchKey)
+                VALUES (?, ?, \(CustomerSQL.fieldPlaceholders), ?, ?)
+                """)
+            let update = try db.makeStatement(sql: """
+                UPDATE customer SET \(CustomerSQL.fieldAssignments), extra = ?, searchKey = ?, version = version + 1 WHERE id = ?
+                """)
+            var touched: [Int64] = []
+            for record in records {
+                let extra = CustomerSQL.encodeExtra(record.extra)
+                let searchKey = CustomerSQL.searchKey(number: record.number, fields: record.fields)
+                if let old = existing[record.number] {
+                    if old.fields == record.fields && old.extra == extra {
+                        outcome.unchanged += 1
+                        continue
+                    }
+                    try update.execute(arguments: StatementArguments(CustomerSQL.fieldArguments(record.fields)) + [extra, searchKey, old.id])
+                    if old.fields != record.fields { touched.append(old.id) }
+                    outcome.updated += 1
+                } else {
+                    var arguments: StatementArguments = [side.rawValue, record.number]
+                    arguments += StatementArguments(CustomerSQL.fieldArguments(record.fields))
+                    arguments += [extra, searchKey]
+                    try insert.execute(arguments: arguments)
+                    existing[record.number] = (db.lastInsertedRowID, record.fields, extra)
+                    outcome.added += 1
+                }
+            }
+            try Self.recheckLinks(db, customerIds: touched, side: side)
+            return outcome
+        }
+    }
+
+    /// Re-derives the state of the links of customers whose values changed.
+    static func recheckLinks(_ db: Database, customerIds: [Int64], side: Side) throws {
+        let column = side == .local ? "localId" : "remoteId"
+        for id in customerIds {
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, localId, remoteId, state FROM link WHERE \(column) = ?", arguments: [id]) else { continue }
+            let local = try fetchCustomer(db, id: row[1])
+            let remote = try fetchCustomer(db, id: row[2])
+            let state: LinkState = CustomerFields.conflicts(local: local.fields, remote: remote.fields).isEmpty ? .synced : .conflict
+            if state.rawValue != row[3] as String {
+                try db.execute(sql: "UPDATE link SET state = ?, version = version + 1 WHERE id = ?", arguments: [state.rawValue, row[0] as Int64])
+                let partner: Int64 = side == .local ? row[2] : row[1]
+                try bumpVersion(db, customerIds: [partner])
+            }
+        }
+    }
+}

@@ -1,0 +1,269 @@
+import GRDB
+import SyncCore
+
+extension AppDatabase {
+    // MARK: Checks shared by the partner methods
+
+    /// The customer, if it may get a partner: not excluded, not linked.
+    static func linkableCustomer(_ db: Database, id: Int64) throws -> Customer {
+        let customer = try fetchCustomer(db, id: id)
+        let cid = CustomerID.format(id)
+        if customer.state == .excluded {
+            throw SyncError(.excluded, "customer \(cid) is excluded from sync", details: ["customerId": .string(cid)])
+        }
+        if let linkId = customer.linkId {
+            throw SyncError(.alreadyLinked, "customer \(cid) is already linked (\(LinkID.format(linkId)))",
+                            details: ["customerId": .string(cid), "linkId": .string(LinkID.format(linkId))])
+        }
+        return customer
+    }
+
+    /// The lowest free valid number above the highest numeric number in use on `side`.
+    static func nextFreeNumber(_ db: Database, side: Side) throws -> String? {
+        let highest = try Int.fetchOne(db, sql: """
+            SELECT max(CAST(number AS INTEGER)) FROM customer
+            WHERE side = ? AND number <> '' AND number NOT GLOB '*[^0-9]*' AND length(number) <= 18
+            """, arguments: [side.rawValue])
+        return CustomerNumber.nextFree(highestInUse: highest, side: side)
+    }
+
+    static func numberError(_ db: Database, _ kind: SyncError.Kind, number: String?, side: Side, message: String) throws -> SyncError {
+        var details: [String: SyncError.Detail] = ["number": number.map { .string($0) } ?? .null, "side": .string(side.rawValue)]
+        if let next = try nextFreeNumber(db, side: side) { details["nextFree"] = .string(next) }
+        return SyncError(kind, message, details: details)
+    }
+
+    /// `number` in the side's canonical form, if valid and free, else `InvalidNumber`/`NumberTaken` with `nextFree`.
+    static func freeNumber(_ db: Database, _ raw: String?, side: Side) throws -> String {
+        guard let raw, let number = CustomerNumber.canonical(raw, side: side) else {
+            throw try numberError(db, .invalidNumber, number: raw, side: side,
+                                  message: raw == nil ? "the customer has no number to keep; give one" : "'\(raw!)' is not a valid \(side.rawValue) customer number: \(CustomerNumber.rule(for: side))")
+        }
+        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM customer WHERE side = ? AND number = ?)", arguments: [side.rawValue, number]) == true {
+            throw try numberError(db, .numberTaken, number: number, side: side, message: "\(side.rawValue) customer number \(number) is taken")
+        }
+        return number
+    }
+
+    static func insertPartner(_ db: Database, side: Side, number: String, fields: CustomerFields) throws -> Int64 {
+        var arguments: StatementArguments = [side.rawValue, number]
+        arguments += StatementArguments(CustomerSQL.fieldArguments(fields))
+        arguments += [CustomerSQL.searchKey(number: number, fields: fields)]
+        try db.execute(sql: """
+            INSERT INTO customer (side, number, \(CustomerSQL.fieldColumns), searchKey)
+            VALUES (?, ?, \(CustomerSQL.fieldPlaceholders), ?)
+            """, arguments: arguments)
+        return db.lastInsertedRowID
+    }
+
+    static func insertLink(_ db: Database, localId: Int64, remoteId: Int64, state: LinkState) throws -> Int64 {
+        try db.execute(sql: "INSERT INTO link (localId, remoteId, state) VALUES (?, ?, ?)", arguments: [localId, remoteId, state.rawValue])
+        return db.lastInsertedRowID
+    }
+
+    // MARK: Methods
+
+    /// Copies a customer to the opposite side and links the two (`synced`). `number` is the
+    /// partner's number (default: the source's, if valid and free there). `fields` are applied
+    /// to both first.
+    public func createPartner(customerId: Int64, number: String?, fields overrides: [SyncField: String?]) throws -> Link {
+        try write { db in
+            let source = try Self.linkableCustomer(db, id: customerId)
+            let target = source.side.opposite
+            let partnerNumber = try Self.freeNumber(db, number ?? source.number, side: target)
+            var fields = source.fields
+            for (field, value) in overrides { fields[field] = value }
+            if fields != source.fields { try Self.writeFields(db, customer: source, fields: fields) } else { try Self.bumpVersion(db, customerIds: [source.id]) }
+            let partnerId = try Self.insertPartner(db, side: target, number: partnerNumber, fields: fields)
+            let linkId = source.side == .local
+                ? try Self.insertLink(db, localId: source.id, remoteId: partnerId, state: .synced)
+                : try Self.insertLink(db, localId: partnerId, remoteId: source.id, state: .synced)
+            return try Self.fetchLink(db, id: linkId)
+        }
+    }
+
+    /// Creates partners for every unsynced, non-excluded customer of `side` (or just
+    /// `customerIds`) in one transaction; with `dryRun` the transaction is rolled back.
+    /// `progress(done, total)` is called as it goes.
+    public func createAllPartners(side: Side, numbering: Numbering, customerIds: [Int64]?, dryRun: Bool,
+                                  progress: ((Int, Int) -> Void)? = nil) throws -> CreateAllOutcome {
+        try write(commit: !dryRun) { db in
+            var outcome = CreateAllOutcome()
+            outcome.dryRun = dryRun
+            let target = side.opposite
+
+            // The sources, in id order.
+            var sources: [(id: Int64, number: String?, fields: CustomerFields)] = []
+            if let customerIds {
+                var seen = Set<Int64>()
+                for id in customerIds where seen.insert(id).inserted {
+                    let customer = try Self.fetchCustomer(db, id: id)
+                    guard customer.side == side else {
+                        throw SyncError(.wrongSide, "customer \(CustomerID.format(id)) is a \(customer.side.rawValue) customer, not \(side.rawValue)",
+                                        details: ["customerId": .string(CustomerID.format(id))])
+                    }
+                    if customer.state == .excluded {
+                        outcome.skipped.append(.init(customerId: id, reason: .excluded))
+                    } else if customer.linkId != nil {
+                        outcome.skipped.append(.init(customerId: id, reason: .alreadyLinked))
+                    } else {
+                        sources.append((id, customer.number, customer.fields))
+                    }
+                }
+            } else {
+                let linkColumn = side == .local ? "localId" : "remoteId"
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT id, number, \(CustomerSQL.fieldColumns) FROM customer c
+                    WHERE side = ? AND excluded = 0 AND NOT EXISTS (SELECT 1 FROM link WHERE \(linkColumn) = c.id)
+                    ORDER BY id
+                    """, arguments: [side.rawValue])
+                while let row = try rows.next() {
+                    var fields = CustomerFields()
+                    for (i, field) in SyncField.allCases.enumerated() { fields[field] = row[2 + i] }
+                    sources.append((row[0], row[1], fields))
+                }
+            }
+
+            var taken = Set(try String.fetchAll(db, sql: "SELECT number FROM customer WHERE side = ? AND number IS NOT NULL", arguments: [target.rawValue]))
+            let insertCustomer = try db.makeStatement(sql: """
+                INSERT INTO customer (side, number, \(CustomerSQL.fieldColumns), searchKey)
+                VALUES (?, ?, \(CustomerSQL.fieldPlaceholders), ?)
+                """)
+            let insertLink = try db.makeStatement(sql: "INSERT INTO link (localId, remoteId, state) VALUES (?, ?, 'synced')")
+            let bump = try db.makeStatement(sql: "UPDATE customer SET version = version + 1 WHERE id = ?")
+            var nextInSequence: Int?
+            if case .sequence(let start) = numbering { nextInSequence = start }
+            let total = sources.count
+            let step = max(1, total / 100)
+            progress?(0, total)
+            for (index, source) in sources.enumerated() {
+                let number: String
+                switch numbering {
+                case .keep:
+                    guard let raw = source.number, let canonical = CustomerNumber.canonical(raw, side: target) else {
+                        outcome.skipped.append(.init(customerId: source.id, reason: .invalidNumber))
+                        continue
+                    }
+                    guard !taken.contains(canonical) else {
+                        outcome.skipped.append(.init(customerId: source.id, reason: .numberTaken))
+                        continue
+                    }
+                    number = canonical
+                case .sequence:
+                    while taken.contains(String(nextInSequence!)) { nextInSequence! += 1 }
+                    guard let valid = CustomerNumber.canonical(String(nextInSequence!), side: target) else {
+                        outcome.skipped.append(.init(customerId: source.id, reason: .invalidNumber))
+                        continue
+                    }
+                    number = valid
+                    nextInSequence! += 1
+                }
+                taken.insert(number)
+                var arguments: StatementArguments = [target.rawValue, number]
+                arguments += StatementArguments(CustomerSQL.fieldArguments(source.fields))
+                arguments += [CustomerSQL.searchKey(number: number, fields: source.fields)]
+                try insertCustomer.execute(arguments: arguments)
+                let partnerId = db.lastInsertedRowID
+                try insertLink.execute(arguments: side == .local ? [source.id, partnerId] : [partnerId, source.id])
+                try bump.execute(arguments: [source.id])
+                outcome.created += 1
+                if (index + 1) % step == 0 && index + 1 < total { progress?(index + 1, total) }
+            }
+            progress?(total, total)
+            outcome.skipped.sort { $0.customerId < $1.customerId }
+            return outcome
+        }
+    }
+
+    /// Links a local and a remote customer: `synced` when their fields agree after
+    /// normalisation, else `conflict`.
+    public func selectPartner(_ firstId: Int64, _ secondId: Int64) throws -> Link {
+        try write { db in
+            let a = try Self.fetchCustomer(db, id: firstId)
+            let b = try Self.fetchCustomer(db, id: secondId)
+            guard a.side != b.side else {
+                throw SyncError(.wrongSide, "both customers are \(a.side.rawValue) customers; a partner must be on the opposite side",
+                                details: ["localId": .string(CustomerID.format(firstId)), "remoteId": .string(CustomerID.format(secondId))])
+            }
+            let local = try Self.linkableCustomer(db, id: a.side == .local ? a.id : b.id)
+            let remote = try Self.linkableCustomer(db, id: a.side == .remote ? a.id : b.id)
+            let state: LinkState = CustomerFields.conflicts(local: local.fields, remote: remote.fields).isEmpty ? .synced : .conflict
+            let linkId = try Self.insertLink(db, localId: local.id, remoteId: remote.id, state: state)
+            try Self.bumpVersion(db, customerIds: [local.id, remote.id])
+            return try Self.fetchLink(db, id: linkId)
+        }
+    }
+
+    /// A value chosen for a conflicting field.
+    public enum Resolution: Sendable, Hashable {
+        case local
+        case remote
+        case value(String?)
+    }
+
+    /// Settles a conflict: every conflicting field needs a resolution (`missing` lists the ones
+    /// without); both customers get the chosen values; the link becomes `synced`.
+    public func resolveConflict(linkId: Int64, resolutions: [SyncField: Resolution], expectedVersion: Int?,
+                                missing: ([SyncField]) -> any Error) throws -> Link {
+        try write { db in
+            let link = try Self.fetchLink(db, id: linkId)
+            let lid = LinkID.format(linkId)
+            if let expectedVersion, expectedVersion != link.version {
+                throw SyncError(.staleVersion, "link \(lid) is at version \(link.version), not \(expectedVersion): it changed meanwhile",
+                                details: ["expectedVersion": .int(expectedVersion), "actualVersion": .int(link.version)])
+            }
+            guard link.state == .conflict else {
+                throw SyncError(.notInConflict, "link \(lid) is \(link.state.rawValue), not in conflict",
+                                details: ["linkId": .string(lid), "state": .string(link.state.rawValue)])
+            }
+            let unresolved = link.conflicts.map(\.field).filter { resolutions[$0] == nil }
+            if !unresolved.isEmpty { throw missing(unresolved) }
+            var fields = link.local.fields
+            for (field, resolution) in resolutions {
+                switch resolution {
+                case .local: fields[field] = link.local.fields[field]
+                case .remote: fields[field] = link.remote.fields[field]
+                case .value(let v): fields[field] = v
+                }
+            }
+            // Fields nobody chose are equal after normalisation; keep each side's spelling.
+            var localFields = link.local.fields
+            var remoteFields = link.remote.fields
+            for field in resolutions.keys {
+                localFields[field] = fields[field]
+                remoteFields[field] = fields[field]
+            }
+            try Self.writeFields(db, customer: link.local, fields: localFields)
+            try Self.writeFields(db, customer: link.remote, fields: remoteFields)
+            try db.execute(sql: "UPDATE link SET state = 'synced', version = version + 1 WHERE id = ?", arguments: [linkId])
+            return try Self.fetchLink(db, id: linkId)
+        }
+    }
+
+    /// Stops sync for a link: the link is removed, both customers become unsynced.
+    public func unlink(linkId: Int64) throws -> (local: Customer, remote: Customer) {
+        try write { db in
+            let link = try Self.fetchLink(db, id: linkId)
+            try db.execute(sql: "DELETE FROM link WHERE id = ?", arguments: [linkId])
+            try Self.bumpVersion(db, customerIds: [link.local.id, link.remote.id])
+            return (try Self.fetchCustomer(db, id: link.local.id), try Self.fetchCustomer(db, id: link.remote.id))
+        }
+    }
+
+    /// Excludes an unlinked customer from sync ("No synchronisation"), or includes it again.
+    /// Setting the state it already has changes nothing.
+    public func setExcluded(customerId: Int64, _ excluded: Bool) throws -> Customer {
+        try write { db in
+            let customer = try Self.fetchCustomer(db, id: customerId)
+            if let linkId = customer.linkId {
+                let cid = CustomerID.format(customerId)
+                throw SyncError(.alreadyLinked, "customer \(cid) is linked (\(LinkID.format(linkId))); unlink it first",
+                                details: ["customerId": .string(cid), "linkId": .string(LinkID.format(linkId))])
+            }
+            if (customer.state == .excluded) != excluded {
+                try db.execute(sql: "UPDATE customer SET excluded = ?, version = version + 1 WHERE id = ?", arguments: [excluded, customerId])
+            }
+            return try Self.fetchCustomer(db, id: customerId)
+        }
+    }
+}

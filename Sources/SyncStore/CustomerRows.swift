@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+import SyncCore
+
+/// Reading customers and links from SQL rows, and the columns they need.
+enum CustomerSQL {
+    /// Selects a customer with its link (if any). Join order: customer c, link as local `ll`, as remote `lr`.
+    static let select = """
+        SELECT c.id, c.side, c.number, c.name, c.address, c.zip, c.city, c.country, c.email, c.phone,
+               c.cvr, c.ean, c.contact, c.extra, c.excluded, c.version,
+               coalesce(ll.id, lr.id) AS linkId, coalesce(ll.state, lr.state) AS linkState
+        FROM customer c
+        LEFT JOIN link ll ON ll.localId = c.id
+        LEFT JOIN link lr ON lr.remoteId = c.id
+        """
+
+    static func customer(_ row: Row) -> Customer {
+        var fields = CustomerFields()
+        for (i, field) in SyncField.allCases.enumerated() { fields[field] = row[3 + i] }
+        let excluded: Bool = row[14]
+        let linkId: Int64? = row[16]
+        let linkState: String? = row[17]
+        let state: CustomerState
+        if let linkState { state = CustomerState(rawValue: linkState) ?? .conflict } else { state = excluded ? .excluded : .unsynced }
+        return Customer(
+            id: row[0], side: Side(rawValue: row[1]) ?? .local, number: row[2], fields: fields,
+            extra: decodeExtra(row[13]), state: state, linkId: linkId, version: row[15]
+        )
+    }
+
+    static func decodeExtra(_ json: String?) -> [String: String] {
+        guard let json, json != "{}", let data = json.data(using: .utf8),
+              let object = try? JSONDecoder().decode([String: String].self, from: data) else { return [:] }
+        return object
+    }
+
+    static func encodeExtra(_ extra: [String: String]) -> String {
+        guard !extra.isEmpty else { return "{}" }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? String(decoding: encoder.encode(extra), as: UTF8.self)) ?? "{}"
+    }
+
+    /// Lower-cased number, name, e-mail, phone (as written and as digits) and CVR, for `query`.
+    static func searchKey(number: String?, fields: CustomerFields) -> String {
+        var parts: [String] = []
+        if let number { parts.append(number) }
+        for field in [SyncField.name, .email, .phone, .cvr] {
+            if let v = fields[field] { parts.append(v) }
+        }
+        if let phone = fields.phone { parts.append(Normalize.phoneDigits(phone)) }
+        if let cvr = fields.cvr { parts.append(Normalize.digits(cvr)) }
+        return parts.joined(separator: "\u{1}").lowercased()
+    }
+
+    /// The arguments of the synced field columns, in `SyncField` order.
+    static func fieldArguments(_ fields: CustomerFields) -> [(any DatabaseValueConvertible)?] {
+        SyncField.allCases.map { fields[$0] }
+    }
+
+    static let fieldColumns = SyncField.allCases.map(\.rawValue).joined(separator: ", ")
+    static let fieldAssignments = SyncField.allCases.map { "\($0.rawValue) = ?" }.joined(separator: ", ")
+    static let fieldPlaceholders = SyncField.allCases.map { _ in "?" }.joined(separator: ", ")
+}
+
+extension AppDatabase {
+    /// One customer, or `NotFound`.
+    static func fetchCustomer(_ db: Database, id: Int64) throws -> Customer {
+        guard let row = try Row.fetchOne(db, sql: CustomerSQL.select + " WHERE c.id = ?", arguments: [id]) else {
+            throw SyncError(.notFound, "no customer with id \(CustomerID.format(id))", details: ["id": .string(CustomerID.format(id))])
+        }
+        return CustomerSQL.customer(row)
+    }
+
+    /// One link with both customers, or `NotFound`.
+    static func fetchLink(_ db: Database, id: Int64) throws -> Link {
+        guard let row = try Row.fetchOne(db, sql: "SELECT id, localId, remoteId, state, version FROM link WHERE id = ?", arguments: [id]) else {
+            throw SyncError(.notFound, "no link with id \(LinkID.format(id))", details: ["id": .string(LinkID.format(id))])
+        }
+        return try link(db, row)
+    }
+
+    static func link(_ db: Database, _ row: Row) throws -> Link {
+        let local = try fetchCustomer(db, id: row[1])
+        let remote = try fetchCustomer(db, id: row[2])
+        let state = LinkState(rawValue: row[3]) ?? .conflict
+        let conflicts = state == .conflict ? CustomerFields.conflicts(local: local.fields, remote: remote.fields) : []
+        return Link(id: row[0], state: state, local: local, remote: remote, conflicts: conflicts, version: row[4])
+    }
+
+    /// Sets a customer's synced fields (and search key), bumping its version.
+    static func writeFields(_ db: Database, customer: Customer, fields: CustomerFields) throws {
+        try db.execute(
+            sql: "UPDATE customer SET \(CustomerSQL.fieldAssignments), searchKey = ?, version = version + 1 WHERE id = ?",
+            arguments: StatementArguments(CustomerSQL.fieldArguments(fields))
+                + [CustomerSQL.searchKey(number: customer.number, fields: fields), customer.id]
+        )
+    }
+
+    static func bumpVersion(_ db: Database, customerIds: [Int64]) throws {
+        for id in customerIds {
+            try db.execute(sql: "UPDATE customer SET version = version + 1 WHERE id = ?", arguments: [id])
+        }
+    }
+}
+
