@@ -100,7 +100,10 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["JSONRPC"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
-        .testTarget(name: "SyncImportTests", dependencies: ["SyncImport", "SyncCore", "TestSupport"]),
+        .testTarget(
+            name: "SyncImportTests",
+            dependencies: ["SyncImport", "SyncCore", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore", "SyncImport"]),
         .testTarget(
             name: "SyncServiceTests",

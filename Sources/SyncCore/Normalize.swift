@@ -29,11 +29,12 @@ public enum Normalize {
         String(value.unicodeScalars.filter { $0.value >= 0x30 && $0.value <= 0x39 }.map(Character.init))
     }
 
-    /// A phone number's digits without the Danish country prefix (`+45` or `0045`).
+    /// A phone number's digits without the Danish country prefix (`+45`, `(+45)` or `0045`).
     public static func phoneDigits(_ value: String) -> String {
-        let trimmed = value.trimmingWhitespace
-        var d = digits(trimmed)
-        if trimmed.hasPrefix("+45") && d.hasPrefix("45") {
+        var d = digits(value)
+        // "+45 …", "(+45) …": a plus before the first digit marks a country code.
+        let lead = value.prefix { !($0.isASCII && $0.isNumber) }
+        if lead.contains("+") && d.hasPrefix("45") {
             d.removeFirst(2)
         } else if d.hasPrefix("0045") {
             d.removeFirst(4)

@@ -88,9 +88,24 @@ public enum XLSXReader {
     }
 }
 
-/// Base of the small SAX readers below.
+/// Base of the small SAX readers below. The delegate methods live here and call overridable
+/// hooks: on Linux a subclass's own delegate methods would not be seen through the protocol.
 class XMLReader: NSObject, XMLParserDelegate {
-    var failure: Error?
+    func start(_ name: String, _ attributes: [String: String]) {}
+    func end(_ name: String) {}
+    func characters(_ string: String) {}
+
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String]) {
+        start(name, attributes)
+    }
+
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        end(name)
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        characters(string)
+    }
 
     func parse(_ data: Data) throws {
         let parser = XMLParser(data: data)
@@ -109,7 +124,7 @@ final class ElementCollector: XMLReader {
 
     init(wanted: Set<String>) { self.wanted = wanted }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String]) {
+    override func start(_ name: String, _ attributes: [String: String]) {
         if wanted.contains(name) || wanted.contains(name.split(separator: ":").last.map(String.init) ?? name) {
             elements.append(attributes)
         }
@@ -123,7 +138,7 @@ final class SharedStringsReader: XMLReader {
     var inText = false
     var inPhonetic = false
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String]) {
+    override func start(_ name: String, _ attributes: [String: String]) {
         switch name {
         case "si": current = ""
         case "t": inText = !inPhonetic
@@ -132,7 +147,7 @@ final class SharedStringsReader: XMLReader {
         }
     }
 
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+    override func end(_ name: String) {
         switch name {
         case "si": strings.append(current)
         case "t": inText = false
@@ -141,7 +156,7 @@ final class SharedStringsReader: XMLReader {
         }
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
+    override func characters(_ string: String) {
         if inText { current += string }
     }
 }
@@ -160,7 +175,7 @@ final class SheetReader: XMLReader {
 
     init(sharedStrings: [String]) { self.sharedStrings = sharedStrings }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String]) {
+    override func start(_ name: String, _ attributes: [String: String]) {
         switch name {
         case "row":
             rowNumber = attributes["r"].flatMap { Int($0) } ?? rowNumber + 1
@@ -183,7 +198,7 @@ final class SheetReader: XMLReader {
         }
     }
 
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+    override func end(_ name: String) {
         switch name {
         case "v", "t":
             collecting = false
@@ -205,7 +220,7 @@ final class SheetReader: XMLReader {
         }
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
+    override func characters(_ string: String) {
         if collecting { text += string }
     }
 }

@@ -1,0 +1,81 @@
+@testable import SyncImport
+import Testing
+
+@Suite("CSV reader")
+struct CSVReaderTests {
+    func records(_ text: String, delimiter: UInt8? = nil) -> [(Int, [String])] {
+        var out: [(Int, [String])] = []
+        CSVReader(utf8: Array(text.utf8), delimiter: delimiter).forEachRecord { out.append(($0, $1)) }
+        return out
+    }
+
+    @Test func detectsTheDelimiterFromTheHeader() {
+        #expect(CSVReader.detectDelimiter(Array("a;b;c\n1,5;2;3".utf8)) == UInt8(ascii: ";"))
+        #expect(CSVReader.detectDelimiter(Array("a,b,c\n1;2".utf8)) == UInt8(ascii: ","))
+        #expect(CSVReader.detectDelimiter(Array("a\tb\n".utf8)) == UInt8(ascii: "\t"))
+        #expect(CSVReader.detectDelimiter(Array("\"a;b\",c,d\n".utf8)) == UInt8(ascii: ","))
+        #expect(CSVReader.detectDelimiter(Array("single\n".utf8)) == UInt8(ascii: ";"))
+    }
+
+    @Test func quotedFieldsWithDelimitersQuotesAndLineBreaks() {
+        let r = records("a;b;c\r\n\"x;y\";\"say \"\"hi\"\"\";\"two\r\nlines\"\r\n4;5;6\r\n")
+        #expect(r.count == 3)
+        #expect(r[1].0 == 2)
+        #expect(r[1].1 == ["x;y", "say \"hi\"", "two\r\nlines"])
+        #expect(r[2].0 == 4, "the line after a two-line record is physical line 4")
+        #expect(r[2].1 == ["4", "5", "6"])
+    }
+
+    @Test func lineEndings() {
+        for eol in ["\n", "\r\n", "\r"] {
+            let r = records("a;b\(eol)1;2\(eol)3;4")
+            #expect(r.map(\.1) == [["a", "b"], ["1", "2"], ["3", "4"]], "eol \(eol.debugDescription)")
+            #expect(r.map(\.0) == [1, 2, 3])
+        }
+    }
+
+    @Test func blankLinesAreSkippedButCounted() {
+        let r = records("a;b\n\n1;2\n\n\n3;4\n")
+        #expect(r.map(\.0) == [1, 3, 6])
+    }
+
+    @Test func emptyCellsAndTrailingDelimiter() {
+        let r = records("a;b;c\n1;;\n")
+        #expect(r[1].1 == ["1", "", ""])
+    }
+}
+
+@Suite("Text decoding")
+struct TextDecodingTests {
+    @Test func utf8BOMIsDropped() {
+        let (bytes, encoding) = TextDecoding.utf8Bytes([0xEF, 0xBB, 0xBF] + Array("Navn".utf8))
+        #expect(bytes == Array("Navn".utf8))
+        #expect(encoding == .utf8BOM)
+    }
+
+    @Test func windows1252IsDecodedCompletely() {
+        // "Ø € “x” – Æblegård ™ œ Ÿ" in Windows-1252
+        let cp1252: [UInt8] = [0xD8, 0x20, 0x80, 0x20, 0x93, 0x78, 0x94, 0x20, 0x96, 0x20, 0xC6, 0x62, 0x6C, 0x65, 0x67, 0xE5, 0x72, 0x64, 0x20, 0x99, 0x20, 0x9C, 0x20, 0x9F]
+        let (bytes, encoding) = TextDecoding.utf8Bytes(cp1252)
+        #expect(encoding == .windows1252)
+        #expect(String(decoding: bytes, as: UTF8.self) == "Ø € “x” – Æblegård ™ œ Ÿ")
+    }
+
+    @Test func everyWindows1252ByteDecodes() {
+        let all = (0...255).map(UInt8.init)
+        let text = String(decoding: TextDecoding.windows1252ToUTF8(all), as: UTF8.self)
+        #expect(text.unicodeScalars.count == 256)
+        #expect(!text.contains("\u{FFFD}"))
+    }
+
+    @Test func utf16WithBOM() {
+        let le: [UInt8] = [0xFF, 0xFE] + Array("Kundenr.;Navn\nø".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        #expect(String(decoding: TextDecoding.utf8Bytes(le).bytes, as: UTF8.self) == "Kundenr.;Navn\nø")
+        let be: [UInt8] = [0xFE, 0xFF] + Array("æ".utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
+        #expect(String(decoding: TextDecoding.utf8Bytes(be).bytes, as: UTF8.self) == "æ")
+    }
+
+    @Test func validUTF8IsKept() {
+        #expect(TextDecoding.utf8Bytes(Array("Æblegården €".utf8)).encoding == .utf8)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import SyncCore
+@testable import SyncImport
+import TestSupport
+import Testing
+
+@Suite("Register files")
+struct RegisterFileTests {
+    func read(_ text: String, side: Side = .remote) throws -> RegisterFile {
+        try RegisterFile.read(Array(text.utf8), format: .csv, side: side)
+    }
+
+    @Test func danishAndEnglishHeadersAreRecognised() throws {
+        let danish = try read("Kundenr.;Navn;Adresse;Postnr.;By;Land;CVR;EAN;E-mail;Telefon;Att.\n7;A/S Ø;Vej 1;8000;Aarhus;DK;25043235;5790001527525;a@b.dk;12345678;Bo\n")
+        let english = try read("customer NO.,Customer Name,address,ZIP code,City,country,CI no.,EAN no.,E-mail,Phone,Contact\n7,A/S Ø,Vej 1,8000,Aarhus,DK,25043235,5790001527525,a@b.dk,12345678,Bo\n")
+        #expect(danish.errors.isEmpty && english.errors.isEmpty)
+        #expect(danish.rows == english.rows)
+        let row = try #require(danish.rows.first)
+        #expect(row.number == "7")
+        #expect(row.fields == CustomerFields(name: "A/S Ø", address: "Vej 1", zip: "8000", city: "Aarhus", country: "DK", email: "a@b.dk",
+                                             phone: "12345678", cvr: "25043235", ean: "5790001527525", contact: "Bo"))
+        #expect(try read("Kundenr.;Navn;Kontakt\n1;X;Bo\n").rows.first?.fields.contact == "Bo")
+    }
+
+    @Test func unknownColumnsAreKept() throws {
+        let file = try read("Kundenr.;Navn;Betalingsbetingelser;Noter\n1;X;Netto 8 dage;\n")
+        #expect(file.rows.first?.extra == ["Betalingsbetingelser": "Netto 8 dage"])
+    }
+
+    @Test func emptyCellsAreNil() throws {
+        let file = try read("Kundenr.;Navn;Adresse;E-mail\n1;X;  ;\n")
+        #expect(file.rows.first?.fields.address == nil)
+        #expect(file.rows.first?.fields.email == nil)
+    }
+
+    @Test func everyBadFieldIsReportedWithItsLine() throws {
+        let file = try read("""
+            Kundenr.;Navn;CVR;EAN;E-mail;Land;Postnr.
+            1;Good;25043235;;a@b.dk;DK;8000
+            2;"Two
+            lines";25043236;;bad-mail;Danmark;8000
+            ;No number;;;;;
+            4;;;5790001527526;;;12345678901
+            1;Duplicate;;;;;
+            0;Zero;;;;;
+            """)
+        #expect(file.rows.map(\.number) == ["1"])
+        let byLine = Dictionary(grouping: file.errors, by: \.line).mapValues { $0.map(\.field).sorted() }
+        #expect(byLine[3] == ["country", "cvr", "email"])
+        #expect(byLine[5] == ["number"])
+        #expect(byLine[6] == ["ean", "name", "zip"])
+        #expect(byLine[7] == ["number"])
+        #expect(file.errors.first { $0.line == 7 }?.message.contains("line 2") == true)
+        #expect(byLine[8] == ["number"])
+    }
+
+    @Test func localNumbersFollowTheLocalRule() throws {
+        let file = try read("Kundenr.;Navn\nK1001;A\nABCDEFGHIJK;B\n", side: .local)
+        #expect(file.rows.map(\.number) == ["K1001"])
+        #expect(file.errors.map(\.line) == [3])
+        let remote = try read("Kundenr.;Navn\nK1001;A\n0042;B\n", side: .remote)
+        #expect(remote.rows.map(\.number) == ["42"])
+        #expect(remote.errors.map(\.line) == [2])
+    }
+
+    @Test func missingRequiredColumnsAreReportedOnTheHeader() throws {
+        let file = try read("Navn;By\nA;B\n")
+        #expect(file.errors.contains(RowError(line: 1, field: "number", message: "no customer number column: the header needs 'Kundenr.' or 'Customer no.'")))
+    }
+
+    @Test func emptyFileIsAnError() {
+        #expect(throws: RowError.self) { try read("") }
+        #expect(throws: RowError.self) { try read("\n\n") }
+    }
+
+    @Test func formulaGuardIsRemoved() throws {
+        let file = try read("Kundenr.;Navn;Telefon\n1;'=SUM(A1);'+45 20 00 00 02\n")
+        #expect(file.rows.first?.fields.name == "=SUM(A1)")
+        #expect(file.rows.first?.fields.phone == "+45 20 00 00 02")
+    }
+
+    @Test func blankRowsAreIgnored() throws {
+        let file = try read("Kundenr.;Navn\n1;A\n;\n;;;\n2;B\n")
+        #expect(file.rows.map(\.number) == ["1", "2"])
+        #expect(file.errors.isEmpty)
+    }
+
+    @Test func shippedExamplesReadCleanly() throws {
+        let dir = Paths.protocolDirectory.appendingPathComponent("examples")
+        let local = try RegisterFile.read(Array(try Data(contentsOf: dir.appendingPathComponent("local-customers.csv"))), format: nil, side: .local)
+        #expect(local.errors.isEmpty)
+        #expect(local.rows.count == 12)
+        #expect(local.rows.last?.extra["Rengøringsfrekvens"] == "Månedlig,\r\nhelst om fredagen")
+        #expect(local.rows[3].fields.address == "Store Kongensgade 40; 3. th")
+        let csv = try RegisterFile.read(Array(try Data(contentsOf: dir.appendingPathComponent("remote-customers.csv"))), format: nil, side: .remote)
+        #expect(csv.errors.isEmpty)
+        #expect(csv.rows.first { $0.number == "3002" }?.fields.name == "Restaurant “Havblik”")
+        #expect(csv.rows.first { $0.number == "3004" }?.fields.name == "Engros-Rengøring € ApS")
+        let xlsx = try RegisterFile.read(Array(try Data(contentsOf: dir.appendingPathComponent("remote-customers.xlsx"))), format: nil, side: .remote)
+        #expect(xlsx.format == .xlsx)
+        #expect(xlsx.errors.isEmpty)
+        #expect(xlsx.rows.map(\.number) == csv.rows.map(\.number))
+        #expect(xlsx.rows.map(\.fields) == csv.rows.map(\.fields))
+        let bad = try RegisterFile.read(Array(try Data(contentsOf: dir.appendingPathComponent("remote-customers-with-errors.csv"))), format: nil, side: .remote)
+        #expect(bad.rows.map(\.number) == ["4007"])
+        #expect(Set(bad.errors.map(\.line)) == [2, 3, 4, 5, 6, 7])
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import SyncCore
+@testable import SyncImport
+import Testing
+import ZIPFoundation
+
+@Suite("XLSX reader")
+struct XLSXReaderTests {
+    /// A workbook as Excel writes one, with the parts given.
+    func workbook(sheet: String, shared: String? = nil, sheetTarget: String = "worksheets/sheet1.xml") throws -> Data {
+        let archive = try Archive(accessMode: .create)
+        func add(_ path: String, _ text: String) throws {
+            let data = Data(text.utf8)
+            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
+                data.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
+        try add("[Content_Types].xml", "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>")
+        try add("xl/workbook.xml", """
+            <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+            <sheets><sheet name="Kunder" sheetId="3" r:id="rId7"/><sheet name="Andet" sheetId="1" r:id="rId1"/></sheets></workbook>
+            """)
+        try add("xl/_rels/workbook.xml.rels", """
+            <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+            <Relationship Id="rId1" Target="worksheets/other.xml" Type="worksheet"/>
+            <Relationship Id="rId7" Target="\(sheetTarget)" Type="worksheet"/></Relationships>
+            """)
+        try add("xl/worksheets/other.xml", "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>wrong sheet</t></is></c></row></sheetData></worksheet>")
+        try add(sheetTarget.hasPrefix("/") ? String(sheetTarget.dropFirst()) : "xl/" + sheetTarget, sheet)
+        if let shared { try add("xl/sharedStrings.xml", shared) }
+        return try #require(archive.data)
+    }
+
+    @Test func readsTheFirstSheetWithEveryCellKind() throws {
+        let data = try workbook(
+            sheet: """
+                <worksheet><sheetData>
+                <row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c><c r="E1" t="s"><v>4</v></c></row>
+                <row r="3"><c r="A3"><v>1001</v></c><c r="B3" t="s"><v>5</v></c><c r="D3"><v>25043235</v></c><c r="E3" t="inlineStr"><is><t>+45 20 00 00 02</t></is></c></row>
+                <row r="4"><c r="A4"><v>1.002E3</v></c><c r="B4" t="str"><f>"A"&amp;"B"</f><v>AB &amp; Co</v></c><c r="C4"><v>8000</v></c></row>
+                </sheetData></worksheet>
+                """,
+            shared: """
+                <sst><si><t>Kundenr.</t></si><si><t>Navn</t></si><si><t>Postnr.</t></si><si><t>CVR</t></si><si><t>Telefon</t></si>
+                <si><r><t>Bageriet </t></r><r><rPr><b/></rPr><t>Ørsted</t></r><rPh><t>ignored</t></rPh></si></sst>
+                """)
+        let file = try RegisterFile.read(Array(data), format: nil, side: .remote)
+        #expect(file.format == .xlsx)
+        #expect(file.errors.isEmpty)
+        #expect(file.rows.map(\.line) == [3, 4])
+        #expect(file.rows[0].number == "1001")
+        #expect(file.rows[0].fields == CustomerFields(name: "Bageriet Ørsted", phone: "+45 20 00 00 02", cvr: "25043235"))
+        #expect(file.rows[1].number == "1002")
+        #expect(file.rows[1].fields == CustomerFields(name: "AB & Co", zip: "8000"))
+    }
+
+    @Test(arguments: ["worksheets/kunder.xml", "/xl/worksheets/kunder.xml"])
+    func sheetPathComesFromTheRelationships(_ target: String) throws {
+        let data = try workbook(
+            sheet: "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>Kundenr.</t></is></c><c r=\"B1\" t=\"inlineStr\"><is><t>Navn</t></is></c></row><row r=\"2\"><c r=\"A2\"><v>5</v></c><c r=\"B2\" t=\"inlineStr\"><is><t>X</t></is></c></row></sheetData></worksheet>",
+            sheetTarget: target)
+        let file = try RegisterFile.read(Array(data), format: .xlsx, side: .remote)
+        #expect(file.rows.map(\.number) == ["5"])
+    }
+
+    @Test func notAZipIsAClearError() {
+        #expect(throws: RowError.self) { try RegisterFile.read(Array("Kundenr.;Navn".utf8), format: .xlsx, side: .remote) }
+        #expect(throws: RowError.self) { try RegisterFile.read([0x50, 0x4B, 0x03, 0x04, 0, 0, 0], format: nil, side: .remote) }
+    }
+
+    @Test func columnReferences() {
+        #expect(XLSXReader.columnIndex("A1") == 0)
+        #expect(XLSXReader.columnIndex("Z9") == 25)
+        #expect(XLSXReader.columnIndex("AA10") == 26)
+        #expect(XLSXReader.columnIndex("BC12") == 54)
+    }
+
+    @Test func numbersComeBackAsDigits() {
+        #expect(XLSXReader.numberText("25043235") == "25043235")
+        #expect(XLSXReader.numberText("5.790001527525E+12") == "5790001527525")
+        #expect(XLSXReader.numberText("8000.0") == "8000")
+        #expect(XLSXReader.numberText("1.5") == "1.5")
+    }
+}
