@@ -114,5 +114,9 @@ public struct ImportOutcome: Sendable, Hashable {
     public var added = 0
     public var updated = 0
     public var unchanged = 0
-    public init() {}
+    public init(added: Int = 0, updated: Int = 0, unchanged: Int = 0) {
+        self.added = added
+        self.updated = updated
+        self.unchanged = unchanged
+    }
 }

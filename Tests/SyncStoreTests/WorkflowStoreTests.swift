@@ -1,0 +1,325 @@
+import Foundation
+import GRDB
+import SyncCore
+@testable import SyncStore
+import Testing
+
+/// The sync rules against a fresh in-memory database per test.
+@Suite("Store: import, partners, conflicts, exclusion")
+struct WorkflowStoreTests {
+    let db: AppDatabase
+
+    init() throws {
+        db = try AppDatabase.inMemory()
+    }
+
+    func record(_ number: String, _ name: String, phone: String? = nil, email: String? = nil, address: String? = nil) -> ImportRecord {
+        ImportRecord(number: number, fields: CustomerFields(name: name, address: address, email: email, phone: phone), extra: [:])
+    }
+
+    /// Every row of the customer and link tables, as text: "byte for byte" comparisons.
+    func snapshot() throws -> String {
+        try db.writer.read { db in
+            let customers = try Row.fetchAll(db, sql: "SELECT * FROM customer ORDER BY id").map(\.description)
+            let links = try Row.fetchAll(db, sql: "SELECT * FROM link ORDER BY id").map(\.description)
+            return (customers + ["--"] + links).joined(separator: "\n")
+        }
+    }
+
+    /// Imports a local and a remote register; returns the ids by "side:number".
+    @discardableResult
+    func seed(local: [ImportRecord], remote: [ImportRecord]) throws -> [String: Int64] {
+        _ = try db.importCustomers(side: .local, records: local)
+        _ = try db.importCustomers(side: .remote, records: remote)
+        var ids: [String: Int64] = [:]
+        for side in Side.allCases {
+            var after: Int64?
+            repeat {
+                let page = try db.listUnsynced(side: side, query: nil, limit: 1000, after: after)
+                for c in page.items { ids["\(side.rawValue):\(c.number!)"] = c.id }
+                after = page.nextAfter
+            } while after != nil
+        }
+        return ids
+    }
+
+    // MARK: Import
+
+    @Test func importCountsAddedUpdatedUnchanged() throws {
+        #expect(try db.importCustomers(side: .remote, records: [record("1", "A"), record("2", "B")]) == ImportOutcome(added: 2, updated: 0, unchanged: 0))
+        let again = try db.importCustomers(side: .remote, records: [record("1", "A"), record("2", "B2"), record("3", "C")])
+        #expect(again == ImportOutcome(added: 1, updated: 1, unchanged: 1))
+        let b = try db.listUnsynced(side: .remote, query: "b2", limit: 10, after: nil).items
+        #expect(b.map(\.version) == [2])
+    }
+
+    @Test func sidesAreSeparateRegisters() throws {
+        _ = try db.importCustomers(side: .remote, records: [record("1", "Remote")])
+        #expect(try db.importCustomers(side: .local, records: [record("1", "Local")]).added == 1)
+        #expect(try db.status().local.total == 1)
+        #expect(try db.status().remote.total == 1)
+    }
+
+    @Test func failedImportChangesNothing() throws {
+        _ = try db.importCustomers(side: .remote, records: [record("1", "A")])
+        let before = try snapshot()
+        // A row the schema refuses (an empty number) stops the transaction half way.
+        #expect(throws: (any Error).self) {
+            try db.importCustomers(side: .remote, records: [record("1", "changed"), record("5", "new"), record("", "bad")])
+        }
+        #expect(try snapshot() == before)
+    }
+
+    @Test func reimportThatChangesALinkedCustomerRechecksTheLink() throws {
+        let ids = try seed(local: [record("1", "A", phone: "20 00 00 01")], remote: [record("1", "A", phone: "+45 20000001")])
+        let link = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
+        #expect(link.state == .synced)
+        _ = try db.importCustomers(side: .remote, records: [record("1", "A", phone: "20000002")])
+        let after = try db.link(id: link.id)
+        #expect(after.state == .conflict)
+        #expect(after.conflicts == [FieldConflict(field: .phone, local: "20 00 00 01", remote: "20000002")])
+    }
+
+    // MARK: createPartner
+
+    @Test func createPartnerKeepsTheNumberAndCopiesTheFields() throws {
+        let ids = try seed(local: [record("1001", "Bageriet Ørsted", phone: "86 12 34 56", email: "a@b.dk")], remote: [])
+        let link = try db.createPartner(customerId: ids["local:1001"]!, number: nil, fields: [:])
+        #expect(link.state == .synced)
+        #expect(link.remote.number == "1001")
+        #expect(link.remote.side == .remote)
+        #expect(link.remote.fields == link.local.fields)
+        #expect(link.conflicts.isEmpty)
+        #expect(try db.status().local.synced == 1)
+    }
+
+    @Test func createPartnerWithNumberAndFields() throws {
+        let ids = try seed(local: [record("K7", "Old name")], remote: [])
+        let link = try db.createPartner(customerId: ids["local:K7"]!, number: "0070", fields: [.name: "New name", .phone: nil])
+        #expect(link.remote.number == "70")
+        #expect(link.local.fields.name == "New name")
+        #expect(link.remote.fields.name == "New name")
+    }
+
+    @Test func createPartnerRefusesTakenAndInvalidNumbersWithNextFree() throws {
+        let ids = try seed(local: [record("1001", "A"), record("K7", "B")], remote: [record("1001", "X"), record("1500", "Y")])
+        let before = try snapshot()
+        do {
+            _ = try db.createPartner(customerId: ids["local:1001"]!, number: nil, fields: [:])
+            Issue.record("expected NumberTaken")
+        } catch let error as SyncError {
+            #expect(error.kind == .numberTaken)
+            #expect(error.details["nextFree"] == .string("1501"))
+        }
+        do {
+            _ = try db.createPartner(customerId: ids["local:K7"]!, number: nil, fields: [:])
+            Issue.record("expected InvalidNumber")
+        } catch let error as SyncError {
+            #expect(error.kind == .invalidNumber)
+            #expect(error.details["nextFree"] == .string("1501"))
+        }
+        #expect(try snapshot() == before)
+    }
+
+    @Test func createPartnerFromRemoteGetsALocalNumber() throws {
+        let ids = try seed(local: [record("12", "L")], remote: [record("12", "R"), record("13", "S")])
+        #expect(throws: SyncError.self) { try db.createPartner(customerId: ids["remote:12"]!, number: nil, fields: [:]) }
+        let link = try db.createPartner(customerId: ids["remote:13"]!, number: nil, fields: [:])
+        #expect(link.local.number == "13")
+        #expect(link.local.side == .local)
+    }
+
+    // MARK: createAllPartners
+
+    @Test func createAllKeepSkipsInvalidAndTakenNumbers() throws {
+        let ids = try seed(
+            local: [record("1", "A"), record("K2", "B"), record("3", "C"), record("0004", "D"), record("4", "E")],
+            remote: [record("3", "taken")])
+        let outcome = try db.createAllPartners(side: .local, numbering: .keep, customerIds: nil, dryRun: false)
+        #expect(outcome.created == 2)
+        #expect(outcome.skipped.map(\.reason) == [.invalidNumber, .numberTaken, .numberTaken])
+        #expect(outcome.skipped.map(\.customerId) == [ids["local:K2"]!, ids["local:3"]!, ids["local:4"]!])
+        #expect(try db.status().linksSynced == 2)
+    }
+
+    @Test func createAllSequenceSkipsTakenNumbers() throws {
+        _ = try seed(local: [record("a", "A"), record("b", "B"), record("c", "C")], remote: [record("101", "x"), record("102", "y")])
+        let outcome = try db.createAllPartners(side: .local, numbering: .sequence(start: 100), customerIds: nil, dryRun: false)
+        #expect(outcome.created == 3)
+        let numbers = try db.listLinks(state: .synced, limit: 10, after: nil).items.map { $0.remote.number! }
+        #expect(numbers == ["100", "103", "104"])
+    }
+
+    @Test func createAllLeavesOutExcludedAndLinkedAndRestrictsToIds() throws {
+        let ids = try seed(local: [record("1", "A"), record("2", "B"), record("3", "C"), record("4", "D")], remote: [record("9", "Z")])
+        _ = try db.setExcluded(customerId: ids["local:2"]!, true)
+        _ = try db.selectPartner(ids["local:3"]!, ids["remote:9"]!)
+        let restricted = try db.createAllPartners(side: .local, numbering: .keep, customerIds: [ids["local:2"]!, ids["local:3"]!, ids["local:4"]!], dryRun: false)
+        #expect(restricted.created == 1)
+        #expect(Set(restricted.skipped.map(\.reason)) == [.excluded, .alreadyLinked])
+        let rest = try db.createAllPartners(side: .local, numbering: .keep, customerIds: nil, dryRun: false)
+        #expect(rest.created == 1)
+        #expect(try db.status().local.unsynced == 0)
+        #expect(try db.status().local.excluded == 1)
+    }
+
+    @Test func createAllDryRunWritesNothingAndPredictsExactly() throws {
+        _ = try seed(local: (1...50).map { record("\($0)", "Customer \($0)") }, remote: [record("7", "taken")])
+        let before = try snapshot()
+        let dry = try db.createAllPartners(side: .local, numbering: .keep, customerIds: nil, dryRun: true)
+        #expect(dry.dryRun)
+        #expect(try snapshot() == before)
+        var real = try db.createAllPartners(side: .local, numbering: .keep, customerIds: nil, dryRun: false)
+        real.dryRun = true
+        #expect(real == dry)
+    }
+
+    @Test func failingCreateAllChangesNothing() throws {
+        let ids = try seed(local: [record("1", "A"), record("2", "B")], remote: [record("5", "R")])
+        let before = try snapshot()
+        #expect(throws: SyncError.self) {
+            try db.createAllPartners(side: .local, numbering: .keep, customerIds: [ids["local:1"]!, ids["remote:5"]!], dryRun: false)
+        }
+        #expect(throws: SyncError.self) {
+            try db.createAllPartners(side: .local, numbering: .keep, customerIds: [ids["local:1"]!, 999], dryRun: false)
+        }
+        #expect(try snapshot() == before)
+    }
+
+    @Test func createAllReportsProgress() throws {
+        _ = try seed(local: (1...300).map { record("\($0)", "C\($0)") }, remote: [])
+        var seen: [(Int, Int)] = []
+        _ = try db.createAllPartners(side: .local, numbering: .keep, customerIds: nil, dryRun: false) { seen.append(($0, $1)) }
+        #expect(seen.first! == (0, 300))
+        #expect(seen.last! == (300, 300))
+        #expect(seen.count > 10)
+        #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.0 < $1.0 })
+    }
+
+    // MARK: selectPartner, resolveConflict, unlink
+
+    @Test func selectPartnerComparesNormalisedFields() throws {
+        let ids = try seed(
+            local: [record("1", "Café  Møllen", phone: "75 50 60 70", email: "cafe@moellen.dk"), record("2", "B", address: "Vej 1")],
+            remote: [record("1", "Café Møllen", phone: "+45 75506070", email: "CAFE@Moellen.DK"), record("2", "B", address: "Vej 2")])
+        #expect(try db.selectPartner(ids["local:1"]!, ids["remote:1"]!).state == .synced)
+        let conflict = try db.selectPartner(ids["remote:2"]!, ids["local:2"]!)  // either order
+        #expect(conflict.state == .conflict)
+        #expect(conflict.local.id == ids["local:2"])
+        #expect(conflict.conflicts == [FieldConflict(field: .address, local: "Vej 1", remote: "Vej 2")])
+    }
+
+    @Test func selectPartnerErrors() throws {
+        let ids = try seed(local: [record("1", "A"), record("2", "B"), record("3", "C")], remote: [record("1", "A"), record("2", "B")])
+        _ = try db.setExcluded(customerId: ids["local:3"]!, true)
+        _ = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
+        let before = try snapshot()
+        func kind(_ a: Int64, _ b: Int64) -> SyncError.Kind? {
+            do {
+                _ = try db.selectPartner(a, b)
+                return nil
+            } catch { return (error as? SyncError)?.kind }
+        }
+        #expect(kind(ids["local:1"]!, ids["local:2"]!) == .wrongSide)
+        #expect(kind(ids["local:2"]!, 999) == .notFound)
+        #expect(kind(ids["local:3"]!, ids["remote:2"]!) == .excluded)
+        #expect(kind(ids["local:1"]!, ids["remote:2"]!) == .alreadyLinked)
+        #expect(kind(ids["local:2"]!, ids["remote:1"]!) == .alreadyLinked)
+        #expect(try snapshot() == before)
+    }
+
+    @Test func resolveConflictAppliesChoicesAndValuesToBoth() throws {
+        let ids = try seed(local: [record("1", "Jensens Auto", phone: "1", address: "A")], remote: [record("1", "Jensens Auto ApS", phone: "2", address: "B")])
+        let link = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
+        #expect(link.conflicts.map(\.field) == [.name, .address, .phone])
+        var missing: [SyncField] = []
+        #expect(throws: (any Error).self) {
+            try db.resolveConflict(linkId: link.id, resolutions: [.name: .remote], expectedVersion: nil) { missing = $0; return CancellationError() }
+        }
+        #expect(missing == [.address, .phone])
+        #expect(throws: SyncError.self) {
+            try db.resolveConflict(linkId: link.id, resolutions: [.name: .remote, .address: .local, .phone: .remote], expectedVersion: link.version + 1) { _ in CancellationError() }
+        }
+        let resolved = try db.resolveConflict(linkId: link.id, resolutions: [.name: .remote, .address: .value("C"), .phone: .local],
+                                              expectedVersion: link.version) { _ in CancellationError() }
+        #expect(resolved.state == .synced)
+        #expect(resolved.conflicts.isEmpty)
+        #expect(resolved.local.fields == CustomerFields(name: "Jensens Auto ApS", address: "C", phone: "1"))
+        #expect(resolved.remote.fields == resolved.local.fields)
+        #expect(resolved.version == link.version + 1)
+        do {
+            _ = try db.resolveConflict(linkId: link.id, resolutions: [:], expectedVersion: nil) { _ in CancellationError() }
+            Issue.record("expected NotInConflict")
+        } catch let error as SyncError {
+            #expect(error.kind == .notInConflict)
+        }
+    }
+
+    @Test func unlinkReturnsBothToUnsyncedAndTheyCanBeLinkedAgain() throws {
+        let ids = try seed(local: [record("1", "A")], remote: [record("1", "B")])
+        let link = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
+        let (local, remote) = try db.unlink(linkId: link.id)
+        #expect(local.state == .unsynced && remote.state == .unsynced)
+        #expect(local.linkId == nil)
+        #expect(throws: SyncError.self) { try db.link(id: link.id) }
+        #expect(try db.selectPartner(local.id, remote.id).state == .conflict)
+    }
+
+    @Test func exclusionIsOnlyForUnlinkedAndIdempotent() throws {
+        let ids = try seed(local: [record("1", "A"), record("2", "B")], remote: [record("1", "A")])
+        let excluded = try db.setExcluded(customerId: ids["local:2"]!, true)
+        #expect(excluded.state == .excluded)
+        #expect(try db.setExcluded(customerId: ids["local:2"]!, true).version == excluded.version)
+        #expect(try db.listUnsynced(side: .local, query: nil, limit: 10, after: nil).items.map(\.id) == [ids["local:1"]!])
+        #expect(try db.listExcluded(side: nil, limit: 10, after: nil).items.map(\.id) == [ids["local:2"]!])
+        _ = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
+        #expect(throws: SyncError.self) { try db.setExcluded(customerId: ids["local:1"]!, true) }
+        #expect(try db.setExcluded(customerId: ids["local:2"]!, false).state == .unsynced)
+    }
+
+    // MARK: Lists
+
+    @Test func pagesAreStableWhileCustomersAreAdded() throws {
+        _ = try db.importCustomers(side: .remote, records: (1...25).map { record("\($0)", "C\($0)") })
+        let first = try db.listUnsynced(side: .remote, query: nil, limit: 10, after: nil)
+        #expect(first.items.map(\.number) == (1...10).map { "\($0)" })
+        #expect(first.total == 25)
+        _ = try db.importCustomers(side: .remote, records: (26...30).map { record("\($0)", "C\($0)") })
+        var seen = first.items.map(\.number!)
+        var after = first.nextAfter
+        while let a = after {
+            let page = try db.listUnsynced(side: .remote, query: nil, limit: 10, after: a)
+            seen += page.items.map(\.number!)
+            after = page.nextAfter
+        }
+        #expect(seen == (1...30).map { "\($0)" })
+    }
+
+    @Test func queryMatchesNumberNameEmailPhoneAndCVRCaseInsensitively() throws {
+        _ = try db.importCustomers(side: .local, records: [
+            ImportRecord(number: "1001", fields: CustomerFields(name: "Bageriet ØRSTED", email: "Kontakt@Oersted.dk", phone: "+45 86 12 34 56", cvr: "25043235"), extra: [:]),
+            ImportRecord(number: "2002", fields: CustomerFields(name: "Æblegården", phone: "20 30 40 50"), extra: [:]),
+        ])
+        func numbers(_ q: String) throws -> [String] { try db.listUnsynced(side: nil, query: q, limit: 10, after: nil).items.map(\.number!) }
+        #expect(try numbers("ørsted") == ["1001"])
+        #expect(try numbers("æblegå") == ["2002"])
+        #expect(try numbers("KONTAKT@") == ["1001"])
+        #expect(try numbers("86123456") == ["1001"])
+        #expect(try numbers("86 12 34") == ["1001"])
+        #expect(try numbers("2504") == ["1001"])
+        #expect(try numbers("200") == ["2002"])
+        #expect(try numbers("nobody") == [])
+        #expect(try db.listUnsynced(side: nil, query: "e", limit: 10, after: nil).total == 2)
+    }
+
+    @Test func statusCountsEverySideAndState() throws {
+        let ids = try seed(local: [record("1", "A"), record("2", "B"), record("3", "C")], remote: [record("1", "A"), record("2", "X")])
+        _ = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
+        _ = try db.selectPartner(ids["local:2"]!, ids["remote:2"]!)
+        _ = try db.setExcluded(customerId: ids["local:3"]!, true)
+        let s = try db.status()
+        #expect(s.local.synced == 1 && s.local.conflict == 1 && s.local.excluded == 1 && s.local.unsynced == 0 && s.local.total == 3)
+        #expect(s.remote.synced == 1 && s.remote.conflict == 1 && s.remote.total == 2)
+        #expect(s.linksSynced == 1 && s.linksConflict == 1 && s.linksDeleted == 0)
+    }
+}
