@@ -4,7 +4,7 @@ public enum CustomerState: String, Sendable, Codable, CaseIterable {
 }
 
 /// The state of a link between a local and a remote customer.
-public enum LinkState: String, Sendable, Codable, CaseIterable {
+public enum LinkState: String, Sendable, Codable, CaseIterable, ClosedStringSet {
     case synced, conflict, deleted
 }
 

@@ -28,7 +28,7 @@ public struct RowError: Error, Sendable, Hashable, Codable {
 
 /// A register read from a file and checked against CleanManager's rules.
 public struct RegisterFile: Sendable {
-    public enum Format: String, Sendable, Codable { case csv, xlsx }
+    public enum Format: String, Sendable, Codable, CaseIterable, ClosedStringSet { case csv, xlsx }
 
     public var format: Format
     public var rows: [ImportRow] = []
@@ -87,6 +87,8 @@ struct RegisterBuilder {
             }
             return
         }
+        // A header without the required columns is the one error to report, not every row.
+        guard columns.contains(.number) && columns.contains(.field(.name)) else { return }
         if cells.allSatisfy({ $0.trimmingWhitespace.isEmpty }) { return }
         var number: String?
         var fields = CustomerFields()

@@ -18,7 +18,7 @@ public enum CreateAllPartners: SyncMethod {
     /// `{mode: "keep"}` or `{mode: "sequence", start}` (`start` digits, or a whole number).
     struct NumberingParam: Decodable, Sendable {
         enum CodingKeys: String, CodingKey { case mode, start }
-        enum Mode: String, Decodable { case keep, sequence }
+        enum Mode: String, ClosedStringSet { case keep, sequence }
         var numbering: Numbering
 
         init(from decoder: any Decoder) throws {

@@ -32,7 +32,7 @@ struct NumberText: Decodable, Sendable {
         } else if let n = try? c.decode(Int.self) {
             text = String(n)
         } else {
-            throw DecodingError.typeMismatch(String.self, .init(codingPath: decoder.codingPath, debugDescription: "expected a string"))
+            throw DecodingError.dataCorrupted( .init(codingPath: decoder.codingPath, debugDescription: "expected a string or a whole number"))
         }
     }
 }

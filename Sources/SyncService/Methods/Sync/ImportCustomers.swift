@@ -20,7 +20,7 @@ public enum ImportCustomers: SyncMethod {
         var mode: Mode?
     }
 
-    enum Mode: String, Decodable, Sendable { case merge, replace }
+    enum Mode: String, Sendable, ClosedStringSet { case merge, replace }
 
     public struct Result: Encodable, Sendable {
         var added: Int

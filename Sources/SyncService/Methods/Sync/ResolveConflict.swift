@@ -16,7 +16,7 @@ public enum ResolveConflict: SyncMethod {
         var expectedVersion: Int?
     }
 
-    enum Choice: String, Decodable, Sendable { case local, remote }
+    enum Choice: String, Sendable, ClosedStringSet { case local, remote }
 
     public static func handle(_ p: Params, context: ServiceContext) throws -> WireLink {
         let linkId = try ParamsCheck.linkId(p.linkId)
