@@ -20,7 +20,7 @@ public struct AppDatabase: Sendable {
 
     /// Opens (creating if needed) the database at `path`: a WAL file shared safely between
     /// processes, or an in-memory database for `:memory:`.
-    public static func open(path: String) throws -> AppDatabase {
+    public static func open(path: String, busyTimeout: TimeInterval = AppDatabase.busyTimeout) throws -> AppDatabase {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(busyTimeout)

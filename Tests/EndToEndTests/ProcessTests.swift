@@ -177,3 +177,106 @@ struct ProcessTests {
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("customer-sync.sqlite").path))
     }
 }
+
+/// The register as a file shared over time and between processes.
+@Suite("Persistence")
+struct PersistenceTests {
+    func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    func run(_ db: String, _ requests: [String]) throws -> [JSONValue] {
+        let p = try ChildProcess(executable: Paths.serverBinary, arguments: ["--db", db], framing: .ndjson)
+        var replies: [JSONValue] = []
+        for (i, r) in requests.enumerated() {
+            p.send(Array(#"{"jsonrpc":"2.0","id":\#(i),\#(r)}"#.utf8))
+            replies.append(try JSONValue.parse(try #require(p.receive())))
+        }
+        p.closeInput()
+        #expect(p.waitForExit() == 0)
+        return replies
+    }
+
+    @Test func whatOneProcessWroteTheNextOneLists() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("register.sqlite").path
+        let first = try run(db, [
+            #""method":"importCustomers","params":{"side":"local","content":"Kundenr.;Navn\n1;Æble ApS\n2;Pære I/S\n"}"#,
+            #""method":"createPartner","params":{"customerId":"c1"}"#,
+        ])
+        #expect(first[0]["result"]?["added"] == 2)
+        #expect(first[1]["result"]?["state"] == "synced")
+        let second = try run(db, [
+            #""method":"listUnsynced","params":{}"#,
+            #""method":"listLinks","params":{}"#,
+            #""method":"status","params":{}"#,
+        ])
+        #expect(second[0]["result"]?["items"]?.arrayCount == 1)
+        #expect(second[0]["result"]?["items"]?[0]?["name"] == "Pære I/S")
+        #expect(second[1]["result"]?["items"]?[0]?["remote"]?["name"] == "Æble ApS")
+        #expect(second[2]["result"]?["local"]?["synced"] == 1)
+    }
+
+    @Test func twoProcessesShareOneFile() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("shared.sqlite").path
+        let a = try ChildProcess(executable: Paths.serverBinary, arguments: ["--db", db], framing: .ndjson)
+        let b = try ChildProcess(executable: Paths.serverBinary, arguments: ["--db", db], framing: .ndjson)
+        a.send(Array(#"{"jsonrpc":"2.0","id":1,"method":"importCustomers","params":{"content":"Kundenr.;Navn\n7;Syv\n"}}"#.utf8))
+        #expect(try JSONValue.parse(try #require(a.receive()))["result"]?["added"] == 1)
+        b.send(Array(#"{"jsonrpc":"2.0","id":1,"method":"listUnsynced","params":{"side":"remote"}}"#.utf8))
+        #expect(try JSONValue.parse(try #require(b.receive()))["result"]?["total"] == 1)
+        for p in [a, b] {
+            p.closeInput()
+            #expect(p.waitForExit() == 0)
+        }
+    }
+
+    @Test func importingFromAFIFOIsRefusedWithoutBlocking() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("pipe.csv").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reply = try run(":memory:", [#""method":"importCustomers","params":{"path":"\#(fifo)"}"#])
+        #expect(reply[0]["error"]?["data"]?["kind"] == "ImportRejected")
+        #expect(reply[0]["error"]?["data"]?["errors"]?[0]?["field"] == "path")
+    }
+
+    @Test func importingAnUnreadableFileIsRejected() throws {
+        guard getuid() != 0 else { return }  // root reads everything
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("secret.csv").path
+        FileManager.default.createFile(atPath: file, contents: Data("Kundenr.;Navn\n1;A\n".utf8), attributes: [.posixPermissions: 0])
+        let reply = try run(":memory:", [#""method":"importCustomers","params":{"path":"\#(file)"}"#])
+        #expect(reply[0]["error"]?["data"]?["kind"] == "ImportRejected")
+    }
+
+    @Test func importingFromAPathFindsTheFormatByExtension() throws {
+        let examples = Paths.protocolDirectory.appendingPathComponent("examples")
+        let reply = try run(":memory:", [
+            #""method":"importCustomers","params":{"side":"local","path":"\#(examples.appendingPathComponent("local-customers.csv").path)"}"#,
+            #""method":"importCustomers","params":{"path":"\#(examples.appendingPathComponent("remote-customers.xlsx").path)"}"#,
+            #""method":"importCustomers","params":{"path":"\#(examples.appendingPathComponent("remote-customers.csv").path)"}"#,
+        ])
+        #expect(reply[0]["result"]?["added"] == 12)
+        #expect(reply[1]["result"]?["added"] == 11)
+        #expect(reply[2]["result"]?["unchanged"] == 11)
+    }
+}
+
+extension JSONValue {
+    subscript(index: Int) -> JSONValue? {
+        if case .array(let items) = self, items.indices.contains(index) { return items[index] }
+        return nil
+    }
+
+    var arrayCount: Int? {
+        if case .array(let items) = self { return items.count }
+        return nil
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SyncCore
 @testable import SyncStore
 import Testing
 
@@ -129,5 +130,38 @@ struct DatabaseFileTests {
         let again = try AppDatabase.open(path: path)
         #expect(try again.appliedMigrations() == ["v1"])
         #expect(try again.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customer") } == 1)
+    }
+}
+
+@Suite("Busy database")
+struct BusyTests {
+    @Test func aLockHeldPastTheTimeoutIsBusyAndChangesNothing() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("busy-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let holder = try AppDatabase.open(path: path)
+        let waiter = try AppDatabase.open(path: path, busyTimeout: 0.2)
+        let locked = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            try! holder.writer.write { db in
+                try db.execute(sql: "INSERT INTO customer (side, number, name) VALUES ('local', 'held', 'N')")
+                locked.signal()
+                release.wait()
+            }
+            done.signal()
+        }
+        thread.start()
+        locked.wait()
+        do {
+            _ = try waiter.importCustomers(side: .remote, records: [ImportRecord(number: "1", fields: CustomerFields(name: "A"), extra: [:])])
+            Issue.record("expected Busy")
+        } catch let error as SyncError {
+            #expect(error.kind == .busy)
+        }
+        release.signal()
+        done.wait()
+        #expect(try waiter.status().remote.total == 0)
+        #expect(try waiter.status().local.total == 1)
     }
 }

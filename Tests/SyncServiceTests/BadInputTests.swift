@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+import JSONRPC
+import SyncCore
+import SyncService
+import SyncStore
+import Testing
+
+/// What a careless or hostile caller sends, method by method: each call gets the right
+/// JSON-RPC error and leaves the customer and link tables exactly as they were.
+@Suite("Bad input changes nothing")
+struct BadInputTests {
+    let database: AppDatabase
+    let connection: Connection<ServiceContext>
+
+    init() throws {
+        database = try AppDatabase.inMemory()
+        connection = Registry.connection(database: database)
+        // c1..c3 local (1, 2, K3), c4..c5 remote (1, 2); L1 conflict (c2-c5), c3 excluded.
+        try call("importCustomers", #"{"side":"local","content":"Kundenr.;Navn;Telefon\n1;A;11\n2;B;22\nK3;C;33\n"}"#)
+        try call("importCustomers", #"{"content":"Kundenr.;Navn;Telefon\n1;A;11\n2;B2;22\n"}"#)
+        try call("selectPartner", #"{"localId":"c2","remoteId":"c5"}"#)
+        try call("disableSync", #"{"customerId":"c3"}"#)
+    }
+
+    @discardableResult
+    func call(_ method: String, _ params: String) throws -> JSONValue {
+        let text = #"{"jsonrpc":"2.0","id":1,"method":"\#(method)","params":\#(params)}"#
+        return try JSONValue.parse(try #require(connection.handle(Array(text.utf8))))
+    }
+
+    func snapshot() throws -> String {
+        try database.writer.read { db in
+            (try Row.fetchAll(db, sql: "SELECT * FROM customer ORDER BY id") + (try Row.fetchAll(db, sql: "SELECT * FROM link ORDER BY id")))
+                .map(\.description).joined(separator: "\n")
+        }
+    }
+
+    static let cases: [(String, String, Int, String?)] = [
+        // method, params, expected code, expected data.kind or data.path
+        ("importCustomers", #"{"content":"Kundenr.;Navn\n;no number\n"}"#, 1006, "ImportRejected"),
+        ("importCustomers", #"{"content":"Kundenr.;Navn\n1;A\n1;dup\n"}"#, 1006, "ImportRejected"),
+        ("importCustomers", #"{"content":"Kundenr.;Navn\n1;changed\nx y;bad\n"}"#, 1006, "ImportRejected"),
+        ("importCustomers", #"{"path":"/no/such/file.csv"}"#, 1001, "NotFound"),
+        ("importCustomers", #"{"path":"/proc"}"#, 1006, "ImportRejected"),
+        ("importCustomers", #"{"content":"x","contentBase64":"eA=="}"#, -32602, "content"),
+        ("importCustomers", #"{"contentBase64":"%%%"}"#, -32602, "contentBase64"),
+        ("importCustomers", #"{"content":5}"#, -32602, "content"),
+        ("importCustomers", #"{"content":"x","skipInvalid":"yes"}"#, -32602, "skipInvalid"),
+        ("createPartner", #"{"customerId":"c1"}"#, 1004, "NumberTaken"),
+        ("createPartner", #"{"customerId":"c1","number":"abc"}"#, 1005, "InvalidNumber"),
+        ("createPartner", #"{"customerId":"c1","number":"1000000000"}"#, 1005, "InvalidNumber"),
+        ("createPartner", #"{"customerId":"c2","number":"9"}"#, 1002, "AlreadyLinked"),
+        ("createPartner", #"{"customerId":"c3","number":"9"}"#, 1003, "Excluded"),
+        ("createPartner", #"{"customerId":"c9","number":"9"}"#, 1001, "NotFound"),
+        ("createPartner", #"{"customerId":"c1","number":"9","fields":{"ean":"123"}}"#, -32602, "fields.ean"),
+        ("createPartner", #"{"customerId":"c1","number":"9","fields":{"country":"Denmark"}}"#, -32602, "fields.country"),
+        ("createPartner", #"{"customerId":"c1","number":"9","fields":["name"]}"#, -32602, "fields"),
+        ("createPartner", #"{"customerId":null}"#, -32602, "customerId"),
+        ("createAllPartners", #"{"side":"local","numbering":{"mode":"keep"},"customerIds":["c1","c4"]}"#, 1009, "WrongSide"),
+        ("createAllPartners", #"{"side":"local","numbering":{"mode":"keep"},"customerIds":["c1","c404"]}"#, 1001, "NotFound"),
+        ("createAllPartners", #"{"side":"local","numbering":{"mode":"sequence","start":-5}}"#, -32602, "numbering.start"),
+        ("createAllPartners", #"{"side":"local","numbering":{"mode":"sequence","start":1.5}}"#, -32602, "numbering.start"),
+        ("createAllPartners", #"{"side":"local","numbering":"keep"}"#, -32602, "numbering"),
+        ("createAllPartners", #"{"side":"local","numbering":{"mode":"keep"},"customerIds":"c1"}"#, -32602, "customerIds"),
+        ("createAllPartners", #"{"side":"local","numbering":{"mode":"keep"},"customerIds":["c1",7]}"#, -32602, "customerIds[1]"),
+        ("selectPartner", #"{"localId":"c1","remoteId":"c2"}"#, 1009, "WrongSide"),
+        ("selectPartner", #"{"localId":"c1","remoteId":"c5"}"#, 1002, "AlreadyLinked"),
+        ("selectPartner", #"{"localId":"c3","remoteId":"c4"}"#, 1003, "Excluded"),
+        ("selectPartner", #"{"localId":"c1","remoteId":"c40"}"#, 1001, "NotFound"),
+        ("selectPartner", #"{"localId":"c1","remoteId":"c4","extra":1}"#, -32602, "extra"),
+        ("resolveConflict", #"{"linkId":"L1","choices":{}}"#, -32602, "choices"),
+        ("resolveConflict", #"{"linkId":"L1","choices":{"name":"mine"}}"#, -32602, "choices.name"),
+        ("resolveConflict", #"{"linkId":"L1","choices":{"name":"local"},"expectedVersion":2}"#, 1007, "StaleVersion"),
+        ("resolveConflict", #"{"linkId":"L1","values":{"name":null}}"#, -32602, "values.name"),
+        ("resolveConflict", #"{"linkId":"L1","values":{"name":"x","zip":"12345678901"}}"#, -32602, "values.zip"),
+        ("resolveConflict", #"{"linkId":"L2","choices":{"name":"local"}}"#, 1001, "NotFound"),
+        ("unlink", #"{"linkId":"L7"}"#, 1001, "NotFound"),
+        ("unlink", #"{"linkId":["L1"]}"#, -32602, "linkId"),
+        ("disableSync", #"{"customerId":"c2"}"#, 1002, "AlreadyLinked"),
+        ("enableSync", #"{"customerId":"c5"}"#, 1002, "AlreadyLinked"),
+        ("disableSync", #"{}"#, -32602, "customerId"),
+        ("listUnsynced", #"{"limit":-1}"#, -32602, "limit"),
+        ("listLinks", #"{"cursor":"YWZ0ZXI6LTE="}"#, -32602, "cursor"),
+        ("getCustomer", #"{"id":"c1","side":"local"}"#, -32602, "side"),
+    ]
+
+    @Test(arguments: 0..<BadInputTests.cases.count)
+    func refusedAndNothingChanged(_ index: Int) throws {
+        let (method, params, code, mark) = Self.cases[index]
+        let before = try snapshot()
+        let reply = try call(method, params)
+        let error = try #require(reply["error"], "\(method) \(params) should fail, got \(reply.jsonText)")
+        #expect(error["code"]?.intValue == code, "\(method) \(params): \(error.jsonText)")
+        if let mark {
+            let data = error["data"]
+            #expect(data?["kind"]?.stringValue == mark || data?["path"]?.stringValue == mark, "\(method) \(params): \(error.jsonText)")
+        }
+        #expect(try snapshot() == before, "\(method) \(params) changed the database")
+    }
+
+    @Test func resolveConflictNamesEveryMissingField() throws {
+        let error = try call("resolveConflict", #"{"linkId":"L1"}"#)["error"]
+        #expect(error?["data"]?["missing"] == ["name"])
+    }
+}
