@@ -33,6 +33,8 @@ let package = Package(
             dependencies: [
                 "SyncCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API, for BulkStatement's hand-bound bulk inserts.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
 

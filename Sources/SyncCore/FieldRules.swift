@@ -10,9 +10,16 @@ public enum FieldRules {
         }
     }
 
-    public static let maxLength: [SyncField: Int] = [
-        .name: 100, .address: 100, .zip: 10, .city: 30, .email: 100, .phone: 30, .contact: 100,
-    ]
+    /// The longest value a field may hold, in characters (nil: no limit of its own).
+    public static func maxLength(_ field: SyncField) -> Int? {
+        switch field {
+        case .name, .address, .email, .contact: 100
+        case .zip: 10
+        case .city: 30
+        case .phone: 30
+        case .country, .cvr, .ean: nil
+        }
+    }
 
     /// The violations in `fields` (values as stored: trimmed, blank = nil). `name` is required
     /// when `requireName`.
@@ -32,7 +39,7 @@ public enum FieldRules {
 
     /// What is wrong with one non-empty value, or nil.
     public static func violation(_ field: SyncField, _ value: String) -> String? {
-        if let max = maxLength[field], value.count > max {
+        if let max = maxLength(field), value.utf8.count > max, value.count > max {
             return "\(field.rawValue) is \(value.count) characters long; at most \(max) are allowed"
         }
         switch field {
@@ -58,11 +65,11 @@ public enum FieldRules {
 
     /// Digits of a value made only of digits and spaces/dashes, else nil.
     static func spacedDigits(_ value: String) -> String? {
-        var out = ""
-        for ch in value {
-            if ch.isASCII && ch.isNumber { out.append(ch) } else if ch != " " && ch != "-" { return nil }
+        var out: [UInt8] = []
+        for b in value.utf8 {
+            if b >= 0x30 && b <= 0x39 { out.append(b) } else if b != 0x20 && b != UInt8(ascii: "-") { return nil }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// CVR digits: optional `DK` prefix, spaces allowed.
@@ -90,11 +97,24 @@ public enum FieldRules {
         return (10 - sum % 10) % 10 == d.last!
     }
 
-    /// `local@domain.tld`, no spaces, one `@`, a dot in the domain, no empty labels.
+    /// `local@domain.tld`: one `@` with text before it, no whitespace or control characters,
+    /// a domain of two or more non-empty dot-separated labels, the last at least two long.
     public static func isEmailShaped(_ value: String) -> Bool {
-        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !value.contains(where: { $0.isWhitespace }) else { return false }
-        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        var at: Int?
+        var index = 0
+        for byte in value.utf8 {
+            if byte <= 0x20 || byte == 0x7F { return false }
+            if byte == UInt8(ascii: "@") {
+                if at != nil { return false }
+                at = index
+            }
+            index += 1
+        }
+        guard let at, at > 0 else { return false }
+        let domain = value.utf8.dropFirst(at + 1)
+        let labels = domain.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        // Non-ASCII whitespace (a no-break space) is not part of an address either.
+        if value.utf8.contains(where: { $0 >= 0x80 }) && value.unicodeScalars.contains(where: { $0.properties.isWhitespace }) { return false }
         return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty } && labels.last!.count >= 2
     }
 }

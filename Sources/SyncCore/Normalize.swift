@@ -26,15 +26,49 @@ public enum Normalize {
 
     /// The digits of a value, in order.
     public static func digits(_ value: String) -> String {
-        String(value.unicodeScalars.filter { $0.value >= 0x30 && $0.value <= 0x39 }.map(Character.init))
+        String(decoding: value.utf8.filter { $0 >= 0x30 && $0 <= 0x39 }, as: UTF8.self)
+    }
+
+    /// Lower-cased like `String.lowercased()`, but working on UTF-8 bytes for ASCII and
+    /// Latin-1 letters (Danish names: Æ, Ø, Å); text with other non-ASCII letters falls back to
+    /// `lowercased()`. `lowercased()` was a sixth of a 100,000-row import (measured with perf).
+    public static func lowercased(_ value: String) -> String {
+        var out: [UInt8] = []
+        guard appendLowercasedUTF8(value, to: &out) else { return value.lowercased() }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the lower-cased UTF-8 of `value`; false (having appended part of it) when the
+    /// text holds letters beyond Latin-1, which need the full Unicode mapping.
+    public static func appendLowercasedUTF8(_ value: String, to out: inout [UInt8]) -> Bool {
+        var latin1Lead = false
+        for b in value.utf8 {
+            if latin1Lead {
+                // Second byte of U+0080…U+00FF after 0xC3: À…Þ (not ×) are 0x80…0x9E.
+                out.append(b >= 0x80 && b <= 0x9E && b != 0x97 ? b + 0x20 : b)
+                latin1Lead = false
+            } else if b < 0x80 {
+                out.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
+            } else if b == 0xC3 {
+                out.append(b)
+                latin1Lead = true
+            } else if b == 0xC2 || (b >= 0x80 && b < 0xC0) {
+                out.append(b)  // Latin-1 punctuation, or a continuation byte of something benign
+            } else if b == 0xE2 || b == 0xEF {
+                out.append(b)  // punctuation, symbols (€, “ ”, –), no-break spaces: no case
+            } else {
+                return false
+            }
+        }
+        return true
     }
 
     /// A phone number's digits without the Danish country prefix (`+45`, `(+45)` or `0045`).
     public static func phoneDigits(_ value: String) -> String {
         var d = digits(value)
         // "+45 …", "(+45) …": a plus before the first digit marks a country code.
-        let lead = value.prefix { !($0.isASCII && $0.isNumber) }
-        if lead.contains("+") && d.hasPrefix("45") {
+        let lead = value.utf8.prefix { !($0 >= 0x30 && $0 <= 0x39) }
+        if lead.contains(UInt8(ascii: "+")) && d.hasPrefix("45") {
             d.removeFirst(2)
         } else if d.hasPrefix("0045") {
             d.removeFirst(4)
@@ -49,7 +83,7 @@ public enum Normalize {
         guard let value = clean(value) else { return nil }
         let result: String
         switch field {
-        case .email: result = collapsedSpaces(value).lowercased()
+        case .email: result = lowercased(collapsedSpaces(value))
         case .phone: result = phoneDigits(value)
         case .cvr, .ean: result = digits(value)
         default: result = collapsedSpaces(value)
@@ -61,8 +95,13 @@ public enum Normalize {
 extension String {
     /// Without leading and trailing whitespace (spaces, tabs, newlines, no-break spaces).
     public var trimmingWhitespace: String {
-        guard let first = firstIndex(where: { !$0.isWhitespace }) else { return "" }
-        let last = lastIndex(where: { !$0.isWhitespace })!
-        return String(self[first...last])
+        // Import calls this for every cell: answer the common case from the UTF-8 ends.
+        let utf8 = self.utf8
+        guard let first = utf8.first, let last = utf8.last else { return self }
+        if first > 0x20 && first < 0x80 && last > 0x20 && last < 0x80 { return self }
+        let scalars = unicodeScalars
+        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return String(scalars[start...end])
     }
 }

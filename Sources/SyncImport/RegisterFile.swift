@@ -74,11 +74,21 @@ struct RegisterBuilder {
         return Normalize.clean(value)
     }
 
+    /// Where each column's cells go, resolved once from the header: a second column of a
+    /// known kind is kept as an unknown column under its own header.
+    var targets: [Column] = []
+
     mutating func add(line: Int, cells: [String]) {
         guard let columns else {
             let header = cells.map(Column.recognise)
             columns = header
             headerLine = line
+            var seen = Set<Column>()
+            targets = header.enumerated().map { index, column in
+                if seen.insert(column).inserted { return column }
+                let text = cells[index].trimmingWhitespace
+                return .extra(text.isEmpty ? "Column \(index + 1)" : text)
+            }
             if !header.contains(.number) {
                 errors.append(RowError(line: line, field: "number", message: "no customer number column: the header needs 'Kundenr.' or 'Customer no.'"))
             }
@@ -89,30 +99,25 @@ struct RegisterBuilder {
         }
         // A header without the required columns is the one error to report, not every row.
         guard columns.contains(.number) && columns.contains(.field(.name)) else { return }
-        if cells.allSatisfy({ $0.trimmingWhitespace.isEmpty }) { return }
         var number: String?
         var fields = CustomerFields()
         var extra: [String: String] = [:]
-        var seen = Set<Column>()
         var rowErrors: [RowError] = []
+        var blank = true
         for (index, raw) in cells.enumerated() {
-            guard index < columns.count else {
-                if Self.cellValue(raw) != nil {
-                    rowErrors.append(RowError(line: line, field: "row", message: "cell \(index + 1) is beyond the \(columns.count) columns of the header"))
-                }
+            guard let value = Self.cellValue(raw) else { continue }
+            blank = false
+            guard index < targets.count else {
+                rowErrors.append(RowError(line: line, field: "row", message: "cell \(index + 1) is beyond the \(targets.count) columns of the header"))
                 continue
             }
-            let column = columns[index]
-            let value = Self.cellValue(raw)
-            // A second column of a known kind is kept as an unknown column.
-            let target: Column = seen.contains(column) ? .extra(Column.exportHeader(column) + " (\(index + 1))") : column
-            seen.insert(column)
-            switch target {
+            switch targets[index] {
             case .number: number = value
             case .field(let f): fields[f] = value
-            case .extra(let header): if let value { extra[header] = value }
+            case .extra(let header): extra[header] = value
             }
         }
+        if blank { return }
         if let raw = number {
             if let canonical = CustomerNumber.canonical(raw, side: side) {
                 if let first = seenNumbers[canonical] {

@@ -34,30 +34,36 @@ extension AppDatabase {
                     existing[row[1]] = (row[0], fields, row[12])
                 }
             }
-            let insert = try db.makeStatement(sql: """
+            var insert = try BulkStatement(db, sql: """
                 INSERT INTO customer (side, number, \(CustomerSQL.fieldColumns), extra, searchKey)
                 VALUES (?, ?, \(CustomerSQL.fieldPlaceholders), ?, ?)
                 """)
-            let update = try db.makeStatement(sql: """
+            var update = try BulkStatement(db, sql: """
                 UPDATE customer SET \(CustomerSQL.fieldAssignments), extra = ?, searchKey = ?, version = version + 1 WHERE id = ?
                 """)
             var touched: [Int64] = []
             for record in records {
                 let extra = CustomerSQL.encodeExtra(record.extra)
+                if let old = existing[record.number], old.fields == record.fields && old.extra == extra {
+                    outcome.unchanged += 1
+                    continue
+                }
                 let searchKey = CustomerSQL.searchKey(number: record.number, fields: record.fields)
                 if let old = existing[record.number] {
-                    if old.fields == record.fields && old.extra == extra {
-                        outcome.unchanged += 1
-                        continue
-                    }
-                    try update.execute(arguments: StatementArguments(CustomerSQL.fieldArguments(record.fields)) + [extra, searchKey, old.id])
+                    for field in SyncField.allCases { update.bind(record.fields[field]) }
+                    update.bind(extra)
+                    update.bind(searchKey)
+                    update.bind(old.id)
+                    try update.run()
                     if old.fields != record.fields { touched.append(old.id) }
                     outcome.updated += 1
                 } else {
-                    var arguments: StatementArguments = [side.rawValue, record.number]
-                    arguments += StatementArguments(CustomerSQL.fieldArguments(record.fields))
-                    arguments += [extra, searchKey]
-                    try insert.execute(arguments: arguments)
+                    insert.bind(side.rawValue)
+                    insert.bind(record.number)
+                    for field in SyncField.allCases { insert.bind(record.fields[field]) }
+                    insert.bind(extra)
+                    insert.bind(searchKey)
+                    try insert.run()
                     existing[record.number] = (db.lastInsertedRowID, record.fields, extra)
                     outcome.added += 1
                 }

@@ -125,12 +125,12 @@ extension AppDatabase {
             }
 
             var taken = Set(try String.fetchAll(db, sql: "SELECT number FROM customer WHERE side = ? AND number IS NOT NULL", arguments: [target.rawValue]))
-            let insertCustomer = try db.makeStatement(sql: """
+            var insertCustomer = try BulkStatement(db, sql: """
                 INSERT INTO customer (side, number, \(CustomerSQL.fieldColumns), searchKey)
                 VALUES (?, ?, \(CustomerSQL.fieldPlaceholders), ?)
                 """)
-            let insertLink = try db.makeStatement(sql: "INSERT INTO link (localId, remoteId, state) VALUES (?, ?, 'synced')")
-            let bump = try db.makeStatement(sql: "UPDATE customer SET version = version + 1 WHERE id = ?")
+            var insertLink = try BulkStatement(db, sql: "INSERT INTO link (localId, remoteId, state) VALUES (?, ?, 'synced')")
+            var bump = try BulkStatement(db, sql: "UPDATE customer SET version = version + 1 WHERE id = ?")
             var nextInSequence: Int?
             if case .sequence(let start) = numbering { nextInSequence = start }
             let total = sources.count
@@ -159,13 +159,17 @@ extension AppDatabase {
                     nextInSequence! += 1
                 }
                 taken.insert(number)
-                var arguments: StatementArguments = [target.rawValue, number]
-                arguments += StatementArguments(CustomerSQL.fieldArguments(source.fields))
-                arguments += [CustomerSQL.searchKey(number: number, fields: source.fields)]
-                try insertCustomer.execute(arguments: arguments)
+                insertCustomer.bind(target.rawValue)
+                insertCustomer.bind(number)
+                for field in SyncField.allCases { insertCustomer.bind(source.fields[field]) }
+                insertCustomer.bind(CustomerSQL.searchKey(number: number, fields: source.fields))
+                try insertCustomer.run()
                 let partnerId = db.lastInsertedRowID
-                try insertLink.execute(arguments: side == .local ? [source.id, partnerId] : [partnerId, source.id])
-                try bump.execute(arguments: [source.id])
+                insertLink.bind(side == .local ? source.id : partnerId)
+                insertLink.bind(side == .local ? partnerId : source.id)
+                try insertLink.run()
+                bump.bind(source.id)
+                try bump.run()
                 outcome.created += 1
                 if (index + 1) % step == 0 && index + 1 < total { progress?(index + 1, total) }
             }

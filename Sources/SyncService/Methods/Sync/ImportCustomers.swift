@@ -39,6 +39,8 @@ public enum ImportCustomers: SyncMethod {
         if p.mode == .replace {
             throw RPCError.invalidParams("mode 'replace' is not supported yet; use 'merge'", path: "mode")
         }
+        let clock = ContinuousClock()
+        let started = clock.now
         let (bytes, format) = try source(p)
         let file: RegisterFile
         do {
@@ -49,9 +51,10 @@ public enum ImportCustomers: SyncMethod {
         if !file.errors.isEmpty && p.skipInvalid != true {
             throw rejected(file.errors)
         }
+        let parsed = clock.now
         let records = file.rows.map { ImportRecord(number: $0.number, fields: $0.fields, extra: $0.extra) }
         let outcome = try context.database.importCustomers(side: side, records: records)
-        context.logger.info("imported \(records.count) \(side.rawValue) rows: \(outcome.added) added, \(outcome.updated) updated, \(file.errors.count) rejected")
+        context.logger.info("imported \(records.count) \(side.rawValue) rows: \(outcome.added) added, \(outcome.updated) updated, \(file.errors.count) rejected; read and checked in \(parsed - started), written in \(clock.now - parsed)")
         return Result(added: outcome.added, updated: outcome.updated, unchanged: outcome.unchanged, rejected: file.errors)
     }
 
