@@ -36,15 +36,28 @@ public struct RegisterFile: Sendable {
 
     /// Reads `bytes` as `format` (detected from the bytes when nil: a ZIP signature means XLSX).
     public static func read(_ bytes: [UInt8], format: Format?, side: Side) throws(RowError) -> RegisterFile {
+        var rows: [ImportRow] = []
+        var file = try stream(bytes, format: format, side: side) { rows.append($0) }
+        file.rows = rows
+        return file
+    }
+
+    /// Reads `bytes`, handing each valid row to `onRow` as soon as it is checked; returns the
+    /// format and every invalid field (`rows` is left empty).
+    public static func stream(_ bytes: [UInt8], format: Format?, side: Side, onRow: (ImportRow) -> Void) throws(RowError) -> RegisterFile {
         let format = format ?? (bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) ? .xlsx : .csv)
         var builder = RegisterBuilder(side: side)
         switch format {
         case .csv:
             let text = TextDecoding.utf8Bytes(bytes).bytes
-            CSVReader(utf8: text).forEachRecord { line, cells in builder.add(line: line, cells: cells) }
+            CSVReader(utf8: text).forEachRecord { line, cells in
+                if let row = builder.add(line: line, cells: cells) { onRow(row) }
+            }
         case .xlsx:
             do {
-                for row in try XLSXReader.rows(of: Data(bytes)) { builder.add(line: row.number, cells: row.cells) }
+                for sheetRow in try XLSXReader.rows(of: Data(bytes)) {
+                    if let row = builder.add(line: sheetRow.number, cells: sheetRow.cells) { onRow(row) }
+                }
             } catch {
                 throw RowError(line: 0, field: "file", message: "\(error)")
             }
@@ -58,7 +71,6 @@ struct RegisterBuilder {
     let side: Side
     var columns: [Column]?
     var headerLine = 0
-    var rows: [ImportRow] = []
     var errors: [RowError] = []
     var seenNumbers: [String: Int] = [:]
 
@@ -78,7 +90,8 @@ struct RegisterBuilder {
     /// known kind is kept as an unknown column under its own header.
     var targets: [Column] = []
 
-    mutating func add(line: Int, cells: [String]) {
+    /// The row, when it is a valid customer; its problems go to `errors` otherwise.
+    mutating func add(line: Int, cells: [String]) -> ImportRow? {
         guard let columns else {
             let header = cells.map(Column.recognise)
             columns = header
@@ -95,10 +108,10 @@ struct RegisterBuilder {
             if !header.contains(.field(.name)) {
                 errors.append(RowError(line: line, field: "name", message: "no name column: the header needs 'Navn' or 'Customer name'"))
             }
-            return
+            return nil
         }
         // A header without the required columns is the one error to report, not every row.
-        guard columns.contains(.number) && columns.contains(.field(.name)) else { return }
+        guard columns.contains(.number) && columns.contains(.field(.name)) else { return nil }
         var number: String?
         var fields = CustomerFields()
         var extra: [String: String] = [:]
@@ -117,7 +130,7 @@ struct RegisterBuilder {
             case .extra(let header): extra[header] = value
             }
         }
-        if blank { return }
+        if blank { return nil }
         if let raw = number {
             if let canonical = CustomerNumber.canonical(raw, side: side) {
                 if let first = seenNumbers[canonical] {
@@ -136,16 +149,16 @@ struct RegisterBuilder {
             rowErrors.append(RowError(line: line, field: v.field, message: v.message))
         }
         if rowErrors.isEmpty, let number {
-            rows.append(ImportRow(line: line, number: number, fields: fields, extra: extra))
-        } else {
-            errors += rowErrors
+            return ImportRow(line: line, number: number, fields: fields, extra: extra)
         }
+        errors += rowErrors
+        return nil
     }
 
     func finish(format: RegisterFile.Format) throws(RowError) -> RegisterFile {
         if columns == nil {
             throw RowError(line: 1, field: "file", message: "the file is empty: a header row is needed")
         }
-        return RegisterFile(format: format, rows: rows, errors: errors)
+        return RegisterFile(format: format, rows: [], errors: errors)
     }
 }

@@ -2,15 +2,23 @@ import GRDB
 import SyncCore
 
 /// A customer row to import: the number in its side's canonical form, values as stored.
+///
+/// The stored forms of the extra columns and the search key are computed when the record is
+/// made, so an import that builds records on a reader thread does that work there, beside
+/// the writer.
 public struct ImportRecord: Sendable {
-    public var number: String
-    public var fields: CustomerFields
-    public var extra: [String: String]
+    public let number: String
+    public let fields: CustomerFields
+    public let extra: [String: String]
+    let extraJSON: String
+    let searchKey: String
 
     public init(number: String, fields: CustomerFields, extra: [String: String]) {
         self.number = number
         self.fields = fields
         self.extra = extra
+        extraJSON = CustomerSQL.encodeExtra(extra)
+        searchKey = CustomerSQL.searchKey(number: number, fields: fields)
     }
 }
 
@@ -20,7 +28,11 @@ extension AppDatabase {
     ///
     /// A linked customer whose values change gets its link re-checked: equal partners stay
     /// `synced`, differing ones become `conflict`.
-    public func importCustomers(side: Side, records: [ImportRecord]) throws -> ImportOutcome {
+    ///
+    /// `records` may be produced while this runs (a file read on another thread);
+    /// `beforeCommit` runs after the last record and may throw to roll everything back.
+    public func importCustomers(side: Side, records: some Sequence<ImportRecord>,
+                                beforeCommit: () throws -> Void = {}) throws -> ImportOutcome {
         try write { db in
             var outcome = ImportOutcome()
             var existing: [String: (id: Int64, fields: CustomerFields, extra: String)] = [:]
@@ -43,12 +55,12 @@ extension AppDatabase {
                 """)
             var touched: [Int64] = []
             for record in records {
-                let extra = CustomerSQL.encodeExtra(record.extra)
+                let extra = record.extraJSON
+                let searchKey = record.searchKey
                 if let old = existing[record.number], old.fields == record.fields && old.extra == extra {
                     outcome.unchanged += 1
                     continue
                 }
-                let searchKey = CustomerSQL.searchKey(number: record.number, fields: record.fields)
                 if let old = existing[record.number] {
                     for field in SyncField.allCases { update.bind(record.fields[field]) }
                     update.bind(extra)
@@ -64,11 +76,12 @@ extension AppDatabase {
                     insert.bind(extra)
                     insert.bind(searchKey)
                     try insert.run()
-                    existing[record.number] = (db.lastInsertedRowID, record.fields, extra)
                     outcome.added += 1
                 }
             }
             try Self.recheckLinks(db, customerIds: touched, side: side)
+            try Tally.adjust(db, side: side, excluded: false, by: outcome.added)
+            try beforeCommit()
             return outcome
         }
     }

@@ -75,6 +75,7 @@ extension AppDatabase {
             for (field, value) in overrides { fields[field] = value }
             if fields != source.fields { try Self.writeFields(db, customer: source, fields: fields) } else { try Self.bumpVersion(db, customerIds: [source.id]) }
             let partnerId = try Self.insertPartner(db, side: target, number: partnerNumber, fields: fields)
+            try Tally.adjust(db, side: target, excluded: false, by: 1)
             let linkId = source.side == .local
                 ? try Self.insertLink(db, localId: source.id, remoteId: partnerId, state: .synced)
                 : try Self.insertLink(db, localId: partnerId, remoteId: source.id, state: .synced)
@@ -130,7 +131,7 @@ extension AppDatabase {
                 VALUES (?, ?, \(CustomerSQL.fieldPlaceholders), ?)
                 """)
             var insertLink = try BulkStatement(db, sql: "INSERT INTO link (localId, remoteId, state) VALUES (?, ?, 'synced')")
-            var bump = try BulkStatement(db, sql: "UPDATE customer SET version = version + 1 WHERE id = ?")
+            let firstNewLink = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM link") ?? 0) + 1
             var nextInSequence: Int?
             if case .sequence(let start) = numbering { nextInSequence = start }
             let total = sources.count
@@ -168,11 +169,13 @@ extension AppDatabase {
                 insertLink.bind(side == .local ? source.id : partnerId)
                 insertLink.bind(side == .local ? partnerId : source.id)
                 try insertLink.run()
-                bump.bind(source.id)
-                try bump.run()
                 outcome.created += 1
                 if (index + 1) % step == 0 && index + 1 < total { progress?(index + 1, total) }
             }
+            // Every source's state changed: one statement bumps their versions.
+            try db.execute(sql: "UPDATE customer SET version = version + 1 WHERE id IN (SELECT \(side == .local ? "localId" : "remoteId") FROM link WHERE id >= ?)",
+                           arguments: [firstNewLink])
+            try Tally.adjust(db, side: target, excluded: false, by: outcome.created)
             progress?(total, total)
             outcome.skipped.sort { $0.customerId < $1.customerId }
             return outcome
@@ -266,6 +269,8 @@ extension AppDatabase {
             }
             if (customer.state == .excluded) != excluded {
                 try db.execute(sql: "UPDATE customer SET excluded = ?, version = version + 1 WHERE id = ?", arguments: [excluded, customerId])
+                try Tally.adjust(db, side: customer.side, excluded: !excluded, by: -1)
+                try Tally.adjust(db, side: customer.side, excluded: excluded, by: 1)
             }
             return try Self.fetchCustomer(db, id: customerId)
         }

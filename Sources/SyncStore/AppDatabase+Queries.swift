@@ -14,31 +14,24 @@ extension AppDatabase {
     public func status() throws -> StatusCounts {
         try read { db in
             var counts = StatusCounts()
+            // The links: all of them (a b-tree count), less the few in conflict or deleted.
+            let links = try Int.fetchOne(db, sql: "SELECT count(*) FROM link") ?? 0
+            counts.linksConflict = try Int.fetchOne(db, sql: "SELECT count(*) FROM link WHERE state = 'conflict'") ?? 0
+            counts.linksDeleted = try Int.fetchOne(db, sql: "SELECT count(*) FROM link WHERE state = 'deleted'") ?? 0
+            counts.linksSynced = links - counts.linksConflict - counts.linksDeleted
+            // Customers per side from the tally the schema keeps; every synced or conflicting
+            // link has one customer on each side.
+            let rows = try Row.fetchAll(db, sql: "SELECT side, excluded, n FROM tally")
             for side in Side.allCases {
                 var c = StatusCounts.SideCounts()
-                let rows = try Row.fetchAll(db, sql: "SELECT excluded, count(*) FROM customer WHERE side = ? GROUP BY excluded", arguments: [side.rawValue])
-                for row in rows {
-                    if row[0] as Bool { c.excluded = row[1] } else { c.unsynced = row[1] }
+                for row in rows where row[0] == side.rawValue {
+                    if row[1] as Bool { c.excluded = row[2] } else { c.unsynced = row[2] }
                 }
-                let column = side == .local ? "localId" : "remoteId"
-                for row in try Row.fetchAll(db, sql: "SELECT state, count(*) FROM link WHERE \(column) IS NOT NULL GROUP BY state") {
-                    switch LinkState(rawValue: row[0]) {
-                    case .synced: c.synced = row[1]
-                    case .conflict: c.conflict = row[1]
-                    default: break
-                    }
-                }
+                c.synced = counts.linksSynced
+                c.conflict = counts.linksConflict
                 c.unsynced -= c.synced + c.conflict
                 c.total = c.unsynced + c.synced + c.conflict + c.excluded
                 if side == .local { counts.local = c } else { counts.remote = c }
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) FROM link GROUP BY state") {
-                switch LinkState(rawValue: row[0]) {
-                case .synced: counts.linksSynced = row[1]
-                case .conflict: counts.linksConflict = row[1]
-                case .deleted: counts.linksDeleted = row[1]
-                case nil: break
-                }
             }
             return counts
         }
@@ -66,9 +59,24 @@ extension AppDatabase {
                 arguments += [text]
             }
         }
+        let filtered = query != nil
         return try read { db in
-            try Self.customerPage(db, conditions: conditions, arguments: arguments, limit: limit, after: after)
+            // Without a query the total is counted on indexes: the side's customers not excluded,
+            // less its linked ones (a linked customer is never excluded, and every link has one
+            // customer on each side). Counting with NOT EXISTS took 33 ms at 100,000 customers.
+            let total: Int? = filtered ? nil : try Self.unsyncedCount(db, side: side)
+            return try Self.customerPage(db, conditions: conditions, arguments: arguments, limit: limit, after: after, total: total)
         }
+    }
+
+    static func unsyncedCount(_ db: Database, side: Side?) throws -> Int {
+        var total = 0
+        // Every link has one customer on each side (count(*) on a table is a b-tree count).
+        let linked = try Int.fetchOne(db, sql: "SELECT count(*) FROM link") ?? 0
+        for s in side.map({ [$0] }) ?? Side.allCases {
+            total += try Tally.count(db, side: s, excluded: false) - linked
+        }
+        return total
     }
 
     /// Customers excluded from sync, optionally of one side, in id order after `after`.
@@ -120,9 +128,10 @@ extension AppDatabase {
         return (text, looksNumeric && !digits.isEmpty && digits != text ? digits : nil)
     }
 
-    static func customerPage(_ db: Database, conditions: [String], arguments: StatementArguments, limit: Int, after: Int64?) throws -> Page<Customer> {
+    static func customerPage(_ db: Database, conditions: [String], arguments: StatementArguments, limit: Int, after: Int64?,
+                             total knownTotal: Int? = nil) throws -> Page<Customer> {
         let filter = conditions.joined(separator: " AND ")
-        let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM customer c WHERE " + filter, arguments: arguments) ?? 0
+        let total = try knownTotal ?? Int.fetchOne(db, sql: "SELECT count(*) FROM customer c WHERE " + filter, arguments: arguments) ?? 0
         var pageConditions = conditions
         var pageArguments = arguments
         if let after {

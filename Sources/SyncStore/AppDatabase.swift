@@ -25,6 +25,12 @@ public struct AppDatabase: Sendable {
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(busyTimeout)
         config.label = "customer-sync"
+        config.prepareDatabase { db in
+            // A 64 MiB page cache: bulk transactions (a 100,000-row import or create-all) then
+            // stay in memory until commit instead of spilling pages to the WAL half way
+            // (pwrite was an eighth of create-all's time with the 2 MiB default).
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+        }
         if path == inMemoryPath {
             return try AppDatabase(DatabaseQueue(configuration: config))
         }

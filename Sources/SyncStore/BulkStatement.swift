@@ -44,8 +44,8 @@ struct BulkStatement {
     /// Runs the statement with the values bound since the last run, then resets it.
     mutating func run() throws {
         defer {
+            // Every run binds every parameter, so the bindings need no clearing.
             sqlite3_reset(statement.sqliteStatement)
-            sqlite3_clear_bindings(statement.sqliteStatement)
             index = 0
         }
         let code = sqlite3_step(statement.sqliteStatement)

@@ -31,7 +31,8 @@ struct BadInputTests {
 
     func snapshot() throws -> String {
         try database.writer.read { db in
-            (try Row.fetchAll(db, sql: "SELECT * FROM customer ORDER BY id") + (try Row.fetchAll(db, sql: "SELECT * FROM link ORDER BY id")))
+            (try Row.fetchAll(db, sql: "SELECT * FROM customer ORDER BY id") + (try Row.fetchAll(db, sql: "SELECT * FROM link ORDER BY id"))
+                + (try Row.fetchAll(db, sql: "SELECT * FROM tally ORDER BY side, excluded")))
                 .map(\.description).joined(separator: "\n")
         }
     }

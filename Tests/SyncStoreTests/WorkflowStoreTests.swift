@@ -6,11 +6,16 @@ import Testing
 
 /// The sync rules against a fresh in-memory database per test.
 @Suite("Store: import, partners, conflicts, exclusion")
-struct WorkflowStoreTests {
+final class WorkflowStoreTests {
     let db: AppDatabase
 
     init() throws {
         db = try AppDatabase.inMemory()
+    }
+
+    /// After every test: the per-side counts the write methods keep match a recount.
+    deinit {
+        #expect((try? db.tallyDifferences()) == [])
     }
 
     func record(_ number: String, _ name: String, phone: String? = nil, email: String? = nil, address: String? = nil) -> ImportRecord {
@@ -22,7 +27,8 @@ struct WorkflowStoreTests {
         try db.writer.read { db in
             let customers = try Row.fetchAll(db, sql: "SELECT * FROM customer ORDER BY id").map(\.description)
             let links = try Row.fetchAll(db, sql: "SELECT * FROM link ORDER BY id").map(\.description)
-            return (customers + ["--"] + links).joined(separator: "\n")
+            let tally = try Row.fetchAll(db, sql: "SELECT * FROM tally ORDER BY side, excluded").map(\.description)
+            return (customers + ["--"] + links + ["--"] + tally).joined(separator: "\n")
         }
     }
 

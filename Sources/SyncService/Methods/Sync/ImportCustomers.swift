@@ -42,20 +42,45 @@ public enum ImportCustomers: SyncMethod {
         let clock = ContinuousClock()
         let started = clock.now
         let (bytes, format) = try source(p)
-        let file: RegisterFile
-        do {
-            file = try RegisterFile.read(bytes, format: format, side: side)
-        } catch {
-            throw rejected([error])
+
+        // Two cores: a reader thread decodes, parses and checks the file and prepares each
+        // valid row while this thread writes them in one transaction. If any row was invalid
+        // (and skipInvalid is not set), the transaction is rolled back before it commits.
+        let pipe = RowPipe<ImportRecord>()
+        let reading = ReadResult()
+        let reader = Thread {
+            reading.result = Swift.Result { () throws(RowError) -> RegisterFile in
+                try RegisterFile.stream(bytes, format: format, side: side) { row in
+                    pipe.send(ImportRecord(number: row.number, fields: row.fields, extra: row.extra))
+                }
+            }
+            pipe.finish()
+            reading.done.signal()
         }
-        if !file.errors.isEmpty && p.skipInvalid != true {
-            throw rejected(file.errors)
+        reader.start()
+        defer {
+            pipe.cancel()
+            reading.done.wait()
         }
-        let parsed = clock.now
-        let records = file.rows.map { ImportRecord(number: $0.number, fields: $0.fields, extra: $0.extra) }
-        let outcome = try context.database.importCustomers(side: side, records: records)
-        context.logger.info("imported \(records.count) \(side.rawValue) rows: \(outcome.added) added, \(outcome.updated) updated, \(file.errors.count) rejected; read and checked in \(parsed - started), written in \(clock.now - parsed)")
-        return Result(added: outcome.added, updated: outcome.updated, unchanged: outcome.unchanged, rejected: file.errors)
+        var errors: [RowError] = []
+        let outcome = try context.database.importCustomers(side: side, records: pipe) {
+            switch reading.result {
+            case .failure(let error): throw rejected([error])
+            case .success(let file):
+                errors = file.errors
+                if !errors.isEmpty && p.skipInvalid != true { throw rejected(errors) }
+            case nil: throw RPCError.internalError("the reader stopped without a result")
+            }
+        }
+        context.logger.info("imported \(side.rawValue) register: \(outcome.added) added, \(outcome.updated) updated, \(outcome.unchanged) unchanged, \(errors.count) invalid fields, in \(clock.now - started)")
+        return Result(added: outcome.added, updated: outcome.updated, unchanged: outcome.unchanged, rejected: errors)
+    }
+
+    /// The reader thread's outcome. Written before the pipe finishes and read after the writer
+    /// saw it finish (the pipe's lock orders the two), hence `@unchecked Sendable`.
+    final class ReadResult: @unchecked Sendable {
+        var result: Swift.Result<RegisterFile, RowError>?
+        let done = DispatchSemaphore(value: 0)
     }
 
     static func rejected(_ errors: [RowError]) -> SyncError {

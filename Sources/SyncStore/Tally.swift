@@ -1,0 +1,34 @@
+import GRDB
+import SyncCore
+
+/// The per-side customer counts in table `tally`. Every write that adds, removes, excludes or
+/// includes customers adjusts them in its own transaction; `verify` recounts, and the tests
+/// call it after every kind of write.
+enum Tally {
+    static func adjust(_ db: Database, side: Side, excluded: Bool, by delta: Int) throws {
+        guard delta != 0 else { return }
+        try db.execute(sql: "UPDATE tally SET n = n + ? WHERE side = ? AND excluded = ?", arguments: [delta, side.rawValue, excluded])
+    }
+
+    static func count(_ db: Database, side: Side, excluded: Bool) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT n FROM tally WHERE side = ? AND excluded = ?", arguments: [side.rawValue, excluded]) ?? 0
+    }
+}
+
+extension AppDatabase {
+    /// Recounts the customers and compares with the tally; returns the differences (empty when
+    /// they agree). For tests and diagnostics.
+    public func tallyDifferences() throws -> [String] {
+        try read { db in
+            var out: [String] = []
+            for side in Side.allCases {
+                for excluded in [false, true] {
+                    let kept = try Tally.count(db, side: side, excluded: excluded)
+                    let real = try Int.fetchOne(db, sql: "SELECT count(*) FROM customer WHERE side = ? AND excluded = ?", arguments: [side.rawValue, excluded]) ?? 0
+                    if kept != real { out.append("\(side.rawValue) excluded=\(excluded): tally \(kept), real \(real)") }
+                }
+            }
+            return out
+        }
+    }
+}
