@@ -12,6 +12,8 @@ public struct ImportRecord: Sendable {
     public let extra: [String: String]
     let extraJSON: String
     let searchKey: String
+    /// FNV-1a of the fields and extra columns: equal rows, equal digests.
+    let digest: Int64
 
     public init(number: String, fields: CustomerFields, extra: [String: String]) {
         self.number = number
@@ -19,6 +21,21 @@ public struct ImportRecord: Sendable {
         self.extra = extra
         extraJSON = CustomerSQL.encodeExtra(extra)
         searchKey = CustomerSQL.searchKey(number: number, fields: fields)
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ byte: UInt8) {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        for field in SyncField.allCases {
+            if let value = fields[field] {
+                for b in value.utf8 { mix(b) }
+                mix(0x1F)
+            } else {
+                mix(0x1E)
+            }
+        }
+        for b in extraJSON.utf8 { mix(b) }
+        digest = Int64(bitPattern: hash)
     }
 }
 
@@ -35,50 +52,67 @@ extension AppDatabase {
                                 beforeCommit: () throws -> Void = {}) throws -> ImportOutcome {
         try write { db in
             var outcome = ImportOutcome()
-            var existing: [String: (id: Int64, fields: CustomerFields, extra: String)] = [:]
-            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM customer WHERE side = ?", arguments: [side.rawValue]) ?? 0
+            // The side's customers by number, with the digest of the row last read for each:
+            // a re-import compares digests and reads stored values only for rows that differ.
+            var existing: [String: (id: Int64, seen: Int64?)] = [:]
+            let count = try Tally.count(db, side: side, excluded: false) + Tally.count(db, side: side, excluded: true)
             if count > 0 {
-                let rows = try Row.fetchCursor(db, sql: "SELECT id, number, \(CustomerSQL.fieldColumns), extra FROM customer WHERE side = ? AND number IS NOT NULL",
+                existing.reserveCapacity(count)
+                let rows = try Row.fetchCursor(db, sql: "SELECT id, number, seenDigest FROM customer WHERE side = ? AND number IS NOT NULL",
                                                arguments: [side.rawValue])
                 while let row = try rows.next() {
-                    var fields = CustomerFields()
-                    for (i, field) in SyncField.allCases.enumerated() { fields[field] = row[2 + i] }
-                    existing[row[1]] = (row[0], fields, row[12])
+                    existing[row[1]] = (row[0], row[2])
                 }
             }
+            let stored = try db.makeStatement(sql: "SELECT \(CustomerSQL.fieldColumns), extra FROM customer WHERE id = ?")
             var insert = try BulkStatement(db, sql: """
-                INSERT INTO customer (side, number, \(CustomerSQL.fieldColumns), extra, searchKey)
-                VALUES (?, ?, \(CustomerSQL.fieldPlaceholders), ?, ?)
+                INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), extra, searchKey, seenDigest)
+                VALUES (?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?, ?, ?)
                 """)
             var update = try BulkStatement(db, sql: """
-                UPDATE customer SET \(CustomerSQL.fieldAssignments), extra = ?, searchKey = ?, version = version + 1 WHERE id = ?
+                UPDATE customer SET \(CustomerSQL.fieldAssignments), extra = ?, searchKey = ?, seenDigest = ?, version = version + 1 WHERE id = ?
                 """)
+            var noteSeen = try BulkStatement(db, sql: "UPDATE customer SET seenDigest = ? WHERE id = ?")
+            var ids = try IdAllocator(db, table: "customer")
             var touched: [Int64] = []
             for record in records {
-                let extra = record.extraJSON
-                let searchKey = record.searchKey
-                if let old = existing[record.number], old.fields == record.fields && old.extra == extra {
-                    outcome.unchanged += 1
-                    continue
-                }
                 if let old = existing[record.number] {
+                    // The same row as last time: unchanged, whatever happened to the customer since.
+                    if old.seen == record.digest {
+                        outcome.unchanged += 1
+                        continue
+                    }
+                    let row = try Row.fetchOne(stored, arguments: [old.id])!
+                    var fields = CustomerFields()
+                    for (i, field) in SyncField.allCases.enumerated() { fields[field] = row[i] }
+                    if fields == record.fields && (row[10] as String) == record.extraJSON {
+                        noteSeen.bind(record.digest)
+                        noteSeen.bind(old.id)
+                        try noteSeen.run()
+                        outcome.unchanged += 1
+                        continue
+                    }
                     for field in SyncField.allCases { update.bind(record.fields[field]) }
-                    update.bind(extra)
-                    update.bind(searchKey)
+                    update.bind(record.extraJSON)
+                    update.bind(record.searchKey)
+                    update.bind(record.digest)
                     update.bind(old.id)
                     try update.run()
-                    if old.fields != record.fields { touched.append(old.id) }
+                    if fields != record.fields { touched.append(old.id) }
                     outcome.updated += 1
                 } else {
+                    insert.bind(ids.take())
                     insert.bind(side.rawValue)
                     insert.bind(record.number)
                     for field in SyncField.allCases { insert.bind(record.fields[field]) }
-                    insert.bind(extra)
-                    insert.bind(searchKey)
+                    insert.bind(record.extraJSON)
+                    insert.bind(record.searchKey)
+                    insert.bind(record.digest)
                     try insert.run()
                     outcome.added += 1
                 }
             }
+            try ids.save(db)
             try Self.recheckLinks(db, customerIds: touched, side: side)
             try Tally.adjust(db, side: side, excluded: false, by: outcome.added)
             try beforeCommit()

@@ -46,19 +46,25 @@ extension AppDatabase {
     }
 
     static func insertPartner(_ db: Database, side: Side, number: String, fields: CustomerFields) throws -> Int64 {
-        var arguments: StatementArguments = [side.rawValue, number]
+        var ids = try IdAllocator(db, table: "customer")
+        let id = ids.take()
+        var arguments: StatementArguments = [id, side.rawValue, number]
         arguments += StatementArguments(CustomerSQL.fieldArguments(fields))
         arguments += [CustomerSQL.searchKey(number: number, fields: fields)]
         try db.execute(sql: """
-            INSERT INTO customer (side, number, \(CustomerSQL.fieldColumns), searchKey)
-            VALUES (?, ?, \(CustomerSQL.fieldPlaceholders), ?)
+            INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), searchKey)
+            VALUES (?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?)
             """, arguments: arguments)
-        return db.lastInsertedRowID
+        try ids.save(db)
+        return id
     }
 
     static func insertLink(_ db: Database, localId: Int64, remoteId: Int64, state: LinkState) throws -> Int64 {
-        try db.execute(sql: "INSERT INTO link (localId, remoteId, state) VALUES (?, ?, ?)", arguments: [localId, remoteId, state.rawValue])
-        return db.lastInsertedRowID
+        var ids = try IdAllocator(db, table: "link")
+        let id = ids.take()
+        try db.execute(sql: "INSERT INTO link (id, localId, remoteId, state) VALUES (?, ?, ?, ?)", arguments: [id, localId, remoteId, state.rawValue])
+        try ids.save(db)
+        return id
     }
 
     // MARK: Methods
@@ -127,11 +133,13 @@ extension AppDatabase {
 
             var taken = Set(try String.fetchAll(db, sql: "SELECT number FROM customer WHERE side = ? AND number IS NOT NULL", arguments: [target.rawValue]))
             var insertCustomer = try BulkStatement(db, sql: """
-                INSERT INTO customer (side, number, \(CustomerSQL.fieldColumns), searchKey)
-                VALUES (?, ?, \(CustomerSQL.fieldPlaceholders), ?)
+                INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), searchKey)
+                VALUES (?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?)
                 """)
-            var insertLink = try BulkStatement(db, sql: "INSERT INTO link (localId, remoteId, state) VALUES (?, ?, 'synced')")
-            let firstNewLink = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM link") ?? 0) + 1
+            var insertLink = try BulkStatement(db, sql: "INSERT INTO link (id, localId, remoteId, state) VALUES (?, ?, ?, 'synced')")
+            var customerIds = try IdAllocator(db, table: "customer")
+            var linkIds = try IdAllocator(db, table: "link")
+            let firstNewLink = linkIds.next
             var nextInSequence: Int?
             if case .sequence(let start) = numbering { nextInSequence = start }
             let total = sources.count
@@ -160,12 +168,14 @@ extension AppDatabase {
                     nextInSequence! += 1
                 }
                 taken.insert(number)
+                let partnerId = customerIds.take()
+                insertCustomer.bind(partnerId)
                 insertCustomer.bind(target.rawValue)
                 insertCustomer.bind(number)
                 for field in SyncField.allCases { insertCustomer.bind(source.fields[field]) }
                 insertCustomer.bind(CustomerSQL.searchKey(number: number, fields: source.fields))
                 try insertCustomer.run()
-                let partnerId = db.lastInsertedRowID
+                insertLink.bind(linkIds.take())
                 insertLink.bind(side == .local ? source.id : partnerId)
                 insertLink.bind(side == .local ? partnerId : source.id)
                 try insertLink.run()
@@ -175,6 +185,8 @@ extension AppDatabase {
             // Every source's state changed: one statement bumps their versions.
             try db.execute(sql: "UPDATE customer SET version = version + 1 WHERE id IN (SELECT \(side == .local ? "localId" : "remoteId") FROM link WHERE id >= ?)",
                            arguments: [firstNewLink])
+            try customerIds.save(db)
+            try linkIds.save(db)
             try Tally.adjust(db, side: target, excluded: false, by: outcome.created)
             progress?(total, total)
             outcome.skipped.sort { $0.customerId < $1.customerId }

@@ -13,9 +13,11 @@ enum Schema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(sql: """
-                -- AUTOINCREMENT: an id is never reused, so a client's old id never names another row.
+                -- Ids come from IdAllocator (table id_sequence): never reused, so a client's old
+                -- id never names another row.
+                CREATE TABLE id_sequence (name TEXT PRIMARY KEY, next INTEGER NOT NULL) WITHOUT ROWID;
                 CREATE TABLE customer (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id INTEGER PRIMARY KEY,
                     side TEXT NOT NULL CHECK (side IN ('local', 'remote')),
                     number TEXT CHECK (number IS NULL OR length(number) >= 1),
                     name TEXT NOT NULL,
@@ -30,6 +32,9 @@ enum Schema {
                     contact TEXT,
                     -- columns of an imported file that we do not know, as a JSON object
                     extra TEXT NOT NULL DEFAULT '{}',
+                    -- digest of the row as last read from that side's file (null: never read);
+                    -- a re-imported row with the same digest is unchanged
+                    seenDigest INTEGER,
                     excluded INTEGER NOT NULL DEFAULT 0 CHECK (excluded IN (0, 1)),
                     version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
                     -- lower-cased number, name, e-mail, phone digits and CVR, for `query`
@@ -41,7 +46,7 @@ enum Schema {
                 CREATE INDEX customer_side_excluded ON customer(side, excluded, id);
 
                 CREATE TABLE link (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id INTEGER PRIMARY KEY,
                     localId INTEGER NOT NULL UNIQUE,
                     localSide TEXT NOT NULL DEFAULT 'local' CHECK (localSide = 'local'),
                     remoteId INTEGER NOT NULL UNIQUE,

@@ -76,6 +76,29 @@ final class WorkflowStoreTests {
         #expect(try snapshot() == before)
     }
 
+    @Test func aRowAsLastReadIsUnchangedEvenAfterTheCustomerChanged() throws {
+        let ids = try seed(local: [record("1", "Jensens Auto")], remote: [record("1", "Jensens Auto ApS")])
+        let link = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
+        _ = try db.resolveConflict(linkId: link.id, resolutions: [.name: .local], expectedVersion: nil) { _ in CancellationError() }
+        // The file still says "Jensens Auto ApS": a stale row, not a change.
+        #expect(try db.importCustomers(side: .remote, records: [record("1", "Jensens Auto ApS")]) == ImportOutcome(unchanged: 1))
+        #expect(try db.link(id: link.id).remote.fields.name == "Jensens Auto")
+        #expect(try db.link(id: link.id).state == .synced)
+        // A row that really changed in the file is an update.
+        #expect(try db.importCustomers(side: .remote, records: [record("1", "Jensens Auto A/S")]) == ImportOutcome(updated: 1))
+        #expect(try db.link(id: link.id).state == .conflict)
+    }
+
+    @Test func aChangedRowEqualToTheStoredValuesIsUnchanged() throws {
+        let ids = try seed(local: [record("1", "New name")], remote: [record("1", "Old name")])
+        let link = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
+        _ = try db.resolveConflict(linkId: link.id, resolutions: [.name: .local], expectedVersion: nil) { _ in CancellationError() }
+        let version = try db.customer(id: ids["remote:1"]!).version
+        #expect(try db.importCustomers(side: .remote, records: [record("1", "New name")]) == ImportOutcome(unchanged: 1))
+        #expect(try db.customer(id: ids["remote:1"]!).version == version)
+        #expect(try db.importCustomers(side: .remote, records: [record("1", "New name")]) == ImportOutcome(unchanged: 1))
+    }
+
     @Test func reimportThatChangesALinkedCustomerRechecksTheLink() throws {
         let ids = try seed(local: [record("1", "A", phone: "20 00 00 01")], remote: [record("1", "A", phone: "+45 20000001")])
         let link = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
@@ -269,6 +292,20 @@ final class WorkflowStoreTests {
         #expect(local.linkId == nil)
         #expect(throws: SyncError.self) { try db.link(id: link.id) }
         #expect(try db.selectPartner(local.id, remote.id).state == .conflict)
+    }
+
+    @Test func idsAreNeverReused() throws {
+        let ids = try seed(local: [record("1", "A"), record("2", "B")], remote: [record("1", "A"), record("2", "B")])
+        let first = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
+        _ = try db.unlink(linkId: first.id)
+        let second = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
+        #expect(second.id > first.id)
+        _ = try db.unlink(linkId: second.id)
+        let outcome = try db.createAllPartners(side: .local, numbering: .sequence(start: 10), customerIds: nil, dryRun: false)
+        #expect(outcome.created == 2)
+        let links = try db.listLinks(state: nil, limit: 10, after: nil).items
+        #expect(links.allSatisfy { $0.id > second.id })
+        #expect(links.allSatisfy { $0.remote.id > ids["remote:2"]! })
     }
 
     @Test func exclusionIsOnlyForUnlinkedAndIdempotent() throws {
