@@ -14,16 +14,18 @@ public enum Column: Sendable, Hashable {
         func add(_ column: Column, _ names: String...) {
             for n in names { table[key(n)] = column }
         }
-        add(.number, "Kundenr.", "Kundenummer", "Kunde nr", "Customer no.", "Customer number", "Customer no", "Number", "Nr.", "Nummer", "Debitornr.", "Debitor nr", "Debtor no.")
+        add(.number, "Kundenr.", "Kundenummer", "Kunde nr", "Customer no.", "Customer number", "Customer no", "Number", "Nr.", "No.", "Nummer", "Debitornr.", "Debitor nr", "Debitornummer", "Debtor no.", "Debtor number")
         add(.field(.name), "Navn", "Customer name", "Name", "Kundenavn", "Firmanavn", "Company name")
         add(.field(.address), "Adresse", "Address", "Vejnavn", "Street", "Street address")
-        add(.field(.zip), "Postnr.", "Postnummer", "ZIP code", "ZIP", "Postal code", "Postcode")
+        add(.field(.zip), "Postnr.", "Postnummer", "ZIP code", "ZIP", "Postal code", "Postcode", "Post code", "Zipcode")
         add(.field(.city), "By", "City", "Bynavn", "Town")
         add(.field(.country), "Land", "Country", "Landekode", "Country code")
-        add(.field(.cvr), "CVR", "CVR-nr.", "CVR nummer", "CVR no.", "CI no.", "CI number", "VAT no.", "Corporate identification no.")
+        add(.field(.cvr), "CVR", "CVR-nr.", "CVR nummer", "CVR-nummer", "CVR no.", "CI no.", "CI number", "VAT no.", "SE-nr.",
+            "Corporate identification no.", "Corporate identification number")
         add(.field(.ean), "EAN", "EAN no.", "EAN-nr.", "EAN nummer", "EAN number", "GLN")
-        add(.field(.email), "E-mail", "Email", "Mail", "E-mailadresse", "E-mail address")
-        add(.field(.phone), "Telefon", "Phone", "Tlf.", "Telefonnummer", "Telephone", "Phone number", "Tlf. nr.")
+        add(.field(.email), "E-mail", "Email", "Mail", "E-mailadresse", "E-mail-adresse", "E-mail address", "Email address")
+        add(.field(.phone), "Telefon", "Phone", "Tlf.", "Telefonnummer", "Telephone", "Phone number", "Tlf. nr.",
+            "Telefon og faxnummer", "Telephone and fax number")
         add(.field(.contact), "Att.", "Kontakt", "Contact", "Kontaktperson", "Contact person", "Attention")
         return table
     }()

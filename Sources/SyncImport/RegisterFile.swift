@@ -126,6 +126,7 @@ struct RegisterBuilder {
             }
             switch targets[index] {
             case .number: number = value
+            case .field(.country): fields.country = Country.normalize(value)
             case .field(let f): fields[f] = value
             case .extra(let header): extra[header] = value
             }

@@ -22,6 +22,20 @@ struct RegisterFileTests {
         #expect(try read("Kundenr.;Navn;Kontakt\n1;X;Bo\n").rows.first?.fields.contact == "Bo")
     }
 
+    @Test func countryNamesBecomeCodes() throws {
+        let file = try read("Kundenr.;Navn;Land\n1;A;Danmark\n2;B;dk\n3;C;Sverige\n4;D;Germany\n5;E;Atlantis\n")
+        #expect(file.rows.map { $0.fields.country } == ["DK", "DK", "SE", "DE"])
+        #expect(file.errors.map(\.line) == [6])
+    }
+
+    @Test func economicExportHeaders() throws {
+        let file = try read("Nr.;Navn;Adresse;Postnummer;By;Land;CVR-nr.;EAN;E-mail;Telefon og faxnummer\n17;Firma ApS;Vej 1;8000;Aarhus C;Danmark;25043235;;a@b.dk;86 12 34 56\n")
+        #expect(file.errors.isEmpty)
+        #expect(file.rows.first?.number == "17")
+        #expect(file.rows.first?.fields.phone == "86 12 34 56")
+        #expect(file.rows.first?.fields.country == "DK")
+    }
+
     @Test func unknownColumnsAreKept() throws {
         let file = try read("Kundenr.;Navn;Betalingsbetingelser;Noter\n1;X;Netto 8 dage;\n")
         #expect(file.rows.first?.extra == ["Betalingsbetingelser": "Netto 8 dage"])
@@ -38,7 +52,7 @@ struct RegisterFileTests {
             Kundenr.;Navn;CVR;EAN;E-mail;Land;Postnr.
             1;Good;25043235;;a@b.dk;DK;8000
             2;"Two
-            lines";25043236;;bad-mail;Danmark;8000
+            lines";25043236;;bad-mail;Atlantis;8000
             ;No number;;;;;
             4;;;5790001527526;;;12345678901
             1;Duplicate;;;;;

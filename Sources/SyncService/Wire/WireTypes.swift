@@ -143,7 +143,8 @@ enum ParamsCheck {
         var out: [SyncField: String?] = [:]
         for key in raw.keys.sorted() {
             let field = try field(key, path: "\(path).\(key)")
-            let value = Normalize.clean(raw[key] ?? nil)
+            var value = Normalize.clean(raw[key] ?? nil)
+            if field == .country, let given = value { value = Country.normalize(given) }
             if let value, let problem = FieldRules.violation(field, value) {
                 throw RPCError.invalidParams(problem, path: "\(path).\(key)")
             }
