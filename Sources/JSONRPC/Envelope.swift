@@ -49,6 +49,8 @@ extension Message {
     /// `params` values are validated but not built.
     public static func parse(_ buffer: UnsafeBufferPointer<UInt8>) -> Message {
         var scanner = JSONScanner(buffer)
+        // RFC 8259 §8.1: a parser may ignore a byte order mark; some Windows tools write one.
+        if buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { scanner.offset = 3 }
         do {
             switch scanner.peek() {
             case UInt8(ascii: "["):

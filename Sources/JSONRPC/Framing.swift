@@ -121,7 +121,9 @@ public struct FrameParser: Sendable {
                 case .ndjson: state = .line(scanned: 0)
                 case .contentLength: state = .headers(scanned: 0)
                 case .auto:
-                    let b = buffer[start]
+                    var b = buffer[start]
+                    // Look past a UTF-8 byte order mark to choose the framing.
+                    if b == 0xEF && start + 3 < buffer.count && buffer[start + 1] == 0xBB && buffer[start + 2] == 0xBF { b = buffer[start + 3] }
                     state = (b == UInt8(ascii: "C") || b == UInt8(ascii: "c")) ? .headers(scanned: 0) : .line(scanned: 0)
                 }
 

@@ -72,6 +72,11 @@ struct ConnectionTests {
             == #"{"jsonrpc":"2.0","id":1.0e0,"result":{"count":2,"text":"hi"}}"#)
     }
 
+    @Test func aByteOrderMarkIsIgnored() {
+        let reply = connection.handle([0xEF, 0xBB, 0xBF] + Array(#"{"jsonrpc":"2.0","id":1,"method":"echo","params":{"text":"b"}}"#.utf8))
+        #expect(reply.map { String(decoding: $0, as: UTF8.self) } == #"{"jsonrpc":"2.0","id":1,"result":{"text":"b"}}"#)
+    }
+
     @Test func notificationsAreNeverAnswered() throws {
         #expect(try send(#"{"jsonrpc":"2.0","method":"echo","params":{"text":"n"}}"#) == nil)
         #expect(try send(#"{"jsonrpc":"2.0","method":"nope"}"#) == nil)

@@ -99,7 +99,10 @@ public enum ImportCustomers: SyncMethod {
     static func source(_ p: Params) throws -> ([UInt8], RegisterFile.Format?) {
         if let content = p.content { return (Array(content.utf8), p.format ?? .csv) }
         if let encoded = p.contentBase64 {
-            guard let data = Data(base64Encoded: encoded.filter { !$0.isWhitespace }) else {
+            // Line breaks (MIME-style base64) are allowed; anything else that is not base64 is not.
+            let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+            let text = encoded.utf8.contains(where: isSpace) ? Data(encoded.utf8.filter { !isSpace($0) }) : Data(encoded.utf8)
+            guard let data = Data(base64Encoded: text) else {
                 throw RPCError.invalidParams("contentBase64 is not valid base64", path: "contentBase64")
             }
             return (Array(data), p.format)
