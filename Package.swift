@@ -84,6 +84,9 @@ let package = Package(
             name: "customer-sync-bench",
             dependencies: [
                 "JSONRPC",
+                "SyncCore",
+                "SyncImport",
+                "SyncStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -44,7 +44,7 @@ public enum FieldRules {
         }
         switch field {
         case .country:
-            guard value.count == 2, value.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+            guard value.utf8.count == 2, value.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) }) else {
                 return "country must be a two-letter code such as DK (got '\(value)')"
             }
         case .cvr:
@@ -111,10 +111,21 @@ public enum FieldRules {
             index += 1
         }
         guard let at, at > 0 else { return false }
-        let domain = value.utf8.dropFirst(at + 1)
-        let labels = domain.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        // The domain: labels separated by dots, none empty, at least two, the last two or more long.
+        var labels = 0
+        var labelLength = 0
+        for byte in value.utf8.dropFirst(at + 1) {
+            if byte == UInt8(ascii: ".") {
+                if labelLength == 0 { return false }
+                labels += 1
+                labelLength = 0
+            } else {
+                labelLength += 1
+            }
+        }
+        guard labels >= 1 && labelLength >= 2 else { return false }
         // Non-ASCII whitespace (a no-break space) is not part of an address either.
         if value.utf8.contains(where: { $0 >= 0x80 }) && value.unicodeScalars.contains(where: { $0.properties.isWhitespace }) { return false }
-        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty } && labels.last!.count >= 2
+        return true
     }
 }

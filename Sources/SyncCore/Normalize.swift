@@ -95,10 +95,21 @@ public enum Normalize {
 extension String {
     /// Without leading and trailing whitespace (spaces, tabs, newlines, no-break spaces).
     public var trimmingWhitespace: String {
-        // Import calls this for every cell: answer the common case from the UTF-8 ends.
+        // Import calls this for every cell: answer the common case from the UTF-8 ends. Outside
+        // ASCII, whitespace starts with a lead byte of C2, E1, E2 or E3 (U+0085, U+00A0,
+        // U+1680, U+2000…U+205F, U+3000); any other character cannot be whitespace.
         let utf8 = self.utf8
         guard let first = utf8.first, let last = utf8.last else { return self }
-        if first > 0x20 && first < 0x80 && last > 0x20 && last < 0x80 { return self }
+        func mayBeSpace(lead: UInt8) -> Bool {
+            lead <= 0x20 || lead == 0x7F || lead == 0xC2 || (lead >= 0xE1 && lead <= 0xE3)
+        }
+        var lastLead = last
+        if last >= 0x80 {
+            var index = utf8.index(before: utf8.endIndex)
+            while utf8[index] & 0xC0 == 0x80 && index > utf8.startIndex { index = utf8.index(before: index) }
+            lastLead = utf8[index]
+        }
+        if !mayBeSpace(lead: first) && !mayBeSpace(lead: lastLead) { return self }
         let scalars = unicodeScalars
         guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })!

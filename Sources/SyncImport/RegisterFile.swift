@@ -50,6 +50,8 @@ public struct RegisterFile: Sendable {
         switch format {
         case .csv:
             let text = TextDecoding.utf8Bytes(bytes).bytes
+            // At most one row a line: sizing the duplicate check once saves its rehashing.
+            builder.seenNumbers.reserveCapacity(text.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 })
             CSVReader(utf8: text).forEachRecord { line, cells in
                 if let row = builder.add(line: line, cells: cells) { onRow(row) }
             }
@@ -80,7 +82,7 @@ struct RegisterBuilder {
     /// `@`, tab or CR) removed, trimmed, blank = nil.
     static func cellValue(_ raw: String) -> String? {
         var value = raw
-        if value.hasPrefix("'"), let second = value.dropFirst().first, "=+-@\t\r".contains(second) {
+        if raw.utf8.first == UInt8(ascii: "'"), let second = value.dropFirst().first, "=+-@\t\r".contains(second) {
             value.removeFirst()
         }
         return Normalize.clean(value)

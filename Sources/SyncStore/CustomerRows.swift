@@ -40,12 +40,12 @@ enum CustomerSQL {
         guard !extra.isEmpty else { return "{}" }
         var out: [UInt8] = [UInt8(ascii: "{")]
         out.reserveCapacity(64)
-        let keys = extra.count == 1 ? Array(extra.keys) : extra.keys.sorted()
-        for (i, key) in keys.enumerated() {
+        let members = extra.count == 1 ? Array(extra) : extra.sorted { $0.key < $1.key }
+        for (i, member) in members.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            appendJSONString(key, to: &out)
+            appendJSONString(member.key, to: &out)
             out.append(UInt8(ascii: ":"))
-            appendJSONString(extra[key]!, to: &out)
+            appendJSONString(member.value, to: &out)
         }
         out.append(UInt8(ascii: "}"))
         return String(decoding: out, as: UTF8.self)
@@ -70,23 +70,25 @@ enum CustomerSQL {
     /// Lower-cased number, name, e-mail, phone (as written and as digits) and CVR, joined by
     /// U+0001 so a query never matches across two of them.
     static func searchKey(number: String?, fields: CustomerFields) -> String {
-        var parts: [String] = []
-        parts.reserveCapacity(7)
-        if let number { parts.append(number) }
-        for field in [SyncField.name, .email, .phone, .cvr] {
-            if let v = fields[field] { parts.append(v) }
-        }
-        if let phone = fields.phone { parts.append(Normalize.phoneDigits(phone)) }
-        if let cvr = fields.cvr { parts.append(Normalize.digits(cvr)) }
         var out: [UInt8] = []
         out.reserveCapacity(128)
-        for (i, part) in parts.enumerated() {
-            if i > 0 { out.append(0x01) }
-            if !Normalize.appendLowercasedUTF8(part, to: &out) {
-                return parts.map { $0.lowercased() }.joined(separator: "\u{1}")
-            }
+        var simple = true
+        func add(_ part: String?) {
+            guard let part, simple else { return }
+            if !out.isEmpty { out.append(0x01) }
+            simple = Normalize.appendLowercasedUTF8(part, to: &out)
         }
-        return String(decoding: out, as: UTF8.self)
+        add(number)
+        add(fields.name)
+        add(fields.email)
+        add(fields.phone)
+        add(fields.cvr)
+        add(fields.phone.map(Normalize.phoneDigits))
+        add(fields.cvr.map(Normalize.digits))
+        if simple { return String(decoding: out, as: UTF8.self) }
+        // Letters beyond Latin-1: the full Unicode mapping.
+        return [number, fields.name, fields.email, fields.phone, fields.cvr, fields.phone.map(Normalize.phoneDigits), fields.cvr.map(Normalize.digits)]
+            .compactMap { $0?.lowercased() }.joined(separator: "\u{1}")
     }
 
     /// The arguments of the synced field columns, in `SyncField` order.
