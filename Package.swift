@@ -79,6 +79,9 @@ let package = Package(
             ]
         ),
 
+        // Generated registers with a known true pairing, for measuring suggestions (bench, tests).
+        .target(name: "SyncFixtures", dependencies: ["SyncCore"]),
+
         // Benchmark client: spawns the server and measures round trips.
         .executableTarget(
             name: "customer-sync-bench",
@@ -87,6 +90,7 @@ let package = Package(
                 "SyncCore",
                 "SyncImport",
                 "SyncStore",
+                "SyncFixtures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,0 +1,42 @@
+/// A company or person name as compared: folded, with the legal form split off.
+public struct NameKey: Sendable, Hashable {
+    /// The folded words without the legal form: ["jensens", "auto"].
+    public var words: [String]
+    /// The legal form found, normalised ("aps", "as", "is", "ivs", "ps", "ks", "amba"), or nil.
+    public var legalForm: String?
+
+    public var text: String { words.joined(separator: " ") }
+
+    /// Legal forms by their folded spellings (word sequences), longest first.
+    static let legalForms: [([String], String)] = [
+        (["a", "m", "b", "a"], "amba"), (["amba"], "amba"),
+        (["a", "s"], "as"), (["as"], "as"), (["aktieselskab"], "as"), (["aktieselskabet"], "as"),
+        (["i", "s"], "is"), (["is"], "is"), (["interessentskab"], "is"), (["interessentskabet"], "is"),
+        (["p", "s"], "ps"), (["ps"], "ps"), (["partnerselskab"], "ps"),
+        (["k", "s"], "ks"), (["ks"], "ks"), (["kommanditselskab"], "ks"),
+        (["aps"], "aps"), (["anpartsselskab"], "aps"), (["anpartsselskabet"], "aps"), (["a", "p", "s"], "aps"),
+        (["ivs"], "ivs"), (["i", "v", "s"], "ivs"),
+        (["smba"], "smba"), (["s", "m", "b", "a"], "smba"),
+        (["ltd"], "ltd"), (["gmbh"], "gmbh"), (["ab"], "ab"), (["inc"], "inc"), (["llc"], "llc"),
+    ]
+
+    public init(_ name: String) {
+        var words = Fold.words(name).map(String.init)
+        var form: String?
+        // A legal form at the end ("Jensens Auto ApS") or the start ("A/S Jensens Auto").
+        for (spelling, normal) in Self.legalForms where words.count > spelling.count {
+            if Array(words.suffix(spelling.count)) == spelling {
+                words.removeLast(spelling.count)
+                form = normal
+                break
+            }
+            if Array(words.prefix(spelling.count)) == spelling {
+                words.removeFirst(spelling.count)
+                form = normal
+                break
+            }
+        }
+        self.words = words
+        self.legalForm = form
+    }
+}
