@@ -115,6 +115,7 @@ extension AppDatabase {
             try ids.save(db)
             try Self.recheckLinks(db, customerIds: touched, side: side)
             try Tally.adjust(db, side: side, excluded: false, by: outcome.added)
+            if outcome.added + outcome.updated > 0 { try FieldsGeneration.bump(db) }
             try beforeCommit()
             return outcome
         }

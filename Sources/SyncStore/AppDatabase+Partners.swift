@@ -82,6 +82,7 @@ extension AppDatabase {
             if fields != source.fields { try Self.writeFields(db, customer: source, fields: fields) } else { try Self.bumpVersion(db, customerIds: [source.id]) }
             let partnerId = try Self.insertPartner(db, side: target, number: partnerNumber, fields: fields)
             try Tally.adjust(db, side: target, excluded: false, by: 1)
+            try FieldsGeneration.bump(db)
             let linkId = source.side == .local
                 ? try Self.insertLink(db, localId: source.id, remoteId: partnerId, state: .synced)
                 : try Self.insertLink(db, localId: partnerId, remoteId: source.id, state: .synced)
@@ -188,6 +189,7 @@ extension AppDatabase {
             try customerIds.save(db)
             try linkIds.save(db)
             try Tally.adjust(db, side: target, excluded: false, by: outcome.created)
+            if outcome.created > 0 { try FieldsGeneration.bump(db) }
             progress?(total, total)
             outcome.skipped.sort { $0.customerId < $1.customerId }
             return outcome
@@ -255,6 +257,7 @@ extension AppDatabase {
             try Self.writeFields(db, customer: link.local, fields: localFields)
             try Self.writeFields(db, customer: link.remote, fields: remoteFields)
             try db.execute(sql: "UPDATE link SET state = 'synced', version = version + 1 WHERE id = ?", arguments: [linkId])
+            try FieldsGeneration.bump(db)
             return try Self.fetchLink(db, id: linkId)
         }
     }

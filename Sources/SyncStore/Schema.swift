@@ -71,6 +71,12 @@ enum Schema {
                     PRIMARY KEY (side, excluded)
                 ) WITHOUT ROWID;
                 INSERT INTO tally VALUES ('local', 0, 0), ('local', 1, 0), ('remote', 0, 0), ('remote', 1, 0);
+
+                -- Counters that grow with certain changes, so caches can tell they are stale:
+                -- 'fields' grows whenever customers are added or their synced fields change
+                -- (partner suggestions keep their index until then).
+                CREATE TABLE generation (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+                INSERT INTO generation VALUES ('fields', 0);
                 """)
         }
         return migrator

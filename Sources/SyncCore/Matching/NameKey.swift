@@ -20,11 +20,13 @@ public struct NameKey: Sendable, Hashable {
         (["ltd"], "ltd"), (["gmbh"], "gmbh"), (["ab"], "ab"), (["inc"], "inc"), (["llc"], "llc"),
     ]
 
+    static let longestFirst = legalForms.sorted { $0.0.count > $1.0.count }
+
     public init(_ name: String) {
         var words = Fold.words(name).map(String.init)
         var form: String?
         // A legal form at the end ("Jensens Auto ApS") or the start ("A/S Jensens Auto").
-        for (spelling, normal) in Self.legalForms where words.count > spelling.count {
+        for (spelling, normal) in Self.longestFirst where words.count > spelling.count {
             if Array(words.suffix(spelling.count)) == spelling {
                 words.removeLast(spelling.count)
                 form = normal

@@ -1,0 +1,50 @@
+import Foundation
+import SyncCore
+import SyncStore
+
+/// The blocking index over every customer's matching keys, kept between calls while the
+/// database's `fields` generation stays the same. Linking, unlinking and excluding do not
+/// change it (who may be paired is read from the database on every call), so a frontend can
+/// link one pair after another and ask again at once.
+final class MatchCache {
+    private var generation: Int64 = -1
+    private var index: MatchIndex?
+
+    func index(_ database: AppDatabase) throws -> MatchIndex {
+        let current = try database.fieldsGeneration()
+        if let index, current == generation { return index }
+        let (read, records) = try database.matchRecords()
+        let built = MatchIndex(records: records)
+        index = built
+        generation = read
+        return built
+    }
+}
+
+/// The wire form of a reason: `{field, verdict, similarity?, weight}`.
+struct WireReason: Encodable, Sendable {
+    var field: String
+    var verdict: String
+    var similarity: Double?
+    var weight: Double
+
+    init(_ reason: MatchReason) {
+        field = reason.field.rawValue
+        verdict = reason.verdict.rawValue
+        similarity = reason.similarity
+        weight = (reason.weight * 100).rounded() / 100
+    }
+}
+
+/// Checks of the matching params.
+enum MatchParams {
+    static let defaultMinScore = 0.7
+
+    static func score(_ value: Double?, path: String, default fallback: Double? = nil) throws -> Double {
+        guard let value = value ?? fallback else { throw RPCErrorFactory.missing(path) }
+        guard (0...1).contains(value), value.isFinite else {
+            throw RPCErrorFactory.invalid("\(path) must be between 0 and 1 (got \(value))", path: path)
+        }
+        return value
+    }
+}

@@ -1,0 +1,96 @@
+import GRDB
+import SyncCore
+
+/// The `fields` generation: grows with every change that adds customers or changes their
+/// synced fields. Those writes call `bump` in their transaction.
+enum FieldsGeneration {
+    static func bump(_ db: Database) throws {
+        try db.execute(sql: "UPDATE generation SET n = n + 1 WHERE name = 'fields'")
+    }
+}
+
+extension AppDatabase {
+    /// The current `fields` generation (see `FieldsGeneration`).
+    public func fieldsGeneration() throws -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT n FROM generation WHERE name = 'fields'") ?? 0 }
+    }
+
+    /// Every customer's matching keys, with the generation they were read at.
+    public func matchRecords() throws -> (generation: Int64, records: [MatchRecord]) {
+        try read { db in
+            let generation = try Int64.fetchOne(db, sql: "SELECT n FROM generation WHERE name = 'fields'") ?? 0
+            var records: [MatchRecord] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, side, \(CustomerSQL.fieldColumns) FROM customer")
+            while let row = try rows.next() {
+                var fields = CustomerFields()
+                for (i, field) in SyncField.allCases.enumerated() { fields[field] = row[2 + i] }
+                records.append(MatchRecord(id: row[0], side: Side(rawValue: row[1]) ?? .local, fields: fields))
+            }
+            return (generation, records)
+        }
+    }
+
+    /// The ids of the customers that may be paired: not linked, not excluded.
+    public func unsyncedIds() throws -> Set<Int64> {
+        try read { db in
+            Set(try Int64.fetchAll(db, sql: """
+                SELECT id FROM customer c WHERE excluded = 0
+                AND NOT EXISTS (SELECT 1 FROM link WHERE localId = c.id) AND NOT EXISTS (SELECT 1 FROM link WHERE remoteId = c.id)
+                """))
+        }
+    }
+
+    /// The customers among `ids` that may be paired.
+    public func unsyncedIds(among ids: [Int64]) throws -> Set<Int64> {
+        guard !ids.isEmpty else { return [] }
+        return try read { db in
+            Set(try Int64.fetchAll(db, sql: """
+                SELECT id FROM customer c WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ","))) AND excluded = 0
+                AND NOT EXISTS (SELECT 1 FROM link WHERE localId = c.id) AND NOT EXISTS (SELECT 1 FROM link WHERE remoteId = c.id)
+                """, arguments: StatementArguments(ids)))
+        }
+    }
+
+    /// Customers by id, in the order given (ids not found are left out).
+    public func customers(ids: [Int64]) throws -> [Customer] {
+        try read { db in try ids.compactMap { try? Self.fetchCustomer(db, id: $0) } }
+    }
+
+    /// What `acceptSuggestions` did (or would do).
+    public struct AcceptOutcome: Sendable, Hashable {
+        public var linked = 0
+        public var synced = 0
+        public var conflict = 0
+        public var dryRun = false
+    }
+
+    /// Links every pair, as `selectPartner` would, in one transaction (rolled back for a dry
+    /// run). A pair whose customers are no longer both unsynced and included is passed over.
+    public func link(pairs: [(local: Int64, remote: Int64)], dryRun: Bool) throws -> AcceptOutcome {
+        try write(commit: !dryRun) { db in
+            var outcome = AcceptOutcome()
+            outcome.dryRun = dryRun
+            var ids = try IdAllocator(db, table: "link")
+            var insert = try BulkStatement(db, sql: "INSERT INTO link (id, localId, remoteId, state) VALUES (?, ?, ?, ?)")
+            var bump = try BulkStatement(db, sql: "UPDATE customer SET version = version + 1 WHERE id IN (?, ?)")
+            for pair in pairs {
+                let local = try Self.fetchCustomer(db, id: pair.local)
+                let remote = try Self.fetchCustomer(db, id: pair.remote)
+                guard local.side == .local, remote.side == .remote, local.state == .unsynced, remote.state == .unsynced else { continue }
+                let state: LinkState = CustomerFields.conflicts(local: local.fields, remote: remote.fields).isEmpty ? .synced : .conflict
+                insert.bind(ids.take())
+                insert.bind(local.id)
+                insert.bind(remote.id)
+                insert.bind(state.rawValue)
+                try insert.run()
+                bump.bind(local.id)
+                bump.bind(remote.id)
+                try bump.run()
+                outcome.linked += 1
+                if state == .synced { outcome.synced += 1 } else { outcome.conflict += 1 }
+            }
+            try ids.save(db)
+            return outcome
+        }
+    }
+}
