@@ -119,6 +119,6 @@ let package = Package(
             dependencies: ["SyncService", "SyncStore", "SyncCore", "JSONRPC", "TestSupport"]
         ),
         // Spawns the built binary: depends on it so `swift test` builds it first.
-        .testTarget(name: "EndToEndTests", dependencies: ["customer-sync", "JSONRPC", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["customer-sync", "JSONRPC", "TestSupport", "SyncFixtures"]),
     ]
 )

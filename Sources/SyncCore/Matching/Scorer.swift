@@ -88,7 +88,8 @@ public enum Scorer {
         }
         let total = reasons.reduce(0) { $0 + $1.weight }
         let score = 1 / (1 + pow(2, -(total - prior)))
-        return MatchScore(score: rounded(score), reasons: reasons)
+        // Rounded down to three decimals: never shown as a certain 1.
+        return MatchScore(score: (score * 1000).rounded(.down) / 1000, reasons: reasons)
     }
 
     static func rounded(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
