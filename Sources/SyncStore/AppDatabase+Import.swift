@@ -125,7 +125,7 @@ extension AppDatabase {
     static func recheckLinks(_ db: Database, customerIds: [Int64], side: Side) throws {
         let column = side == .local ? "localId" : "remoteId"
         for id in customerIds {
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, localId, remoteId, state FROM link WHERE \(column) = ?", arguments: [id]) else { continue }
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, localId, remoteId, state FROM link WHERE \(column) = ?"), arguments: [id]) else { continue }
             let local = try fetchCustomer(db, id: row[1])
             let remote = try fetchCustomer(db, id: row[2])
             let state: LinkState = CustomerFields.conflicts(local: local.fields, remote: remote.fields).isEmpty ? .synced : .conflict

@@ -9,6 +9,21 @@ import SyncStore
 final class MatchCache {
     private var generation: Int64 = -1
     private var index: MatchIndex?
+    /// The last pairing, with what it was computed from: paging through suggestions does not
+    /// pair everyone again while nobody was linked, excluded or changed meanwhile.
+    private var pairing: (generation: Int64, eligible: Set<Int64>, minScore: Double, pairs: [Suggestion])?
+
+    func pairing(_ database: AppDatabase, minScore: Double) throws -> [Suggestion] {
+        let index = try self.index(database)
+        let eligible = try database.unsyncedIds()
+        if let cached = pairing, cached.generation == generation, cached.minScore <= minScore, cached.eligible == eligible {
+            // Greedy pairing cut at a higher score is the same pairing, filtered.
+            return cached.minScore == minScore ? cached.pairs : cached.pairs.filter { $0.match.score >= minScore }
+        }
+        let pairs = index.pairing(minScore: minScore) { eligible.contains($0) }
+        pairing = (generation, eligible, minScore, pairs)
+        return pairs
+    }
 
     func index(_ database: AppDatabase) throws -> MatchIndex {
         let current = try database.fieldsGeneration()

@@ -65,9 +65,7 @@ public enum AcceptSuggestions: SyncMethod {
 /// The pairing of the customers who may be paired now.
 enum Pairing {
     static func current(_ context: ServiceContext, minScore: Double) throws -> [Suggestion] {
-        let index = try context.matchCache.index(context.database)
-        let eligible = try context.database.unsyncedIds()
-        return index.pairing(minScore: minScore) { eligible.contains($0) }
+        try context.matchCache.pairing(context.database, minScore: minScore)
     }
 }
 
