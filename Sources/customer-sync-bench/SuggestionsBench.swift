@@ -15,18 +15,10 @@ struct SuggestionsBench: ParsableCommand {
     @Option(help: "Share of customers on both sides.") var overlap: Double = 0.6
     @Option(help: "Generator seed.") var seed: UInt64 = 1
     @Option(help: "Corruption multiplier (1: realistic).") var hardness: Double = 1
-    @Option(help: "Write the generated registers and the truth into this folder as well.") var keep: String?
 
     func run() throws {
         var generator = RegisterGenerator(seed: seed, customers: customers, overlap: overlap, hardness: hardness)
         let data = generator.generate()
-        if let keep {
-            let dir = URL(fileURLWithPath: keep)
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            try data.localCSV.write(to: dir.appendingPathComponent("local.csv"), atomically: true, encoding: .utf8)
-            try data.remoteCSV.write(to: dir.appendingPathComponent("remote.csv"), atomically: true, encoding: .utf8)
-            try ("local;remote\n" + data.truth.map { "\($0.local);\($0.remote)\n" }.joined()).write(to: dir.appendingPathComponent("truth.csv"), atomically: true, encoding: .utf8)
-        }
         let p = try ChildProcess(executable: serverPath(server), arguments: ["--db", ":memory:"], framing: .ndjson)
         let clock = ContinuousClock()
         var id = 0
