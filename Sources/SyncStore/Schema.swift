@@ -32,9 +32,14 @@ enum Schema {
                     contact TEXT,
                     -- columns of an imported file that we do not know, as a JSON object
                     extra TEXT NOT NULL DEFAULT '{}',
-                    -- digest of the row as last read from that side's file (null: never read);
-                    -- a re-imported row with the same digest is unchanged
+                    -- digest of the row as last read from or written to that side's file (null:
+                    -- never); a re-imported row with the same digest is unchanged
                     seenDigest INTEGER,
+                    -- the synced fields as last read from or written to the file, as a JSON object:
+                    -- a re-imported field is a change only where it differs from these
+                    seen TEXT,
+                    -- 1 while values copied here by sync have not yet been exported to the file
+                    pending INTEGER NOT NULL DEFAULT 0 CHECK (pending IN (0, 1)),
                     excluded INTEGER NOT NULL DEFAULT 0 CHECK (excluded IN (0, 1)),
                     version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
                     -- lower-cased number, name, e-mail, phone digits and CVR, for `query`
@@ -44,17 +49,26 @@ enum Schema {
                 );
                 CREATE UNIQUE INDEX customer_side_number ON customer(side, number);
                 CREATE INDEX customer_side_excluded ON customer(side, excluded, id);
+                CREATE INDEX customer_pending ON customer(side, id) WHERE pending = 1;
 
                 CREATE TABLE link (
                     id INTEGER PRIMARY KEY,
-                    localId INTEGER NOT NULL UNIQUE,
+                    -- null only in a 'deleted' link, on the side where the customer vanished
+                    localId INTEGER UNIQUE,
                     localSide TEXT NOT NULL DEFAULT 'local' CHECK (localSide = 'local'),
-                    remoteId INTEGER NOT NULL UNIQUE,
+                    remoteId INTEGER UNIQUE,
                     remoteSide TEXT NOT NULL DEFAULT 'remote' CHECK (remoteSide = 'remote'),
                     -- a linked customer is not excluded
                     notExcluded INTEGER NOT NULL DEFAULT 0 CHECK (notExcluded = 0),
-                    state TEXT NOT NULL CHECK (state IN ('synced', 'conflict')),
+                    state TEXT NOT NULL CHECK (state IN ('synced', 'conflict', 'deleted')),
+                    -- the values both sides last agreed on, as a JSON object (a field missing from
+                    -- it has no agreed value yet)
+                    base TEXT NOT NULL DEFAULT '{}',
+                    -- in a 'deleted' link: the number the vanished customer had
+                    vanishedNumber TEXT,
                     version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+                    CHECK (state = 'deleted' OR (localId IS NOT NULL AND remoteId IS NOT NULL)),
+                    CHECK (state <> 'deleted' OR ((localId IS NULL) <> (remoteId IS NULL))),
                     FOREIGN KEY (localId, localSide, notExcluded) REFERENCES customer(id, side, excluded),
                     FOREIGN KEY (remoteId, remoteSide, notExcluded) REFERENCES customer(id, side, excluded)
                 );
@@ -77,6 +91,23 @@ enum Schema {
                 -- (partner suggestions keep their index until then).
                 CREATE TABLE generation (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
                 INSERT INTO generation VALUES ('fields', 0);
+
+                -- Every change ever made: one row per changed field (field null for create,
+                -- delete, link and unlink events). Ids are not foreign keys: history outlives
+                -- the customers and links it speaks of.
+                CREATE TABLE history (
+                    id INTEGER PRIMARY KEY,
+                    at TEXT NOT NULL,
+                    operation TEXT NOT NULL,
+                    source TEXT NOT NULL CHECK (source IN ('user', 'import', 'sync')),
+                    customerId INTEGER,
+                    linkId INTEGER,
+                    field TEXT,
+                    old TEXT,
+                    new TEXT
+                );
+                CREATE INDEX history_customer ON history(customerId, id);
+                CREATE INDEX history_link ON history(linkId, id);
                 """)
         }
         return migrator
