@@ -64,56 +64,88 @@ extension AppDatabase {
                     existing[row[1]] = (row[0], row[2])
                 }
             }
-            let stored = try db.makeStatement(sql: "SELECT \(CustomerSQL.fieldColumns), extra FROM customer WHERE id = ?")
+            let stored = try db.makeStatement(sql: "SELECT \(CustomerSQL.fieldColumns), extra, seen, pending, number FROM customer WHERE id = ?")
             var insert = try BulkStatement(db, sql: """
-                INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), extra, searchKey, seenDigest)
-                VALUES (?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?, ?, ?)
+                INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), extra, searchKey, seenDigest, seen)
+                VALUES (?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?, ?, ?, ?)
                 """)
             var update = try BulkStatement(db, sql: """
-                UPDATE customer SET \(CustomerSQL.fieldAssignments), extra = ?, searchKey = ?, seenDigest = ?, version = version + 1 WHERE id = ?
+                UPDATE customer SET \(CustomerSQL.fieldAssignments), extra = ?, searchKey = ?, seenDigest = ?, seen = ?, pending = ?,
+                version = version + 1 WHERE id = ?
                 """)
-            var noteSeen = try BulkStatement(db, sql: "UPDATE customer SET seenDigest = ? WHERE id = ?")
+            var noteSeen = try BulkStatement(db, sql: "UPDATE customer SET seenDigest = ?, seen = ?, pending = ? WHERE id = ?")
             var ids = try IdAllocator(db, table: "customer")
+            var history = try HistoryWriter(db, operation: "importCustomers")
             var touched: [Int64] = []
+            var contested: [Int64: Set<SyncField>] = [:]
             for record in records {
-                if let old = existing[record.number] {
-                    // The same row as last time: unchanged, whatever happened to the customer since.
-                    if old.seen == record.digest {
-                        outcome.unchanged += 1
-                        continue
-                    }
-                    let row = try Row.fetchOne(stored, arguments: [old.id])!
-                    var fields = CustomerFields()
-                    for (i, field) in SyncField.allCases.enumerated() { fields[field] = row[i] }
-                    if fields == record.fields && (row[10] as String) == record.extraJSON {
-                        noteSeen.bind(record.digest)
-                        noteSeen.bind(old.id)
-                        try noteSeen.run()
-                        outcome.unchanged += 1
-                        continue
-                    }
-                    for field in SyncField.allCases { update.bind(record.fields[field]) }
-                    update.bind(record.extraJSON)
-                    update.bind(record.searchKey)
-                    update.bind(record.digest)
-                    update.bind(old.id)
-                    try update.run()
-                    if fields != record.fields { touched.append(old.id) }
-                    outcome.updated += 1
-                } else {
-                    insert.bind(ids.take())
+                guard let old = existing[record.number] else {
+                    let id = ids.take()
+                    insert.bind(id)
                     insert.bind(side.rawValue)
                     insert.bind(record.number)
                     for field in SyncField.allCases { insert.bind(record.fields[field]) }
                     insert.bind(record.extraJSON)
                     insert.bind(record.searchKey)
                     insert.bind(record.digest)
+                    insert.bind(FieldMapCoding.encode(record.fields))
                     try insert.run()
+                    try history.event(.import, customer: id)
                     outcome.added += 1
+                    continue
                 }
+                // The same row as last time: unchanged, whatever happened to the customer since.
+                if old.seen == record.digest {
+                    outcome.unchanged += 1
+                    continue
+                }
+                let row = try Row.fetchOne(stored, arguments: [old.id])!
+                var current = CustomerFields()
+                for (i, field) in SyncField.allCases.enumerated() { current[field] = row[i] }
+                let seen = (row[11] as String?).map { FieldMapCoding.decode($0) }
+                // A field is a change in the file only where the file differs from what was last
+                // read from it or written to it: a stale row never reverts a value set since.
+                var updated = current
+                for field in SyncField.allCases {
+                    if let seen, let last = seen[field], last == record.fields[field] { continue }
+                    // The file changed this field. If we hold a value the file has not seen yet
+                    // (copied here, pending) and the file now says a third thing, both sides
+                    // changed it: a conflict for the link to show.
+                    if let seen, let last = seen[field], current[field] != last, record.fields[field] != current[field] {
+                        contested[old.id, default: []].insert(field)
+                    }
+                    updated[field] = record.fields[field]
+                }
+                // The file shows every value we hold: nothing left to send.
+                let pending: Bool = updated == record.fields ? false : (row[12] as Bool)
+                let seenJSON = FieldMapCoding.encode(record.fields)
+                if updated == current && (row[10] as String) == record.extraJSON {
+                    noteSeen.bind(record.digest)
+                    noteSeen.bind(seenJSON)
+                    noteSeen.bind(pending ? 1 : 0)
+                    noteSeen.bind(old.id)
+                    try noteSeen.run()
+                    outcome.unchanged += 1
+                    continue
+                }
+                for field in SyncField.allCases { update.bind(updated[field]) }
+                update.bind(record.extraJSON)
+                update.bind(updated == record.fields ? record.searchKey : CustomerSQL.searchKey(number: row[13], fields: updated))
+                update.bind(record.digest)
+                update.bind(seenJSON)
+                update.bind(pending ? 1 : 0)
+                update.bind(old.id)
+                try update.run()
+                try history.changes(.import, customer: old.id, old: current, new: updated)
+                if updated != current { touched.append(old.id) }
+                outcome.updated += 1
             }
             try ids.save(db)
-            try Self.recheckLinks(db, customerIds: touched, side: side)
+            for id in touched {
+                if let linkId = try Self.linkId(db, customerId: id, side: side) {
+                    try Self.reconcile(db, linkId: linkId, history: &history, contested: contested[id] ?? [])
+                }
+            }
             try Tally.adjust(db, side: side, excluded: false, by: outcome.added)
             if outcome.added + outcome.updated > 0 { try FieldsGeneration.bump(db) }
             try beforeCommit()
@@ -121,19 +153,39 @@ extension AppDatabase {
         }
     }
 
-    /// Re-derives the state of the links of customers whose values changed.
-    static func recheckLinks(_ db: Database, customerIds: [Int64], side: Side) throws {
+    /// The link of a customer, if any.
+    static func linkId(_ db: Database, customerId: Int64, side: Side) throws -> Int64? {
         let column = side == .local ? "localId" : "remoteId"
-        for id in customerIds {
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, localId, remoteId, state FROM link WHERE \(column) = ?"), arguments: [id]) else { continue }
-            let local = try fetchCustomer(db, id: row[1])
-            let remote = try fetchCustomer(db, id: row[2])
-            let state: LinkState = CustomerFields.conflicts(local: local.fields, remote: remote.fields).isEmpty ? .synced : .conflict
-            if state.rawValue != row[3] as String {
-                try db.execute(sql: "UPDATE link SET state = ?, version = version + 1 WHERE id = ?", arguments: [state.rawValue, row[0] as Int64])
-                let partner: Int64 = side == .local ? row[2] : row[1]
-                try bumpVersion(db, customerIds: [partner])
-            }
+        return try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM link WHERE \(column) = ?"), arguments: [customerId])
+    }
+
+    /// Three-way reconciliation of one link after either side changed: one-sided changes are
+    /// copied to the partner (source `sync`, the remote copy pending), the base advances, and
+    /// the link is `conflict` while any field changed on both sides to different values.
+    /// `contested` fields lose their base: both sides changed them (see `importCustomers`).
+    static func reconcile(_ db: Database, linkId: Int64, history: inout HistoryWriter, contested: Set<SyncField> = []) throws {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT localId, remoteId, state, base FROM link WHERE id = ?"), arguments: [linkId]),
+              let localId = row[0] as Int64?, let remoteId = row[1] as Int64? else { return }
+        let local = try fetchCustomer(db, id: localId)
+        let remote = try fetchCustomer(db, id: remoteId)
+        var base = FieldMapCoding.decode(row[3])
+        for field in contested { base.removeValue(forKey: field) }
+        let merged = ThreeWay.merge(base: base, local: local.fields, remote: remote.fields)
+        if merged.local != local.fields {
+            try writeFields(db, customer: local, fields: merged.local)
+            try history.changes(.sync, customer: localId, link: linkId, old: local.fields, new: merged.local)
+        }
+        if merged.remote != remote.fields {
+            try writeFields(db, customer: remote, fields: merged.remote)
+            try markPending(db, remoteId)
+            try history.changes(.sync, customer: remoteId, link: linkId, old: remote.fields, new: merged.remote)
+        }
+        let state: LinkState = merged.conflicts.isEmpty ? .synced : .conflict
+        try db.execute(sql: "UPDATE link SET state = ?, base = ?, version = version + 1 WHERE id = ?",
+                       arguments: [state.rawValue, FieldMapCoding.encode(merged.base), linkId])
+        if state.rawValue != row[2] as String {
+            // A customer's state is its link's: it changed even where the values did not.
+            try bumpVersion(db, customerIds: [localId, remoteId].filter { $0 == localId ? merged.local == local.fields : merged.remote == remote.fields })
         }
     }
 }

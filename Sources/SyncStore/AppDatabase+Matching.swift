@@ -71,18 +71,24 @@ extension AppDatabase {
             var outcome = AcceptOutcome()
             outcome.dryRun = dryRun
             var ids = try IdAllocator(db, table: "link")
-            var insert = try BulkStatement(db, sql: "INSERT INTO link (id, localId, remoteId, state) VALUES (?, ?, ?, ?)")
+            var insert = try BulkStatement(db, sql: "INSERT INTO link (id, localId, remoteId, state, base) VALUES (?, ?, ?, ?, ?)")
+            var history = try HistoryWriter(db, operation: "acceptSuggestions")
             var bump = try BulkStatement(db, sql: "UPDATE customer SET version = version + 1 WHERE id IN (?, ?)")
             for pair in pairs {
                 let local = try Self.fetchCustomer(db, id: pair.local)
                 let remote = try Self.fetchCustomer(db, id: pair.remote)
                 guard local.side == .local, remote.side == .remote, local.state == .unsynced, remote.state == .unsynced else { continue }
-                let state: LinkState = CustomerFields.conflicts(local: local.fields, remote: remote.fields).isEmpty ? .synced : .conflict
-                insert.bind(ids.take())
+                let base = ThreeWay.initialBase(local: local.fields, remote: remote.fields)
+                let state: LinkState = base.count == SyncField.allCases.count ? .synced : .conflict
+                let linkId = ids.take()
+                insert.bind(linkId)
                 insert.bind(local.id)
                 insert.bind(remote.id)
                 insert.bind(state.rawValue)
+                insert.bind(FieldMapCoding.encode(base))
                 try insert.run()
+                try history.event(.user, customer: local.id, link: linkId)
+                try history.event(.user, customer: remote.id, link: linkId)
                 bump.bind(local.id)
                 bump.bind(remote.id)
                 try bump.run()

@@ -50,21 +50,32 @@ extension AppDatabase {
         let id = ids.take()
         var arguments: StatementArguments = [id, side.rawValue, number]
         arguments += StatementArguments(CustomerSQL.fieldArguments(fields))
-        arguments += [CustomerSQL.searchKey(number: number, fields: fields)]
+        arguments += [CustomerSQL.searchKey(number: number, fields: fields), side == .remote]
+        // A customer we create on the remote side must reach the remote file: pending.
         try db.execute(sql: """
-            INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), searchKey)
-            VALUES (?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?)
+            INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), searchKey, pending)
+            VALUES (?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?, ?)
             """, arguments: arguments)
         try ids.save(db)
         return id
     }
 
-    static func insertLink(_ db: Database, localId: Int64, remoteId: Int64, state: LinkState) throws -> Int64 {
+    /// Links two customers with the base they agree on; records the link in both histories.
+    static func insertLink(_ db: Database, localId: Int64, remoteId: Int64, base: Base, history: inout HistoryWriter) throws -> (id: Int64, state: LinkState) {
         var ids = try IdAllocator(db, table: "link")
         let id = ids.take()
-        try db.execute(sql: "INSERT INTO link (id, localId, remoteId, state) VALUES (?, ?, ?, ?)", arguments: [id, localId, remoteId, state.rawValue])
+        let state: LinkState = base.count == SyncField.allCases.count ? .synced : .conflict
+        try db.execute(sql: "INSERT INTO link (id, localId, remoteId, state, base) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [id, localId, remoteId, state.rawValue, FieldMapCoding.encode(base)])
         try ids.save(db)
-        return id
+        try history.event(.user, customer: localId, link: id, operation: nil)
+        try history.event(.user, customer: remoteId, link: id, operation: nil)
+        return (id, state)
+    }
+
+    /// A base in which every field agrees on `fields`.
+    static func fullBase(_ fields: CustomerFields) -> Base {
+        Dictionary(uniqueKeysWithValues: SyncField.allCases.map { ($0, fields[$0]) })
     }
 
     // MARK: Methods
@@ -74,18 +85,25 @@ extension AppDatabase {
     /// to both first.
     public func createPartner(customerId: Int64, number: String?, fields overrides: [SyncField: String?]) throws -> Link {
         try write { db in
+            var history = try HistoryWriter(db, operation: "createPartner")
             let source = try Self.linkableCustomer(db, id: customerId)
             let target = source.side.opposite
             let partnerNumber = try Self.freeNumber(db, number ?? source.number, side: target)
             var fields = source.fields
             for (field, value) in overrides { fields[field] = value }
-            if fields != source.fields { try Self.writeFields(db, customer: source, fields: fields) } else { try Self.bumpVersion(db, customerIds: [source.id]) }
+            if fields != source.fields {
+                try Self.writeFields(db, customer: source, fields: fields)
+                try history.changes(.user, customer: source.id, old: source.fields, new: fields)
+            } else {
+                try Self.bumpVersion(db, customerIds: [source.id])
+            }
             let partnerId = try Self.insertPartner(db, side: target, number: partnerNumber, fields: fields)
+            try history.event(.user, customer: partnerId, operation: "createPartner")
             try Tally.adjust(db, side: target, excluded: false, by: 1)
             try FieldsGeneration.bump(db)
-            let linkId = source.side == .local
-                ? try Self.insertLink(db, localId: source.id, remoteId: partnerId, state: .synced)
-                : try Self.insertLink(db, localId: partnerId, remoteId: source.id, state: .synced)
+            let (linkId, _) = source.side == .local
+                ? try Self.insertLink(db, localId: source.id, remoteId: partnerId, base: Self.fullBase(fields), history: &history)
+                : try Self.insertLink(db, localId: partnerId, remoteId: source.id, base: Self.fullBase(fields), history: &history)
             return try Self.fetchLink(db, id: linkId)
         }
     }
@@ -134,10 +152,11 @@ extension AppDatabase {
 
             var taken = Set(try String.fetchAll(db, sql: "SELECT number FROM customer WHERE side = ? AND number IS NOT NULL", arguments: [target.rawValue]))
             var insertCustomer = try BulkStatement(db, sql: """
-                INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), searchKey)
-                VALUES (?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?)
+                INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), searchKey, pending)
+                VALUES (?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?, \(target == .remote ? 1 : 0))
                 """)
-            var insertLink = try BulkStatement(db, sql: "INSERT INTO link (id, localId, remoteId, state) VALUES (?, ?, ?, 'synced')")
+            var insertLink = try BulkStatement(db, sql: "INSERT INTO link (id, localId, remoteId, state, base) VALUES (?, ?, ?, 'synced', ?)")
+            var history = try HistoryWriter(db, operation: "createAllPartners")
             var customerIds = try IdAllocator(db, table: "customer")
             var linkIds = try IdAllocator(db, table: "link")
             let firstNewLink = linkIds.next
@@ -176,10 +195,14 @@ extension AppDatabase {
                 for field in SyncField.allCases { insertCustomer.bind(source.fields[field]) }
                 insertCustomer.bind(CustomerSQL.searchKey(number: number, fields: source.fields))
                 try insertCustomer.run()
-                insertLink.bind(linkIds.take())
+                let linkId = linkIds.take()
+                insertLink.bind(linkId)
                 insertLink.bind(side == .local ? source.id : partnerId)
                 insertLink.bind(side == .local ? partnerId : source.id)
+                insertLink.bind(FieldMapCoding.encode(source.fields))
                 try insertLink.run()
+                try history.event(.user, customer: partnerId, link: linkId)
+                try history.event(.user, customer: source.id, link: linkId)
                 outcome.created += 1
                 if (index + 1) % step == 0 && index + 1 < total { progress?(index + 1, total) }
             }
@@ -208,8 +231,9 @@ extension AppDatabase {
             }
             let local = try Self.linkableCustomer(db, id: a.side == .local ? a.id : b.id)
             let remote = try Self.linkableCustomer(db, id: a.side == .remote ? a.id : b.id)
-            let state: LinkState = CustomerFields.conflicts(local: local.fields, remote: remote.fields).isEmpty ? .synced : .conflict
-            let linkId = try Self.insertLink(db, localId: local.id, remoteId: remote.id, state: state)
+            var history = try HistoryWriter(db, operation: "selectPartner")
+            let (linkId, _) = try Self.insertLink(db, localId: local.id, remoteId: remote.id,
+                                                  base: ThreeWay.initialBase(local: local.fields, remote: remote.fields), history: &history)
             try Self.bumpVersion(db, customerIds: [local.id, remote.id])
             return try Self.fetchLink(db, id: linkId)
         }
@@ -254,9 +278,14 @@ extension AppDatabase {
                 localFields[field] = fields[field]
                 remoteFields[field] = fields[field]
             }
+            var history = try HistoryWriter(db, operation: "resolveConflict")
             try Self.writeFields(db, customer: link.local, fields: localFields)
+            try history.changes(.user, customer: link.local.id, link: linkId, old: link.local.fields, new: localFields)
             try Self.writeFields(db, customer: link.remote, fields: remoteFields)
-            try db.execute(sql: "UPDATE link SET state = 'synced', version = version + 1 WHERE id = ?", arguments: [linkId])
+            try history.changes(.user, customer: link.remote.id, link: linkId, old: link.remote.fields, new: remoteFields)
+            if remoteFields != link.remote.fields { try Self.markPending(db, link.remote.id) }
+            try db.execute(sql: "UPDATE link SET state = 'synced', base = ?, version = version + 1 WHERE id = ?",
+                           arguments: [FieldMapCoding.encode(localFields), linkId])
             try FieldsGeneration.bump(db)
             return try Self.fetchLink(db, id: linkId)
         }
@@ -268,6 +297,9 @@ extension AppDatabase {
             let link = try Self.fetchLink(db, id: linkId)
             try db.execute(sql: "DELETE FROM link WHERE id = ?", arguments: [linkId])
             try Self.bumpVersion(db, customerIds: [link.local.id, link.remote.id])
+            var history = try HistoryWriter(db, operation: "unlink")
+            try history.event(.user, customer: link.local.id, link: linkId)
+            try history.event(.user, customer: link.remote.id, link: linkId)
             return (try Self.fetchCustomer(db, id: link.local.id), try Self.fetchCustomer(db, id: link.remote.id))
         }
     }
@@ -286,6 +318,8 @@ extension AppDatabase {
                 try db.execute(sql: "UPDATE customer SET excluded = ?, version = version + 1 WHERE id = ?", arguments: [excluded, customerId])
                 try Tally.adjust(db, side: customer.side, excluded: !excluded, by: -1)
                 try Tally.adjust(db, side: customer.side, excluded: excluded, by: 1)
+                var history = try HistoryWriter(db, operation: excluded ? "disableSync" : "enableSync")
+                try history.event(.user, customer: customerId)
             }
             return try Self.fetchCustomer(db, id: customerId)
         }

@@ -41,6 +41,15 @@ struct BulkStatement {
         sqlite3_bind_int64(statement.sqliteStatement, index, value)
     }
 
+    mutating func bind(_ value: Int64?) {
+        guard let value else {
+            index += 1
+            sqlite3_bind_null(statement.sqliteStatement, index)
+            return
+        }
+        bind(value)
+    }
+
     /// Runs the statement with the values bound since the last run, then resets it.
     mutating func run() throws {
         defer {

@@ -136,6 +136,11 @@ extension AppDatabase {
         )
     }
 
+    /// Marks a remote customer as holding values the remote file has not seen yet.
+    static func markPending(_ db: Database, _ customerId: Int64) throws {
+        try db.execute(sql: "UPDATE customer SET pending = 1 WHERE id = ? AND side = 'remote'", arguments: [customerId])
+    }
+
     static func bumpVersion(_ db: Database, customerIds: [Int64]) throws {
         for id in customerIds {
             try db.execute(sql: "UPDATE customer SET version = version + 1 WHERE id = ?", arguments: [id])
@@ -143,3 +148,41 @@ extension AppDatabase {
     }
 }
 
+
+/// Field maps (a link's base, a customer's last-seen values) as stored: a JSON object of
+/// field → value or null; a field absent from the object is absent from the map.
+enum FieldMapCoding {
+    static func encode(_ map: [SyncField: String?]) -> String {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        var first = true
+        for field in SyncField.allCases {
+            guard let value = map[field] else { continue }
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            CustomerSQL.appendJSONString(field.rawValue, to: &out)
+            out.append(UInt8(ascii: ":"))
+            if let value { CustomerSQL.appendJSONString(value, to: &out) } else { out += Array("null".utf8) }
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func encode(_ fields: CustomerFields) -> String {
+        encode(Dictionary(uniqueKeysWithValues: SyncField.allCases.map { ($0, fields[$0]) }))
+    }
+
+    static func decode(_ text: String?) -> [SyncField: String?] {
+        guard let text, let data = text.data(using: .utf8),
+              let object = try? JSONDecoder().decode([String: String?].self, from: data) else { return [:] }
+        var map: [SyncField: String?] = [:]
+        for (key, value) in object { if let field = SyncField(rawValue: key) { map[field] = .some(value) } }
+        return map
+    }
+
+    /// A complete field map as customer fields (absent fields empty).
+    static func fields(_ map: [SyncField: String?]) -> CustomerFields {
+        var fields = CustomerFields()
+        for (field, value) in map { fields[field] = value }
+        return fields
+    }
+}

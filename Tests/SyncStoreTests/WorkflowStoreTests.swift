@@ -84,9 +84,11 @@ final class WorkflowStoreTests {
         #expect(try db.importCustomers(side: .remote, records: [record("1", "Jensens Auto ApS")]) == ImportOutcome(unchanged: 1))
         #expect(try db.link(id: link.id).remote.fields.name == "Jensens Auto")
         #expect(try db.link(id: link.id).state == .synced)
-        // A row that really changed in the file is an update.
+        // The file changes to a third value while ours is pending: both sides changed it.
         #expect(try db.importCustomers(side: .remote, records: [record("1", "Jensens Auto A/S")]) == ImportOutcome(updated: 1))
-        #expect(try db.link(id: link.id).state == .conflict)
+        let contested = try db.link(id: link.id)
+        #expect(contested.state == .conflict)
+        #expect(contested.conflicts == [FieldConflict(field: .name, local: "Jensens Auto", remote: "Jensens Auto A/S")])
     }
 
     @Test func aChangedRowEqualToTheStoredValuesIsUnchanged() throws {
@@ -99,14 +101,15 @@ final class WorkflowStoreTests {
         #expect(try db.importCustomers(side: .remote, records: [record("1", "New name")]) == ImportOutcome(unchanged: 1))
     }
 
-    @Test func reimportThatChangesALinkedCustomerRechecksTheLink() throws {
+    @Test func reimportThatChangesALinkedCustomerReachesThePartner() throws {
         let ids = try seed(local: [record("1", "A", phone: "20 00 00 01")], remote: [record("1", "A", phone: "+45 20000001")])
         let link = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
         #expect(link.state == .synced)
+        // The file changed the phone; the local side did not: the change reaches the partner.
         _ = try db.importCustomers(side: .remote, records: [record("1", "A", phone: "20000002")])
         let after = try db.link(id: link.id)
-        #expect(after.state == .conflict)
-        #expect(after.conflicts == [FieldConflict(field: .phone, local: "20 00 00 01", remote: "20000002")])
+        #expect(after.state == .synced)
+        #expect(after.local.fields.phone == "20000002")
     }
 
     // MARK: createPartner

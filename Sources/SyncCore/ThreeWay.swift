@@ -1,0 +1,67 @@
+/// The values both partners last agreed on: a field missing here has no agreed value yet (the
+/// two were linked while it differed, and nobody has chosen since).
+public typealias Base = [SyncField: String?]
+
+/// Three-way reconciliation, as the Unison file synchroniser does it: each side is compared
+/// with the base, never with the other side. Per field:
+/// - neither side changed: nothing to do;
+/// - one side changed: its value is copied to the other, and the base advances;
+/// - both changed to the same value (after normalisation): the base advances;
+/// - both changed to different values, or there is no base: a conflict, both values kept.
+public enum ThreeWay {
+    public struct Outcome: Sendable, Equatable {
+        public var local: CustomerFields
+        public var remote: CustomerFields
+        public var base: Base
+        /// The fields in conflict, in field order.
+        public var conflicts: [SyncField]
+        /// The fields whose local (remote) value was replaced by the other side's.
+        public var copiedToLocal: [SyncField]
+        public var copiedToRemote: [SyncField]
+    }
+
+    static func same(_ field: SyncField, _ a: String?, _ b: String?) -> Bool {
+        Normalize.comparable(field, a) == Normalize.comparable(field, b)
+    }
+
+    public static func merge(base: Base, local: CustomerFields, remote: CustomerFields) -> Outcome {
+        var out = Outcome(local: local, remote: remote, base: base, conflicts: [], copiedToLocal: [], copiedToRemote: [])
+        for field in SyncField.allCases {
+            let l = local[field], r = remote[field]
+            if same(field, l, r) {
+                // Equal now, whatever happened: that is the new agreement.
+                out.base[field] = .some(l)
+                continue
+            }
+            guard let agreed = base[field] else {
+                out.conflicts.append(field)
+                continue
+            }
+            let localChanged = !same(field, l, agreed)
+            let remoteChanged = !same(field, r, agreed)
+            switch (localChanged, remoteChanged) {
+            case (true, false):
+                out.remote[field] = l
+                out.base[field] = .some(l)
+                out.copiedToRemote.append(field)
+            case (false, true):
+                out.local[field] = r
+                out.base[field] = .some(r)
+                out.copiedToLocal.append(field)
+            default:
+                out.conflicts.append(field)
+            }
+        }
+        return out
+    }
+
+    /// The base of two customers just linked: every field where they agree.
+    public static func initialBase(local: CustomerFields, remote: CustomerFields) -> Base {
+        var base: Base = [:]
+        for field in SyncField.allCases where same(field, local[field], remote[field]) {
+            base[field] = .some(local[field])
+        }
+        return base
+    }
+}
+

@@ -1,0 +1,113 @@
+import Foundation
+import GRDB
+import SyncCore
+
+/// Where a change came from.
+public enum ChangeSource: String, Sendable {
+    /// A method a client called.
+    case user
+    /// A row of an imported file.
+    case `import`
+    /// Copied to a partner by reconciliation.
+    case sync
+}
+
+/// Writes history rows for one transaction: one per changed field, one per event.
+struct HistoryWriter {
+    let operation: String
+    let at: String
+    private var insert: BulkStatement
+
+    init(_ db: Database, operation: String) throws {
+        self.operation = operation
+        at = Self.now()
+        insert = try BulkStatement(db, sql: """
+            INSERT INTO history (at, operation, source, customerId, linkId, field, old, new) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+    }
+
+    static func now() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+
+    /// An event without a field: create, delete, link, unlink, exclusion.
+    mutating func event(_ source: ChangeSource, customer: Int64?, link: Int64? = nil, operation: String? = nil) throws {
+        try row(source, customer: customer, link: link, field: nil, old: nil, new: nil, operation: operation)
+    }
+
+    /// One field's change.
+    mutating func change(_ source: ChangeSource, customer: Int64, link: Int64? = nil, field: String, old: String?, new: String?) throws {
+        try row(source, customer: customer, link: link, field: field, old: old, new: new, operation: nil)
+    }
+
+    /// Every field that differs between `old` and `new`, exactly (spelling included).
+    mutating func changes(_ source: ChangeSource, customer: Int64, link: Int64? = nil, old: CustomerFields, new: CustomerFields) throws {
+        for field in SyncField.allCases where old[field] != new[field] {
+            try change(source, customer: customer, link: link, field: field.rawValue, old: old[field], new: new[field])
+        }
+    }
+
+    private mutating func row(_ source: ChangeSource, customer: Int64?, link: Int64?, field: String?, old: String?, new: String?, operation: String?) throws {
+        insert.bind(at)
+        insert.bind(operation ?? self.operation)
+        insert.bind(source.rawValue)
+        insert.bind(customer)
+        insert.bind(link)
+        insert.bind(field)
+        insert.bind(old)
+        insert.bind(new)
+        try insert.run()
+    }
+}
+
+/// One history entry as read.
+public struct HistoryEntry: Sendable, Hashable {
+    public var id: Int64
+    public var at: String
+    public var operation: String
+    public var source: String
+    public var customerId: Int64?
+    public var linkId: Int64?
+    public var field: String?
+    public var old: String?
+    public var new: String?
+}
+
+extension AppDatabase {
+    /// History, newest first, optionally of one customer and/or one link (filters combine
+    /// with AND), before the entry `before`.
+    public func history(customerId: Int64?, linkId: Int64?, limit: Int, before: Int64?) throws -> Page<HistoryEntry> {
+        try read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let customerId {
+                conditions.append("customerId = ?")
+                arguments += [customerId]
+            }
+            if let linkId {
+                conditions.append("linkId = ?")
+                arguments += [linkId]
+            }
+            let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM history" + filter, arguments: arguments) ?? 0
+            var pageConditions = conditions
+            var pageArguments = arguments
+            if let before {
+                pageConditions.append("id < ?")
+                pageArguments += [before]
+            }
+            pageArguments += [limit + 1]
+            let sql = "SELECT id, at, operation, source, customerId, linkId, field, old, new FROM history"
+                + (pageConditions.isEmpty ? "" : " WHERE " + pageConditions.joined(separator: " AND "))
+                + " ORDER BY id DESC LIMIT ?"
+            var entries = try Row.fetchAll(db, sql: sql, arguments: pageArguments).map {
+                HistoryEntry(id: $0[0], at: $0[1], operation: $0[2], source: $0[3], customerId: $0[4], linkId: $0[5], field: $0[6], old: $0[7], new: $0[8])
+            }
+            let more = entries.count > limit
+            if more { entries.removeLast() }
+            return Page(items: entries, nextAfter: more ? entries.last?.id : nil, total: total)
+        }
+    }
+}
