@@ -80,11 +80,15 @@ public struct FieldConflict: Sendable, Hashable {
     public var field: SyncField
     public var local: String?
     public var remote: String?
+    /// The value both sides last agreed on; nil when they never agreed on this field
+    /// (`.some(nil)`: they agreed it was empty).
+    public var base: String??
 
-    public init(field: SyncField, local: String?, remote: String?) {
+    public init(field: SyncField, local: String?, remote: String?, base: String?? = nil) {
         self.field = field
         self.local = local
         self.remote = remote
+        self.base = base
     }
 }
 

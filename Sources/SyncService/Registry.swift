@@ -14,6 +14,8 @@ public enum Registry {
             // Partners, conflicts, exclusion
             CreatePartner.self, CreateAllPartners.self, SelectPartner.self, ResolveConflict.self, Unlink.self,
             DisableSync.self, EnableSync.self,
+            // Ongoing sync
+            UpdateCustomer.self, History.self,
             // Partner suggestions
             SuggestPartners.self, ListSuggestions.self, AcceptSuggestions.self,
         ]

@@ -108,7 +108,7 @@ extension AppDatabase {
                 conditions.append("id > ?")
                 pageArguments += [after]
             }
-            let sql = "SELECT id, localId, remoteId, state, version FROM link"
+            let sql = "SELECT id, localId, remoteId, state, version, base FROM link"
                 + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
                 + " ORDER BY id LIMIT ?"
             pageArguments += [limit + 1]

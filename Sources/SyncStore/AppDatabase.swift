@@ -15,7 +15,19 @@ public struct AppDatabase: Sendable {
     /// Wraps a connection and migrates it to the current schema.
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
-        try Schema.migrator.migrate(writer)
+        // Two processes opening a new file at once both try to migrate it; the one that loses
+        // the race fails on a table the other just created. Trying again finds the migrations
+        // applied and does nothing.
+        var attempt = 0
+        while true {
+            do {
+                try Schema.migrator.migrate(writer)
+                return
+            } catch {
+                attempt += 1
+                if attempt >= 5 { throw error }
+            }
+        }
     }
 
     /// Opens (creating if needed) the database at `path`: a WAL file shared safely between
@@ -35,8 +47,18 @@ public struct AppDatabase: Sendable {
             return try AppDatabase(DatabaseQueue(configuration: config))
         }
         let url = URL(fileURLWithPath: path)
-        // DatabasePool opens in WAL mode.
-        return try AppDatabase(DatabasePool(path: url.path, configuration: config))
+        // DatabasePool opens in WAL mode. Another process creating the same new file at the
+        // same moment can make the first attempt fail; a few more, a little apart, settle it.
+        var attempt = 0
+        while true {
+            do {
+                return try AppDatabase(DatabasePool(path: url.path, configuration: config))
+            } catch {
+                attempt += 1
+                if attempt >= 5 { throw error }
+                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+            }
+        }
     }
 
     /// A fresh in-memory database, for tests.

@@ -113,7 +113,7 @@ extension AppDatabase {
 
     /// One link with both customers, or `NotFound`.
     static func fetchLink(_ db: Database, id: Int64) throws -> Link {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, localId, remoteId, state, version FROM link WHERE id = ?"), arguments: [id]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, localId, remoteId, state, version, base FROM link WHERE id = ?"), arguments: [id]) else {
             throw SyncError(.notFound, "no link with id \(LinkID.format(id))", details: ["id": .string(LinkID.format(id))])
         }
         return try link(db, row)
@@ -123,7 +123,9 @@ extension AppDatabase {
         let local = try fetchCustomer(db, id: row[1])
         let remote = try fetchCustomer(db, id: row[2])
         let state = LinkState(rawValue: row[3]) ?? .conflict
-        let conflicts = state == .conflict ? CustomerFields.conflicts(local: local.fields, remote: remote.fields) : []
+        var conflicts = state == .conflict ? CustomerFields.conflicts(local: local.fields, remote: remote.fields) : []
+        let base = FieldMapCoding.decode(row[5])
+        for i in conflicts.indices { conflicts[i].base = base[conflicts[i].field] }
         return Link(id: row[0], state: state, local: local, remote: remote, conflicts: conflicts, version: row[4])
     }
 

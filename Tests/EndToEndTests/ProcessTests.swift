@@ -280,3 +280,26 @@ extension JSONValue {
         return nil
     }
 }
+
+@Suite("Concurrent start")
+struct ConcurrentStartTests {
+    @Test func processesStartingTogetherOnANewFileAllServe() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("new.sqlite").path
+        for _ in 0..<5 {
+            try? FileManager.default.removeItem(atPath: db)
+            let processes = try (0..<4).map { _ in try ChildProcess(executable: Paths.serverBinary, arguments: ["--db", db], framing: .ndjson) }
+            for (i, p) in processes.enumerated() {
+                p.send(Array(#"{"jsonrpc":"2.0","id":\#(i),"method":"status"}"#.utf8))
+            }
+            for p in processes {
+                let reply = try JSONValue.parse(try #require(p.receive(timeout: .seconds(20)), "a process did not answer"))
+                #expect(reply["result"] != nil)
+                p.closeInput()
+                #expect(p.waitForExit() == 0)
+            }
+        }
+    }
+}

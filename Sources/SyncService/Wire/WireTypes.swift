@@ -33,7 +33,7 @@ public struct WireLink: Encodable, Sendable {
     public init(_ link: Link) { self.link = link }
 
     enum CodingKeys: String, CodingKey { case id, state, local, remote, conflicts, version }
-    enum ConflictKeys: String, CodingKey { case field, local, remote }
+    enum ConflictKeys: String, CodingKey { case field, base, local, remote }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -45,6 +45,7 @@ public struct WireLink: Encodable, Sendable {
         for conflict in link.conflicts {
             var item = list.nestedContainer(keyedBy: ConflictKeys.self)
             try item.encode(conflict.field, forKey: .field)
+            try item.encodeOrNull(conflict.base ?? nil, forKey: .base)
             try item.encodeOrNull(conflict.local, forKey: .local)
             try item.encodeOrNull(conflict.remote, forKey: .remote)
         }

@@ -1,0 +1,29 @@
+import GRDB
+import SyncCore
+
+extension AppDatabase {
+    /// Edits a customer on either side (a local edit from the frontend, or a remote edit a
+    /// connector reports), then reconciles its link, if any, three-way. A customer without a
+    /// partner, or excluded from sync, changes alone.
+    public func updateCustomer(id: Int64, fields changes: [SyncField: String?], expectedVersion: Int?) throws -> Customer {
+        try write { db in
+            let customer = try Self.fetchCustomer(db, id: id)
+            if let expectedVersion, expectedVersion != customer.version {
+                let cid = CustomerID.format(id)
+                throw SyncError(.staleVersion, "customer \(cid) is at version \(customer.version), not \(expectedVersion): it changed meanwhile",
+                                details: ["expectedVersion": .int(expectedVersion), "actualVersion": .int(customer.version)])
+            }
+            var fields = customer.fields
+            for (field, value) in changes { fields[field] = value }
+            guard fields != customer.fields else { return customer }
+            var history = try HistoryWriter(db, operation: "updateCustomer")
+            try Self.writeFields(db, customer: customer, fields: fields)
+            try history.changes(.user, customer: id, link: customer.linkId, old: customer.fields, new: fields)
+            try FieldsGeneration.bump(db)
+            if let linkId = customer.linkId, customer.state != .deleted {
+                try Self.reconcile(db, linkId: linkId, history: &history)
+            }
+            return try Self.fetchCustomer(db, id: id)
+        }
+    }
+}
