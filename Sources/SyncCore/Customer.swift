@@ -35,17 +35,18 @@ public struct Customer: Sendable, Hashable {
     }
 }
 
-/// Two partners: a local and a remote customer kept in step.
+/// Two partners: a local and a remote customer kept in step. In a `deleted` link the side
+/// where the customer vanished is nil.
 public struct Link: Sendable, Hashable {
     public var id: Int64
     public var state: LinkState
-    public var local: Customer
-    public var remote: Customer
+    public var local: Customer?
+    public var remote: Customer?
     /// The fields whose values differ (empty when synced).
     public var conflicts: [FieldConflict]
     public var version: Int
 
-    public init(id: Int64, state: LinkState, local: Customer, remote: Customer, conflicts: [FieldConflict], version: Int) {
+    public init(id: Int64, state: LinkState, local: Customer?, remote: Customer?, conflicts: [FieldConflict], version: Int) {
         self.id = id
         self.state = state
         self.local = local

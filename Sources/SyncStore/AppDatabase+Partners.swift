@@ -261,29 +261,33 @@ extension AppDatabase {
                 throw SyncError(.notInConflict, "link \(lid) is \(link.state.rawValue), not in conflict",
                                 details: ["linkId": .string(lid), "state": .string(link.state.rawValue)])
             }
+            guard let linkLocal = link.local, let linkRemote = link.remote else {
+                throw SyncError(.notInConflict, "link \(lid) is \(link.state.rawValue), not in conflict",
+                                details: ["linkId": .string(lid), "state": .string(link.state.rawValue)])
+            }
             let unresolved = link.conflicts.map(\.field).filter { resolutions[$0] == nil }
             if !unresolved.isEmpty { throw missing(unresolved) }
-            var fields = link.local.fields
+            var fields = linkLocal.fields
             for (field, resolution) in resolutions {
                 switch resolution {
-                case .local: fields[field] = link.local.fields[field]
-                case .remote: fields[field] = link.remote.fields[field]
+                case .local: fields[field] = linkLocal.fields[field]
+                case .remote: fields[field] = linkRemote.fields[field]
                 case .value(let v): fields[field] = v
                 }
             }
             // Fields nobody chose are equal after normalisation; keep each side's spelling.
-            var localFields = link.local.fields
-            var remoteFields = link.remote.fields
+            var localFields = linkLocal.fields
+            var remoteFields = linkRemote.fields
             for field in resolutions.keys {
                 localFields[field] = fields[field]
                 remoteFields[field] = fields[field]
             }
             var history = try HistoryWriter(db, operation: "resolveConflict")
-            try Self.writeFields(db, customer: link.local, fields: localFields)
-            try history.changes(.user, customer: link.local.id, link: linkId, old: link.local.fields, new: localFields)
-            try Self.writeFields(db, customer: link.remote, fields: remoteFields)
-            try history.changes(.user, customer: link.remote.id, link: linkId, old: link.remote.fields, new: remoteFields)
-            if remoteFields != link.remote.fields { try Self.markPending(db, link.remote.id) }
+            try Self.writeFields(db, customer: linkLocal, fields: localFields)
+            try history.changes(.user, customer: linkLocal.id, link: linkId, old: linkLocal.fields, new: localFields)
+            try Self.writeFields(db, customer: linkRemote, fields: remoteFields)
+            try history.changes(.user, customer: linkRemote.id, link: linkId, old: linkRemote.fields, new: remoteFields)
+            if remoteFields != linkRemote.fields { try Self.markPending(db, linkRemote.id) }
             try db.execute(sql: "UPDATE link SET state = 'synced', base = ?, version = version + 1 WHERE id = ?",
                            arguments: [FieldMapCoding.encode(localFields), linkId])
             try FieldsGeneration.bump(db)
@@ -291,17 +295,24 @@ extension AppDatabase {
         }
     }
 
-    /// Stops sync for a link: the link is removed, both customers become unsynced.
-    public func unlink(linkId: Int64) throws -> (local: Customer, remote: Customer) {
+    /// Stops sync for a link: the link is removed, its customers become unsynced (in a
+    /// `deleted` link, the one that is left).
+    public func unlink(linkId: Int64) throws -> (local: Customer?, remote: Customer?) {
         try write { db in
-            let link = try Self.fetchLink(db, id: linkId)
-            try db.execute(sql: "DELETE FROM link WHERE id = ?", arguments: [linkId])
-            try Self.bumpVersion(db, customerIds: [link.local.id, link.remote.id])
             var history = try HistoryWriter(db, operation: "unlink")
-            try history.event(.user, customer: link.local.id, link: linkId)
-            try history.event(.user, customer: link.remote.id, link: linkId)
-            return (try Self.fetchCustomer(db, id: link.local.id), try Self.fetchCustomer(db, id: link.remote.id))
+            let (local, remote) = try Self.removeLink(db, linkId: linkId, history: &history)
+            return (try local.map { try Self.fetchCustomer(db, id: $0) }, try remote.map { try Self.fetchCustomer(db, id: $0) })
         }
+    }
+
+    /// Removes a link, records it, and returns the ids of its customers.
+    static func removeLink(_ db: Database, linkId: Int64, history: inout HistoryWriter) throws -> (Int64?, Int64?) {
+        let link = try fetchLink(db, id: linkId)
+        let ids = [link.local?.id, link.remote?.id].compactMap { $0 }
+        try db.execute(sql: "DELETE FROM link WHERE id = ?", arguments: [linkId])
+        try bumpVersion(db, customerIds: ids)
+        for id in ids { try history.event(.user, customer: id, link: linkId) }
+        return (link.local?.id, link.remote?.id)
     }
 
     /// Excludes an unlinked customer from sync ("No synchronisation"), or includes it again.

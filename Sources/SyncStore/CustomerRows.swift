@@ -120,10 +120,11 @@ extension AppDatabase {
     }
 
     static func link(_ db: Database, _ row: Row) throws -> Link {
-        let local = try fetchCustomer(db, id: row[1])
-        let remote = try fetchCustomer(db, id: row[2])
+        let local = try (row[1] as Int64?).map { try fetchCustomer(db, id: $0) }
+        let remote = try (row[2] as Int64?).map { try fetchCustomer(db, id: $0) }
         let state = LinkState(rawValue: row[3]) ?? .conflict
-        var conflicts = state == .conflict ? CustomerFields.conflicts(local: local.fields, remote: remote.fields) : []
+        var conflicts: [FieldConflict] = []
+        if state == .conflict, let local, let remote { conflicts = CustomerFields.conflicts(local: local.fields, remote: remote.fields) }
         let base = FieldMapCoding.decode(row[5])
         for i in conflicts.indices { conflicts[i].base = base[conflicts[i].field] }
         return Link(id: row[0], state: state, local: local, remote: remote, conflicts: conflicts, version: row[4])

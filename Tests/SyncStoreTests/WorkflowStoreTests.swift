@@ -82,7 +82,7 @@ final class WorkflowStoreTests {
         _ = try db.resolveConflict(linkId: link.id, resolutions: [.name: .local], expectedVersion: nil) { _ in CancellationError() }
         // The file still says "Jensens Auto ApS": a stale row, not a change.
         #expect(try db.importCustomers(side: .remote, records: [record("1", "Jensens Auto ApS")]) == ImportOutcome(unchanged: 1))
-        #expect(try db.link(id: link.id).remote.fields.name == "Jensens Auto")
+        #expect(try db.link(id: link.id).remote?.fields.name == "Jensens Auto")
         #expect(try db.link(id: link.id).state == .synced)
         // The file changes to a third value while ours is pending: both sides changed it.
         #expect(try db.importCustomers(side: .remote, records: [record("1", "Jensens Auto A/S")]) == ImportOutcome(updated: 1))
@@ -109,7 +109,7 @@ final class WorkflowStoreTests {
         _ = try db.importCustomers(side: .remote, records: [record("1", "A", phone: "20000002")])
         let after = try db.link(id: link.id)
         #expect(after.state == .synced)
-        #expect(after.local.fields.phone == "20000002")
+        #expect(after.local?.fields.phone == "20000002")
     }
 
     // MARK: createPartner
@@ -118,9 +118,9 @@ final class WorkflowStoreTests {
         let ids = try seed(local: [record("1001", "Bageriet Ørsted", phone: "86 12 34 56", email: "a@b.dk")], remote: [])
         let link = try db.createPartner(customerId: ids["local:1001"]!, number: nil, fields: [:])
         #expect(link.state == .synced)
-        #expect(link.remote.number == "1001")
-        #expect(link.remote.side == .remote)
-        #expect(link.remote.fields == link.local.fields)
+        #expect(link.remote?.number == "1001")
+        #expect(link.remote?.side == .remote)
+        #expect(link.remote?.fields == link.local?.fields)
         #expect(link.conflicts.isEmpty)
         #expect(try db.status().local.synced == 1)
     }
@@ -128,9 +128,9 @@ final class WorkflowStoreTests {
     @Test func createPartnerWithNumberAndFields() throws {
         let ids = try seed(local: [record("K7", "Old name")], remote: [])
         let link = try db.createPartner(customerId: ids["local:K7"]!, number: "0070", fields: [.name: "New name", .phone: nil])
-        #expect(link.remote.number == "70")
-        #expect(link.local.fields.name == "New name")
-        #expect(link.remote.fields.name == "New name")
+        #expect(link.remote?.number == "70")
+        #expect(link.local?.fields.name == "New name")
+        #expect(link.remote?.fields.name == "New name")
     }
 
     @Test func createPartnerRefusesTakenAndInvalidNumbersWithNextFree() throws {
@@ -157,8 +157,8 @@ final class WorkflowStoreTests {
         let ids = try seed(local: [record("12", "L")], remote: [record("12", "R"), record("13", "S")])
         #expect(throws: SyncError.self) { try db.createPartner(customerId: ids["remote:12"]!, number: nil, fields: [:]) }
         let link = try db.createPartner(customerId: ids["remote:13"]!, number: nil, fields: [:])
-        #expect(link.local.number == "13")
-        #expect(link.local.side == .local)
+        #expect(link.local?.number == "13")
+        #expect(link.local?.side == .local)
     }
 
     // MARK: createAllPartners
@@ -178,7 +178,7 @@ final class WorkflowStoreTests {
         _ = try seed(local: [record("a", "A"), record("b", "B"), record("c", "C")], remote: [record("101", "x"), record("102", "y")])
         let outcome = try db.createAllPartners(side: .local, numbering: .sequence(start: 100), customerIds: nil, dryRun: false)
         #expect(outcome.created == 3)
-        let numbers = try db.listLinks(state: .synced, limit: 10, after: nil).items.map { $0.remote.number! }
+        let numbers = try db.listLinks(state: .synced, limit: 10, after: nil).items.map { $0.remote!.number! }
         #expect(numbers == ["100", "103", "104"])
     }
 
@@ -237,7 +237,7 @@ final class WorkflowStoreTests {
         #expect(try db.selectPartner(ids["local:1"]!, ids["remote:1"]!).state == .synced)
         let conflict = try db.selectPartner(ids["remote:2"]!, ids["local:2"]!)  // either order
         #expect(conflict.state == .conflict)
-        #expect(conflict.local.id == ids["local:2"])
+        #expect(conflict.local?.id == ids["local:2"])
         #expect(conflict.conflicts == [FieldConflict(field: .address, local: "Vej 1", remote: "Vej 2")])
     }
 
@@ -276,8 +276,8 @@ final class WorkflowStoreTests {
                                               expectedVersion: link.version) { _ in CancellationError() }
         #expect(resolved.state == .synced)
         #expect(resolved.conflicts.isEmpty)
-        #expect(resolved.local.fields == CustomerFields(name: "Jensens Auto ApS", address: "C", phone: "1"))
-        #expect(resolved.remote.fields == resolved.local.fields)
+        #expect(resolved.local?.fields == CustomerFields(name: "Jensens Auto ApS", address: "C", phone: "1"))
+        #expect(resolved.remote?.fields == resolved.local?.fields)
         #expect(resolved.version == link.version + 1)
         do {
             _ = try db.resolveConflict(linkId: link.id, resolutions: [:], expectedVersion: nil) { _ in CancellationError() }
@@ -291,10 +291,10 @@ final class WorkflowStoreTests {
         let ids = try seed(local: [record("1", "A")], remote: [record("1", "B")])
         let link = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
         let (local, remote) = try db.unlink(linkId: link.id)
-        #expect(local.state == .unsynced && remote.state == .unsynced)
-        #expect(local.linkId == nil)
+        #expect(local!.state == .unsynced && remote!.state == .unsynced)
+        #expect(local?.linkId == nil)
         #expect(throws: SyncError.self) { try db.link(id: link.id) }
-        #expect(try db.selectPartner(local.id, remote.id).state == .conflict)
+        #expect(try db.selectPartner(local!.id, remote!.id).state == .conflict)
     }
 
     @Test func idsAreNeverReused() throws {
@@ -308,7 +308,7 @@ final class WorkflowStoreTests {
         #expect(outcome.created == 2)
         let links = try db.listLinks(state: nil, limit: 10, after: nil).items
         #expect(links.allSatisfy { $0.id > second.id })
-        #expect(links.allSatisfy { $0.remote.id > ids["remote:2"]! })
+        #expect(links.allSatisfy { $0.remote!.id > ids["remote:2"]! })
     }
 
     @Test func exclusionIsOnlyForUnlinkedAndIdempotent() throws {

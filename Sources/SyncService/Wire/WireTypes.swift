@@ -39,8 +39,8 @@ public struct WireLink: Encodable, Sendable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(LinkID.format(link.id), forKey: .id)
         try c.encode(link.state, forKey: .state)
-        try c.encode(WireCustomer(link.local), forKey: .local)
-        try c.encode(WireCustomer(link.remote), forKey: .remote)
+        try c.encodeOrNull(link.local.map(WireCustomer.init), forKey: .local)
+        try c.encodeOrNull(link.remote.map(WireCustomer.init), forKey: .remote)
         var list = c.nestedUnkeyedContainer(forKey: .conflicts)
         for conflict in link.conflicts {
             var item = list.nestedContainer(keyedBy: ConflictKeys.self)

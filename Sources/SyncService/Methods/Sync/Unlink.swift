@@ -11,12 +11,20 @@ public enum Unlink: SyncMethod {
     }
 
     public struct Result: Encodable, Sendable {
-        var local: WireCustomer
-        var remote: WireCustomer
+        var local: WireCustomer?
+        var remote: WireCustomer?
+
+        enum CodingKeys: String, CodingKey { case local, remote }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encodeOrNull(local, forKey: .local)
+            try c.encodeOrNull(remote, forKey: .remote)
+        }
     }
 
     public static func handle(_ p: Params, context: ServiceContext) throws -> Result {
         let (local, remote) = try context.database.unlink(linkId: try ParamsCheck.linkId(p.linkId))
-        return Result(local: WireCustomer(local), remote: WireCustomer(remote))
+        return Result(local: local.map(WireCustomer.init), remote: remote.map(WireCustomer.init))
     }
 }
