@@ -74,7 +74,8 @@ public struct Page<Item: Sendable>: Sendable {
 /// Counts per side and state, and of links per state.
 public struct StatusCounts: Sendable, Hashable {
     public struct SideCounts: Sendable, Hashable {
-        public var unsynced = 0, synced = 0, conflict = 0, excluded = 0, total = 0
+        /// `deleted`: customers whose partner vanished (their link is `deleted`).
+        public var unsynced = 0, synced = 0, conflict = 0, excluded = 0, deleted = 0, total = 0
         public init() {}
     }
     public var local = SideCounts()
@@ -115,9 +116,12 @@ public struct ImportOutcome: Sendable, Hashable {
     public var added = 0
     public var updated = 0
     public var unchanged = 0
-    public init(added: Int = 0, updated: Int = 0, unchanged: Int = 0) {
+    /// With mode `replace`: customers the file no longer has.
+    public var deleted = 0
+    public init(added: Int = 0, updated: Int = 0, unchanged: Int = 0, deleted: Int = 0) {
         self.added = added
         self.updated = updated
         self.unchanged = unchanged
+        self.deleted = deleted
     }
 }

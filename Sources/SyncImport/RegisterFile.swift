@@ -33,6 +33,8 @@ public struct RegisterFile: Sendable {
     public var format: Format
     public var rows: [ImportRow] = []
     public var errors: [RowError] = []
+    /// Every customer number the file mentions, valid rows or not (canonical where valid).
+    public var numbers: Set<String> = []
 
     /// Reads `bytes` as `format` (detected from the bytes when nil: a ZIP signature means XLSX).
     public static func read(_ bytes: [UInt8], format: Format?, side: Side) throws(RowError) -> RegisterFile {
@@ -75,6 +77,7 @@ struct RegisterBuilder {
     var headerLine = 0
     var errors: [RowError] = []
     var seenNumbers: [String: Int] = [:]
+    var mentioned: Set<String> = []
 
     init(side: Side) { self.side = side }
 
@@ -135,6 +138,7 @@ struct RegisterBuilder {
         }
         if blank { return nil }
         if let raw = number {
+            mentioned.insert(CustomerNumber.canonical(raw, side: side) ?? raw)
             if let canonical = CustomerNumber.canonical(raw, side: side) {
                 if let first = seenNumbers[canonical] {
                     rowErrors.append(RowError(line: line, field: "number", message: "customer number \(canonical) also appears on line \(first)"))
@@ -162,6 +166,6 @@ struct RegisterBuilder {
         if columns == nil {
             throw RowError(line: 1, field: "file", message: "the file is empty: a header row is needed")
         }
-        return RegisterFile(format: format, rows: [], errors: errors)
+        return RegisterFile(format: format, rows: [], errors: errors, numbers: mentioned)
     }
 }

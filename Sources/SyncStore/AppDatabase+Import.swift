@@ -48,7 +48,12 @@ extension AppDatabase {
     ///
     /// `records` may be produced while this runs (a file read on another thread);
     /// `beforeCommit` runs after the last record and may throw to roll everything back.
+    ///
+    /// `replaceWith`, when given, makes the file the whole register: it returns every number the
+    /// file mentions (valid rows or not), and customers once read from a file (not ones created
+    /// here and never exported) that it does not mention are deleted.
     public func importCustomers(side: Side, records: some Sequence<ImportRecord>,
+                                replaceWith: (() throws -> Set<String>)? = nil,
                                 beforeCommit: () throws -> Void = {}) throws -> ImportOutcome {
         try write { db in
             var outcome = ImportOutcome()
@@ -141,7 +146,15 @@ extension AppDatabase {
                 outcome.updated += 1
             }
             try ids.save(db)
-            for id in touched {
+            if let replaceWith {
+                let mentioned = try replaceWith()
+                let seen = try Row.fetchAll(db, sql: "SELECT id, number FROM customer WHERE side = ? AND seenDigest IS NOT NULL", arguments: [side.rawValue])
+                for row in seen where !mentioned.contains(row[1] as String? ?? "") {
+                    try Self.delete(db, customer: try Self.fetchCustomer(db, id: row[0]), source: .import, history: &history)
+                    outcome.deleted += 1
+                }
+            }
+            for id in touched where try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM customer WHERE id = ?)", arguments: [id]) == true {
                 if let linkId = try Self.linkId(db, customerId: id, side: side) {
                     try Self.reconcile(db, linkId: linkId, history: &history, contested: contested[id] ?? [])
                 }

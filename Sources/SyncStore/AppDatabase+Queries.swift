@@ -29,8 +29,9 @@ extension AppDatabase {
                 }
                 c.synced = counts.linksSynced
                 c.conflict = counts.linksConflict
-                c.unsynced -= c.synced + c.conflict
-                c.total = c.unsynced + c.synced + c.conflict + c.excluded
+                c.deleted = try Int.fetchOne(db, sql: "SELECT count(*) FROM link WHERE state = 'deleted' AND \(side == .local ? "localId" : "remoteId") IS NOT NULL") ?? 0
+                c.unsynced -= c.synced + c.conflict + c.deleted
+                c.total = c.unsynced + c.synced + c.conflict + c.deleted + c.excluded
                 if side == .local { counts.local = c } else { counts.remote = c }
             }
             return counts
@@ -71,10 +72,12 @@ extension AppDatabase {
 
     static func unsyncedCount(_ db: Database, side: Side?) throws -> Int {
         var total = 0
-        // Every link has one customer on each side (count(*) on a table is a b-tree count).
-        let linked = try Int.fetchOne(db, sql: "SELECT count(*) FROM link") ?? 0
+        // Every link has one customer on each side but a deleted one, which has one only
+        // (count(*) on a table is a b-tree count; deleted links are few).
+        let links = try Int.fetchOne(db, sql: "SELECT count(*) FROM link") ?? 0
         for s in side.map({ [$0] }) ?? Side.allCases {
-            total += try Tally.count(db, side: s, excluded: false) - linked
+            let vanished = try Int.fetchOne(db, sql: "SELECT count(*) FROM link WHERE state = 'deleted' AND \(s == .local ? "localId" : "remoteId") IS NULL") ?? 0
+            total += try Tally.count(db, side: s, excluded: false) - (links - vanished)
         }
         return total
     }

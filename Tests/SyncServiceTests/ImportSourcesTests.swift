@@ -20,7 +20,7 @@ struct ImportSourcesTests {
         let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)  // without the BOM
         let base64 = bytes.base64EncodedString()
         let mime = bytes.base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
-        let expected: JSONValue = ["added": 12, "updated": 0, "unchanged": 0, "rejected": []]
+        let expected: JSONValue = ["added": 12, "updated": 0, "unchanged": 0, "deleted": 0, "rejected": []]
         #expect(try importing(#"{"side":"local","path":"\#(url.path)"}"#)["result"] == expected)
         #expect(try importing(#"{"side":"local","content":\#(JSONValue.string(text).jsonText)}"#)["result"] == expected)
         #expect(try importing(#"{"side":"local","contentBase64":"\#(base64)"}"#)["result"] == expected)

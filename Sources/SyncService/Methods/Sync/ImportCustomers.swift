@@ -26,6 +26,8 @@ public enum ImportCustomers: SyncMethod {
         var added: Int
         var updated: Int
         var unchanged: Int
+        /// With mode `replace`: customers the file no longer has.
+        var deleted: Int
         var rejected: [RowError]
     }
 
@@ -35,9 +37,6 @@ public enum ImportCustomers: SyncMethod {
         guard given == 1 else {
             throw RPCError.invalidParams(given == 0 ? "give one of path, content or contentBase64" : "give only one of path, content or contentBase64",
                                          path: given == 0 ? "path" : "content")
-        }
-        if p.mode == .replace {
-            throw RPCError.invalidParams("mode 'replace' is not supported yet; use 'merge'", path: "mode")
         }
         let clock = ContinuousClock()
         let started = clock.now
@@ -64,7 +63,11 @@ public enum ImportCustomers: SyncMethod {
             reading.done.wait()
         }
         var errors: [RowError] = []
-        let outcome = try context.database.importCustomers(side: side, records: pipe) {
+        let replaceWith: (() throws -> Set<String>)? = p.mode == .replace ? {
+            guard case .success(let file)? = reading.result else { return [] }
+            return file.numbers
+        } : nil
+        let outcome = try context.database.importCustomers(side: side, records: pipe, replaceWith: replaceWith, beforeCommit: {
             switch reading.result {
             case .failure(let error): throw rejected([error])
             case .success(let file):
@@ -72,9 +75,9 @@ public enum ImportCustomers: SyncMethod {
                 if !errors.isEmpty && p.skipInvalid != true { throw rejected(errors) }
             case nil: throw RPCError.internalError("the reader stopped without a result")
             }
-        }
+        })
         context.logger.info("imported \(side.rawValue) register: \(outcome.added) added, \(outcome.updated) updated, \(outcome.unchanged) unchanged, \(errors.count) invalid fields, in \(clock.now - started) (the reader took \(reading.elapsed))")
-        return Result(added: outcome.added, updated: outcome.updated, unchanged: outcome.unchanged, rejected: errors)
+        return Result(added: outcome.added, updated: outcome.updated, unchanged: outcome.unchanged, deleted: outcome.deleted, rejected: errors)
     }
 
     /// The reader thread's outcome. Written before the pipe finishes and read after the writer

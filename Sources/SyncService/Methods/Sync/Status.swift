@@ -7,9 +7,9 @@ public enum Status: SyncMethod {
     public typealias Params = NoParams
 
     public struct SideCounts: Encodable, Sendable {
-        var unsynced, synced, conflict, excluded, total: Int
+        var unsynced, synced, conflict, excluded, deleted, total: Int
         init(_ c: StatusCounts.SideCounts) {
-            (unsynced, synced, conflict, excluded, total) = (c.unsynced, c.synced, c.conflict, c.excluded, c.total)
+            (unsynced, synced, conflict, excluded, deleted, total) = (c.unsynced, c.synced, c.conflict, c.excluded, c.deleted, c.total)
         }
     }
 
