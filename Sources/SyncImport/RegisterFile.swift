@@ -82,10 +82,10 @@ struct RegisterBuilder {
     init(side: Side) { self.side = side }
 
     /// A cell as stored: the formula guard an export adds (a leading `'` before `=`, `+`, `-`,
-    /// `@`, tab or CR) removed, trimmed, blank = nil.
+    /// `@`, tab, CR or another `'`) removed, trimmed, blank = nil.
     static func cellValue(_ raw: String) -> String? {
         var value = raw
-        if raw.utf8.first == UInt8(ascii: "'"), let second = value.dropFirst().first, "=+-@\t\r".contains(second) {
+        if raw.utf8.first == UInt8(ascii: "'"), let second = value.unicodeScalars.dropFirst().first, "=+-@\t\r'".unicodeScalars.contains(second) {
             value.removeFirst()
         }
         return Normalize.clean(value)

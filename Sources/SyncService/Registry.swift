@@ -15,7 +15,7 @@ public enum Registry {
             CreatePartner.self, CreateAllPartners.self, SelectPartner.self, ResolveConflict.self, Unlink.self,
             DisableSync.self, EnableSync.self,
             // Ongoing sync
-            UpdateCustomer.self, DeleteCustomer.self, ResolveDeletion.self, History.self,
+            UpdateCustomer.self, DeleteCustomer.self, ResolveDeletion.self, ExportCustomers.self, History.self,
             // Partner suggestions
             SuggestPartners.self, ListSuggestions.self, AcceptSuggestions.self,
         ]

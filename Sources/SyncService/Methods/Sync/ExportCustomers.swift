@@ -1,0 +1,54 @@
+import Foundation
+import JSONRPC
+import SyncCore
+import SyncImport
+import SyncStore
+
+/// `exportCustomers`: writes one side's register (by default the remote one, whole or only
+/// its pending changes) as CSV or XLSX in the CleanManager format `importCustomers` reads.
+/// Spec: protocol/openrpc.json#exportCustomers.
+public enum ExportCustomers: SyncMethod {
+    public static let name = "exportCustomers"
+
+    public struct Params: RPCParams {
+        public enum CodingKeys: String, CodingKey, CaseIterable { case side, path, format, onlyPending }
+        var side: Side?
+        var path: String
+        var format: RegisterFile.Format?
+        var onlyPending: Bool?
+    }
+
+    public struct Result: Encodable, Sendable {
+        var written: Int
+        var path: String
+    }
+
+    public static func handle(_ p: Params, context: ServiceContext) throws -> Result {
+        let url = URL(fileURLWithPath: p.path)
+        let format = p.format ?? (url.pathExtension.lowercased() == "xlsx" ? .xlsx : .csv)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw RPCError.invalidParams("\(p.path) is a directory; give a file name", path: "path")
+        }
+        let folder = url.deletingLastPathComponent()
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw SyncError(.notFound, "no folder \(folder.path) to write \(url.lastPathComponent) in", details: ["path": .string(p.path)])
+        }
+        let written = try context.database.export(side: p.side ?? .remote, onlyPending: p.onlyPending ?? false) { customers in
+            let rows = customers.map { ExportRow(number: $0.number, fields: $0.fields, extra: $0.extra) }
+            let data = format == .xlsx ? try RegisterWriter.xlsx(rows) : Data(RegisterWriter.csv(rows))
+            // Written beside the target and renamed over it: a reader never sees half a file.
+            let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+            do {
+                try data.write(to: temporary)
+                guard rename(temporary.path, url.path) == 0 else {
+                    throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+                }
+            } catch {
+                try? FileManager.default.removeItem(at: temporary)
+                throw RPCError.invalidParams("\(p.path) cannot be written: \(error.localizedDescription)", path: "path")
+            }
+        }
+        return Result(written: written, path: url.path)
+    }
+}
