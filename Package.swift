@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // The domain: customers, sides, fields, normalisation, numbering, sync rules, domain errors.
@@ -113,7 +114,10 @@ let package = Package(
             name: "SyncImportTests",
             dependencies: ["SyncImport", "SyncCore", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
-        .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore", "SyncImport"]),
+        .testTarget(
+            name: "SyncStoreTests",
+            dependencies: ["SyncStore", "SyncCore", "SyncImport", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(
             name: "SyncServiceTests",
             dependencies: ["SyncService", "SyncStore", "SyncCore", "JSONRPC", "TestSupport"]
