@@ -82,7 +82,7 @@ extension AppDatabase {
             var ids = try IdAllocator(db, table: "customer")
             var history = try HistoryWriter(db, operation: "importCustomers")
             var touched: [Int64] = []
-            var contested: [Int64: Set<SyncField>] = [:]
+            var contested: [Int64: [SyncField: String?]] = [:]
             for record in records {
                 guard let old = existing[record.number] else {
                     let id = ids.take()
@@ -117,7 +117,7 @@ extension AppDatabase {
                     // (copied here, pending) and the file now says a third thing, both sides
                     // changed it: a conflict for the link to show.
                     if let seen, let last = seen[field], current[field] != last, record.fields[field] != current[field] {
-                        contested[old.id, default: []].insert(field)
+                        contested[old.id, default: [:]][field] = .some(last)
                     }
                     updated[field] = record.fields[field]
                 }
@@ -156,7 +156,7 @@ extension AppDatabase {
             }
             for id in touched where try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM customer WHERE id = ?)", arguments: [id]) == true {
                 if let linkId = try Self.linkId(db, customerId: id, side: side) {
-                    try Self.reconcile(db, linkId: linkId, history: &history, contested: contested[id] ?? [])
+                    try Self.reconcile(db, linkId: linkId, history: &history, contested: contested[id] ?? [:])
                 }
             }
             try Tally.adjust(db, side: side, excluded: false, by: outcome.added)
@@ -175,14 +175,16 @@ extension AppDatabase {
     /// Three-way reconciliation of one link after either side changed: one-sided changes are
     /// copied to the partner (source `sync`, the remote copy pending), the base advances, and
     /// the link is `conflict` while any field changed on both sides to different values.
-    /// `contested` fields lose their base: both sides changed them (see `importCustomers`).
-    static func reconcile(_ db: Database, linkId: Int64, history: inout HistoryWriter, contested: Set<SyncField> = []) throws {
+    /// `contested` fields changed on both sides since the file last showed them (see
+    /// `importCustomers`): their base is the value the file showed then, so both sides differ
+    /// from it and the link shows base, local and remote values.
+    static func reconcile(_ db: Database, linkId: Int64, history: inout HistoryWriter, contested: [SyncField: String?] = [:]) throws {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT localId, remoteId, state, base FROM link WHERE id = ?"), arguments: [linkId]),
               let localId = row[0] as Int64?, let remoteId = row[1] as Int64? else { return }
         let local = try fetchCustomer(db, id: localId)
         let remote = try fetchCustomer(db, id: remoteId)
         var base = FieldMapCoding.decode(row[3])
-        for field in contested { base.removeValue(forKey: field) }
+        for (field, value) in contested { base[field] = .some(value) }
         let merged = ThreeWay.merge(base: base, local: local.fields, remote: remote.fields)
         if merged.local != local.fields {
             try writeFields(db, customer: local, fields: merged.local)

@@ -88,7 +88,7 @@ final class WorkflowStoreTests {
         #expect(try db.importCustomers(side: .remote, records: [record("1", "Jensens Auto A/S")]) == ImportOutcome(updated: 1))
         let contested = try db.link(id: link.id)
         #expect(contested.state == .conflict)
-        #expect(contested.conflicts == [FieldConflict(field: .name, local: "Jensens Auto", remote: "Jensens Auto A/S")])
+        #expect(contested.conflicts == [FieldConflict(field: .name, local: "Jensens Auto", remote: "Jensens Auto A/S", base: .some("Jensens Auto ApS"))])
     }
 
     @Test func aChangedRowEqualToTheStoredValuesIsUnchanged() throws {
