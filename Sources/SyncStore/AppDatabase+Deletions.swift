@@ -77,9 +77,9 @@ extension AppDatabase {
                 try FieldsGeneration.bump(db)
                 try history.event(.user, customer: id, link: linkId)
                 try db.execute(sql: """
-                    UPDATE link SET \(side == .local ? "localId" : "remoteId") = ?, state = 'synced', base = ?, vanishedNumber = NULL,
+                    UPDATE link SET \(side == .local ? "localId" : "remoteId") = ?, state = 'synced', base = NULL, vanishedNumber = NULL,
                     version = version + 1 WHERE id = ?
-                    """, arguments: [id, FieldMapCoding.encode(survivor.fields), linkId])
+                    """, arguments: [id, linkId])
                 try Self.bumpVersion(db, customerIds: [survivor.id])
                 return try Self.fetchLink(db, id: linkId)
             }

@@ -27,11 +27,10 @@ extension AppDatabase {
                 return ExportedCustomer(id: row[0], number: row[1], fields: fields, extra: CustomerSQL.decodeExtra(row[12]))
             }
             try write(customers)
-            var mark = try BulkStatement(db, sql: "UPDATE customer SET seenDigest = ?, seen = ?, pending = 0 WHERE id = ?")
+            // The file now shows each customer's own values: the last seen is implicit again.
+            var mark = try BulkStatement(db, sql: "UPDATE customer SET seenDigest = ?, seen = NULL, pending = 0 WHERE id = ?")
             for customer in customers {
-                let record = ImportRecord(number: customer.number ?? "", fields: customer.fields, extra: customer.extra)
-                mark.bind(record.digest)
-                mark.bind(FieldMapCoding.encode(customer.fields))
+                mark.bind(ImportRecord.digest(fields: customer.fields, extraJSON: CustomerSQL.encodeExtra(customer.extra)))
                 mark.bind(customer.id)
                 try mark.run()
             }

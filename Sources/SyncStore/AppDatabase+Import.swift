@@ -21,6 +21,11 @@ public struct ImportRecord: Sendable {
         self.extra = extra
         extraJSON = CustomerSQL.encodeExtra(extra)
         searchKey = CustomerSQL.searchKey(number: number, fields: fields)
+        digest = Self.digest(fields: fields, extraJSON: extraJSON)
+    }
+
+    /// FNV-1a over the fields and the extra columns as stored.
+    static func digest(fields: CustomerFields, extraJSON: String) -> Int64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ byte: UInt8) {
             hash ^= UInt64(byte)
@@ -35,7 +40,7 @@ public struct ImportRecord: Sendable {
             }
         }
         for b in extraJSON.utf8 { mix(b) }
-        digest = Int64(bitPattern: hash)
+        return Int64(bitPattern: hash)
     }
 }
 
@@ -71,8 +76,8 @@ extension AppDatabase {
             }
             let stored = try db.makeStatement(sql: "SELECT \(CustomerSQL.fieldColumns), extra, seen, pending, number FROM customer WHERE id = ?")
             var insert = try BulkStatement(db, sql: """
-                INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), extra, searchKey, seenDigest, seen)
-                VALUES (?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?, ?, ?, ?)
+                INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), extra, searchKey, seenDigest)
+                VALUES (?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?, ?, ?)
                 """)
             var update = try BulkStatement(db, sql: """
                 UPDATE customer SET \(CustomerSQL.fieldAssignments), extra = ?, searchKey = ?, seenDigest = ?, seen = ?, pending = ?,
@@ -93,7 +98,6 @@ extension AppDatabase {
                     insert.bind(record.extraJSON)
                     insert.bind(record.searchKey)
                     insert.bind(record.digest)
-                    insert.bind(FieldMapCoding.encode(record.fields))
                     try insert.run()
                     try history.event(.import, customer: id)
                     outcome.added += 1
@@ -107,7 +111,7 @@ extension AppDatabase {
                 let row = try Row.fetchOne(stored, arguments: [old.id])!
                 var current = CustomerFields()
                 for (i, field) in SyncField.allCases.enumerated() { current[field] = row[i] }
-                let seen = (row[11] as String?).map { FieldMapCoding.decode($0) }
+                let seen = Self.seenValues(seen: row[11], seenDigest: old.seen, fields: current)
                 // A field is a change in the file only where the file differs from what was last
                 // read from it or written to it: a stale row never reverts a value set since.
                 var updated = current
@@ -123,7 +127,8 @@ extension AppDatabase {
                 }
                 // The file shows every value we hold: nothing left to send.
                 let pending: Bool = updated == record.fields ? false : (row[12] as Bool)
-                let seenJSON = FieldMapCoding.encode(record.fields)
+                // What the file shows becomes the last seen: implicit when it is what we hold.
+                let seenJSON: String? = updated == record.fields ? nil : FieldMapCoding.encode(record.fields)
                 if updated == current && (row[10] as String) == record.extraJSON {
                     noteSeen.bind(record.digest)
                     noteSeen.bind(seenJSON)
@@ -132,6 +137,11 @@ extension AppDatabase {
                     try noteSeen.run()
                     outcome.unchanged += 1
                     continue
+                }
+                if updated != current {
+                    // The link's base, if implicit, is the values before this change.
+                    try db.execute(sql: "UPDATE link SET base = ? WHERE \(side == .local ? "localId" : "remoteId") = ? AND base IS NULL",
+                                   arguments: [FieldMapCoding.encode(current), old.id])
                 }
                 for field in SyncField.allCases { update.bind(updated[field]) }
                 update.bind(record.extraJSON)
@@ -183,7 +193,8 @@ extension AppDatabase {
               let localId = row[0] as Int64?, let remoteId = row[1] as Int64? else { return }
         let local = try fetchCustomer(db, id: localId)
         let remote = try fetchCustomer(db, id: remoteId)
-        var base = FieldMapCoding.decode(row[3])
+        // Every change stores an implicit base first; one still implicit means nobody changed.
+        var base = (row[3] as String?).map(FieldMapCoding.decode) ?? ThreeWay.initialBase(local: local.fields, remote: remote.fields)
         for (field, value) in contested { base[field] = .some(value) }
         let merged = ThreeWay.merge(base: base, local: local.fields, remote: remote.fields)
         if merged.local != local.fields {
@@ -196,8 +207,10 @@ extension AppDatabase {
             try history.changes(.sync, customer: remoteId, link: linkId, old: remote.fields, new: merged.remote)
         }
         let state: LinkState = merged.conflicts.isEmpty ? .synced : .conflict
+        // Agreed on everything: the base is the customers' own values again (implicit).
+        let baseJSON: String? = merged.conflicts.isEmpty && merged.local == merged.remote ? nil : FieldMapCoding.encode(merged.base)
         try db.execute(sql: "UPDATE link SET state = ?, base = ?, version = version + 1 WHERE id = ?",
-                       arguments: [state.rawValue, FieldMapCoding.encode(merged.base), linkId])
+                       arguments: [state.rawValue, baseJSON, linkId])
         if state.rawValue != row[2] as String {
             // A customer's state is its link's: it changed even where the values did not.
             try bumpVersion(db, customerIds: [localId, remoteId].filter { $0 == localId ? merged.local == local.fields : merged.remote == remote.fields })

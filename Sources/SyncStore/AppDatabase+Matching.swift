@@ -85,7 +85,7 @@ extension AppDatabase {
                 insert.bind(local.id)
                 insert.bind(remote.id)
                 insert.bind(state.rawValue)
-                insert.bind(FieldMapCoding.encode(base))
+                insert.bind(state == .synced ? nil : FieldMapCoding.encode(base))
                 try insert.run()
                 try history.event(.user, customer: local.id, link: linkId)
                 try history.event(.user, customer: remote.id, link: linkId)

@@ -65,8 +65,9 @@ extension AppDatabase {
         var ids = try IdAllocator(db, table: "link")
         let id = ids.take()
         let state: LinkState = base.count == SyncField.allCases.count ? .synced : .conflict
+        // Agreed on everything: the base is implicit (the customers' own values).
         try db.execute(sql: "INSERT INTO link (id, localId, remoteId, state, base) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [id, localId, remoteId, state.rawValue, FieldMapCoding.encode(base)])
+                       arguments: [id, localId, remoteId, state.rawValue, state == .synced ? nil : FieldMapCoding.encode(base)])
         try ids.save(db)
         try history.event(.user, customer: localId, link: id, operation: nil)
         try history.event(.user, customer: remoteId, link: id, operation: nil)
@@ -155,7 +156,7 @@ extension AppDatabase {
                 INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), searchKey, pending)
                 VALUES (?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?, \(target == .remote ? 1 : 0))
                 """)
-            var insertLink = try BulkStatement(db, sql: "INSERT INTO link (id, localId, remoteId, state, base) VALUES (?, ?, ?, 'synced', ?)")
+            var insertLink = try BulkStatement(db, sql: "INSERT INTO link (id, localId, remoteId, state) VALUES (?, ?, ?, 'synced')")
             var history = try HistoryWriter(db, operation: "createAllPartners")
             var customerIds = try IdAllocator(db, table: "customer")
             var linkIds = try IdAllocator(db, table: "link")
@@ -199,7 +200,6 @@ extension AppDatabase {
                 insertLink.bind(linkId)
                 insertLink.bind(side == .local ? source.id : partnerId)
                 insertLink.bind(side == .local ? partnerId : source.id)
-                insertLink.bind(FieldMapCoding.encode(source.fields))
                 try insertLink.run()
                 try history.event(.user, customer: partnerId, link: linkId)
                 try history.event(.user, customer: source.id, link: linkId)
@@ -288,8 +288,8 @@ extension AppDatabase {
             try Self.writeFields(db, customer: linkRemote, fields: remoteFields)
             try history.changes(.user, customer: linkRemote.id, link: linkId, old: linkRemote.fields, new: remoteFields)
             if remoteFields != linkRemote.fields { try Self.markPending(db, linkRemote.id) }
-            try db.execute(sql: "UPDATE link SET state = 'synced', base = ?, version = version + 1 WHERE id = ?",
-                           arguments: [FieldMapCoding.encode(localFields), linkId])
+            // Agreed on everything now: the base is implicit again.
+            try db.execute(sql: "UPDATE link SET state = 'synced', base = NULL, version = version + 1 WHERE id = ?", arguments: [linkId])
             try FieldsGeneration.bump(db)
             return try Self.fetchLink(db, id: linkId)
         }

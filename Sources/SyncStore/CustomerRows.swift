@@ -125,18 +125,34 @@ extension AppDatabase {
         let state = LinkState(rawValue: row[3]) ?? .conflict
         var conflicts: [FieldConflict] = []
         if state == .conflict, let local, let remote { conflicts = CustomerFields.conflicts(local: local.fields, remote: remote.fields) }
-        let base = FieldMapCoding.decode(row[5])
+        let base = (row[5] as String?).map(FieldMapCoding.decode) ?? [:]
         for i in conflicts.indices { conflicts[i].base = base[conflicts[i].field] }
         return Link(id: row[0], state: state, local: local, remote: remote, conflicts: conflicts, version: row[4])
     }
 
     /// Sets a customer's synced fields (and search key), bumping its version.
     static func writeFields(_ db: Database, customer: Customer, fields: CustomerFields) throws {
+        try keepImplicitValues(db, customerId: customer.id, fields: customer.fields)
         try db.execute(
             sql: "UPDATE customer SET \(CustomerSQL.fieldAssignments), searchKey = ?, version = version + 1 WHERE id = ?",
             arguments: StatementArguments(CustomerSQL.fieldArguments(fields))
                 + [CustomerSQL.searchKey(number: customer.number, fields: fields), customer.id]
         )
+    }
+
+    /// Before a customer's values change: the last-seen values and its link's base, where they
+    /// were implicit (null: "the customer's own values"), are stored as they stand.
+    static func keepImplicitValues(_ db: Database, customerId: Int64, fields: CustomerFields) throws {
+        let json = FieldMapCoding.encode(fields)
+        try db.execute(sql: "UPDATE customer SET seen = ? WHERE id = ? AND seen IS NULL AND seenDigest IS NOT NULL", arguments: [json, customerId])
+        try db.execute(sql: "UPDATE link SET base = ? WHERE (localId = ? OR remoteId = ?) AND base IS NULL", arguments: [json, customerId, customerId])
+    }
+
+    /// The last-seen values of a customer: stored, or implicit (its own values) when it was
+    /// read from or written to a file, or none.
+    static func seenValues(seen: String?, seenDigest: Int64?, fields: CustomerFields) -> [SyncField: String?]? {
+        if let seen { return FieldMapCoding.decode(seen) }
+        return seenDigest == nil ? nil : Dictionary(uniqueKeysWithValues: SyncField.allCases.map { ($0, fields[$0]) })
     }
 
     /// Marks a remote customer as holding values the remote file has not seen yet.

@@ -36,7 +36,9 @@ enum Schema {
                     -- never); a re-imported row with the same digest is unchanged
                     seenDigest INTEGER,
                     -- the synced fields as last read from or written to the file, as a JSON object:
-                    -- a re-imported field is a change only where it differs from these
+                    -- a re-imported field is a change only where it differs from these. Null
+                    -- while they are the customer's own values (most rows: then nothing is stored
+                    -- twice); `writeFields` stores them before the customer's values change.
                     seen TEXT,
                     -- 1 while values copied here by sync have not yet been exported to the file
                     pending INTEGER NOT NULL DEFAULT 0 CHECK (pending IN (0, 1)),
@@ -62,8 +64,9 @@ enum Schema {
                     notExcluded INTEGER NOT NULL DEFAULT 0 CHECK (notExcluded = 0),
                     state TEXT NOT NULL CHECK (state IN ('synced', 'conflict', 'deleted')),
                     -- the values both sides last agreed on, as a JSON object (a field missing from
-                    -- it has no agreed value yet)
-                    base TEXT NOT NULL DEFAULT '{}',
+                    -- it has no agreed value yet). Null while they are the customers' own values (a
+                    -- synced link nobody changed since); stored before either customer changes.
+                    base TEXT,
                     -- in a 'deleted' link: the number the vanished customer had
                     vanishedNumber TEXT,
                     version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),

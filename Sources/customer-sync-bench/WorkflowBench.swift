@@ -134,6 +134,38 @@ struct WorkflowBench: ParsableCommand {
         print(String(format: "createAllPartners local keep: %.0f ms (created %@)", createMs, created["created"]?.jsonText ?? "?"))
         let (_, statusMs) = try call("status", "{}")
         print(String(format: "status: %.2f ms", statusMs))
+
+        // Ongoing sync: export the remote side, change 1 % of the rows in the file, read it back.
+        let exportFile = dir.appendingPathComponent("remote-export.csv")
+        let (exported, exportMs) = try call("exportCustomers", #"{"path":"\#(exportFile.path)"}"#)
+        print(String(format: "exportCustomers remote, %@ rows: %.0f ms", exported["written"]?.jsonText ?? "?", exportMs))
+        var lines = try String(contentsOf: exportFile, encoding: .utf8).components(separatedBy: "\r\n")
+        var changed = 0
+        for i in stride(from: 1, to: lines.count - 1, by: 100) {
+            // The contact column is the last synced one; a new contact person in the accounts.
+            var cells = lines[i].components(separatedBy: ";")
+            guard cells.count > 10 else { continue }
+            cells[10] = "Ny kontakt \(i)"
+            lines[i] = cells.joined(separator: ";")
+            changed += 1
+        }
+        try lines.joined(separator: "\r\n").write(to: exportFile, atomically: true, encoding: .utf8)
+        let (reread, rereadMs) = try call("importCustomers", #"{"path":"\#(exportFile.path)"}"#)
+        print(String(format: "importCustomers with %d of the rows changed (each reaching its local partner): %.0f ms (%@)", changed, rereadMs, reread.jsonText))
+
+        var historyTimes: [Double] = []
+        var historyCursor: String?
+        for _ in 0..<200 {
+            let params = historyCursor.map { #"{"limit":50,"cursor":"\#($0)"}"# } ?? #"{"limit":50}"#
+            let (page, ms) = try call("history", params)
+            historyTimes.append(ms)
+            historyCursor = page["nextCursor"]?.stringValue
+            if historyCursor == nil { break }
+        }
+        let (_, customerHistoryMs) = try call("history", #"{"customerId":"c1","limit":50}"#)
+        historyTimes.sort()
+        print(String(format: "history, %d pages of 50: p50 %.2f ms, max %.2f ms; one customer's history %.2f ms",
+                     historyTimes.count, historyTimes[historyTimes.count / 2], historyTimes.last!, customerHistoryMs))
     }
 
     /// Times `sqlite3 :memory: .import` of the same file into a fresh table (nil without sqlite3).
