@@ -201,8 +201,7 @@ extension AppDatabase {
                 insertLink.bind(side == .local ? source.id : partnerId)
                 insertLink.bind(side == .local ? partnerId : source.id)
                 try insertLink.run()
-                try history.event(.user, customer: partnerId, link: linkId)
-                try history.event(.user, customer: source.id, link: linkId)
+                try history.eventPair(.user, first: partnerId, second: source.id, link: linkId)
                 outcome.created += 1
                 if (index + 1) % step == 0 && index + 1 < total { progress?(index + 1, total) }
             }
