@@ -85,6 +85,7 @@ extension AppDatabase {
                 """)
             var noteSeen = try BulkStatement(db, sql: "UPDATE customer SET seenDigest = ?, seen = ?, pending = ? WHERE id = ?")
             var ids = try IdAllocator(db, table: "customer")
+            let firstNewId = ids.next
             var history = try HistoryWriter(db, operation: "importCustomers")
             var touched: [Int64] = []
             var contested: [Int64: [SyncField: String?]] = [:]
@@ -99,7 +100,6 @@ extension AppDatabase {
                     insert.bind(record.searchKey)
                     insert.bind(record.digest)
                     try insert.run()
-                    try history.event(.import, customer: id)
                     outcome.added += 1
                     continue
                 }
@@ -155,6 +155,7 @@ extension AppDatabase {
                 if updated != current { touched.append(old.id) }
                 outcome.updated += 1
             }
+            if outcome.added > 0 { try history.eventsForCustomers(.import, from: firstNewId) }
             try ids.save(db)
             if let replaceWith {
                 let mentioned = try replaceWith()

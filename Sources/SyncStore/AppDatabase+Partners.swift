@@ -201,13 +201,14 @@ extension AppDatabase {
                 insertLink.bind(side == .local ? source.id : partnerId)
                 insertLink.bind(side == .local ? partnerId : source.id)
                 try insertLink.run()
-                try history.eventPair(.user, first: partnerId, second: source.id, link: linkId)
+
                 outcome.created += 1
                 if (index + 1) % step == 0 && index + 1 < total { progress?(index + 1, total) }
             }
             // Every source's state changed: one statement bumps their versions.
             try db.execute(sql: "UPDATE customer SET version = version + 1 WHERE id IN (SELECT \(side == .local ? "localId" : "remoteId") FROM link WHERE id >= ?)",
                            arguments: [firstNewLink])
+            try history.eventsForLinks(.user, from: firstNewLink)
             try customerIds.save(db)
             try linkIds.save(db)
             try Tally.adjust(db, side: target, excluded: false, by: outcome.created)

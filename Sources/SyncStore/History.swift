@@ -18,7 +18,6 @@ struct HistoryWriter {
     let at: String
     let db: Database
     private var insert: BulkStatement
-    private var pair: BulkStatement?
 
     init(_ db: Database, operation: String) throws {
         self.db = db
@@ -45,22 +44,23 @@ struct HistoryWriter {
         try row(source, customer: customer, link: link, field: field, old: old, new: new, operation: nil)
     }
 
-    /// Two events in one statement (the bulk paths' link-and-create pairs): half the
-    /// statement executions of two `event` calls.
-    mutating func eventPair(_ source: ChangeSource, first: Int64, second: Int64, link: Int64) throws {
-        if pair == nil {
-            pair = try BulkStatement(db, sql: """
-                INSERT INTO history (at, operation, source, customerId, linkId) VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)
-                """)
+    /// One event for each customer whose id is at least `firstId` (the bulk paths: their new
+    /// ids are consecutive), in one set-based statement: a statement per row cost 10 µs a
+    /// customer, a third of a 100,000-row import (measured).
+    func eventsForCustomers(_ source: ChangeSource, from firstId: Int64) throws {
+        try db.execute(sql: """
+            INSERT INTO history (at, operation, source, customerId) SELECT ?, ?, ?, id FROM customer WHERE id >= ? ORDER BY id
+            """, arguments: [at, operation, source.rawValue, firstId])
+    }
+
+    /// One event for each customer of each link whose id is at least `firstId`.
+    func eventsForLinks(_ source: ChangeSource, from firstId: Int64) throws {
+        for column in ["remoteId", "localId"] {
+            try db.execute(sql: """
+                INSERT INTO history (at, operation, source, customerId, linkId)
+                SELECT ?, ?, ?, \(column), id FROM link WHERE id >= ? ORDER BY id
+                """, arguments: [at, operation, source.rawValue, firstId])
         }
-        for customer in [first, second] {
-            pair!.bind(at)
-            pair!.bind(operation)
-            pair!.bind(source.rawValue)
-            pair!.bind(customer)
-            pair!.bind(link)
-        }
-        try pair!.run()
     }
 
     /// Every field that differs between `old` and `new`, exactly (spelling included).

@@ -110,7 +110,7 @@ enum Schema {
                     new TEXT
                 );
                 CREATE INDEX history_customer ON history(customerId, id);
-                CREATE INDEX history_link ON history(linkId, id);
+                CREATE INDEX history_link ON history(linkId, id) WHERE linkId IS NOT NULL;
                 """)
         }
         return migrator
