@@ -26,10 +26,12 @@ extension AppDatabase {
     }
 
     /// Deletes a customer (see `delete`).
-    public func deleteCustomer(id: Int64) throws {
+    public func deleteCustomer(id: Int64, expectedVersion: Int? = nil) throws {
         try write { db in
+            let customer = try Self.fetchCustomer(db, id: id)
+            try Self.checkVersion(of: customer, expected: expectedVersion)
             var history = try HistoryWriter(db, operation: "deleteCustomer")
-            try Self.delete(db, customer: try Self.fetchCustomer(db, id: id), source: .user, history: &history)
+            try Self.delete(db, customer: customer, source: .user, history: &history)
         }
     }
 
@@ -44,9 +46,10 @@ extension AppDatabase {
     }
 
     /// Settles a `deleted` link; returns the link again for `recreate`.
-    public func resolveDeletion(linkId: Int64, action: DeletionAction) throws -> Link? {
+    public func resolveDeletion(linkId: Int64, action: DeletionAction, expectedVersion: Int? = nil) throws -> Link? {
         try write { db in
             let link = try Self.fetchLink(db, id: linkId)
+            try Self.checkVersion(of: link, expected: expectedVersion)
             let lid = LinkID.format(linkId)
             guard link.state == .deleted, let survivor = link.local ?? link.remote else {
                 throw SyncError(.notInConflict, "link \(lid) is \(link.state.rawValue), not deleted",

@@ -4,6 +4,22 @@ import SyncCore
 extension AppDatabase {
     // MARK: Checks shared by the partner methods
 
+    /// `StaleVersion` unless the link is at the version the client read.
+    static func checkVersion(of link: Link, expected: Int?) throws {
+        guard let expected, expected != link.version else { return }
+        let lid = LinkID.format(link.id)
+        throw SyncError(.staleVersion, "link \(lid) is at version \(link.version), not \(expected): it changed meanwhile",
+                        details: ["expectedVersion": .int(expected), "actualVersion": .int(link.version)])
+    }
+
+    /// `StaleVersion` unless the customer is at the version the client read.
+    static func checkVersion(of customer: Customer, expected: Int?) throws {
+        guard let expected, expected != customer.version else { return }
+        let cid = CustomerID.format(customer.id)
+        throw SyncError(.staleVersion, "customer \(cid) is at version \(customer.version), not \(expected): it changed meanwhile",
+                        details: ["expectedVersion": .int(expected), "actualVersion": .int(customer.version)])
+    }
+
     /// The customer, if it may get a partner: not excluded, not linked.
     static func linkableCustomer(_ db: Database, id: Int64) throws -> Customer {
         let customer = try fetchCustomer(db, id: id)
@@ -253,10 +269,7 @@ extension AppDatabase {
         try write { db in
             let link = try Self.fetchLink(db, id: linkId)
             let lid = LinkID.format(linkId)
-            if let expectedVersion, expectedVersion != link.version {
-                throw SyncError(.staleVersion, "link \(lid) is at version \(link.version), not \(expectedVersion): it changed meanwhile",
-                                details: ["expectedVersion": .int(expectedVersion), "actualVersion": .int(link.version)])
-            }
+            try Self.checkVersion(of: link, expected: expectedVersion)
             guard link.state == .conflict else {
                 throw SyncError(.notInConflict, "link \(lid) is \(link.state.rawValue), not in conflict",
                                 details: ["linkId": .string(lid), "state": .string(link.state.rawValue)])
@@ -297,8 +310,9 @@ extension AppDatabase {
 
     /// Stops sync for a link: the link is removed, its customers become unsynced (in a
     /// `deleted` link, the one that is left).
-    public func unlink(linkId: Int64) throws -> (local: Customer?, remote: Customer?) {
+    public func unlink(linkId: Int64, expectedVersion: Int? = nil) throws -> (local: Customer?, remote: Customer?) {
         try write { db in
+            try Self.checkVersion(of: try Self.fetchLink(db, id: linkId), expected: expectedVersion)
             var history = try HistoryWriter(db, operation: "unlink")
             let (local, remote) = try Self.removeLink(db, linkId: linkId, history: &history)
             return (try local.map { try Self.fetchCustomer(db, id: $0) }, try remote.map { try Self.fetchCustomer(db, id: $0) })

@@ -8,11 +8,7 @@ extension AppDatabase {
     public func updateCustomer(id: Int64, fields changes: [SyncField: String?], expectedVersion: Int?) throws -> Customer {
         try write { db in
             let customer = try Self.fetchCustomer(db, id: id)
-            if let expectedVersion, expectedVersion != customer.version {
-                let cid = CustomerID.format(id)
-                throw SyncError(.staleVersion, "customer \(cid) is at version \(customer.version), not \(expectedVersion): it changed meanwhile",
-                                details: ["expectedVersion": .int(expectedVersion), "actualVersion": .int(customer.version)])
-            }
+            try Self.checkVersion(of: customer, expected: expectedVersion)
             var fields = customer.fields
             for (field, value) in changes { fields[field] = value }
             guard fields != customer.fields else { return customer }

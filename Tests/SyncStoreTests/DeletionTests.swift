@@ -91,3 +91,22 @@ final class DeletionTests {
         #expect(try db.status().remote.total == 2)
     }
 }
+
+@Suite("Store: stale versions")
+struct StaleVersionTests {
+    @Test func writesPreparedFromAnOldReadAreRefusedAndChangeNothing() throws {
+        let db = try AppDatabase.inMemory()
+        _ = try db.importCustomers(side: .local, records: [ImportRecord(number: "1", fields: CustomerFields(name: "A"), extra: [:])])
+        _ = try db.importCustomers(side: .remote, records: [ImportRecord(number: "1", fields: CustomerFields(name: "A"), extra: [:])])
+        let link = try db.selectPartner(1, 2)
+        func kind(_ body: () throws -> Void) -> SyncError.Kind? {
+            do { try body(); return nil } catch { return (error as? SyncError)?.kind }
+        }
+        #expect(kind { _ = try db.unlink(linkId: link.id, expectedVersion: link.version + 1) } == .staleVersion)
+        #expect(kind { try db.deleteCustomer(id: 1, expectedVersion: 1) } == .staleVersion)
+        try db.deleteCustomer(id: 1, expectedVersion: link.local!.version)
+        let deleted = try db.link(id: link.id)
+        #expect(kind { _ = try db.resolveDeletion(linkId: link.id, action: .unlink, expectedVersion: deleted.version - 1) } == .staleVersion)
+        #expect(try db.resolveDeletion(linkId: link.id, action: .unlink, expectedVersion: deleted.version) == nil)
+    }
+}

@@ -8,12 +8,13 @@ public enum DeleteCustomer: SyncMethod {
     public static let name = "deleteCustomer"
 
     public struct Params: RPCParams {
-        public enum CodingKeys: String, CodingKey, CaseIterable { case id }
+        public enum CodingKeys: String, CodingKey, CaseIterable { case id, expectedVersion }
         var id: String
+        var expectedVersion: Int?
     }
 
     public static func handle(_ p: Params, context: ServiceContext) throws -> EmptyResult {
-        try context.database.deleteCustomer(id: try ParamsCheck.customerId(p.id))
+        try context.database.deleteCustomer(id: try ParamsCheck.customerId(p.id), expectedVersion: p.expectedVersion)
         return EmptyResult()
     }
 }
@@ -24,9 +25,10 @@ public enum ResolveDeletion: SyncMethod {
     public static let name = "resolveDeletion"
 
     public struct Params: RPCParams {
-        public enum CodingKeys: String, CodingKey, CaseIterable { case linkId, action }
+        public enum CodingKeys: String, CodingKey, CaseIterable { case linkId, action, expectedVersion }
         var linkId: String
         var action: AppDatabase.DeletionAction
+        var expectedVersion: Int?
     }
 
     /// `{}`, or the link again after `recreate`.
@@ -38,7 +40,7 @@ public enum ResolveDeletion: SyncMethod {
     }
 
     public static func handle(_ p: Params, context: ServiceContext) throws -> Result {
-        let link = try context.database.resolveDeletion(linkId: try ParamsCheck.linkId(p.linkId), action: p.action)
+        let link = try context.database.resolveDeletion(linkId: try ParamsCheck.linkId(p.linkId), action: p.action, expectedVersion: p.expectedVersion)
         return Result(link: link.map(WireLink.init))
     }
 }

@@ -6,8 +6,9 @@ public enum Unlink: SyncMethod {
     public static let name = "unlink"
 
     public struct Params: RPCParams {
-        public enum CodingKeys: String, CodingKey, CaseIterable { case linkId }
+        public enum CodingKeys: String, CodingKey, CaseIterable { case linkId, expectedVersion }
         var linkId: String
+        var expectedVersion: Int?
     }
 
     public struct Result: Encodable, Sendable {
@@ -24,7 +25,7 @@ public enum Unlink: SyncMethod {
     }
 
     public static func handle(_ p: Params, context: ServiceContext) throws -> Result {
-        let (local, remote) = try context.database.unlink(linkId: try ParamsCheck.linkId(p.linkId))
+        let (local, remote) = try context.database.unlink(linkId: try ParamsCheck.linkId(p.linkId), expectedVersion: p.expectedVersion)
         return Result(local: local.map(WireCustomer.init), remote: remote.map(WireCustomer.init))
     }
 }
