@@ -30,6 +30,12 @@ extension AppDatabase {
         }
     }
 
+    /// A customer that may get a partner (not excluded, not linked), or `Excluded`,
+    /// `AlreadyLinked`, `NotFound`.
+    public func pairableCustomer(id: Int64) throws -> Customer {
+        try read { db in try Self.linkableCustomer(db, id: id) }
+    }
+
     /// The ids of the customers that may be paired: not linked, not excluded.
     public func unsyncedIds() throws -> Set<Int64> {
         try read { db in

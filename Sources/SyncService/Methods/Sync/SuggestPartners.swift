@@ -29,15 +29,7 @@ public enum SuggestPartners: SyncMethod {
             throw RPCError.invalidParams("limit must be between 1 and 100 (got \(limit))", path: "limit")
         }
         let id = try ParamsCheck.customerId(p.customerId)
-        let customer = try context.database.customer(id: id)
-        let cid = CustomerID.format(id)
-        if customer.state == .excluded {
-            throw SyncError(.excluded, "customer \(cid) is excluded from sync", details: ["customerId": .string(cid)])
-        }
-        if let linkId = customer.linkId {
-            throw SyncError(.alreadyLinked, "customer \(cid) is already linked (\(LinkID.format(linkId)))",
-                            details: ["customerId": .string(cid), "linkId": .string(LinkID.format(linkId))])
-        }
+        let customer = try context.database.pairableCustomer(id: id)
         let index = try context.matchCache.index(context.database)
         let record = MatchRecord(id: id, side: customer.side, fields: customer.fields)
         let candidates = index.candidates(for: record)
