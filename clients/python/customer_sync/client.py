@@ -1,0 +1,189 @@
+"""The typed client: one method per contract method, iterators over paged lists."""
+from __future__ import annotations
+
+import base64
+import itertools
+from typing import Any, Callable, Dict, Iterator, List, Optional, Union
+
+from .transport import Transport
+from .types import (AcceptResult, Candidate, CreateAllResult, Customer, ExportResult, HistoryEntry, ImportResult, Link,
+                    Progress, Status, Suggestion)
+
+Fields = Dict[str, Optional[str]]
+
+
+def _params(**values: Any) -> Dict[str, Any]:
+    """Params by name, leaving out the ones not given."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+class CustomerSync:
+    """A spawned `customer-sync` and its methods.
+
+    with CustomerSync.spawn(db="register.sqlite") as sync:
+        sync.import_customers(side="remote", path="remote.csv")
+        for customer in sync.iter_unsynced(side="local"):
+            ...
+    """
+
+    def __init__(self, transport: Transport, timeout: float = 60.0):
+        self.transport = transport
+        self.timeout = timeout
+        self._progress: Dict[str, Callable[[Progress], None]] = {}
+        self._tokens = itertools.count(1)
+        transport.on_notification(self._on_notification)
+
+    @classmethod
+    def spawn(cls, db: str = ":memory:", binary: Optional[str] = None, framing: str = "ndjson",
+              args: Optional[List[str]] = None, timeout: float = 60.0) -> "CustomerSync":
+        """Starts a server on `db` (a SQLite file, or ':memory:')."""
+        return cls(Transport(db=db, binary=binary, framing=framing, args=args), timeout=timeout)
+
+    def __enter__(self) -> "CustomerSync":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> int:
+        """Sends shutdown and exit, waits, then terminates and kills after timeouts."""
+        return self.transport.close()
+
+    def call(self, method: str, params: Optional[Dict[str, Any]] = None, timeout: Optional[float] = None) -> Any:
+        return self.transport.request(method, params or {}, timeout=timeout if timeout is not None else self.timeout)
+
+    def _on_notification(self, method: str, params: Any) -> None:
+        if method == "$/progress" and isinstance(params, dict):
+            handler = self._progress.get(str(params.get("token")))
+            if handler:
+                handler(params)  # type: ignore[arg-type]
+
+    def _pages(self, method: str, params: Dict[str, Any], page_size: int) -> Iterator[Any]:
+        cursor = None
+        while True:
+            page = self.call(method, _params(**params, limit=page_size, cursor=cursor))
+            yield from page["items"]
+            cursor = page["nextCursor"]
+            if cursor is None:
+                return
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def initialize(self, client_name: str = "customer-sync-python", client_version: str = "0.1.0") -> Dict[str, Any]:
+        return self.call("initialize", {"clientInfo": {"name": client_name, "version": client_version}})
+
+    def ping(self, timeout: Optional[float] = None) -> Dict[str, Any]:
+        return self.call("ping", {}, timeout)
+
+    def discover(self) -> Dict[str, Any]:
+        return self.call("rpc.discover")
+
+    # -- import, lists ------------------------------------------------------------------------
+    def import_customers(self, side: str = "remote", path: Optional[str] = None, content: Optional[str] = None,
+                         data: Optional[bytes] = None, format: Optional[str] = None, skip_invalid: Optional[bool] = None,
+                         mode: Optional[str] = None, timeout: Optional[float] = None) -> ImportResult:
+        """Imports a register from a file path, CSV text (`content`) or a file's bytes (`data`)."""
+        encoded = base64.b64encode(data).decode("ascii") if data is not None else None
+        return self.call("importCustomers", _params(side=side, path=path, content=content, contentBase64=encoded,
+                                                     format=format, skipInvalid=skip_invalid, mode=mode), timeout)
+
+    def status(self) -> Status:
+        return self.call("status")
+
+    def list_unsynced(self, side: Optional[str] = None, query: Optional[str] = None, limit: Optional[int] = None,
+                      cursor: Optional[str] = None) -> Dict[str, Any]:
+        return self.call("listUnsynced", _params(side=side, query=query, limit=limit, cursor=cursor))
+
+    def iter_unsynced(self, side: Optional[str] = None, query: Optional[str] = None, page_size: int = 500) -> Iterator[Customer]:
+        return self._pages("listUnsynced", _params(side=side, query=query), page_size)
+
+    def list_links(self, state: Optional[str] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> Dict[str, Any]:
+        return self.call("listLinks", _params(state=state, limit=limit, cursor=cursor))
+
+    def iter_links(self, state: Optional[str] = None, page_size: int = 500) -> Iterator[Link]:
+        return self._pages("listLinks", _params(state=state), page_size)
+
+    def list_excluded(self, side: Optional[str] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> Dict[str, Any]:
+        return self.call("listExcluded", _params(side=side, limit=limit, cursor=cursor))
+
+    def iter_excluded(self, side: Optional[str] = None, page_size: int = 500) -> Iterator[Customer]:
+        return self._pages("listExcluded", _params(side=side), page_size)
+
+    def get_customer(self, id: str) -> Customer:
+        return self.call("getCustomer", {"id": id})
+
+    def get_link(self, link_id: str) -> Link:
+        return self.call("getLink", {"linkId": link_id})
+
+    # -- partners -----------------------------------------------------------------------------
+    def create_partner(self, customer_id: str, number: Union[str, int, None] = None, fields: Optional[Fields] = None) -> Link:
+        return self.call("createPartner", _params(customerId=customer_id, number=number, fields=fields))
+
+    def create_all_partners(self, side: str, numbering: str = "keep", start: Union[str, int, None] = None,
+                            customer_ids: Optional[List[str]] = None, dry_run: Optional[bool] = None,
+                            progress: Optional[Callable[[Progress], None]] = None, timeout: Optional[float] = None) -> CreateAllResult:
+        """numbering 'keep' (each source's number) or 'sequence' (from `start`); `progress(p)` gets $/progress."""
+        mode: Dict[str, Any] = {"mode": numbering}
+        if start is not None:
+            mode["start"] = start
+        token = None
+        if progress is not None:
+            token = f"py-{next(self._tokens)}"
+            self._progress[token] = progress
+        try:
+            return self.call("createAllPartners", _params(side=side, numbering=mode, customerIds=customer_ids,
+                                                           dryRun=dry_run, progressToken=token), timeout)
+        finally:
+            if token:
+                self._progress.pop(token, None)
+
+    def select_partner(self, local_id: str, remote_id: str) -> Link:
+        return self.call("selectPartner", {"localId": local_id, "remoteId": remote_id})
+
+    def resolve_conflict(self, link_id: str, choices: Optional[Dict[str, str]] = None, values: Optional[Fields] = None,
+                         expected_version: Optional[int] = None) -> Link:
+        return self.call("resolveConflict", _params(linkId=link_id, choices=choices or {}, values=values, expectedVersion=expected_version))
+
+    def unlink(self, link_id: str, expected_version: Optional[int] = None) -> Dict[str, Optional[Customer]]:
+        return self.call("unlink", _params(linkId=link_id, expectedVersion=expected_version))
+
+    def disable_sync(self, customer_id: str) -> Customer:
+        return self.call("disableSync", {"customerId": customer_id})
+
+    def enable_sync(self, customer_id: str) -> Customer:
+        return self.call("enableSync", {"customerId": customer_id})
+
+    # -- suggestions --------------------------------------------------------------------------
+    def suggest_partners(self, customer_id: str, limit: Optional[int] = None) -> List[Candidate]:
+        return self.call("suggestPartners", _params(customerId=customer_id, limit=limit))["candidates"]
+
+    def list_suggestions(self, min_score: Optional[float] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> Dict[str, Any]:
+        return self.call("listSuggestions", _params(minScore=min_score, limit=limit, cursor=cursor))
+
+    def iter_suggestions(self, min_score: Optional[float] = None, page_size: int = 500) -> Iterator[Suggestion]:
+        return self._pages("listSuggestions", _params(minScore=min_score), page_size)
+
+    def accept_suggestions(self, min_score: float, dry_run: Optional[bool] = None) -> AcceptResult:
+        return self.call("acceptSuggestions", _params(minScore=min_score, dryRun=dry_run))
+
+    # -- ongoing sync -------------------------------------------------------------------------
+    def update_customer(self, id: str, fields: Fields, expected_version: Optional[int] = None) -> Customer:
+        return self.call("updateCustomer", _params(id=id, fields=fields, expectedVersion=expected_version))
+
+    def delete_customer(self, id: str, expected_version: Optional[int] = None) -> Dict[str, Any]:
+        return self.call("deleteCustomer", _params(id=id, expectedVersion=expected_version))
+
+    def resolve_deletion(self, link_id: str, action: str, expected_version: Optional[int] = None) -> Optional[Link]:
+        """action: 'deletePartner', 'recreate' (returns the link) or 'unlink'."""
+        result = self.call("resolveDeletion", _params(linkId=link_id, action=action, expectedVersion=expected_version))
+        return result if result else None
+
+    def export_customers(self, path: str, side: Optional[str] = None, format: Optional[str] = None,
+                         only_pending: Optional[bool] = None) -> ExportResult:
+        return self.call("exportCustomers", _params(path=path, side=side, format=format, onlyPending=only_pending))
+
+    def history(self, customer_id: Optional[str] = None, link_id: Optional[str] = None, limit: Optional[int] = None,
+                cursor: Optional[str] = None) -> Dict[str, Any]:
+        return self.call("history", _params(customerId=customer_id, linkId=link_id, limit=limit, cursor=cursor))
+
+    def iter_history(self, customer_id: Optional[str] = None, link_id: Optional[str] = None, page_size: int = 500) -> Iterator[HistoryEntry]:
+        return self._pages("history", _params(customerId=customer_id, linkId=link_id), page_size)

@@ -1,0 +1,144 @@
+"""Result shapes, as TypedDicts (protocol/openrpc.json is the full schema)."""
+from __future__ import annotations
+
+from typing import Dict, List, Optional
+
+try:
+    from typing import Literal, TypedDict
+except ImportError:  # pragma: no cover - Python < 3.8
+    from typing_extensions import Literal, TypedDict  # type: ignore
+
+Side = Literal["local", "remote"]
+CustomerState = Literal["unsynced", "synced", "conflict", "excluded", "deleted"]
+LinkState = Literal["synced", "conflict", "deleted"]
+
+
+class Customer(TypedDict):
+    id: str
+    side: Side
+    number: Optional[str]
+    name: Optional[str]
+    address: Optional[str]
+    zip: Optional[str]
+    city: Optional[str]
+    country: Optional[str]
+    email: Optional[str]
+    phone: Optional[str]
+    cvr: Optional[str]
+    ean: Optional[str]
+    contact: Optional[str]
+    state: CustomerState
+    linkId: Optional[str]
+    version: int
+    extra: Dict[str, str]
+
+
+class Conflict(TypedDict):
+    field: str
+    base: Optional[str]
+    local: Optional[str]
+    remote: Optional[str]
+
+
+class Link(TypedDict):
+    id: str
+    state: LinkState
+    local: Optional[Customer]
+    remote: Optional[Customer]
+    conflicts: List[Conflict]
+    version: int
+
+
+class RowError(TypedDict):
+    line: int
+    field: str
+    message: str
+
+
+class ImportResult(TypedDict):
+    added: int
+    updated: int
+    unchanged: int
+    deleted: int
+    rejected: List[RowError]
+
+
+class SideCounts(TypedDict):
+    unsynced: int
+    synced: int
+    conflict: int
+    excluded: int
+    deleted: int
+    total: int
+
+
+class LinkCounts(TypedDict):
+    synced: int
+    conflict: int
+    deleted: int
+
+
+class Status(TypedDict):
+    local: SideCounts
+    remote: SideCounts
+    links: LinkCounts
+
+
+class Skipped(TypedDict):
+    customerId: str
+    reason: str
+
+
+class CreateAllResult(TypedDict):
+    created: int
+    skipped: List[Skipped]
+    dryRun: bool
+
+
+class MatchReason(TypedDict, total=False):
+    field: str
+    verdict: str
+    similarity: float
+    weight: float
+
+
+class Candidate(TypedDict):
+    customer: Customer
+    score: float
+    reasons: List[MatchReason]
+
+
+class Suggestion(TypedDict):
+    localId: str
+    remoteId: str
+    score: float
+    reasons: List[MatchReason]
+
+
+class AcceptResult(TypedDict):
+    linked: int
+    synced: int
+    conflict: int
+    dryRun: bool
+
+
+class HistoryEntry(TypedDict):
+    at: str
+    operation: str
+    source: str
+    customerId: Optional[str]
+    linkId: Optional[str]
+    field: Optional[str]
+    old: Optional[str]
+    new: Optional[str]
+
+
+class ExportResult(TypedDict):
+    written: int
+    path: str
+
+
+class Progress(TypedDict):
+    token: str
+    done: int
+    total: int

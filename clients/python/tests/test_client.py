@@ -1,0 +1,115 @@
+"""The typed API: the article end to end, errors as exceptions, progress, iterators, failures."""
+import os
+import signal
+import time
+
+import pytest
+
+from customer_sync import (AlreadyLinked, CustomerSync, ImportRejected, InvalidParams, NotFound, NumberTaken,
+                           RequestTimeout, ServerCrashed, StaleVersion)
+from conftest import EXAMPLES
+
+
+@pytest.fixture(params=["ndjson", "content-length"])
+def sync(binary, request):
+    with CustomerSync.spawn(db=":memory:", binary=binary, framing=request.param) as client:
+        yield client
+
+
+def test_the_article_end_to_end(sync):
+    assert "listUnsynced" in sync.initialize()["methods"]
+    assert sync.import_customers(side="local", path=os.path.join(EXAMPLES, "local-customers.csv"))["added"] == 12
+    with open(os.path.join(EXAMPLES, "remote-customers.xlsx"), "rb") as f:
+        assert sync.import_customers(data=f.read())["added"] == 11
+    assert sync.status()["local"]["unsynced"] == 12
+    # Link the certain pairs, resolve their conflicts value by value.
+    accepted = sync.accept_suggestions(min_score=0.9)
+    assert accepted["linked"] >= 6
+    for link in sync.iter_links(state="conflict"):
+        resolved = sync.resolve_conflict(link["id"], choices={c["field"]: "local" for c in link["conflicts"]})
+        assert resolved["state"] == "synced"
+    # A private customer only in accounting: no synchronisation.
+    private = next(sync.iter_unsynced(query="søren"))
+    assert sync.disable_sync(private["id"])["state"] == "excluded"
+    # Everything else gets a partner, with progress reported.
+    seen = []
+    created = sync.create_all_partners(side="local", numbering="sequence", start=9000, progress=seen.append)
+    created_remote = sync.create_all_partners(side="remote", numbering="sequence", start="8000")
+    assert created["created"] + created_remote["created"] > 0
+    assert seen and seen[-1]["done"] == seen[-1]["total"]
+    status = sync.status()
+    assert status["local"]["unsynced"] == 0 and status["remote"]["unsynced"] == 0
+    assert status["remote"]["excluded"] == 1
+    assert len(list(sync.iter_links(state="synced"))) == status["links"]["synced"]
+
+
+def test_errors_become_exceptions_with_their_data(sync):
+    sync.import_customers(side="local", content="Kundenr.;Navn\n1;A\n")
+    sync.import_customers(content="Kundenr.;Navn\n1;B\n")
+    with pytest.raises(NumberTaken) as taken:
+        sync.create_partner("c1")
+    assert taken.value.code == 1004 and taken.value.data["nextFree"] == "2"
+    with pytest.raises(ImportRejected) as rejected:
+        sync.import_customers(content="Kundenr.;Navn\n;nameless\n")
+    assert rejected.value.data["errors"][0]["line"] == 2
+    with pytest.raises(InvalidParams) as bad:
+        sync.list_unsynced(limit=0)
+    assert bad.value.path == "limit" and bad.value.code == -32602
+    with pytest.raises(NotFound):
+        sync.get_customer("c99")
+    link = sync.select_partner("c1", "c2")
+    with pytest.raises(AlreadyLinked):
+        sync.select_partner("c1", "c2")
+    with pytest.raises(StaleVersion):
+        sync.resolve_conflict(link["id"], choices={"name": "local"}, expected_version=link["version"] + 1)
+
+
+def test_history_and_updates(sync):
+    sync.import_customers(side="local", content="Kundenr.;Navn;By\n1;A;Aarhus\n")
+    sync.import_customers(content="Kundenr.;Navn;By\n1;A;Aarhus\n")
+    sync.select_partner("c1", "c2")
+    sync.update_customer("c1", {"city": "Odense"})
+    assert sync.get_customer("c2")["city"] == "Odense"
+    entries = list(sync.iter_history(customer_id="c2", page_size=1))
+    assert entries[0]["source"] == "sync" and entries[0]["new"] == "Odense"
+
+
+def test_a_killed_server_fails_every_pending_call(binary):
+    client = CustomerSync.spawn(binary=binary)
+    client.ping()
+    os.kill(client.transport.process.pid, signal.SIGKILL)
+    with pytest.raises(ServerCrashed):
+        client.ping(timeout=10)
+    with pytest.raises(ServerCrashed):
+        client.status()
+    client.close()
+
+
+def test_a_call_times_out_and_the_client_goes_on(binary):
+    client = CustomerSync.spawn(binary=binary)
+    pid = client.transport.process.pid
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        with pytest.raises(RequestTimeout):
+            client.ping(timeout=0.5)
+        assert time.monotonic() - started < 5
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert client.ping() == {}
+    assert client.close() == 0
+
+
+def test_close_sends_shutdown_and_exit(binary):
+    client = CustomerSync.spawn(binary=binary)
+    client.ping()
+    assert client.close() == 0
+    assert client.transport.process.returncode == 0
+
+
+def test_a_chatty_server_never_blocks(binary):
+    # Trace logging writes a lot to stderr; the client drains it.
+    with CustomerSync.spawn(binary=binary, args=["--log-level", "trace"]) as client:
+        for _ in range(2000):
+            client.ping()
+        assert client.transport.stderr_tail() != ""
