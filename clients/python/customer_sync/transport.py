@@ -17,7 +17,7 @@ FRAMINGS = ("ndjson", "content-length")
 
 
 def find_binary(binary: Optional[str] = None) -> str:
-    """`binary`, else $CUSTOMER_SYNC_BIN, else `customer-sync` on PATH, else the package's debug build."""
+    """`binary`, else $CUSTOMER_SYNC_BIN, else `customer-sync` on PATH, else the repository's newest build."""
     if binary:
         return binary
     if os.environ.get("CUSTOMER_SYNC_BIN"):
@@ -26,10 +26,10 @@ def find_binary(binary: Optional[str] = None) -> str:
     if found:
         return found
     here = os.path.dirname(os.path.abspath(__file__))
-    for build in ("release", "debug"):
-        candidate = os.path.join(here, "..", "..", "..", ".build", build, "customer-sync")
-        if os.access(candidate, os.X_OK):
-            return os.path.normpath(candidate)
+    builds = [os.path.normpath(os.path.join(here, "..", "..", "..", ".build", b, "customer-sync")) for b in ("release", "debug")]
+    builds = sorted((b for b in builds if os.access(b, os.X_OK)), key=os.path.getmtime, reverse=True)
+    if builds:
+        return builds[0]
     raise FileNotFoundError("customer-sync not found: pass binary=, set CUSTOMER_SYNC_BIN or put it on PATH")
 
 

@@ -77,7 +77,22 @@ def test_history_and_updates(sync):
 def test_a_killed_server_fails_every_pending_call(binary):
     client = CustomerSync.spawn(binary=binary)
     client.ping()
+    # A call waiting on a stopped server, which then dies.
+    os.kill(client.transport.process.pid, signal.SIGSTOP)
+    import threading
+    outcome = {}
+
+    def waiting_call():
+        try:
+            client.ping(timeout=10)
+        except Exception as error:  # noqa: BLE001
+            outcome["error"] = error
+    thread = threading.Thread(target=waiting_call)
+    thread.start()
+    time.sleep(0.2)
     os.kill(client.transport.process.pid, signal.SIGKILL)
+    thread.join(timeout=10)
+    assert isinstance(outcome.get("error"), ServerCrashed)
     with pytest.raises(ServerCrashed):
         client.ping(timeout=10)
     with pytest.raises(ServerCrashed):

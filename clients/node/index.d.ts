@@ -1,0 +1,112 @@
+// Types of the customer-sync Node client (protocol/openrpc.json is the full schema).
+
+export type Side = "local" | "remote";
+export type CustomerState = "unsynced" | "synced" | "conflict" | "excluded" | "deleted";
+export type LinkState = "synced" | "conflict" | "deleted";
+export type SyncField = "name" | "address" | "zip" | "city" | "country" | "email" | "phone" | "cvr" | "ean" | "contact";
+export type Fields = Partial<Record<SyncField, string | null>>;
+
+export interface Customer {
+  id: string; side: Side; number: string | null;
+  name: string | null; address: string | null; zip: string | null; city: string | null; country: string | null;
+  email: string | null; phone: string | null; cvr: string | null; ean: string | null; contact: string | null;
+  state: CustomerState; linkId: string | null; version: number; extra: Record<string, string>;
+}
+export interface Conflict { field: SyncField; base: string | null; local: string | null; remote: string | null }
+export interface Link { id: string; state: LinkState; local: Customer | null; remote: Customer | null; conflicts: Conflict[]; version: number }
+export interface Page<T> { items: T[]; nextCursor: string | null; total: number }
+export interface RowError { line: number; field: string; message: string }
+export interface ImportResult { added: number; updated: number; unchanged: number; deleted: number; rejected: RowError[] }
+export interface SideCounts { unsynced: number; synced: number; conflict: number; excluded: number; deleted: number; total: number }
+export interface Status { local: SideCounts; remote: SideCounts; links: { synced: number; conflict: number; deleted: number } }
+export interface CreateAllResult { created: number; skipped: { customerId: string; reason: string }[]; dryRun: boolean }
+export interface MatchReason { field: SyncField; verdict: "equal" | "similar" | "different"; similarity?: number; weight: number }
+export interface Candidate { customer: Customer; score: number; reasons: MatchReason[] }
+export interface Suggestion { localId: string; remoteId: string; score: number; reasons: MatchReason[] }
+export interface AcceptResult { linked: number; synced: number; conflict: number; dryRun: boolean }
+export interface HistoryEntry {
+  at: string; operation: string; source: "user" | "import" | "sync";
+  customerId: string | null; linkId: string | null; field: string | null; old: string | null; new: string | null;
+}
+export interface Progress { token: string; done: number; total: number }
+export interface CallOptions { timeout?: number }
+export interface SpawnOptions { db?: string; binary?: string; framing?: "ndjson" | "content-length"; args?: string[]; timeout?: number }
+
+export class CustomerSyncError extends Error { code: number; data: Record<string, any>; readonly path: string | undefined }
+export class ProtocolError extends CustomerSyncError {}
+export class ParseError extends ProtocolError {}
+export class InvalidRequest extends ProtocolError {}
+export class MessageTooLarge extends InvalidRequest {}
+export class ShutDown extends InvalidRequest {}
+export class MethodNotFound extends ProtocolError {}
+export class InvalidParams extends ProtocolError {}
+export class InternalError extends ProtocolError {}
+export class DomainError extends CustomerSyncError {}
+export class NotFound extends DomainError {}
+export class AlreadyLinked extends DomainError {}
+export class Excluded extends DomainError {}
+export class NumberTaken extends DomainError {}
+export class InvalidNumber extends DomainError {}
+export class ImportRejected extends DomainError {}
+export class StaleVersion extends DomainError {}
+export class NotInConflict extends DomainError {}
+export class WrongSide extends DomainError {}
+export class Busy extends DomainError {}
+export class ServerCrashed extends CustomerSyncError {}
+export class RequestTimeout extends CustomerSyncError {}
+export function errorFromReply(error: { code: number; message: string; data?: any }): CustomerSyncError;
+/** `binary`, else $CUSTOMER_SYNC_BIN, else the repository's newest build, else `customer-sync` on PATH. */
+export function findBinary(binary?: string): string;
+
+export class Transport {
+  constructor(options?: SpawnOptions);
+  readonly exit: Promise<number | null>;
+  request(method: string, params?: object, options?: CallOptions): Promise<any>;
+  notify(method: string, params?: object): void;
+  onNotification(handler: (method: string, params: any) => void): void;
+  stderrTail(): string;
+  rawMode(): void;
+  sendRaw(text: string): void;
+  receiveRaw(timeout?: number): Promise<any>;
+  close(options?: CallOptions): Promise<number | null>;
+}
+
+export class CustomerSync {
+  constructor(transport: Transport, options?: { timeout?: number });
+  static spawn(options?: SpawnOptions): CustomerSync;
+  readonly transport: Transport;
+  call(method: string, params?: object, options?: CallOptions): Promise<any>;
+  close(options?: CallOptions): Promise<number | null>;
+  [Symbol.asyncDispose](): Promise<void>;
+
+  initialize(clientInfo?: { name?: string; version?: string }): Promise<{ serverInfo: { name: string; version: string }; protocolVersion: string; methods: string[] }>;
+  ping(options?: CallOptions): Promise<{}>;
+  discover(): Promise<object>;
+  importCustomers(params: { side?: Side; path?: string; content?: string; data?: Uint8Array; format?: "csv" | "xlsx"; skipInvalid?: boolean; mode?: "merge" | "replace" }, options?: CallOptions): Promise<ImportResult>;
+  status(): Promise<Status>;
+  listUnsynced(params?: { side?: Side; query?: string; limit?: number; cursor?: string }): Promise<Page<Customer>>;
+  unsynced(params?: { side?: Side; query?: string; pageSize?: number }): AsyncIterable<Customer>;
+  listLinks(params?: { state?: LinkState; limit?: number; cursor?: string }): Promise<Page<Link>>;
+  links(params?: { state?: LinkState; pageSize?: number }): AsyncIterable<Link>;
+  listExcluded(params?: { side?: Side; limit?: number; cursor?: string }): Promise<Page<Customer>>;
+  excluded(params?: { side?: Side; pageSize?: number }): AsyncIterable<Customer>;
+  getCustomer(id: string): Promise<Customer>;
+  getLink(linkId: string): Promise<Link>;
+  createPartner(customerId: string, params?: { number?: string | number; fields?: Fields }): Promise<Link>;
+  createAllPartners(params: { side: Side; numbering?: "keep" | "sequence"; start?: string | number; customerIds?: string[]; dryRun?: boolean; progress?: (p: Progress) => void }, options?: CallOptions): Promise<CreateAllResult>;
+  selectPartner(localId: string, remoteId: string): Promise<Link>;
+  resolveConflict(linkId: string, params?: { choices?: Partial<Record<SyncField, "local" | "remote">>; values?: Fields; expectedVersion?: number }): Promise<Link>;
+  unlink(linkId: string, params?: { expectedVersion?: number }): Promise<{ local: Customer | null; remote: Customer | null }>;
+  disableSync(customerId: string): Promise<Customer>;
+  enableSync(customerId: string): Promise<Customer>;
+  suggestPartners(customerId: string, params?: { limit?: number }): Promise<Candidate[]>;
+  listSuggestions(params?: { minScore?: number; limit?: number; cursor?: string }): Promise<Page<Suggestion>>;
+  suggestions(params?: { minScore?: number; pageSize?: number }): AsyncIterable<Suggestion>;
+  acceptSuggestions(params: { minScore: number; dryRun?: boolean }): Promise<AcceptResult>;
+  updateCustomer(id: string, fields: Fields, params?: { expectedVersion?: number }): Promise<Customer>;
+  deleteCustomer(id: string, params?: { expectedVersion?: number }): Promise<{}>;
+  resolveDeletion(linkId: string, action: "deletePartner" | "recreate" | "unlink", params?: { expectedVersion?: number }): Promise<Link | null>;
+  exportCustomers(params: { path: string; side?: Side; format?: "csv" | "xlsx"; onlyPending?: boolean }): Promise<{ written: number; path: string }>;
+  history(params?: { customerId?: string; linkId?: string; limit?: number; cursor?: string }): Promise<Page<HistoryEntry>>;
+  historyEntries(params?: { customerId?: string; linkId?: string; pageSize?: number }): AsyncIterable<HistoryEntry>;
+}

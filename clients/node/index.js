@@ -1,0 +1,288 @@
+// customer-sync for Node: spawn the server, drive it over JSON-RPC 2.0. Node's standard library only.
+import { spawn as spawnProcess } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** A JSON-RPC error reply: code, message and data as the server sent them. */
+export class CustomerSyncError extends Error {
+  constructor(code, message, data = {}) {
+    super(data && data.detail ? `${message} (${code}, ${data.detail})` : `${message} (${code})`);
+    this.name = new.target.name;
+    this.code = code;
+    this.data = data || {};
+  }
+  /** For InvalidParams: the offending params field. */
+  get path() { return this.data.path; }
+}
+export class ProtocolError extends CustomerSyncError {}
+export class ParseError extends ProtocolError {}
+export class InvalidRequest extends ProtocolError {}
+export class MessageTooLarge extends InvalidRequest {}
+export class ShutDown extends InvalidRequest {}
+export class MethodNotFound extends ProtocolError {}
+export class InvalidParams extends ProtocolError {}
+export class InternalError extends ProtocolError {}
+export class DomainError extends CustomerSyncError {}
+export class NotFound extends DomainError {}
+export class AlreadyLinked extends DomainError {}
+export class Excluded extends DomainError {}
+export class NumberTaken extends DomainError {}
+export class InvalidNumber extends DomainError {}
+export class ImportRejected extends DomainError {}
+export class StaleVersion extends DomainError {}
+export class NotInConflict extends DomainError {}
+export class WrongSide extends DomainError {}
+export class Busy extends DomainError {}
+/** The server process ended while a call was waiting, or before it was made. */
+export class ServerCrashed extends CustomerSyncError {
+  constructor(message, exitCode, stderrTail) {
+    super(-32000, message, { kind: "ServerCrashed", exitCode, stderr: stderrTail });
+  }
+}
+/** No reply within the call's timeout. */
+export class RequestTimeout extends CustomerSyncError {
+  constructor(method, timeout) { super(-32001, `no reply to ${method} within ${timeout} ms`, { kind: "RequestTimeout" }); }
+}
+
+const byKind = {
+  ParseError, InvalidRequest, MessageTooLarge, ShutDown, MethodNotFound, InvalidParams, InternalError,
+  NotFound, AlreadyLinked, Excluded, NumberTaken, InvalidNumber, ImportRejected, StaleVersion, NotInConflict, WrongSide, Busy,
+};
+const byCode = { [-32700]: ParseError, [-32600]: InvalidRequest, [-32601]: MethodNotFound, [-32602]: InvalidParams, [-32603]: InternalError };
+
+/** The exception for a reply's error object: by data.kind, else by code. */
+export function errorFromReply(error) {
+  const data = error && typeof error.data === "object" && error.data !== null ? error.data : {};
+  const Class = byKind[data.kind] || byCode[error.code] || (error.code > 0 ? DomainError : CustomerSyncError);
+  return new Class(error.code, error.message, data);
+}
+
+/** `binary`, else $CUSTOMER_SYNC_BIN, else the repository's build, else `customer-sync` on PATH. */
+export function findBinary(binary) {
+  if (binary) return binary;
+  if (process.env.CUSTOMER_SYNC_BIN) return process.env.CUSTOMER_SYNC_BIN;
+  // The repository's newest build (debug or release), else PATH.
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+  const builds = ["release", "debug"].map((b) => join(root, ".build", b, "customer-sync")).filter((p) => existsSync(p));
+  builds.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  return builds[0] ?? "customer-sync";
+}
+
+function frame(body, framing) {
+  const bytes = Buffer.from(body, "utf8");
+  if (framing === "ndjson") return Buffer.concat([bytes, Buffer.from("\n")]);
+  return Buffer.concat([Buffer.from(`Content-Length: ${bytes.length}\r\n\r\n`), bytes]);
+}
+
+/** Incremental reader of ndjson lines or Content-Length bodies. */
+class FrameReader {
+  constructor(framing) { this.framing = framing; this.buffer = Buffer.alloc(0); }
+  push(chunk) { this.buffer = Buffer.concat([this.buffer, chunk]); }
+  *messages() {
+    while (true) {
+      if (this.framing === "ndjson") {
+        const newline = this.buffer.indexOf(10);
+        if (newline < 0) return;
+        const line = this.buffer.subarray(0, newline).toString("utf8").replace(/\r$/, "");
+        this.buffer = this.buffer.subarray(newline + 1);
+        if (line.trim()) yield line;
+      } else {
+        const end = this.buffer.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const header = this.buffer.subarray(0, end).toString("ascii");
+        const match = /content-length:\s*(\d+)/i.exec(header);
+        const length = match ? Number(match[1]) : 0;
+        if (this.buffer.length < end + 4 + length) return;
+        yield this.buffer.subarray(end + 4, end + 4 + length).toString("utf8");
+        this.buffer = this.buffer.subarray(end + 4 + length);
+      }
+    }
+  }
+}
+
+/** One spawned server: framing, id matching, notifications, a drained stderr. */
+export class Transport {
+  constructor({ db = ":memory:", binary, framing = "ndjson", args = [] } = {}) {
+    if (!["ndjson", "content-length"].includes(framing)) throw new Error("framing is ndjson or content-length");
+    this.framing = framing;
+    this.child = spawnProcess(findBinary(binary), ["--db", db, "--framing", framing, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    this.nextId = 1;
+    this.pending = new Map();
+    this.notificationHandlers = [];
+    this.rawQueue = null;
+    this.rawWaiters = [];
+    this.stderrLines = [];
+    this.exited = null;
+    const reader = new FrameReader(framing);
+    this.child.stdout.on("data", (chunk) => {
+      reader.push(chunk);
+      for (const text of reader.messages()) this.#dispatch(text);
+    });
+    // The server's stderr is read all the time: a chatty server never blocks.
+    this.child.stderr.on("data", (chunk) => {
+      for (const line of chunk.toString("utf8").split("\n")) if (line) this.stderrLines.push(line);
+      if (this.stderrLines.length > 200) this.stderrLines.splice(0, this.stderrLines.length - 200);
+    });
+    this.child.stdin.on("error", () => {});
+    this.exit = new Promise((resolve) => {
+      this.child.on("close", (code, signal) => {
+        this.exited = { code, signal };
+        const crash = new ServerCrashed(`customer-sync exited with ${signal ?? `status ${code}`}`, code, this.stderrTail());
+        for (const { reject, timer } of this.pending.values()) { clearTimeout(timer); reject(crash); }
+        this.pending.clear();
+        if (this.rawQueue) this.#pushRaw(null);
+        resolve(code);
+      });
+    });
+  }
+
+  stderrTail() { return this.stderrLines.join("\n"); }
+  onNotification(handler) { this.notificationHandlers.push(handler); }
+
+  #dispatch(text) {
+    let message;
+    try { message = JSON.parse(text); } catch { return; }
+    if (this.rawQueue) { this.#pushRaw(message); return; }
+    if (message && typeof message === "object" && "method" in message && !("id" in message)) {
+      for (const handler of this.notificationHandlers) handler(message.method, message.params);
+      return;
+    }
+    const key = JSON.stringify(message?.id);  // "1" and 1 are different ids
+    const waiter = this.pending.get(key);
+    if (!waiter) return;
+    this.pending.delete(key);
+    clearTimeout(waiter.timer);
+    if (message.error) waiter.reject(errorFromReply(message.error));
+    else waiter.resolve(message.result);
+  }
+
+  /** Sends a request; resolves with its result or rejects with the error class of data.kind. */
+  request(method, params = {}, { timeout = 60000 } = {}) {
+    if (this.exited) {
+      return Promise.reject(new ServerCrashed(`customer-sync exited with status ${this.exited.code}`, this.exited.code, this.stderrTail()));
+    }
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = timeout ? setTimeout(() => { this.pending.delete(JSON.stringify(id)); reject(new RequestTimeout(method, timeout)); }, timeout) : null;
+      this.pending.set(JSON.stringify(id), { resolve, reject, timer });
+      this.child.stdin.write(frame(JSON.stringify({ jsonrpc: "2.0", id, method, params }), this.framing));
+    });
+  }
+
+  notify(method, params) {
+    const message = { jsonrpc: "2.0", method };
+    if (params !== undefined) message.params = params;
+    if (!this.exited) this.child.stdin.write(frame(JSON.stringify(message), this.framing));
+  }
+
+  /** Golden transcripts: every message read goes to receiveRaw, unmatched. */
+  rawMode() { this.rawQueue = []; }
+  sendRaw(text) { this.child.stdin.write(frame(text, this.framing)); }
+  #pushRaw(message) {
+    const waiter = this.rawWaiters.shift();
+    if (waiter) waiter(message); else this.rawQueue.push(message);
+  }
+  receiveRaw(timeout = 20000) {
+    if (this.rawQueue.length) return Promise.resolve(this.rawQueue.shift());
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new RequestTimeout("a raw reply", timeout)), timeout);
+      this.rawWaiters.push((message) => { clearTimeout(timer); resolve(message); });
+    });
+  }
+
+  /** shutdown and exit, then waits; terminates and then kills after the timeout. */
+  async close({ timeout = 5000 } = {}) {
+    if (!this.exited) {
+      try {
+        if (!this.rawQueue) await this.request("shutdown", {}, { timeout });
+        this.notify("exit");
+        this.child.stdin.end();
+      } catch { /* the server is gone already */ }
+      const timer = (ms, action) => new Promise((resolve) => setTimeout(() => { action(); resolve(); }, ms).unref());
+      await Promise.race([this.exit, timer(timeout, () => this.child.kill("SIGTERM")).then(() => Promise.race([this.exit, timer(timeout, () => this.child.kill("SIGKILL"))]))]);
+      await this.exit;
+    }
+    return this.exited.code;
+  }
+}
+
+const drop = (object) => Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined && v !== null));
+
+/** A spawned customer-sync and its methods, one per contract method. */
+export class CustomerSync {
+  constructor(transport, { timeout = 60000 } = {}) {
+    this.transport = transport;
+    this.timeout = timeout;
+    this.progressHandlers = new Map();
+    this.nextToken = 1;
+    transport.onNotification((method, params) => {
+      if (method === "$/progress" && params) this.progressHandlers.get(String(params.token))?.(params);
+    });
+  }
+
+  /** Starts a server on `db` (a SQLite file, or ":memory:"). */
+  static spawn(options = {}) { return new CustomerSync(new Transport(options), options); }
+
+  call(method, params = {}, { timeout } = {}) { return this.transport.request(method, params, { timeout: timeout ?? this.timeout }); }
+  close(options) { return this.transport.close(options); }
+  async [Symbol.asyncDispose]() { await this.close(); }
+
+  async *#pages(method, params, pageSize = 500) {
+    let cursor;
+    do {
+      const page = await this.call(method, drop({ ...params, limit: pageSize, cursor }));
+      yield* page.items;
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  initialize(clientInfo = { name: "customer-sync-node", version: "0.1.0" }) { return this.call("initialize", { clientInfo }); }
+  ping(options) { return this.call("ping", {}, options); }
+  discover() { return this.call("rpc.discover"); }
+
+  importCustomers({ side = "remote", path, content, data, format, skipInvalid, mode } = {}, options) {
+    const contentBase64 = data ? Buffer.from(data).toString("base64") : undefined;
+    return this.call("importCustomers", drop({ side, path, content, contentBase64, format, skipInvalid, mode }), options);
+  }
+  status() { return this.call("status"); }
+  listUnsynced({ side, query, limit, cursor } = {}) { return this.call("listUnsynced", drop({ side, query, limit, cursor })); }
+  unsynced({ side, query, pageSize } = {}) { return this.#pages("listUnsynced", drop({ side, query }), pageSize); }
+  listLinks({ state, limit, cursor } = {}) { return this.call("listLinks", drop({ state, limit, cursor })); }
+  links({ state, pageSize } = {}) { return this.#pages("listLinks", drop({ state }), pageSize); }
+  listExcluded({ side, limit, cursor } = {}) { return this.call("listExcluded", drop({ side, limit, cursor })); }
+  excluded({ side, pageSize } = {}) { return this.#pages("listExcluded", drop({ side }), pageSize); }
+  getCustomer(id) { return this.call("getCustomer", { id }); }
+  getLink(linkId) { return this.call("getLink", { linkId }); }
+
+  createPartner(customerId, { number, fields } = {}) { return this.call("createPartner", drop({ customerId, number, fields })); }
+  async createAllPartners({ side, numbering = "keep", start, customerIds, dryRun, progress } = {}, options) {
+    const token = progress ? `node-${this.nextToken++}` : undefined;
+    if (token) this.progressHandlers.set(token, progress);
+    try {
+      return await this.call("createAllPartners", drop({ side, numbering: drop({ mode: numbering, start }), customerIds, dryRun, progressToken: token }), options);
+    } finally {
+      if (token) this.progressHandlers.delete(token);
+    }
+  }
+  selectPartner(localId, remoteId) { return this.call("selectPartner", { localId, remoteId }); }
+  resolveConflict(linkId, { choices = {}, values, expectedVersion } = {}) { return this.call("resolveConflict", drop({ linkId, choices, values, expectedVersion })); }
+  unlink(linkId, { expectedVersion } = {}) { return this.call("unlink", drop({ linkId, expectedVersion })); }
+  disableSync(customerId) { return this.call("disableSync", { customerId }); }
+  enableSync(customerId) { return this.call("enableSync", { customerId }); }
+
+  async suggestPartners(customerId, { limit } = {}) { return (await this.call("suggestPartners", drop({ customerId, limit }))).candidates; }
+  listSuggestions({ minScore, limit, cursor } = {}) { return this.call("listSuggestions", drop({ minScore, limit, cursor })); }
+  suggestions({ minScore, pageSize } = {}) { return this.#pages("listSuggestions", drop({ minScore }), pageSize); }
+  acceptSuggestions({ minScore, dryRun }) { return this.call("acceptSuggestions", drop({ minScore, dryRun })); }
+
+  updateCustomer(id, fields, { expectedVersion } = {}) { return this.call("updateCustomer", drop({ id, fields, expectedVersion })); }
+  deleteCustomer(id, { expectedVersion } = {}) { return this.call("deleteCustomer", drop({ id, expectedVersion })); }
+  async resolveDeletion(linkId, action, { expectedVersion } = {}) {
+    const result = await this.call("resolveDeletion", drop({ linkId, action, expectedVersion }));
+    return result && Object.keys(result).length ? result : null;
+  }
+  exportCustomers({ path, side, format, onlyPending }) { return this.call("exportCustomers", drop({ path, side, format, onlyPending })); }
+  history({ customerId, linkId, limit, cursor } = {}) { return this.call("history", drop({ customerId, linkId, limit, cursor })); }
+  historyEntries({ customerId, linkId, pageSize } = {}) { return this.#pages("history", drop({ customerId, linkId }), pageSize); }
+}

@@ -1,0 +1,82 @@
+// The typed API: the article end to end, errors as exceptions, progress, iterators, failures.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CustomerSync, NumberTaken, ImportRejected, InvalidParams, NotFound, StaleVersion, ServerCrashed, RequestTimeout } from "../index.js";
+
+const examples = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "protocol", "examples");
+const collect = async (iterable) => { const out = []; for await (const x of iterable) out.push(x); return out; };
+
+for (const framing of ["ndjson", "content-length"]) {
+  test(`the article end to end [${framing}]`, async () => {
+    const sync = CustomerSync.spawn({ framing });
+    try {
+      assert.ok((await sync.initialize()).methods.includes("listUnsynced"));
+      assert.equal((await sync.importCustomers({ side: "local", path: join(examples, "local-customers.csv") })).added, 12);
+      assert.equal((await sync.importCustomers({ data: readFileSync(join(examples, "remote-customers.xlsx")) })).added, 11);
+      const accepted = await sync.acceptSuggestions({ minScore: 0.9 });
+      assert.ok(accepted.linked >= 6);
+      for (const link of await collect(sync.links({ state: "conflict" }))) {
+        const choices = Object.fromEntries(link.conflicts.map((c) => [c.field, "local"]));
+        assert.equal((await sync.resolveConflict(link.id, { choices })).state, "synced");
+      }
+      const [privateCustomer] = await collect(sync.unsynced({ query: "søren" }));
+      assert.equal((await sync.disableSync(privateCustomer.id)).state, "excluded");
+      const progress = [];
+      await sync.createAllPartners({ side: "local", numbering: "sequence", start: 9000, progress: (p) => progress.push(p) });
+      await sync.createAllPartners({ side: "remote", numbering: "sequence", start: "8000" });
+      assert.ok(progress.length > 0 && progress.at(-1).done === progress.at(-1).total);
+      const status = await sync.status();
+      assert.equal(status.local.unsynced, 0);
+      assert.equal(status.remote.unsynced, 0);
+      assert.equal(status.remote.excluded, 1);
+    } finally {
+      assert.equal(await sync.close(), 0);
+    }
+  });
+}
+
+test("errors become exceptions with their data", async () => {
+  const sync = CustomerSync.spawn();
+  try {
+    await sync.importCustomers({ side: "local", content: "Kundenr.;Navn\n1;A\n" });
+    await sync.importCustomers({ content: "Kundenr.;Navn\n1;B\n" });
+    await assert.rejects(sync.createPartner("c1"), (e) => e instanceof NumberTaken && e.code === 1004 && e.data.nextFree === "2");
+    await assert.rejects(sync.importCustomers({ content: "Kundenr.;Navn\n;x\n" }), (e) => e instanceof ImportRejected && e.data.errors[0].line === 2);
+    await assert.rejects(sync.listUnsynced({ limit: 0 }), (e) => e instanceof InvalidParams && e.path === "limit");
+    await assert.rejects(sync.getCustomer("c99"), NotFound);
+    const link = await sync.selectPartner("c1", "c2");
+    await assert.rejects(sync.resolveConflict(link.id, { choices: { name: "local" }, expectedVersion: link.version + 1 }), StaleVersion);
+    await sync.updateCustomer("c1", { city: "Vejle" });
+    const [entry] = (await sync.history({ customerId: "c1", limit: 1 })).items;
+    assert.equal(entry.field, "city");
+  } finally {
+    await sync.close();
+  }
+});
+
+test("a killed server fails every pending call", async () => {
+  const sync = CustomerSync.spawn();
+  await sync.ping();
+  sync.transport.child.kill("SIGSTOP");  // so the call is still waiting when the server dies
+  const pending = sync.call("ping", {}, { timeout: 10000 });
+  sync.transport.child.kill("SIGKILL");
+  await assert.rejects(pending, ServerCrashed);
+  await assert.rejects(sync.status(), ServerCrashed);
+  await sync.close();
+});
+
+test("a call times out and the client goes on", async () => {
+  const sync = CustomerSync.spawn();
+  await sync.ping();
+  sync.transport.child.kill("SIGSTOP");
+  try {
+    await assert.rejects(sync.ping({ timeout: 300 }), RequestTimeout);
+  } finally {
+    sync.transport.child.kill("SIGCONT");
+  }
+  assert.deepEqual(await sync.ping(), {});
+  assert.equal(await sync.close(), 0);
+});
