@@ -29,9 +29,8 @@ enum CustomerSQL {
     }
 
     static func decodeExtra(_ json: String?) -> [String: String] {
-        guard let json, json != "{}", let data = json.data(using: .utf8),
-              let object = try? JSONDecoder().decode([String: String].self, from: data) else { return [:] }
-        return object
+        guard let json, json != "{}", let object = FlatJSON.decode(json) else { return [:] }
+        return object.compactMapValues { $0 }
     }
 
     /// A JSON object with sorted keys. Written by hand: `JSONEncoder` per row cost about 5 µs,
@@ -191,8 +190,7 @@ enum FieldMapCoding {
     }
 
     static func decode(_ text: String?) -> [SyncField: String?] {
-        guard let text, let data = text.data(using: .utf8),
-              let object = try? JSONDecoder().decode([String: String?].self, from: data) else { return [:] }
+        guard let text, let object = FlatJSON.decode(text) else { return [:] }
         var map: [SyncField: String?] = [:]
         for (key, value) in object { if let field = SyncField(rawValue: key) { map[field] = .some(value) } }
         return map

@@ -167,3 +167,23 @@ struct BusyTests {
         #expect(counts == ["local=1"])
     }
 }
+
+@Suite("Stored field maps")
+struct FieldMapCodingTests {
+    @Test func whatIsWrittenReadsBack() {
+        let extra = ["Noter": "Línje 1\nLinje \"2\"\t\\ ø €", "Betaling": "Netto 8 dage", "Tom": ""]
+        #expect(CustomerSQL.decodeExtra(CustomerSQL.encodeExtra(extra)) == extra)
+        var fields = CustomerFields(name: "Æble \"A/S\"", address: nil, city: "Århus\u{1}")
+        fields.contact = "Bo\r\nBo"
+        let map = FieldMapCoding.decode(FieldMapCoding.encode(fields))
+        #expect(FieldMapCoding.fields(map) == fields)
+        #expect(map[.address] != nil && map[.address]! == nil, "an empty field is kept as an explicit null")
+    }
+
+    @Test func unexpectedShapesFallBackToTheFullDecoder() {
+        #expect(FlatJSON.decode(#"{"a":"\u00e6"}"#) == ["a": "æ"])
+        #expect(FlatJSON.decode(#" { "a" : "b" } "#) == ["a": "b"])
+        #expect(FlatJSON.decode("not json") == nil)
+        #expect(FlatJSON.decode(#"{"a":1}"#) == nil)
+    }
+}
