@@ -168,21 +168,21 @@ extension AppDatabase {
             }
 
             var taken = Set(try String.fetchAll(db, sql: "SELECT number FROM customer WHERE side = ? AND number IS NOT NULL", arguments: [target.rawValue]))
-            var insertCustomer = try BulkStatement(db, sql: """
-                INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), searchKey, pending)
-                VALUES (?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?, \(target == .remote ? 1 : 0))
+            // The plan: which source gets which number, decided here; the rows are then written
+            // by set-based statements (one statement a row cost twice as much; measured).
+            try db.execute(sql: """
+                CREATE TEMP TABLE IF NOT EXISTS partner_plan (seq INTEGER PRIMARY KEY, sourceId INTEGER NOT NULL, number TEXT NOT NULL, searchKey TEXT NOT NULL);
+                DELETE FROM temp.partner_plan;
                 """)
-            var insertLink = try BulkStatement(db, sql: "INSERT INTO link (id, localId, remoteId, state) VALUES (?, ?, ?, 'synced')")
+            var plan = try BulkStatement(db, sql: "INSERT INTO temp.partner_plan (seq, sourceId, number, searchKey) VALUES (?, ?, ?, ?)")
             var history = try HistoryWriter(db, operation: "createAllPartners")
             var customerIds = try IdAllocator(db, table: "customer")
             var linkIds = try IdAllocator(db, table: "link")
-            let firstNewLink = linkIds.next
             var nextInSequence: Int?
             if case .sequence(let start) = numbering { nextInSequence = start }
             let total = sources.count
-            let step = max(1, total / 100)
             progress?(0, total)
-            for (index, source) in sources.enumerated() {
+            for source in sources {
                 let number: String
                 switch numbering {
                 case .keep:
@@ -205,22 +205,36 @@ extension AppDatabase {
                     nextInSequence! += 1
                 }
                 taken.insert(number)
-                let partnerId = customerIds.take()
-                insertCustomer.bind(partnerId)
-                insertCustomer.bind(target.rawValue)
-                insertCustomer.bind(number)
-                for field in SyncField.allCases { insertCustomer.bind(source.fields[field]) }
-                insertCustomer.bind(CustomerSQL.searchKey(number: number, fields: source.fields))
-                try insertCustomer.run()
-                let linkId = linkIds.take()
-                insertLink.bind(linkId)
-                insertLink.bind(side == .local ? source.id : partnerId)
-                insertLink.bind(side == .local ? partnerId : source.id)
-                try insertLink.run()
-
+                plan.bind(Int64(outcome.created))
+                plan.bind(source.id)
+                plan.bind(number)
+                plan.bind(CustomerSQL.searchKey(number: number, fields: source.fields))
+                try plan.run()
                 outcome.created += 1
-                if (index + 1) % step == 0 && index + 1 < total { progress?(index + 1, total) }
             }
+            let firstCustomer = customerIds.take(count: outcome.created)
+            let firstNewLink = linkIds.take(count: outcome.created)
+            let columns = CustomerSQL.fieldColumns
+            let sourceColumns = SyncField.allCases.map { "c.\($0.rawValue)" }.joined(separator: ", ")
+            let (localExpr, remoteExpr) = side == .local ? ("p.sourceId", "? + p.seq") : ("? + p.seq", "p.sourceId")
+            // In chunks, so progress is reported as the rows are written.
+            let chunk = max(1, (outcome.created + 49) / 50)
+            var done = 0
+            while done < outcome.created {
+                let last = min(outcome.created, done + chunk) - 1
+                try db.execute(sql: """
+                    INSERT INTO customer (id, side, number, \(columns), searchKey, pending)
+                    SELECT ? + p.seq, ?, p.number, \(sourceColumns), p.searchKey, ?
+                    FROM temp.partner_plan p JOIN customer c ON c.id = p.sourceId WHERE p.seq BETWEEN ? AND ? ORDER BY p.seq
+                    """, arguments: [firstCustomer, target.rawValue, target == .remote, done, last])
+                try db.execute(sql: """
+                    INSERT INTO link (id, localId, remoteId, state)
+                    SELECT ? + p.seq, \(localExpr), \(remoteExpr), 'synced' FROM temp.partner_plan p WHERE p.seq BETWEEN ? AND ? ORDER BY p.seq
+                    """, arguments: [firstNewLink, firstCustomer, done, last])
+                done = last + 1
+                if done < outcome.created { progress?(done, total) }
+            }
+            try db.execute(sql: "DROP TABLE temp.partner_plan")
             // Every source's state changed: one statement bumps their versions.
             try db.execute(sql: "UPDATE customer SET version = version + 1 WHERE id IN (SELECT \(side == .local ? "localId" : "remoteId") FROM link WHERE id >= ?)",
                            arguments: [firstNewLink])

@@ -22,6 +22,12 @@ struct IdAllocator {
         return next
     }
 
+    /// The first of `count` consecutive ids.
+    mutating func take(count: Int) -> Int64 {
+        defer { next += Int64(count) }
+        return next
+    }
+
     /// Records the high-water mark; call before the transaction commits.
     func save(_ db: Database) throws {
         try db.execute(sql: """
