@@ -59,7 +59,7 @@ extension AppDatabase {
 
     /// Customers by id, in the order given (ids not found are left out).
     public func customers(ids: [Int64]) throws -> [Customer] {
-        try read { db in try ids.compactMap { try? Self.fetchCustomer(db, id: $0) } }
+        try read { db in try ids.compactMap { try Self.fetchCustomerIfPresent(db, id: $0) } }
     }
 
     /// What `acceptSuggestions` did (or would do).

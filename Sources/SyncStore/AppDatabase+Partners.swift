@@ -175,7 +175,7 @@ extension AppDatabase {
                 DELETE FROM temp.partner_plan;
                 """)
             var plan = try BulkStatement(db, sql: "INSERT INTO temp.partner_plan (seq, sourceId, number, searchKey) VALUES (?, ?, ?, ?)")
-            var history = try HistoryWriter(db, operation: "createAllPartners")
+            let history = try HistoryWriter(db, operation: "createAllPartners")
             var customerIds = try IdAllocator(db, table: "customer")
             var linkIds = try IdAllocator(db, table: "link")
             var nextInSequence: Int?

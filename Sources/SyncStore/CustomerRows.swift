@@ -103,11 +103,16 @@ enum CustomerSQL {
 extension AppDatabase {
     /// One customer, or `NotFound`.
     static func fetchCustomer(_ db: Database, id: Int64) throws -> Customer {
-        // A cached statement: compiling this join was most of a lookup's cost.
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: CustomerSQL.select + " WHERE c.id = ?"), arguments: [id]) else {
+        guard let customer = try fetchCustomerIfPresent(db, id: id) else {
             throw SyncError(.notFound, "no customer with id \(CustomerID.format(id))", details: ["id": .string(CustomerID.format(id))])
         }
-        return CustomerSQL.customer(row)
+        return customer
+    }
+
+    /// One customer, or nil when there is no such id. Database errors still throw.
+    static func fetchCustomerIfPresent(_ db: Database, id: Int64) throws -> Customer? {
+        // A cached statement: compiling this join was most of a lookup's cost.
+        try Row.fetchOne(db.cachedStatement(sql: CustomerSQL.select + " WHERE c.id = ?"), arguments: [id]).map(CustomerSQL.customer)
     }
 
     /// One link with both customers, or `NotFound`.
