@@ -6,8 +6,9 @@ import ZIPFoundation
 
 /// Reads the first worksheet of an XLSX workbook as Excel saves it: shared strings (rich text
 /// runs joined), inline strings, formula results, booleans, numbers stored as numbers (a CVR or
-/// a ZIP comes back as its digits), and empty or missing cells. ZIP through ZIPFoundation,
-/// XML through Foundation's `XMLParser`.
+/// a ZIP comes back as its digits), dates and times (numbers in a date or time format, read
+/// through `xl/styles.xml` and written as ISO 8601), and empty or missing cells. ZIP through
+/// ZIPFoundation, XML through Foundation's `XMLParser`.
 public enum XLSXReader {
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var description: String
@@ -32,12 +33,14 @@ public enum XLSXReader {
             _ = try archive.extract(entry, skipCRC32: true) { out.append($0) }
             return out
         }
-        let sheetPath = try firstSheetPath(workbook: entryData("xl/workbook.xml"), rels: entryData("xl/_rels/workbook.xml.rels"))
+        let workbook = try entryData("xl/workbook.xml")
+        let sheetPath = try firstSheetPath(workbook: workbook, rels: entryData("xl/_rels/workbook.xml.rels"))
         guard let sheet = try entryData(sheetPath) else {
             throw Failure(description: "not an XLSX file (no worksheet at \(sheetPath))")
         }
         let shared = try entryData("xl/sharedStrings.xml").map(sharedStrings) ?? []
-        return try sheetRows(sheet, sharedStrings: shared)
+        let dates = try DateStyles(styles: entryData("xl/styles.xml"), workbook: workbook)
+        return try sheetRows(sheet, sharedStrings: shared, dates: dates)
     }
 
     /// The path of the workbook's first sheet (in workbook order), via its relationship.
@@ -61,8 +64,8 @@ public enum XLSXReader {
         return reader.strings
     }
 
-    static func sheetRows(_ data: Data, sharedStrings: [String]) throws -> [Row] {
-        let reader = SheetReader(sharedStrings: sharedStrings)
+    static func sheetRows(_ data: Data, sharedStrings: [String], dates: DateStyles = DateStyles()) throws -> [Row] {
+        let reader = SheetReader(sharedStrings: sharedStrings, dates: dates)
         try reader.parse(data)
         return reader.rows
     }
@@ -164,6 +167,8 @@ final class SharedStringsReader: XMLReader {
 /// `<sheetData><row r="2"><c r="A2" t="s"><v>0</v></c>…`
 final class SheetReader: XMLReader {
     let sharedStrings: [String]
+    let dates: DateStyles
+    var cellStyle = 0
     var rows: [XLSXReader.Row] = []
     var rowNumber = 0
     var cells: [String] = []
@@ -173,7 +178,10 @@ final class SheetReader: XMLReader {
     var collecting = false
     var inInline = false
 
-    init(sharedStrings: [String]) { self.sharedStrings = sharedStrings }
+    init(sharedStrings: [String], dates: DateStyles) {
+        self.sharedStrings = sharedStrings
+        self.dates = dates
+    }
 
     override func start(_ name: String, _ attributes: [String: String]) {
         switch name {
@@ -183,6 +191,7 @@ final class SheetReader: XMLReader {
         case "c":
             cellColumn = attributes["r"].flatMap(XLSXReader.columnIndex) ?? cells.count
             cellType = attributes["t"]
+            cellStyle = attributes["s"].flatMap { Int($0) } ?? 0
             text = ""
             inInline = false
         case "v":
@@ -209,7 +218,16 @@ final class SheetReader: XMLReader {
             case "inlineStr", "str": value = text
             case "b": value = text == "1" ? "TRUE" : "FALSE"
             case "e": value = ""
-            default: value = text.isEmpty ? "" : XLSXReader.numberText(text)
+            case "d": value = text  // an ISO 8601 date cell (strict OOXML); kept as written
+            default:
+                if text.isEmpty {
+                    value = ""
+                } else if let kind = dates.kind(ofStyle: cellStyle), let serial = Double(text),
+                          let date = dates.text(serial: serial, kind: kind) {
+                    value = date
+                } else {
+                    value = XLSXReader.numberText(text)
+                }
             }
             if cellColumn >= cells.count { cells.append(contentsOf: repeatElement("", count: cellColumn - cells.count + 1)) }
             cells[cellColumn] = value

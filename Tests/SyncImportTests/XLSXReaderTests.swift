@@ -7,7 +7,8 @@ import ZIPFoundation
 @Suite("XLSX reader")
 struct XLSXReaderTests {
     /// A workbook as Excel writes one, with the parts given.
-    func workbook(sheet: String, shared: String? = nil, sheetTarget: String = "worksheets/sheet1.xml") throws -> Data {
+    func workbook(sheet: String, shared: String? = nil, styles: String? = nil, workbookProperties: String = "",
+                  sheetTarget: String = "worksheets/sheet1.xml") throws -> Data {
         let archive = try Archive(accessMode: .create)
         func add(_ path: String, _ text: String) throws {
             let data = Data(text.utf8)
@@ -18,7 +19,7 @@ struct XLSXReaderTests {
         try add("[Content_Types].xml", "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>")
         try add("xl/workbook.xml", """
             <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
-            <sheets><sheet name="Kunder" sheetId="3" r:id="rId7"/><sheet name="Andet" sheetId="1" r:id="rId1"/></sheets></workbook>
+            \(workbookProperties)<sheets><sheet name="Kunder" sheetId="3" r:id="rId7"/><sheet name="Andet" sheetId="1" r:id="rId1"/></sheets></workbook>
             """)
         try add("xl/_rels/workbook.xml.rels", """
             <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
@@ -28,6 +29,7 @@ struct XLSXReaderTests {
         try add("xl/worksheets/other.xml", "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>wrong sheet</t></is></c></row></sheetData></worksheet>")
         try add(sheetTarget.hasPrefix("/") ? String(sheetTarget.dropFirst()) : "xl/" + sheetTarget, sheet)
         if let shared { try add("xl/sharedStrings.xml", shared) }
+        if let styles { try add("xl/styles.xml", styles) }
         return try #require(archive.data)
     }
 
@@ -80,5 +82,78 @@ struct XLSXReaderTests {
         #expect(XLSXReader.numberText("5.790001527525E+12") == "5790001527525")
         #expect(XLSXReader.numberText("8000.0") == "8000")
         #expect(XLSXReader.numberText("1.5") == "1.5")
+    }
+    /// Styles as Excel writes them: a custom Danish long date (164), a custom number format with
+    /// quoted letters (165), a duration (166); `cellStyleXfs` has an `xf` of its own that is not
+    /// a cell style.
+    static let styles = """
+        <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
+        <numFmts count="3"><numFmt numFmtId="164" formatCode="[$-406]d\\. mmmm yyyy;@"/>
+        <numFmt numFmtId="165" formatCode="#,##0.00\\ &quot;kr.&quot;"/><numFmt numFmtId="166" formatCode="[h]:mm"/></numFmts>
+        <cellStyleXfs count="1"><xf numFmtId="14"/></cellStyleXfs>
+        <cellXfs count="7"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/><xf numFmtId="164"/><xf numFmtId="22"/>
+        <xf numFmtId="20"/><xf numFmtId="165"/><xf numFmtId="166"/></cellXfs>
+        </styleSheet>
+        """
+
+    @Test func datesAndTimesComeBackAsISO8601() throws {
+        let data = try workbook(
+            sheet: """
+                <worksheet><sheetData>
+                <row r="1"><c t="inlineStr"><is><t>Kundenr.</t></is></c><c t="inlineStr"><is><t>Navn</t></is></c><c t="inlineStr"><is><t>Oprettet</t></is></c>
+                <c t="inlineStr"><is><t>Lang dato</t></is></c><c t="inlineStr"><is><t>Besøg</t></is></c><c t="inlineStr"><is><t>Tid</t></is></c>
+                <c t="inlineStr"><is><t>Saldo</t></is></c><c t="inlineStr"><is><t>Varighed</t></is></c></row>
+                <row r="2"><c><v>7</v></c><c t="inlineStr"><is><t>A</t></is></c><c s="1"><v>44259</v></c><c s="2"><v>45000</v></c>
+                <c s="3"><v>44563.127777777779</v></c><c s="4"><v>0.5</v></c><c s="5"><v>1250.5</v></c><c s="6"><v>1.25</v></c></row>
+                </sheetData></worksheet>
+                """,
+            styles: Self.styles)
+        let file = try RegisterFile.read(Array(data), format: .xlsx, side: .remote)
+        #expect(file.errors.isEmpty)
+        let row = try #require(file.rows.first)
+        #expect(row.number == "7")
+        #expect(row.extra == [
+            "Oprettet": "2021-03-04", "Lang dato": "2023-03-15", "Besøg": "2022-01-02 03:04",
+            "Tid": "12:00", "Saldo": "1250.5", "Varighed": "1.25",
+        ])
+    }
+
+    @Test func the1904DateSystem() throws {
+        let data = try workbook(
+            sheet: """
+                <worksheet><sheetData>
+                <row r="1"><c t="inlineStr"><is><t>Kundenr.</t></is></c><c t="inlineStr"><is><t>Navn</t></is></c><c t="inlineStr"><is><t>Oprettet</t></is></c></row>
+                <row r="2"><c><v>1</v></c><c t="inlineStr"><is><t>A</t></is></c><c s="1"><v>42797</v></c></row>
+                </sheetData></worksheet>
+                """,
+            styles: Self.styles, workbookProperties: "<workbookPr date1904=\"1\"/>")
+        let file = try RegisterFile.read(Array(data), format: .xlsx, side: .remote)
+        #expect(file.rows.first?.extra == ["Oprettet": "2021-03-04"])
+    }
+
+    @Test(arguments: [
+        ("dd-mm-yyyy", DateStyles.Kind.date), ("d/m/yy;@", .date), ("mmm yy", .date), ("[$-406]d. mmmm yyyy", .date),
+        ("yyyy-mm-dd hh:mm:ss", .dateTime), ("h:mm AM/PM", .time), ("mm:ss", .time),
+        ("General", nil), ("0.00E+00", nil), ("#,##0 \"kr. pr. md.\"", nil), ("[Red]0.00", nil), ("[h]:mm:ss", nil),
+        ("0;\"dd\"", nil),
+    ] as [(String, DateStyles.Kind?)])
+    func formatCodes(_ code: String, _ kind: DateStyles.Kind?) {
+        #expect(DateStyles.kind(ofFormatCode: code) == kind)
+    }
+
+    @Test func serialsFollowExcelsCalendar() {
+        let dates = DateStyles()
+        #expect(dates.text(serial: 1, kind: .date) == "1900-01-01")
+        #expect(dates.text(serial: 59, kind: .date) == "1900-02-28")
+        #expect(dates.text(serial: 60, kind: .date) == nil)  // Lotus's 1900-02-29 never was
+        #expect(dates.text(serial: 61, kind: .date) == "1900-03-01")
+        #expect(dates.text(serial: 36526, kind: .date) == "2000-01-01")
+        #expect(dates.text(serial: 2_958_465, kind: .date) == "9999-12-31")
+        #expect(dates.text(serial: 2_958_466, kind: .date) == nil)
+        #expect(dates.text(serial: -1, kind: .date) == nil)
+        #expect(dates.text(serial: 0, kind: .date) == nil)
+        #expect(dates.text(serial: 0.75, kind: .time) == "18:00")
+        #expect(dates.text(serial: 45000.999999, kind: .dateTime) == "2023-03-16 00:00")
+        #expect(dates.text(serial: 45000 + 3661.0 / 86400, kind: .dateTime) == "2023-03-15 01:01:01")
     }
 }
