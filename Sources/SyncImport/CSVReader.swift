@@ -1,13 +1,43 @@
 /// An RFC 4180 reader for CSV as Danish users produce it: `;`, `,` or tab delimiter (detected
 /// from the header line), CRLF, LF or CR line ends, quoted fields with delimiters, doubled
-/// quotes and line breaks inside. Works on UTF-8 bytes (see `TextDecoding`).
+/// quotes and line breaks inside. A first line `sep=;` (the hint Excel writes and reads) names
+/// the delimiter and is not a record. Works on UTF-8 bytes (see `TextDecoding`).
 public struct CSVReader {
     public let bytes: [UInt8]
     public let delimiter: UInt8
+    /// Where the first record starts: after a `sep=` line, if there is one.
+    let start: Int
 
     public init(utf8 bytes: [UInt8], delimiter: UInt8? = nil) {
         self.bytes = bytes
-        self.delimiter = delimiter ?? Self.detectDelimiter(bytes)
+        if let (hinted, end) = Self.separatorHint(bytes) {
+            self.delimiter = delimiter ?? hinted
+            self.start = end
+        } else {
+            self.delimiter = delimiter ?? Self.detectDelimiter(bytes)
+            self.start = 0
+        }
+    }
+
+    /// `sep=X` alone on the first line (any case, X one ASCII character, optionally
+    /// quoted as `"sep=X"`): X and the offset just past the line's end.
+    static func separatorHint(_ bytes: [UInt8]) -> (UInt8, Int)? {
+        var i = 0
+        let quoted = bytes.first == UInt8(ascii: "\"")
+        if quoted { i = 1 }
+        guard bytes.count >= i + 5,
+              bytes[i..<i + 4].map({ $0 | 0x20 }) == Array("sep=".utf8) else { return nil }
+        let separator = bytes[i + 4]
+        guard separator < 0x80, separator != 0x0A, separator != 0x0D else { return nil }
+        i += 5
+        if quoted {
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { return nil }
+            i += 1
+        }
+        if i == bytes.count { return (separator, i) }
+        if bytes[i] == 0x0D { i += 1; if i < bytes.count && bytes[i] == 0x0A { i += 1 }; return (separator, i) }
+        if bytes[i] == 0x0A { return (separator, i + 1) }
+        return nil
     }
 
     /// The delimiter that occurs most often outside quotes on the first line; `;` on a tie.
@@ -29,8 +59,8 @@ public struct CSVReader {
     public func forEachRecord(_ body: (_ line: Int, _ cells: [String]) throws -> Void) rethrows {
         try bytes.withUnsafeBufferPointer { buf in
             let n = buf.count
-            var i = 0
-            var line = 1
+            var i = start
+            var line = start > 0 ? 2 : 1
             var cells: [String] = []
             cells.reserveCapacity(16)
             var quoted: [UInt8] = []

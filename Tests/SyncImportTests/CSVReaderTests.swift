@@ -43,6 +43,23 @@ struct CSVReaderTests {
         let r = records("a;b;c\n1;;\n")
         #expect(r[1].1 == ["1", "", ""])
     }
+
+    /// Excel writes and honours a first line `sep=X`; it is no record, and line numbers stay
+    /// those of the file.
+    @Test(arguments: ["sep=,\r\n", "SEP=,\n", "\"sep=,\"\r", "sep=,\r\n\r\n"])
+    func separatorHintLine(_ hint: String) {
+        let r = records(hint + "a;b,c\n1;2,3\n")
+        #expect(r.first?.1 == ["a;b", "c"])
+        #expect(r.map(\.0) == (hint.hasSuffix("\r\n\r\n") ? [3, 4] : [2, 3]))
+    }
+
+    @Test func whatIsNoSeparatorHintIsARecord() {
+        #expect(CSVReader.separatorHint(Array("sep=;x\n".utf8)) == nil)
+        #expect(CSVReader.separatorHint(Array("sep=\n".utf8)) == nil)
+        #expect(CSVReader.separatorHint(Array("sep;navn\n".utf8)) == nil)
+        #expect(records("separator;navn\n1;x").map(\.1) == [["separator", "navn"], ["1", "x"]])
+        #expect(CSVReader.separatorHint(Array("sep=\t".utf8))?.0 == UInt8(ascii: "\t"))
+    }
 }
 
 @Suite("Text decoding")
