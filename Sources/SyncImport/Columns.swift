@@ -14,19 +14,22 @@ public enum Column: Sendable, Hashable {
         func add(_ column: Column, _ names: String...) {
             for n in names { table[key(n)] = column }
         }
-        add(.number, "Kundenr.", "Kundenummer", "Kunde nr", "Customer no.", "Customer number", "Customer no", "Number", "Nr.", "No.", "Nummer", "Debitornr.", "Debitor nr", "Debitornummer", "Debtor no.", "Debtor number")
+        add(.number, "Kundenr.", "Kundenummer", "Kunde nr", "Customer no.", "Customer number", "Customer no", "Number", "Nr.", "No.", "Nummer", "Debitornr.", "Debitor nr", "Debitornummer", "Debtor no.", "Debtor number",
+            "Konto", "Kontonr.", "Account no.", "Account number", "Contact no.", "Contact number", "Kontaktnr.")
         add(.field(.name), "Navn", "Customer name", "Name", "Kundenavn", "Firmanavn", "Company name")
-        add(.field(.address), "Adresse", "Address", "Vejnavn", "Street", "Street address")
-        add(.field(.zip), "Postnr.", "Postnummer", "ZIP code", "ZIP", "Postal code", "Postcode", "Post code", "Zipcode")
+        add(.field(.address), "Adresse", "Address", "Vejnavn", "Street", "Street address", "Adresse 1", "Address 1", "Address line 1", "Vej")
+        add(.field(.zip), "Postnr.", "Postnummer", "ZIP code", "ZIP", "Postal code", "Postcode", "Post code", "Zipcode", "Post nr")
         add(.field(.city), "By", "City", "Bynavn", "Town")
-        add(.field(.country), "Land", "Country", "Landekode", "Country code")
+        add(.field(.country), "Land", "Country", "Landekode", "Country code", "CountryKey", "Country id")
         add(.field(.cvr), "CVR", "CVR-nr.", "CVR nummer", "CVR-nummer", "CVR no.", "CI no.", "CI number", "VAT no.", "SE-nr.",
-            "Corporate identification no.", "Corporate identification number")
-        add(.field(.ean), "EAN", "EAN no.", "EAN-nr.", "EAN nummer", "EAN number", "GLN")
+            "Corporate identification no.", "Corporate identification number", "VAT number", "VatNumber", "Registration no.",
+            "Registration number", "Momsnr.", "Momsnummer")
+        add(.field(.ean), "EAN", "EAN no.", "EAN-nr.", "EAN nummer", "EAN number", "EanNumber", "GLN", "GLN-nr.")
         add(.field(.email), "E-mail", "Email", "Mail", "E-mailadresse", "E-mail-adresse", "E-mail address", "Email address")
         add(.field(.phone), "Telefon", "Phone", "Tlf.", "Telefonnummer", "Telephone", "Phone number", "Tlf. nr.",
             "Telefon og faxnummer", "Telephone and fax number")
-        add(.field(.contact), "Att.", "Kontakt", "Contact", "Kontaktperson", "Contact person", "Attention")
+        add(.field(.contact), "Att.", "Kontakt", "Contact", "Kontaktperson", "Contact person", "Attention", "Att. person", "AttPerson",
+            "Contact name")
         return table
     }()
 

@@ -36,6 +36,30 @@ struct RegisterFileTests {
         #expect(file.rows.first?.fields.country == "DK")
     }
 
+    /// Uniconta's debtor list and the field names of Dinero's and e-conomic's APIs, as a user
+    /// saves them to a spreadsheet.
+    @Test(arguments: [
+        "Konto;Navn;Adresse 1;Postnr;By;Landekode;Momsnummer;GLN-nr.;E-mail;Telefon;Kontaktperson",
+        "ContactNo;Name;Street;ZipCode;City;CountryKey;VatNumber;EanNumber;Email;Phone;AttPerson",
+        "customerNumber;name;address;zip;city;country;corporateIdentificationNumber;ean;email;telephoneAndFaxNumber;attention",
+    ])
+    func accountingSystemHeaders(_ header: String) throws {
+        let file = try read(header + "\n17;Firma ApS;Vej 1;8000;Aarhus C;DK;25043235;5790001527525;a@b.dk;86123456;Bo\n")
+        #expect(file.errors.isEmpty)
+        #expect(file.rows.first?.number == "17")
+        #expect(file.rows.first?.fields == CustomerFields(name: "Firma ApS", address: "Vej 1", zip: "8000", city: "Aarhus C", country: "DK",
+                                                          email: "a@b.dk", phone: "86123456", cvr: "25043235", ean: "5790001527525", contact: "Bo"))
+        #expect(file.rows.first?.extra == [:])
+    }
+
+    /// Two columns that mean the same field: the first is read, the second kept under its header.
+    @Test func aSecondColumnForTheSameFieldIsKeptAsExtra() throws {
+        let file = try read("Kundenr.;Konto;Navn;Adresse;Adresse 1\n1;5000;A;Vej 1;Bagvej 2\n")
+        #expect(file.rows.first?.number == "1")
+        #expect(file.rows.first?.fields.address == "Vej 1")
+        #expect(file.rows.first?.extra == ["Konto": "5000", "Adresse 1": "Bagvej 2"])
+    }
+
     @Test func unknownColumnsAreKept() throws {
         let file = try read("Kundenr.;Navn;Betalingsbetingelser;Noter\n1;X;Netto 8 dage;\n")
         #expect(file.rows.first?.extra == ["Betalingsbetingelser": "Netto 8 dage"])
