@@ -40,18 +40,33 @@ public struct CSVReader {
         return nil
     }
 
-    /// The delimiter that occurs most often outside quotes on the first line; `;` on a tie.
+    /// The delimiter that a line holds most of, outside quotes, among the first 10 lines (so a
+    /// title line above the header does not decide it); `;` on a tie or when there is none.
     public static func detectDelimiter(_ bytes: [UInt8]) -> UInt8 {
-        var counts: [UInt8: Int] = [UInt8(ascii: ";"): 0, UInt8(ascii: ","): 0, UInt8(ascii: "\t"): 0]
+        let candidates = [UInt8(ascii: ";"), UInt8(ascii: ","), UInt8(ascii: "\t")]
+        var best = [0, 0, 0]
+        var line = [0, 0, 0]
+        var lines = 0
         var inQuotes = false
+        var previous: UInt8 = 0
         for b in bytes {
             if b == UInt8(ascii: "\"") { inQuotes.toggle() }
             if inQuotes { continue }
-            if b == 0x0A || b == 0x0D { break }
-            if counts[b] != nil { counts[b]! += 1 }
+            if b == 0x0A || b == 0x0D {
+                if !(b == 0x0A && previous == 0x0D) {
+                    for k in 0..<3 { best[k] = max(best[k], line[k]) }
+                    line = [0, 0, 0]
+                    lines += 1
+                    if lines == 10 { break }
+                }
+            } else if let k = candidates.firstIndex(of: b) {
+                line[k] += 1
+            }
+            previous = b
         }
-        let best = [UInt8(ascii: ";"), UInt8(ascii: ","), UInt8(ascii: "\t")].max { counts[$0]! < counts[$1]! }!
-        return counts[best]! > 0 ? best : UInt8(ascii: ";")
+        for k in 0..<3 { best[k] = max(best[k], line[k]) }
+        let top = best.max()!
+        return top > 0 ? candidates[best.firstIndex(of: top)!] : UInt8(ascii: ";")
     }
 
     /// Calls `body` once per record with its physical 1-based start line and its cells.

@@ -3,7 +3,7 @@ import SyncCore
 
 /// One valid customer row of a register file.
 public struct ImportRow: Sendable, Hashable {
-    /// The physical 1-based line (CSV) or sheet row (XLSX) where the record starts; header = 1.
+    /// The physical 1-based line (CSV) or sheet row (XLSX) where the record starts.
     public var line: Int
     /// The number in its side's canonical form.
     public var number: String
@@ -95,28 +95,54 @@ struct RegisterBuilder {
     /// known kind is kept as an unknown column under its own header.
     var targets: [Column] = []
 
+    /// How many records may come before the header: an export's title, date or filter lines.
+    static let maxPreamble = 10
+    /// The first record, while the header is still being looked for: the header the errors
+    /// name when no record is a complete one.
+    var firstRecord: (line: Int, cells: [String])?
+    var recordsBeforeHeader = 0
+
     /// The row, when it is a valid customer; its problems go to `errors` otherwise.
     mutating func add(line: Int, cells: [String]) -> ImportRow? {
-        guard let columns else {
+        guard columns != nil else {
             let header = cells.map(Column.recognise)
-            columns = header
-            headerLine = line
-            var seen = Set<Column>()
-            targets = header.enumerated().map { index, column in
-                if seen.insert(column).inserted { return column }
-                let text = cells[index].trimmingWhitespace
-                return .extra(text.isEmpty ? "Column \(index + 1)" : text)
+            if header.contains(.number) && header.contains(.field(.name)) {
+                setHeader(line: line, cells: cells)
+                return nil
             }
-            if !header.contains(.number) {
-                errors.append(RowError(line: line, field: "number", message: "no customer number column: the header needs 'Kundenr.' or 'Customer no.'"))
-            }
-            if !header.contains(.field(.name)) {
-                errors.append(RowError(line: line, field: "name", message: "no name column: the header needs 'Navn' or 'Customer name'"))
+            if firstRecord == nil { firstRecord = (line, cells) }
+            recordsBeforeHeader += 1
+            if recordsBeforeHeader >= Self.maxPreamble, let first = firstRecord {
+                setHeader(line: first.line, cells: first.cells)
             }
             return nil
         }
+        return addRow(line: line, cells: cells)
+    }
+
+    /// Reads the header: which column holds what. A header without the number or the name
+    /// column is an error on its line.
+    mutating func setHeader(line: Int, cells: [String]) {
+        let header = cells.map(Column.recognise)
+        columns = header
+        headerLine = line
+        var seen = Set<Column>()
+        targets = header.enumerated().map { index, column in
+            if seen.insert(column).inserted { return column }
+            let text = cells[index].trimmingWhitespace
+            return .extra(text.isEmpty ? "Column \(index + 1)" : text)
+        }
+        if !header.contains(.number) {
+            errors.append(RowError(line: line, field: "number", message: "no customer number column: the header needs 'Kundenr.' or 'Customer no.'"))
+        }
+        if !header.contains(.field(.name)) {
+            errors.append(RowError(line: line, field: "name", message: "no name column: the header needs 'Navn' or 'Customer name'"))
+        }
+    }
+
+    mutating func addRow(line: Int, cells: [String]) -> ImportRow? {
         // A header without the required columns is the one error to report, not every row.
-        guard columns.contains(.number) && columns.contains(.field(.name)) else { return nil }
+        guard let columns, columns.contains(.number) && columns.contains(.field(.name)) else { return nil }
         var number: String?
         var fields = CustomerFields()
         var extra: [String: String] = [:]
@@ -162,7 +188,8 @@ struct RegisterBuilder {
         return nil
     }
 
-    func finish(format: RegisterFile.Format) throws(RowError) -> RegisterFile {
+    mutating func finish(format: RegisterFile.Format) throws(RowError) -> RegisterFile {
+        if columns == nil, let first = firstRecord { setHeader(line: first.line, cells: first.cells) }
         if columns == nil {
             throw RowError(line: 1, field: "file", message: "the file is empty: a header row is needed")
         }

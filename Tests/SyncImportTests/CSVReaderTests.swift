@@ -15,6 +15,8 @@ struct CSVReaderTests {
         #expect(CSVReader.detectDelimiter(Array("a\tb\n".utf8)) == UInt8(ascii: "\t"))
         #expect(CSVReader.detectDelimiter(Array("\"a;b\",c,d\n".utf8)) == UInt8(ascii: ","))
         #expect(CSVReader.detectDelimiter(Array("single\n".utf8)) == UInt8(ascii: ";"))
+        #expect(CSVReader.detectDelimiter(Array("Kundeliste; november\r\n\r\na,b,c\r\n1,2,3".utf8)) == UInt8(ascii: ","))
+        #expect(CSVReader.detectDelimiter(Array("\"multi\nline, title\"\na\tb\tc\n".utf8)) == UInt8(ascii: "\t"))
     }
 
     @Test func quotedFieldsWithDelimitersQuotesAndLineBreaks() {

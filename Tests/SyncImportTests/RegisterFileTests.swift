@@ -60,6 +60,28 @@ struct RegisterFileTests {
         #expect(file.rows.first?.extra == ["Konto": "5000", "Adresse 1": "Bagvej 2"])
     }
 
+    /// Exports often start with a title, a date or a filter line: the header is the first of the
+    /// first ten records that names both the number and the name column, and lines stay physical.
+    @Test(arguments: [";", ","])
+    func titleLinesAboveTheHeaderAreSkipped(_ d: String) throws {
+        let file = try read("Kundeliste\nUdskrevet 29-11-2026\(d) side 1\n\n\(d)\(d)\nKundenr.\(d)Navn\(d)By\n1\(d)A\(d)Aarhus\n2\(d)\(d)Vejle\n")
+        #expect(file.rows.map(\.number) == ["1"])
+        #expect(file.rows.first?.fields.city == "Aarhus")
+        #expect(file.errors == [RowError(line: 7, field: "name", message: "name is required (1–100 characters)")])
+    }
+
+    @Test func noHeaderInTheFirstTenRecordsIsAnErrorOnTheFirst() throws {
+        let title = (1...10).map { "Titel \($0)" }.joined(separator: "\n")
+        let late = try read(title + "\nKundenr.;Navn\n1;A\n")
+        #expect(late.rows.isEmpty)
+        #expect(late.errors.map(\.line) == [1, 1])
+        #expect(late.errors.map(\.field) == ["number", "name"])
+        let short = try read("Kundeliste\nKunde;Adresse\n")
+        #expect(short.errors.map(\.line) == [1, 1])
+        let nameOnly = try read("Navn;By\nA;Aarhus\n")
+        #expect(nameOnly.errors == [RowError(line: 1, field: "number", message: "no customer number column: the header needs 'Kundenr.' or 'Customer no.'")])
+    }
+
     @Test func unknownColumnsAreKept() throws {
         let file = try read("Kundenr.;Navn;Betalingsbetingelser;Noter\n1;X;Netto 8 dage;\n")
         #expect(file.rows.first?.extra == ["Betalingsbetingelser": "Netto 8 dage"])
