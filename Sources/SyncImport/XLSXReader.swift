@@ -20,7 +20,11 @@ public enum XLSXReader {
         public var cells: [String]
     }
 
-    public static func rows(of data: Data) throws -> [Row] {
+    /// The most one part of the workbook may inflate to. A sheet of a million customers is
+    /// about 300 MB; a ZIP that inflates past this is refused rather than read into memory.
+    public static let maxPartBytes = 1 << 30
+
+    public static func rows(of data: Data, maxPartBytes: Int = maxPartBytes) throws -> [Row] {
         let archive: Archive
         do {
             archive = try Archive(data: data, accessMode: .read)
@@ -29,8 +33,14 @@ public enum XLSXReader {
         }
         func entryData(_ path: String) throws -> Data? {
             guard let entry = archive[path] else { return nil }
+            let tooLarge = Failure(description: "refused: \(path) in the XLSX file inflates to more than \(maxPartBytes) bytes")
+            // The declared size may lie; the count of inflated bytes may not.
+            if entry.uncompressedSize > UInt64(maxPartBytes) { throw tooLarge }
             var out = Data()
-            _ = try archive.extract(entry, skipCRC32: true) { out.append($0) }
+            _ = try archive.extract(entry, skipCRC32: true) { chunk in
+                if out.count + chunk.count > maxPartBytes { throw tooLarge }
+                out.append(chunk)
+            }
             return out
         }
         let workbook = try entryData("xl/workbook.xml")

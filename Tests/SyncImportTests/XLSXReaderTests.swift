@@ -70,6 +70,20 @@ struct XLSXReaderTests {
         #expect(throws: RowError.self) { try RegisterFile.read([0x50, 0x4B, 0x03, 0x04, 0, 0, 0], format: nil, side: .remote) }
     }
 
+    /// A small file that inflates past the limit is refused with a clear error, not read into
+    /// memory: here a sheet of 200,000 bytes against a limit of 50,000.
+    @Test func aPartThatInflatesPastTheLimitIsRefused() throws {
+        let padding = String(repeating: " ", count: 200_000)
+        let data = try workbook(sheet: "<worksheet>\(padding)<sheetData/></worksheet>")
+        #expect(data.count < 10_000)
+        #expect(try XLSXReader.rows(of: data).isEmpty)
+        #expect {
+            try XLSXReader.rows(of: data, maxPartBytes: 50_000)
+        } throws: { error in
+            "\(error)".contains("inflates to more than 50000 bytes")
+        }
+    }
+
     @Test func columnReferences() {
         #expect(XLSXReader.columnIndex("A1") == 0)
         #expect(XLSXReader.columnIndex("Z9") == 25)
