@@ -251,7 +251,7 @@ struct PersistenceTests {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("secret.csv").path
-        FileManager.default.createFile(atPath: file, contents: Data("Kundenr.;Navn\n1;A\n".utf8), attributes: [.posixPermissions: 0])
+        #expect(FileManager.default.createFile(atPath: file, contents: Data("Kundenr.;Navn\n1;A\n".utf8), attributes: [.posixPermissions: 0]))
         let reply = try run(":memory:", [#""method":"importCustomers","params":{"path":"\#(file)"}"#])
         #expect(reply[0]["error"]?["data"]?["kind"] == "ImportRejected")
     }
