@@ -126,6 +126,32 @@ struct ScorerTests {
         #expect(Scorer.compare(a, b).score < 0.1)
     }
 
+    /// "Hansen Peter" at "Norregade 1, st." in "Kbh K" is Peter Hansen of Nørregade 1, 1165
+    /// København K: order of names, ø written oe-less, the floor and the abbreviated city aside.
+    @Test func aPersonWrittenTheOtherWayRoundIsAMatch() {
+        let a = record(1, .local, CustomerFields(name: "Peter Hansen", address: "Nørregade 1", zip: "1165", city: "København K"))
+        let b = record(2, .remote, CustomerFields(name: "Hansen Peter", address: "Norregade 1, st.", zip: "1165", city: "Kbh. K"))
+        let m = Scorer.compare(a, b)
+        #expect(m.reasons.first { $0.field == .city }?.verdict == .equal)
+        #expect(m.score >= 0.7, "suggested at the default minScore")
+    }
+
+    /// With equal ZIP codes a city spelled otherwise weighs nothing; with different ones it
+    /// still counts against.
+    @Test func aCitySpelledOtherwiseInTheSameZipIsNoEvidenceAgainst() {
+        let a = record(1, .local, CustomerFields(name: "Fjord Rengøring", zip: "2800", city: "Kongens Lyngby"))
+        let b = record(2, .remote, CustomerFields(name: "Fjord Rengøring", zip: "2800", city: "Lyngby"))
+        let c = record(3, .remote, CustomerFields(name: "Fjord Rengøring", zip: "2900", city: "Hellerup"))
+        let sameZip = Scorer.compare(a, b).reasons.first { $0.field == .city }
+        #expect(sameZip?.verdict == .different)
+        #expect(sameZip?.weight == 0)
+        #expect((Scorer.compare(a, c).reasons.first { $0.field == .city }?.weight ?? 0) < 0)
+        #expect(MatchRecord.cityKey("Kgs. Lyngby") == MatchRecord.cityKey("Kongens Lyngby"))
+        #expect(MatchRecord.cityKey("Frb.") == "frederiksberg")
+        #expect(MatchRecord.cityKey("Kbhvn. Ø") == MatchRecord.cityKey("København Ø"))
+        #expect(MatchRecord.cityKey("Skibby") == "skibby")
+    }
+
     @Test func missingFieldsAreNeitherForNorAgainst() {
         let a = record(1, .local, CustomerFields(name: "Café Møllen"))
         let b = record(2, .remote, CustomerFields(name: "Cafe Moellen", cvr: "25169883"))

@@ -17,12 +17,27 @@ public struct MatchRecord: Sendable, Hashable {
         name = NameKey(fields.name ?? "")
         address = fields.address.map(AddressKey.init)
         zip = fields.zip.map(Normalize.digits).flatMap { $0.isEmpty ? nil : $0 }
-        city = fields.city.map(Fold.text).flatMap { $0.isEmpty ? nil : $0 }
+        city = fields.city.map(Self.cityKey).flatMap { $0.isEmpty ? nil : $0 }
         email = Normalize.comparable(.email, fields.email)
         let phone = Normalize.comparable(.phone, fields.phone)
         self.phone = (phone?.count ?? 0) >= 6 ? phone : nil
         cvr = Normalize.comparable(.cvr, fields.cvr)
         ean = Normalize.comparable(.ean, fields.ean)
+    }
+
+    /// A city folded, with the abbreviations Danes write on letters spelled out
+    /// ("Kbh. K" → "koebenhavn k", "Frb." → "frederiksberg", "Kgs. Lyngby" → "kongens lyngby").
+    static func cityKey(_ city: String) -> String {
+        let folded = Fold.text(city)
+        guard folded.contains("kbh") || folded.contains("frb") || folded.contains("kgs") else { return folded }
+        return folded.split(separator: " ").map { word in
+            switch word {
+            case "kbh", "kbhvn", "kbhavn": "koebenhavn"
+            case "frb", "frbg": "frederiksberg"
+            case "kgs": "kongens"
+            default: String(word)
+            }
+        }.joined(separator: " ")
     }
 
     /// Blocking keys: two customers that share one are compared in full. Strong identifiers

@@ -83,8 +83,11 @@ public enum Scorer {
         exact(.zip, a.zip, b.zip, agree: 2.5, disagree: -1.5)
         if let x = a.city, let y = b.city {
             let s = Similarity.jaroWinkler(x, y)
+            // A Danish ZIP code names its town: with equal ZIP codes a city spelled otherwise
+            // ("Aarhus" for "Aarhus C") is no evidence against, so it weighs nothing.
+            let sameZip = a.zip != nil && a.zip == b.zip
             reasons.append(s >= 0.92 ? MatchReason(field: .city, verdict: s == 1 ? .equal : .similar, similarity: rounded(s), weight: 1)
-                                     : MatchReason(field: .city, verdict: .different, similarity: rounded(s), weight: -0.5))
+                                     : MatchReason(field: .city, verdict: .different, similarity: rounded(s), weight: sameZip ? 0 : -0.5))
         }
         let total = reasons.reduce(0) { $0 + $1.weight }
         let score = 1 / (1 + pow(2, -(total - prior)))
