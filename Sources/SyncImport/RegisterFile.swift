@@ -73,8 +73,10 @@ public struct RegisterFile: Sendable {
 /// Maps header and cells to rows, validating as it goes.
 struct RegisterBuilder {
     let side: Side
-    var columns: [Column]?
-    var headerLine = 0
+    /// Whether the header has been read, and whether it names the number and the name column
+    /// (without both no row is read: the header's error is the one to report).
+    var headerRead = false
+    var headerComplete = false
     var errors: [RowError] = []
     var seenNumbers: [String: Int] = [:]
     var mentioned: Set<String> = []
@@ -104,28 +106,32 @@ struct RegisterBuilder {
 
     /// The row, when it is a valid customer; its problems go to `errors` otherwise.
     mutating func add(line: Int, cells: [String]) -> ImportRow? {
-        guard columns != nil else {
+        guard headerRead else {
             let header = cells.map(Column.recognise)
             if header.contains(.number) && header.contains(.field(.name)) {
-                setHeader(line: line, cells: cells)
+                setHeader(line: line, cells: cells, header: header)
                 return nil
             }
             if firstRecord == nil { firstRecord = (line, cells) }
             recordsBeforeHeader += 1
-            if recordsBeforeHeader >= Self.maxPreamble, let first = firstRecord {
-                setHeader(line: first.line, cells: first.cells)
-            }
+            if recordsBeforeHeader >= Self.maxPreamble { takeFirstRecordAsHeader() }
             return nil
         }
         return addRow(line: line, cells: cells)
     }
 
+    /// No complete header among the first records: the first one is the header, and its
+    /// missing columns are the errors.
+    mutating func takeFirstRecordAsHeader() {
+        guard let first = firstRecord else { return }
+        setHeader(line: first.line, cells: first.cells, header: first.cells.map(Column.recognise))
+    }
+
     /// Reads the header: which column holds what. A header without the number or the name
     /// column is an error on its line.
-    mutating func setHeader(line: Int, cells: [String]) {
-        let header = cells.map(Column.recognise)
-        columns = header
-        headerLine = line
+    mutating func setHeader(line: Int, cells: [String], header: [Column]) {
+        headerRead = true
+        headerComplete = header.contains(.number) && header.contains(.field(.name))
         var seen = Set<Column>()
         targets = header.enumerated().map { index, column in
             if seen.insert(column).inserted { return column }
@@ -142,7 +148,7 @@ struct RegisterBuilder {
 
     mutating func addRow(line: Int, cells: [String]) -> ImportRow? {
         // A header without the required columns is the one error to report, not every row.
-        guard let columns, columns.contains(.number) && columns.contains(.field(.name)) else { return nil }
+        guard headerComplete else { return nil }
         var number: String?
         var fields = CustomerFields()
         var extra: [String: String] = [:]
@@ -189,8 +195,8 @@ struct RegisterBuilder {
     }
 
     mutating func finish(format: RegisterFile.Format) throws(RowError) -> RegisterFile {
-        if columns == nil, let first = firstRecord { setHeader(line: first.line, cells: first.cells) }
-        if columns == nil {
+        if !headerRead { takeFirstRecordAsHeader() }
+        if !headerRead {
             throw RowError(line: 1, field: "file", message: "the file is empty: a header row is needed")
         }
         return RegisterFile(format: format, rows: [], errors: errors, numbers: mentioned)
