@@ -19,13 +19,8 @@ struct DateStyles: Sendable {
 
     init() {}
 
-    init(styles: Data?, workbook: Data?) throws {
-        if let workbook {
-            let properties = ElementCollector(wanted: ["workbookPr"])
-            try properties.parse(workbook)
-            let flag = properties.elements.first?["date1904"]?.lowercased()
-            date1904 = flag == "1" || flag == "true"
-        }
+    init(styles: Data?, date1904: Bool) throws {
+        self.date1904 = date1904
         guard let styles else { return }
         let reader = StylesReader()
         try reader.parse(styles)
@@ -112,11 +107,8 @@ struct DateStyles: Sendable {
             return nil  // serial 0 ("1900-01-00") or the phantom 1900-02-29
         }
         let date = Self.civilDate(daysSince1970: epoch + dayNumber)
-        switch kind {
-        case .date: return date
-        case .dateTime: return date + " " + time
-        case .time: return date + " " + time  // a time format over a whole date: keep both
-        }
+        // A time format over a serial past one day keeps the date as well.
+        return kind == .date ? date : date + " " + time
     }
 
     static func timeText(_ seconds: Int) -> String {
@@ -167,7 +159,4 @@ final class StylesReader: XMLReader {
         if Self.localName(name) == "cellXfs" { inCellXfs = false }
     }
 
-    static func localName(_ name: String) -> Substring {
-        name.split(separator: ":").last ?? Substring(name)
-    }
 }

@@ -43,27 +43,31 @@ public enum XLSXReader {
             }
             return out
         }
-        let workbook = try entryData("xl/workbook.xml")
+        // One pass over the workbook part: its sheets, and its properties (the date system).
+        let workbook = try entryData("xl/workbook.xml").map { data in
+            let collector = ElementCollector(wanted: ["sheet", "workbookPr"])
+            try collector.parse(data)
+            return collector
+        }
         let sheetPath = try firstSheetPath(workbook: workbook, rels: entryData("xl/_rels/workbook.xml.rels"))
         guard let sheet = try entryData(sheetPath) else {
             throw Failure(description: "not an XLSX file (no worksheet at \(sheetPath))")
         }
         let shared = try entryData("xl/sharedStrings.xml").map(sharedStrings) ?? []
-        let dates = try DateStyles(styles: entryData("xl/styles.xml"), workbook: workbook)
+        let date1904 = workbook?.first("workbookPr")?["date1904"].map { $0 == "1" || $0.lowercased() == "true" } ?? false
+        let dates = try DateStyles(styles: entryData("xl/styles.xml"), date1904: date1904)
         return try sheetRows(sheet, sharedStrings: shared, dates: dates)
     }
 
     /// The path of the workbook's first sheet (in workbook order), via its relationship.
-    static func firstSheetPath(workbook: Data?, rels: Data?) throws -> String {
+    static func firstSheetPath(workbook: ElementCollector?, rels: Data?) throws -> String {
         let fallback = "xl/worksheets/sheet1.xml"
         guard let workbook, let rels else { return fallback }
-        let sheets = ElementCollector(wanted: ["sheet"])
-        try sheets.parse(workbook)
-        guard let first = sheets.elements.first,
+        guard let first = workbook.first("sheet"),
               let rid = first["r:id"] ?? first.first(where: { $0.key.hasSuffix(":id") })?.value else { return fallback }
         let relationships = ElementCollector(wanted: ["Relationship"])
         try relationships.parse(rels)
-        guard let target = relationships.elements.first(where: { $0["Id"] == rid })?["Target"] else { return fallback }
+        guard let target = relationships.elements.first(where: { $0.attributes["Id"] == rid })?.attributes["Target"] else { return fallback }
         if target.hasPrefix("/") { return String(target.dropFirst()) }
         return "xl/" + target
     }
@@ -120,6 +124,11 @@ class XMLReader: NSObject, XMLParserDelegate {
         characters(string)
     }
 
+    /// An element's name without its namespace prefix (`x:row` → `row`).
+    static func localName(_ name: String) -> Substring {
+        name.split(separator: ":").last ?? Substring(name)
+    }
+
     func parse(_ data: Data) throws {
         let parser = XMLParser(data: data)
         parser.delegate = self
@@ -132,15 +141,20 @@ class XMLReader: NSObject, XMLParserDelegate {
 
 /// Collects the attributes of every element with one of the wanted names.
 final class ElementCollector: XMLReader {
-    let wanted: Set<String>
-    var elements: [[String: String]] = []
+    let wanted: Set<Substring>
+    /// In document order, each by its local name.
+    var elements: [(name: Substring, attributes: [String: String])] = []
 
-    init(wanted: Set<String>) { self.wanted = wanted }
+    init(wanted: Set<Substring>) { self.wanted = wanted }
 
     override func start(_ name: String, _ attributes: [String: String]) {
-        if wanted.contains(name) || wanted.contains(name.split(separator: ":").last.map(String.init) ?? name) {
-            elements.append(attributes)
-        }
+        let local = Self.localName(name)
+        if wanted.contains(local) { elements.append((local, attributes)) }
+    }
+
+    /// The attributes of the first element of that local name.
+    func first(_ name: Substring) -> [String: String]? {
+        elements.first { $0.name == name }?.attributes
     }
 }
 
