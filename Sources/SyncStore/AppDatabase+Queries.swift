@@ -98,27 +98,9 @@ extension AppDatabase {
     /// Links, optionally in one state, in id order after `after`.
     public func listLinks(state: LinkState?, limit: Int, after: Int64?) throws -> Page<Link> {
         try read { db in
-            var filter = ""
-            var arguments: StatementArguments = []
-            if let state {
-                filter = "state = ?"
-                arguments += [state.rawValue]
-            }
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM link" + (filter.isEmpty ? "" : " WHERE " + filter), arguments: arguments) ?? 0
-            var conditions = filter.isEmpty ? [] : [filter]
-            var pageArguments = arguments
-            if let after {
-                conditions.append("id > ?")
-                pageArguments += [after]
-            }
-            let sql = "SELECT id, localId, remoteId, state, version, base FROM link"
-                + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
-                + " ORDER BY id LIMIT ?"
-            pageArguments += [limit + 1]
-            var links = try Row.fetchAll(db, sql: sql, arguments: pageArguments).map { try Self.link(db, $0) }
-            let more = links.count > limit
-            if more { links.removeLast() }
-            return Page(items: links, nextAfter: more ? links.last?.id : nil, total: total)
+            try Page.fetch(db, select: "SELECT id, localId, remoteId, state, version, base FROM link", count: "SELECT count(*) FROM link",
+                           id: "id", conditions: state == nil ? [] : ["state = ?"], arguments: StatementArguments(state.map { [$0.rawValue] } ?? []),
+                           limit: limit, cursor: after, item: { try Self.link(db, $0) }, itemId: \.id)
         }
     }
 
@@ -133,19 +115,8 @@ extension AppDatabase {
 
     static func customerPage(_ db: Database, conditions: [String], arguments: StatementArguments, limit: Int, after: Int64?,
                              total knownTotal: Int? = nil) throws -> Page<Customer> {
-        let filter = conditions.joined(separator: " AND ")
-        let total = try knownTotal ?? Int.fetchOne(db, sql: "SELECT count(*) FROM customer c WHERE " + filter, arguments: arguments) ?? 0
-        var pageConditions = conditions
-        var pageArguments = arguments
-        if let after {
-            pageConditions.append("c.id > ?")
-            pageArguments += [after]
-        }
-        pageArguments += [limit + 1]
-        let sql = CustomerSQL.select + " WHERE " + pageConditions.joined(separator: " AND ") + " ORDER BY c.id LIMIT ?"
-        var customers = try Row.fetchAll(db, sql: sql, arguments: pageArguments).map(CustomerSQL.customer)
-        let more = customers.count > limit
-        if more { customers.removeLast() }
-        return Page(items: customers, nextAfter: more ? customers.last?.id : nil, total: total)
+        try Page.fetch(db, select: CustomerSQL.select, count: "SELECT count(*) FROM customer c", id: "c.id",
+                       conditions: conditions, arguments: arguments, limit: limit, cursor: after, knownTotal: knownTotal,
+                       item: CustomerSQL.customer, itemId: \.id)
     }
 }

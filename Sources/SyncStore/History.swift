@@ -111,24 +111,12 @@ extension AppDatabase {
                 conditions.append("linkId = ?")
                 arguments += [linkId]
             }
-            let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM history" + filter, arguments: arguments) ?? 0
-            var pageConditions = conditions
-            var pageArguments = arguments
-            if let before {
-                pageConditions.append("id < ?")
-                pageArguments += [before]
-            }
-            pageArguments += [limit + 1]
-            let sql = "SELECT id, at, operation, source, customerId, linkId, field, old, new FROM history"
-                + (pageConditions.isEmpty ? "" : " WHERE " + pageConditions.joined(separator: " AND "))
-                + " ORDER BY id DESC LIMIT ?"
-            var entries = try Row.fetchAll(db, sql: sql, arguments: pageArguments).map {
-                HistoryEntry(id: $0[0], at: $0[1], operation: $0[2], source: $0[3], customerId: $0[4], linkId: $0[5], field: $0[6], old: $0[7], new: $0[8])
-            }
-            let more = entries.count > limit
-            if more { entries.removeLast() }
-            return Page(items: entries, nextAfter: more ? entries.last?.id : nil, total: total)
+            return try Page.fetch(db, select: "SELECT id, at, operation, source, customerId, linkId, field, old, new FROM history",
+                                  count: "SELECT count(*) FROM history", id: "id", order: .descending,
+                                  conditions: conditions, arguments: arguments, limit: limit, cursor: before,
+                                  item: { HistoryEntry(id: $0[0], at: $0[1], operation: $0[2], source: $0[3], customerId: $0[4], linkId: $0[5],
+                                                       field: $0[6], old: $0[7], new: $0[8]) },
+                                  itemId: \.id)
         }
     }
 }
