@@ -7,6 +7,7 @@
 //   customer-sync (executable) → SyncService → SyncStore  → SyncCore
 //                                          ↘ SyncImport → SyncCore
 //                                          ↘ JSONRPC (knows no customers)
+//   customer-sync-bench, EndToEndTests → JSONRPCClient → JSONRPC (the client end; never in the server)
 import PackageDescription
 
 let package = Package(
@@ -45,6 +46,10 @@ let package = Package(
             name: "JSONRPC",
             dependencies: [.product(name: "Logging", package: "swift-log")]
         ),
+
+        // The client end of a spawned JSON-RPC server (pipes, framing, timeouts). Only the
+        // benchmark and the tests link it: the server never spawns a server.
+        .target(name: "JSONRPCClient", dependencies: ["JSONRPC"]),
 
         // Register files: CSV and XLSX readers, text decoding, column mapping, row validation.
         .target(
@@ -88,6 +93,7 @@ let package = Package(
             name: "customer-sync-bench",
             dependencies: [
                 "JSONRPC",
+                "JSONRPCClient",
                 "SyncCore",
                 "SyncImport",
                 "SyncStore",
@@ -106,7 +112,8 @@ let package = Package(
             path: "Sources/EmbedOpenRPC"
         ),
 
-        // Shared by the test targets: golden transcripts, JSON comparison, paths.
+        // Shared by the test targets: golden transcripts, JSON comparison, paths, and calling
+        // a `Connection` in-process.
         .target(name: "TestSupport", dependencies: ["JSONRPC"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
@@ -123,6 +130,6 @@ let package = Package(
             dependencies: ["SyncService", "SyncStore", "SyncCore", "JSONRPC", "TestSupport"]
         ),
         // Spawns the built binary: depends on it so `swift test` builds it first.
-        .testTarget(name: "EndToEndTests", dependencies: ["customer-sync", "JSONRPC", "TestSupport", "SyncFixtures"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["customer-sync", "JSONRPC", "JSONRPCClient", "TestSupport", "SyncFixtures"]),
     ]
 )

@@ -89,6 +89,9 @@ public struct FrameParser: Sendable {
     /// The number of bytes held that are not yet part of a returned frame.
     public var bufferedByteCount: Int { buffer.count - start }
 
+    /// The bytes received and not yet taken as frames (what a client reads after the end).
+    public var bufferedBytes: ArraySlice<UInt8> { buffer[start...] }
+
     /// Adds bytes read from the stream.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         compactIfWorthIt()

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#else
+import Darwin
+#endif
+
 /// A domain error: a rule of the sync workflow said no. Each has a stable `kind` that clients
 /// switch on, a sentence for people, and structured details.
 ///
@@ -14,6 +22,7 @@ public struct SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         case notInConflict = "NotInConflict"
         case wrongSide = "WrongSide"
         case busy = "Busy"
+        case writeFailed = "WriteFailed"
     }
 
     /// A value in an error's details.
@@ -22,6 +31,7 @@ public struct SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         case int(Int)
         case null
         case list([[String: Detail]])
+        case strings([String])
     }
 
     public var kind: Kind
@@ -40,4 +50,31 @@ public struct SyncError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func busy() -> SyncError {
         SyncError(.busy, "the database is locked by another process; retry")
     }
+
+    /// A file could not be written (an export): the path and the operating system's reason,
+    /// by name (`ENOSPC`, `EACCES`, `EISDIR`…) and in words.
+    public static func writeFailed(path: String, errno code: Int32) -> SyncError {
+        let reason = String(cString: strerror(code))
+        return SyncError(.writeFailed, "\(path) could not be written: \(reason)", details: [
+            "path": .string(path), "reason": .string(reason), "errno": .string(ErrnoName.of(code)),
+        ])
+    }
+}
+
+/// Params that are well formed but do not fit what the store found (a conflicting field left
+/// without a choice). Not a `SyncError.Kind`: on the wire it is -32602 with `data.path`, like a
+/// params error the decoder finds, so that a client handles both alike.
+public struct ParamsError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The params member at fault, dotted (`choices`).
+    public var path: String
+    public var message: String
+    public var details: [String: SyncError.Detail]
+
+    public init(path: String, _ message: String, details: [String: SyncError.Detail] = [:]) {
+        self.path = path
+        self.message = message
+        self.details = details
+    }
+
+    public var description: String { "InvalidParams at \(path): \(message)" }
 }

@@ -63,5 +63,10 @@ public enum ThreeWay {
         }
         return base
     }
-}
 
+    /// The state of a link just made on `base`: `synced` when the two agree on every field,
+    /// else `conflict` (the fields missing from the base are the ones to choose).
+    public static func initialState(base: Base) -> LinkState {
+        base.count == SyncField.allCases.count ? .synced : .conflict
+    }
+}

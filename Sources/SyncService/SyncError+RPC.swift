@@ -16,6 +16,7 @@ extension SyncError: RPCErrorConvertible {
         case .notInConflict: ErrorCode(1008)
         case .wrongSide: ErrorCode(1009)
         case .busy: ErrorCode(1010)
+        case .writeFailed: ErrorCode(1011)
         }
     }
 
@@ -26,6 +27,19 @@ extension SyncError: RPCErrorConvertible {
     }
 }
 
+/// A well-formed param that does not fit what the store found: -32602 with `data.path`, the
+/// same shape as the decoder's params errors (`RPCError.invalidParams`), plus its details.
+extension ParamsError: RPCErrorConvertible {
+    public var rpcError: RPCError {
+        var error = RPCError.invalidParams(message, path: path)
+        if case .object(var data)? = error.data {
+            for (key, value) in details { data[key] = JSONValue(detail: value) }
+            error.data = .object(data)
+        }
+        return error
+    }
+}
+
 extension JSONValue {
     init(detail: SyncError.Detail) {
         switch detail {
@@ -33,6 +47,7 @@ extension JSONValue {
         case .int(let i): self = .int(i)
         case .null: self = .null
         case .list(let items): self = .array(items.map { .object($0.mapValues(JSONValue.init(detail:))) })
+        case .strings(let items): self = .array(items.map(JSONValue.string))
         }
     }
 }

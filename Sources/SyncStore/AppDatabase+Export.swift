@@ -17,14 +17,14 @@ extension AppDatabase {
     /// throws, nothing is marked.
     public func export(side: Side, onlyPending: Bool, write: ([ExportedCustomer]) throws -> Void) throws -> Int {
         try self.write { db in
-            let rows = try Row.fetchAll(db, sql: """
+            let statement = try db.makeStatement(sql: """
                 SELECT id, number, \(CustomerSQL.fieldColumns), extra FROM customer
                 WHERE side = ?\(onlyPending ? " AND pending = 1" : "") ORDER BY id
-                """, arguments: [side.rawValue])
-            let customers = rows.map { row -> ExportedCustomer in
-                var fields = CustomerFields()
-                for (i, field) in SyncField.allCases.enumerated() { fields[field] = row[2 + i] }
-                return ExportedCustomer(id: row[0], number: row[1], fields: fields, extra: CustomerSQL.decodeExtra(row[12]))
+                """)
+            let fields = try FieldColumns(statement)
+            let id = try statement.position(of: "id"), number = try statement.position(of: "number"), extra = try statement.position(of: "extra")
+            let customers = try Row.fetchAll(statement, arguments: [side.rawValue]).map { row in
+                ExportedCustomer(id: row[id], number: row[number], fields: fields.fields(row), extra: CustomerSQL.decodeExtra(row[extra]))
             }
             try write(customers)
             // The file now shows each customer's own values: the last seen is implicit again.

@@ -68,13 +68,17 @@ extension AppDatabase {
             let count = try Tally.count(db, side: side, excluded: false) + Tally.count(db, side: side, excluded: true)
             if count > 0 {
                 existing.reserveCapacity(count)
-                let rows = try Row.fetchCursor(db, sql: "SELECT id, number, seenDigest FROM customer WHERE side = ? AND number IS NOT NULL",
-                                               arguments: [side.rawValue])
+                let statement = try db.makeStatement(sql: "SELECT id, number, seenDigest FROM customer WHERE side = ? AND number IS NOT NULL")
+                let id = try statement.position(of: "id"), number = try statement.position(of: "number"), digest = try statement.position(of: "seenDigest")
+                let rows = try Row.fetchCursor(statement, arguments: [side.rawValue])
                 while let row = try rows.next() {
-                    existing[row[1]] = (row[0], row[2])
+                    existing[row[number]] = (row[id], row[digest])
                 }
             }
             let stored = try db.makeStatement(sql: "SELECT \(CustomerSQL.fieldColumns), extra, seen, pending, number FROM customer WHERE id = ?")
+            let storedFields = try FieldColumns(stored)
+            let storedExtra = try stored.position(of: "extra"), storedSeen = try stored.position(of: "seen")
+            let storedPending = try stored.position(of: "pending"), storedNumber = try stored.position(of: "number")
             var insert = try BulkStatement(db, sql: """
                 INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), extra, searchKey, seenDigest)
                 VALUES (?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?, ?, ?)
@@ -109,9 +113,8 @@ extension AppDatabase {
                     continue
                 }
                 let row = try Row.fetchOne(stored, arguments: [old.id])!
-                var current = CustomerFields()
-                for (i, field) in SyncField.allCases.enumerated() { current[field] = row[i] }
-                let seen = Self.seenValues(seen: row[11], seenDigest: old.seen, fields: current)
+                let current = storedFields.fields(row)
+                let seen = Self.seenValues(seen: row[storedSeen], seenDigest: old.seen, fields: current)
                 // A field is a change in the file only where the file differs from what was last
                 // read from it or written to it: a stale row never reverts a value set since.
                 var updated = current
@@ -126,10 +129,10 @@ extension AppDatabase {
                     updated[field] = record.fields[field]
                 }
                 // The file shows every value we hold: nothing left to send.
-                let pending: Bool = updated == record.fields ? false : (row[12] as Bool)
+                let pending: Bool = updated == record.fields ? false : (row[storedPending] as Bool)
                 // What the file shows becomes the last seen: implicit when it is what we hold.
                 let seenJSON: String? = updated == record.fields ? nil : FieldMapCoding.encode(record.fields)
-                if updated == current && (row[10] as String) == record.extraJSON {
+                if updated == current && (row[storedExtra] as String) == record.extraJSON {
                     noteSeen.bind(record.digest)
                     noteSeen.bind(seenJSON)
                     noteSeen.bind(pending ? 1 : 0)
@@ -145,7 +148,7 @@ extension AppDatabase {
                 }
                 for field in SyncField.allCases { update.bind(updated[field]) }
                 update.bind(record.extraJSON)
-                update.bind(updated == record.fields ? record.searchKey : CustomerSQL.searchKey(number: row[13], fields: updated))
+                update.bind(updated == record.fields ? record.searchKey : CustomerSQL.searchKey(number: row[storedNumber], fields: updated))
                 update.bind(record.digest)
                 update.bind(seenJSON)
                 update.bind(pending ? 1 : 0)
@@ -160,8 +163,8 @@ extension AppDatabase {
             if let replaceWith {
                 let mentioned = try replaceWith()
                 let seen = try Row.fetchAll(db, sql: "SELECT id, number FROM customer WHERE side = ? AND seenDigest IS NOT NULL", arguments: [side.rawValue])
-                for row in seen where !mentioned.contains(row[1] as String? ?? "") {
-                    try Self.delete(db, customer: try Self.fetchCustomer(db, id: row[0]), source: .import, history: &history)
+                for row in seen where !mentioned.contains(row["number"] as String? ?? "") {
+                    try Self.delete(db, customer: try Self.fetchCustomer(db, id: row["id"]), source: .import, history: &history)
                     outcome.deleted += 1
                 }
             }
@@ -174,47 +177,6 @@ extension AppDatabase {
             if outcome.added + outcome.updated > 0 { try FieldsGeneration.bump(db) }
             try beforeCommit()
             return outcome
-        }
-    }
-
-    /// The link of a customer, if any.
-    static func linkId(_ db: Database, customerId: Int64, side: Side) throws -> Int64? {
-        let column = side == .local ? "localId" : "remoteId"
-        return try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM link WHERE \(column) = ?"), arguments: [customerId])
-    }
-
-    /// Three-way reconciliation of one link after either side changed: one-sided changes are
-    /// copied to the partner (source `sync`, the remote copy pending), the base advances, and
-    /// the link is `conflict` while any field changed on both sides to different values.
-    /// `contested` fields changed on both sides since the file last showed them (see
-    /// `importCustomers`): their base is the value the file showed then, so both sides differ
-    /// from it and the link shows base, local and remote values.
-    static func reconcile(_ db: Database, linkId: Int64, history: inout HistoryWriter, contested: [SyncField: String?] = [:]) throws {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT localId, remoteId, state, base FROM link WHERE id = ?"), arguments: [linkId]),
-              let localId = row[0] as Int64?, let remoteId = row[1] as Int64? else { return }
-        let local = try fetchCustomer(db, id: localId)
-        let remote = try fetchCustomer(db, id: remoteId)
-        // Every change stores an implicit base first; one still implicit means nobody changed.
-        var base = (row[3] as String?).map(FieldMapCoding.decode) ?? ThreeWay.initialBase(local: local.fields, remote: remote.fields)
-        for (field, value) in contested { base[field] = .some(value) }
-        let merged = ThreeWay.merge(base: base, local: local.fields, remote: remote.fields)
-        if merged.local != local.fields {
-            try writeFields(db, customer: local, fields: merged.local)
-            try history.changes(.sync, customer: localId, link: linkId, old: local.fields, new: merged.local)
-        }
-        if merged.remote != remote.fields {
-            try writeFields(db, customer: remote, fields: merged.remote)
-            try markPending(db, remoteId)
-            try history.changes(.sync, customer: remoteId, link: linkId, old: remote.fields, new: merged.remote)
-        }
-        let state: LinkState = merged.conflicts.isEmpty ? .synced : .conflict
-        // Agreed on everything: the base is the customers' own values again (implicit).
-        let baseJSON: String? = merged.conflicts.isEmpty && merged.local == merged.remote ? nil : FieldMapCoding.encode(merged.base)
-        try db.execute(sql: "UPDATE link SET state = ?, base = ?, version = version + 1 WHERE id = ?",
-                       arguments: [state.rawValue, baseJSON, linkId])
-        if state.rawValue != row[2] as String {
-            // A customer's state is its link's: it changed even where the values did not.
-            try bumpVersion(db, customerIds: [localId, remoteId].filter { $0 == localId ? merged.local == local.fields : merged.remote == remote.fields })
         }
     }
 }

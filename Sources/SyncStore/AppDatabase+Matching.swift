@@ -20,11 +20,11 @@ extension AppDatabase {
         try read { db in
             let generation = try Int64.fetchOne(db, sql: "SELECT n FROM generation WHERE name = 'fields'") ?? 0
             var records: [MatchRecord] = []
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, side, \(CustomerSQL.fieldColumns) FROM customer")
+            let statement = try db.makeStatement(sql: "SELECT id, side, \(CustomerSQL.fieldColumns) FROM customer")
+            let id = try statement.position(of: "id"), side = try statement.position(of: "side"), fields = try FieldColumns(statement)
+            let rows = try Row.fetchCursor(statement)
             while let row = try rows.next() {
-                var fields = CustomerFields()
-                for (i, field) in SyncField.allCases.enumerated() { fields[field] = row[2 + i] }
-                records.append(MatchRecord(id: row[0], side: Side(rawValue: row[1]) ?? .local, fields: fields))
+                records.append(MatchRecord(id: row[id], side: Side(rawValue: row[side]) ?? .local, fields: fields.fields(row)))
             }
             return (generation, records)
         }
@@ -76,32 +76,17 @@ extension AppDatabase {
         try write(commit: !dryRun) { db in
             var outcome = AcceptOutcome()
             outcome.dryRun = dryRun
-            var ids = try IdAllocator(db, table: "link")
-            var insert = try BulkStatement(db, sql: "INSERT INTO link (id, localId, remoteId, state, base) VALUES (?, ?, ?, ?, ?)")
             var history = try HistoryWriter(db, operation: "acceptSuggestions")
-            var bump = try BulkStatement(db, sql: "UPDATE customer SET version = version + 1 WHERE id IN (?, ?)")
+            var links = try LinkWriter(db)
             for pair in pairs {
                 let local = try Self.fetchCustomer(db, id: pair.local)
                 let remote = try Self.fetchCustomer(db, id: pair.remote)
                 guard local.side == .local, remote.side == .remote, local.state == .unsynced, remote.state == .unsynced else { continue }
-                let base = ThreeWay.initialBase(local: local.fields, remote: remote.fields)
-                let state: LinkState = base.count == SyncField.allCases.count ? .synced : .conflict
-                let linkId = ids.take()
-                insert.bind(linkId)
-                insert.bind(local.id)
-                insert.bind(remote.id)
-                insert.bind(state.rawValue)
-                insert.bind(state == .synced ? nil : FieldMapCoding.encode(base))
-                try insert.run()
-                try history.event(.user, customer: local.id, link: linkId)
-                try history.event(.user, customer: remote.id, link: linkId)
-                bump.bind(local.id)
-                bump.bind(remote.id)
-                try bump.run()
+                let (_, state) = try links.link(local, remote, history: &history)
                 outcome.linked += 1
                 if state == .synced { outcome.synced += 1 } else { outcome.conflict += 1 }
             }
-            try ids.save(db)
+            try links.finish(db)
             return outcome
         }
     }

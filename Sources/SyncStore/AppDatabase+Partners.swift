@@ -23,7 +23,13 @@ extension AppDatabase {
     /// The customer, if it may get a partner: not excluded, not linked.
     static func linkableCustomer(_ db: Database, id: Int64) throws -> Customer {
         let customer = try fetchCustomer(db, id: id)
-        let cid = CustomerID.format(id)
+        try checkLinkable(customer)
+        return customer
+    }
+
+    /// `Excluded` or `AlreadyLinked` unless the customer may get a partner.
+    static func checkLinkable(_ customer: Customer) throws {
+        let cid = CustomerID.format(customer.id)
         if customer.state == .excluded {
             throw SyncError(.excluded, "customer \(cid) is excluded from sync", details: ["customerId": .string(cid)])
         }
@@ -31,7 +37,6 @@ extension AppDatabase {
             throw SyncError(.alreadyLinked, "customer \(cid) is already linked (\(LinkID.format(linkId)))",
                             details: ["customerId": .string(cid), "linkId": .string(LinkID.format(linkId))])
         }
-        return customer
     }
 
     /// The lowest free valid number above the highest numeric number in use on `side`.
@@ -76,20 +81,6 @@ extension AppDatabase {
         return id
     }
 
-    /// Links two customers with the base they agree on; records the link in both histories.
-    static func insertLink(_ db: Database, localId: Int64, remoteId: Int64, base: Base, history: inout HistoryWriter) throws -> (id: Int64, state: LinkState) {
-        var ids = try IdAllocator(db, table: "link")
-        let id = ids.take()
-        let state: LinkState = base.count == SyncField.allCases.count ? .synced : .conflict
-        // Agreed on everything: the base is implicit (the customers' own values).
-        try db.execute(sql: "INSERT INTO link (id, localId, remoteId, state, base) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [id, localId, remoteId, state.rawValue, state == .synced ? nil : FieldMapCoding.encode(base)])
-        try ids.save(db)
-        try history.event(.user, customer: localId, link: id, operation: nil)
-        try history.event(.user, customer: remoteId, link: id, operation: nil)
-        return (id, state)
-    }
-
     /// A base in which every field agrees on `fields`.
     static func fullBase(_ fields: CustomerFields) -> Base {
         Dictionary(uniqueKeysWithValues: SyncField.allCases.map { ($0, fields[$0]) })
@@ -118,153 +109,35 @@ extension AppDatabase {
             try history.event(.user, customer: partnerId, operation: "createPartner")
             try Tally.adjust(db, side: target, excluded: false, by: 1)
             try FieldsGeneration.bump(db)
-            let (linkId, _) = source.side == .local
-                ? try Self.insertLink(db, localId: source.id, remoteId: partnerId, base: Self.fullBase(fields), history: &history)
-                : try Self.insertLink(db, localId: partnerId, remoteId: source.id, base: Self.fullBase(fields), history: &history)
+            // The source's version moved with its fields above; the partner is new.
+            var links = try LinkWriter(db)
+            let (linkId, _) = try links.link(localId: source.side == .local ? source.id : partnerId,
+                                             remoteId: source.side == .local ? partnerId : source.id,
+                                             base: Self.fullBase(fields), history: &history, bumpVersions: false)
+            try links.finish(db)
             return try Self.fetchLink(db, id: linkId)
         }
     }
 
-    /// Creates partners for every unsynced, non-excluded customer of `side` (or just
-    /// `customerIds`) in one transaction; with `dryRun` the transaction is rolled back.
-    /// `progress(done, total)` is called as it goes.
-    public func createAllPartners(side: Side, numbering: Numbering, customerIds: [Int64]?, dryRun: Bool,
-                                  progress: ((Int, Int) -> Void)? = nil) throws -> CreateAllOutcome {
-        try write(commit: !dryRun) { db in
-            var outcome = CreateAllOutcome()
-            outcome.dryRun = dryRun
-            let target = side.opposite
-
-            // The sources, in id order.
-            var sources: [(id: Int64, number: String?, fields: CustomerFields)] = []
-            if let customerIds {
-                var seen = Set<Int64>()
-                for id in customerIds where seen.insert(id).inserted {
-                    let customer = try Self.fetchCustomer(db, id: id)
-                    guard customer.side == side else {
-                        throw SyncError(.wrongSide, "customer \(CustomerID.format(id)) is a \(customer.side.rawValue) customer, not \(side.rawValue)",
-                                        details: ["customerId": .string(CustomerID.format(id))])
-                    }
-                    if customer.state == .excluded {
-                        outcome.skipped.append(.init(customerId: id, reason: .excluded))
-                    } else if customer.linkId != nil {
-                        outcome.skipped.append(.init(customerId: id, reason: .alreadyLinked))
-                    } else {
-                        sources.append((id, customer.number, customer.fields))
-                    }
-                }
-            } else {
-                let linkColumn = side == .local ? "localId" : "remoteId"
-                let rows = try Row.fetchCursor(db, sql: """
-                    SELECT id, number, \(CustomerSQL.fieldColumns) FROM customer c
-                    WHERE side = ? AND excluded = 0 AND NOT EXISTS (SELECT 1 FROM link WHERE \(linkColumn) = c.id)
-                    ORDER BY id
-                    """, arguments: [side.rawValue])
-                while let row = try rows.next() {
-                    var fields = CustomerFields()
-                    for (i, field) in SyncField.allCases.enumerated() { fields[field] = row[2 + i] }
-                    sources.append((row[0], row[1], fields))
-                }
-            }
-
-            var taken = Set(try String.fetchAll(db, sql: "SELECT number FROM customer WHERE side = ? AND number IS NOT NULL", arguments: [target.rawValue]))
-            // The plan: which source gets which number, decided here; the rows are then written
-            // by set-based statements (one statement a row cost twice as much; measured).
-            try db.execute(sql: """
-                CREATE TEMP TABLE IF NOT EXISTS partner_plan (seq INTEGER PRIMARY KEY, sourceId INTEGER NOT NULL, number TEXT NOT NULL, searchKey TEXT NOT NULL);
-                DELETE FROM temp.partner_plan;
-                """)
-            var plan = try BulkStatement(db, sql: "INSERT INTO temp.partner_plan (seq, sourceId, number, searchKey) VALUES (?, ?, ?, ?)")
-            let history = try HistoryWriter(db, operation: "createAllPartners")
-            var customerIds = try IdAllocator(db, table: "customer")
-            var linkIds = try IdAllocator(db, table: "link")
-            var nextInSequence: Int?
-            if case .sequence(let start) = numbering { nextInSequence = start }
-            let total = sources.count
-            progress?(0, total)
-            for source in sources {
-                let number: String
-                switch numbering {
-                case .keep:
-                    guard let raw = source.number, let canonical = CustomerNumber.canonical(raw, side: target) else {
-                        outcome.skipped.append(.init(customerId: source.id, reason: .invalidNumber))
-                        continue
-                    }
-                    guard !taken.contains(canonical) else {
-                        outcome.skipped.append(.init(customerId: source.id, reason: .numberTaken))
-                        continue
-                    }
-                    number = canonical
-                case .sequence:
-                    while taken.contains(String(nextInSequence!)) { nextInSequence! += 1 }
-                    guard let valid = CustomerNumber.canonical(String(nextInSequence!), side: target) else {
-                        outcome.skipped.append(.init(customerId: source.id, reason: .invalidNumber))
-                        continue
-                    }
-                    number = valid
-                    nextInSequence! += 1
-                }
-                taken.insert(number)
-                plan.bind(Int64(outcome.created))
-                plan.bind(source.id)
-                plan.bind(number)
-                plan.bind(CustomerSQL.searchKey(number: number, fields: source.fields))
-                try plan.run()
-                outcome.created += 1
-            }
-            let firstCustomer = customerIds.take(count: outcome.created)
-            let firstNewLink = linkIds.take(count: outcome.created)
-            let columns = CustomerSQL.fieldColumns
-            let sourceColumns = SyncField.allCases.map { "c.\($0.rawValue)" }.joined(separator: ", ")
-            let (localExpr, remoteExpr) = side == .local ? ("p.sourceId", "? + p.seq") : ("? + p.seq", "p.sourceId")
-            // In chunks, so progress is reported as the rows are written.
-            let chunk = max(1, (outcome.created + 49) / 50)
-            var done = 0
-            while done < outcome.created {
-                let last = min(outcome.created, done + chunk) - 1
-                try db.execute(sql: """
-                    INSERT INTO customer (id, side, number, \(columns), searchKey, pending)
-                    SELECT ? + p.seq, ?, p.number, \(sourceColumns), p.searchKey, ?
-                    FROM temp.partner_plan p JOIN customer c ON c.id = p.sourceId WHERE p.seq BETWEEN ? AND ? ORDER BY p.seq
-                    """, arguments: [firstCustomer, target.rawValue, target == .remote, done, last])
-                try db.execute(sql: """
-                    INSERT INTO link (id, localId, remoteId, state)
-                    SELECT ? + p.seq, \(localExpr), \(remoteExpr), 'synced' FROM temp.partner_plan p WHERE p.seq BETWEEN ? AND ? ORDER BY p.seq
-                    """, arguments: [firstNewLink, firstCustomer, done, last])
-                done = last + 1
-                if done < outcome.created { progress?(done, total) }
-            }
-            try db.execute(sql: "DROP TABLE temp.partner_plan")
-            // Every source's state changed: one statement bumps their versions.
-            try db.execute(sql: "UPDATE customer SET version = version + 1 WHERE id IN (SELECT \(side == .local ? "localId" : "remoteId") FROM link WHERE id >= ?)",
-                           arguments: [firstNewLink])
-            try history.eventsForLinks(.user, from: firstNewLink)
-            try customerIds.save(db)
-            try linkIds.save(db)
-            try Tally.adjust(db, side: target, excluded: false, by: outcome.created)
-            if outcome.created > 0 { try FieldsGeneration.bump(db) }
-            progress?(total, total)
-            outcome.skipped.sort { $0.customerId < $1.customerId }
-            return outcome
-        }
-    }
-
     /// Links a local and a remote customer: `synced` when their fields agree after
-    /// normalisation, else `conflict`.
-    public func selectPartner(_ firstId: Int64, _ secondId: Int64) throws -> Link {
+    /// normalisation, else `conflict`. The two ids may come in either order (the wire's
+    /// `localId`/`remoteId` have always been accepted swapped); two of one side are
+    /// `WrongSide`, with the ids named as given.
+    public func selectPartner(localId: Int64, remoteId: Int64) throws -> Link {
         try write { db in
-            let a = try Self.fetchCustomer(db, id: firstId)
-            let b = try Self.fetchCustomer(db, id: secondId)
-            guard a.side != b.side else {
-                throw SyncError(.wrongSide, "both customers are \(a.side.rawValue) customers; a partner must be on the opposite side",
-                                details: ["localId": .string(CustomerID.format(firstId)), "remoteId": .string(CustomerID.format(secondId))])
+            let first = try Self.fetchCustomer(db, id: localId)
+            let second = try Self.fetchCustomer(db, id: remoteId)
+            guard first.side != second.side else {
+                throw SyncError(.wrongSide, "both customers are \(first.side.rawValue) customers; a partner must be on the opposite side",
+                                details: ["localId": .string(CustomerID.format(localId)), "remoteId": .string(CustomerID.format(remoteId))])
             }
-            let local = try Self.linkableCustomer(db, id: a.side == .local ? a.id : b.id)
-            let remote = try Self.linkableCustomer(db, id: a.side == .remote ? a.id : b.id)
+            let (local, remote) = first.side == .local ? (first, second) : (second, first)
+            try Self.checkLinkable(local)
+            try Self.checkLinkable(remote)
             var history = try HistoryWriter(db, operation: "selectPartner")
-            let (linkId, _) = try Self.insertLink(db, localId: local.id, remoteId: remote.id,
-                                                  base: ThreeWay.initialBase(local: local.fields, remote: remote.fields), history: &history)
-            try Self.bumpVersion(db, customerIds: [local.id, remote.id])
+            var links = try LinkWriter(db)
+            let (linkId, _) = try links.link(local, remote, history: &history)
+            try links.finish(db)
             return try Self.fetchLink(db, id: linkId)
         }
     }
@@ -276,10 +149,10 @@ extension AppDatabase {
         case value(String?)
     }
 
-    /// Settles a conflict: every conflicting field needs a resolution (`missing` lists the ones
-    /// without); both customers get the chosen values; the link becomes `synced`.
-    public func resolveConflict(linkId: Int64, resolutions: [SyncField: Resolution], expectedVersion: Int?,
-                                missing: ([SyncField]) -> any Error) throws -> Link {
+    /// Settles a conflict: every conflicting field needs a resolution (else `ParamsError` at
+    /// `choices`, with the fields `missing`); both customers get the chosen values; the
+    /// link becomes `synced`.
+    public func resolveConflict(linkId: Int64, resolutions: [SyncField: Resolution], expectedVersion: Int?) throws -> Link {
         try write { db in
             let link = try Self.fetchLink(db, id: linkId)
             let lid = LinkID.format(linkId)
@@ -293,7 +166,11 @@ extension AppDatabase {
                                 details: ["linkId": .string(lid), "state": .string(link.state.rawValue)])
             }
             let unresolved = link.conflicts.map(\.field).filter { resolutions[$0] == nil }
-            if !unresolved.isEmpty { throw missing(unresolved) }
+            if !unresolved.isEmpty {
+                let names = unresolved.map(\.rawValue)
+                throw ParamsError(path: "choices", "no choice or value for the conflicting field(s) \(names.joined(separator: ", "))",
+                                  details: ["missing": .strings(names)])
+            }
             var fields = linkLocal.fields
             for (field, resolution) in resolutions {
                 switch resolution {

@@ -21,12 +21,10 @@ extension AppDatabase {
             counts.linksSynced = links - counts.linksConflict - counts.linksDeleted
             // Customers per side from the tally the schema keeps; every synced or conflicting
             // link has one customer on each side.
-            let rows = try Row.fetchAll(db, sql: "SELECT side, excluded, n FROM tally")
             for side in Side.allCases {
                 var c = StatusCounts.SideCounts()
-                for row in rows where row[0] == side.rawValue {
-                    if row[1] as Bool { c.excluded = row[2] } else { c.unsynced = row[2] }
-                }
+                c.excluded = try Tally.count(db, side: side, excluded: true)
+                c.unsynced = try Tally.count(db, side: side, excluded: false)
                 c.synced = counts.linksSynced
                 c.conflict = counts.linksConflict
                 c.deleted = try Int.fetchOne(db, sql: "SELECT count(*) FROM link WHERE state = 'deleted' AND \(side == .local ? "localId" : "remoteId") IS NOT NULL") ?? 0
@@ -98,9 +96,9 @@ extension AppDatabase {
     /// Links, optionally in one state, in id order after `after`.
     public func listLinks(state: LinkState?, limit: Int, after: Int64?) throws -> Page<Link> {
         try read { db in
-            try Page.fetch(db, select: "SELECT id, localId, remoteId, state, version, base FROM link", count: "SELECT count(*) FROM link",
+            try Page.fetch(db, select: LinkSQL.select, count: "SELECT count(*) FROM link",
                            id: "id", conditions: state == nil ? [] : ["state = ?"], arguments: StatementArguments(state.map { [$0.rawValue] } ?? []),
-                           limit: limit, cursor: after, item: { try Self.link(db, $0) }, itemId: \.id)
+                           limit: limit, cursor: after, reader: { _ in { try Self.link(db, $0) } }, itemId: \.id)
         }
     }
 
@@ -117,6 +115,6 @@ extension AppDatabase {
                              total knownTotal: Int? = nil) throws -> Page<Customer> {
         try Page.fetch(db, select: CustomerSQL.select, count: "SELECT count(*) FROM customer c", id: "c.id",
                        conditions: conditions, arguments: arguments, limit: limit, cursor: after, knownTotal: knownTotal,
-                       item: CustomerSQL.customer, itemId: \.id)
+                       reader: { try CustomerColumns($0).customer }, itemId: \.id)
     }
 }

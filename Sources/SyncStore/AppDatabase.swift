@@ -10,11 +10,24 @@ public struct AppDatabase: Sendable {
     /// How long a write waits for another process's lock before failing with `Busy`.
     public static let busyTimeout: TimeInterval = 5
 
-    public let writer: any DatabaseWriter
+    /// The one connection that writes. Private, as in GRDB's demo app: the per-side counts
+    /// (`Tally`), the id high-water mark (`IdAllocator`), the `fields` generation that
+    /// invalidates the match index (`FieldsGeneration`) and `history` are all kept by this
+    /// facade's write methods, and a raw write would skip every one of them.
+    private let dbWriter: any DatabaseWriter
+
+    /// Read-only access for callers that need SQL the facade does not offer (diagnostics,
+    /// tests comparing snapshots). GRDB refuses writes through it.
+    public var reader: any DatabaseReader { dbWriter }
+
+    /// The raw writer, for tests only (`@testable import SyncStore`): schema tests that must
+    /// break an invariant by hand to see SQLite refuse it. Production code writes through the
+    /// facade's methods.
+    var writerForTests: any DatabaseWriter { dbWriter }
 
     /// Wraps a connection and migrates it to the current schema.
     public init(_ writer: any DatabaseWriter) throws {
-        self.writer = writer
+        dbWriter = writer
         // Two processes opening a new file at once both try to migrate it; the one that loses
         // the race fails on a table the other just created. Trying again finds the migrations
         // applied and does nothing.
@@ -68,12 +81,12 @@ public struct AppDatabase: Sendable {
 
     /// The names of the applied migrations, oldest first.
     public func appliedMigrations() throws -> [String] {
-        try writer.read { db in try Schema.migrator.appliedMigrations(db) }
+        try dbWriter.read { db in try Schema.migrator.appliedMigrations(db) }
     }
 
     /// The SQLite journal mode in force (`wal` for files, `memory` for `:memory:`).
     public func journalMode() throws -> String {
-        try writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+        try dbWriter.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
     }
 }
 
@@ -82,7 +95,7 @@ extension AppDatabase {
     /// `SyncError.busy`; anything thrown rolls the whole transaction back.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try writer.write(body)
+            return try dbWriter.write(body)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
             throw SyncError.busy()
         }
@@ -92,7 +105,7 @@ extension AppDatabase {
     /// exactly what a real run would do, then leaves nothing behind).
     func write<T>(commit: Bool, _ body: (Database) throws -> T) throws -> T {
         do {
-            return try writer.writeWithoutTransaction { db in
+            return try dbWriter.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(db)
@@ -108,7 +121,7 @@ extension AppDatabase {
     /// Runs `body` on a consistent snapshot.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try writer.read(body)
+            return try dbWriter.read(body)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
             throw SyncError.busy()
         }

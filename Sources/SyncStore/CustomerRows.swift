@@ -2,7 +2,12 @@ import Foundation
 import GRDB
 import SyncCore
 
-/// Reading customers and links from SQL rows, and the columns they need.
+/// The columns a link is read from (`AppDatabase.link(_:_:)`).
+enum LinkSQL {
+    static let select = "SELECT id, localId, remoteId, state, version, base FROM link"
+}
+
+/// Reading customers from SQL rows (by column name: `CustomerColumns`), and the columns they need.
 enum CustomerSQL {
     /// Selects a customer with its link (if any). Join order: customer c, link as local `ll`, as remote `lr`.
     static let select = """
@@ -13,20 +18,6 @@ enum CustomerSQL {
         LEFT JOIN link ll ON ll.localId = c.id
         LEFT JOIN link lr ON lr.remoteId = c.id
         """
-
-    static func customer(_ row: Row) -> Customer {
-        var fields = CustomerFields()
-        for (i, field) in SyncField.allCases.enumerated() { fields[field] = row[3 + i] }
-        let excluded: Bool = row[14]
-        let linkId: Int64? = row[16]
-        let linkState: String? = row[17]
-        let state: CustomerState
-        if let linkState { state = CustomerState(rawValue: linkState) ?? .conflict } else { state = excluded ? .excluded : .unsynced }
-        return Customer(
-            id: row[0], side: Side(rawValue: row[1]) ?? .local, number: row[2], fields: fields,
-            extra: decodeExtra(row[13]), state: state, linkId: linkId, version: row[15]
-        )
-    }
 
     static func decodeExtra(_ json: String?) -> [String: String] {
         guard let json, json != "{}", let object = FlatJSON.decode(json) else { return [:] }
@@ -112,26 +103,30 @@ extension AppDatabase {
     /// One customer, or nil when there is no such id. Database errors still throw.
     static func fetchCustomerIfPresent(_ db: Database, id: Int64) throws -> Customer? {
         // A cached statement: compiling this join was most of a lookup's cost.
-        try Row.fetchOne(db.cachedStatement(sql: CustomerSQL.select + " WHERE c.id = ?"), arguments: [id]).map(CustomerSQL.customer)
+        let statement = try db.cachedStatement(sql: CustomerSQL.select + " WHERE c.id = ?")
+        let columns = try CustomerColumns(statement)
+        return try Row.fetchOne(statement, arguments: [id]).map(columns.customer)
     }
 
     /// One link with both customers, or `NotFound`.
     static func fetchLink(_ db: Database, id: Int64) throws -> Link {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, localId, remoteId, state, version, base FROM link WHERE id = ?"), arguments: [id]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "\(LinkSQL.select) WHERE id = ?"), arguments: [id]) else {
             throw SyncError(.notFound, "no link with id \(LinkID.format(id))", details: ["id": .string(LinkID.format(id))])
         }
         return try link(db, row)
     }
 
+    /// A link from a row of `LinkSQL.select` (read by name: a few columns, a page at most),
+    /// with both customers.
     static func link(_ db: Database, _ row: Row) throws -> Link {
-        let local = try (row[1] as Int64?).map { try fetchCustomer(db, id: $0) }
-        let remote = try (row[2] as Int64?).map { try fetchCustomer(db, id: $0) }
-        let state = LinkState(rawValue: row[3]) ?? .conflict
+        let local = try (row["localId"] as Int64?).map { try fetchCustomer(db, id: $0) }
+        let remote = try (row["remoteId"] as Int64?).map { try fetchCustomer(db, id: $0) }
+        let state = LinkState(rawValue: row["state"]) ?? .conflict
         var conflicts: [FieldConflict] = []
         if state == .conflict, let local, let remote { conflicts = CustomerFields.conflicts(local: local.fields, remote: remote.fields) }
-        let base = (row[5] as String?).map(FieldMapCoding.decode) ?? [:]
+        let base = (row["base"] as String?).map(FieldMapCoding.decode) ?? [:]
         for i in conflicts.indices { conflicts[i].base = base[conflicts[i].field] }
-        return Link(id: row[0], state: state, local: local, remote: remote, conflicts: conflicts, version: row[4])
+        return Link(id: row["id"], state: state, local: local, remote: remote, conflicts: conflicts, version: row["version"])
     }
 
     /// Sets a customer's synced fields (and search key), bumping its version.

@@ -114,8 +114,10 @@ extension AppDatabase {
             return try Page.fetch(db, select: "SELECT id, at, operation, source, customerId, linkId, field, old, new FROM history",
                                   count: "SELECT count(*) FROM history", id: "id", order: .descending,
                                   conditions: conditions, arguments: arguments, limit: limit, cursor: before,
-                                  item: { HistoryEntry(id: $0[0], at: $0[1], operation: $0[2], source: $0[3], customerId: $0[4], linkId: $0[5],
-                                                       field: $0[6], old: $0[7], new: $0[8]) },
+                                  reader: { _ in
+                                      { HistoryEntry(id: $0["id"], at: $0["at"], operation: $0["operation"], source: $0["source"],
+                                                     customerId: $0["customerId"], linkId: $0["linkId"], field: $0["field"], old: $0["old"], new: $0["new"]) }
+                                  },
                                   itemId: \.id)
         }
     }

@@ -14,9 +14,11 @@ extension Page {
     /// that meet every condition, ordered by `id`, past `cursor`, at most `limit` of them, with
     /// the count over all pages (`knownTotal` when the caller counted more cheaply).
     /// One row more than asked for is read to know whether another page follows.
+    /// `reader` gets the page's statement once (to find its columns by name) and returns
+    /// what turns each row into an item.
     static func fetch(_ db: Database, select: String, count: String, id: String, order: KeysetOrder = .ascending,
                       conditions: [String], arguments: StatementArguments, limit: Int, cursor: Int64?, knownTotal: Int? = nil,
-                      item: (Row) throws -> Item, itemId: (Item) -> Int64) throws -> Page {
+                      reader: (Statement) throws -> (Row) throws -> Item, itemId: (Item) -> Int64) throws -> Page {
         func filtered(_ sql: String, _ conditions: [String]) -> String {
             conditions.isEmpty ? sql : sql + " WHERE " + conditions.joined(separator: " AND ")
         }
@@ -29,7 +31,9 @@ extension Page {
         }
         pageArguments += [limit + 1]
         let sql = filtered(select, pageConditions) + " ORDER BY \(id)" + (order == .ascending ? "" : " DESC") + " LIMIT ?"
-        var items = try Row.fetchAll(db, sql: sql, arguments: pageArguments).map(item)
+        let statement = try db.makeStatement(sql: sql)
+        let item = try reader(statement)
+        var items = try Row.fetchAll(statement, arguments: pageArguments).map(item)
         let more = items.count > limit
         if more { items.removeLast() }
         return Page(items: items, nextAfter: more ? items.last.map(itemId) : nil, total: total)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JSONRPC
+import JSONRPCClient
 
 @main
 struct Bench: ParsableCommand {

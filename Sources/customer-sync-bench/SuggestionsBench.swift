@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JSONRPC
+import JSONRPCClient
 import SyncFixtures
 
 /// Partner suggestions through the server on generated registers: speed, memory and quality.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JSONRPC
+import JSONRPCClient
 
 /// Deterministic register generator (SplitMix64), so every run measures the same files.
 struct Generator {

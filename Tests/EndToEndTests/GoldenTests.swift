@@ -1,5 +1,6 @@
 import Foundation
 import JSONRPC
+import JSONRPCClient
 import TestSupport
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import JSONRPC
+import JSONRPCClient
 import TestSupport
 import Testing
 
@@ -254,6 +255,39 @@ struct PersistenceTests {
         #expect(FileManager.default.createFile(atPath: file, contents: Data("Kundenr.;Navn\n1;A\n".utf8), attributes: [.posixPermissions: 0]))
         let reply = try run(":memory:", [#""method":"importCustomers","params":{"path":"\#(file)"}"#])
         #expect(reply[0]["error"]?["data"]?["kind"] == "ImportRejected")
+    }
+
+    /// A file the system stops writing half way (here a file-size limit, as a full disk
+    /// would) is `WriteFailed` naming the reason; the server goes on, and the rows stay
+    /// pending for the next export.
+    @Test func anExportTheSystemCutsShortIsWriteFailed() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out.csv").path
+        // One 512-byte block at most; SIGXFSZ ignored, so write() returns EFBIG instead.
+        let p = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "trap '' XFSZ; ulimit -f 1; exec \"$0\" --db :memory:", Paths.serverBinary],
+                                 framing: .ndjson)
+        let rows = (1...100).map { "\($0);Kunde nummer \($0) med et langt navn" }.joined(separator: "\\n")
+        let requests = [
+            #"{"jsonrpc":"2.0","id":1,"method":"importCustomers","params":{"side":"local","content":"Kundenr.;Navn\n\#(rows)\n"}}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"createAllPartners","params":{"side":"local","numbering":{"mode":"keep"}}}"#,
+            #"{"jsonrpc":"2.0","id":3,"method":"exportCustomers","params":{"path":"\#(out)","onlyPending":true}}"#,
+            #"{"jsonrpc":"2.0","id":4,"method":"status","params":{}}"#,
+        ]
+        var replies: [JSONValue] = []
+        for r in requests {
+            p.send(Array(r.utf8))
+            replies.append(try JSONValue.parse(try #require(p.receive())))
+        }
+        p.closeInput()
+        #expect(p.waitForExit() == 0)
+        #expect(replies[1]["result"]?["created"] == 100)
+        #expect(replies[2]["error"]?["code"] == 1011)
+        #expect(replies[2]["error"]?["data"]?["errno"] == "EFBIG")
+        #expect(replies[2]["error"]?["data"]?["path"] == .string(out))
+        #expect(replies[3]["result"]?["remote"]?["synced"] == 100)
+        #expect(!FileManager.default.fileExists(atPath: out))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "the temporary file is removed")
     }
 
     @Test func importingFromAPathFindsTheFormatByExtension() throws {

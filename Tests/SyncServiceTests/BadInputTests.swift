@@ -4,6 +4,7 @@ import JSONRPC
 import SyncCore
 import SyncService
 import SyncStore
+import TestSupport
 import Testing
 
 /// What a careless or hostile caller sends, method by method: each call gets the right
@@ -11,26 +12,20 @@ import Testing
 @Suite("Bad input changes nothing")
 struct BadInputTests {
     let database: AppDatabase
-    let connection: Connection<ServiceContext>
+    let rpc: InProcess<ServiceContext>
 
     init() throws {
         database = try AppDatabase.inMemory()
-        connection = Registry.connection(database: database)
+        rpc = InProcess(Registry.connection(database: database))
         // c1..c3 local (1, 2, K3), c4..c5 remote (1, 2); L1 conflict (c2-c5), c3 excluded.
-        try call("importCustomers", #"{"side":"local","content":"Kundenr.;Navn;Telefon\n1;A;11\n2;B;22\nK3;C;33\n"}"#)
-        try call("importCustomers", #"{"content":"Kundenr.;Navn;Telefon\n1;A;11\n2;B2;22\n"}"#)
-        try call("selectPartner", #"{"localId":"c2","remoteId":"c5"}"#)
-        try call("disableSync", #"{"customerId":"c3"}"#)
-    }
-
-    @discardableResult
-    func call(_ method: String, _ params: String) throws -> JSONValue {
-        let text = #"{"jsonrpc":"2.0","id":1,"method":"\#(method)","params":\#(params)}"#
-        return try JSONValue.parse(try #require(connection.handle(Array(text.utf8))))
+        try rpc.call("importCustomers", #"{"side":"local","content":"Kundenr.;Navn;Telefon\n1;A;11\n2;B;22\nK3;C;33\n"}"#)
+        try rpc.call("importCustomers", #"{"content":"Kundenr.;Navn;Telefon\n1;A;11\n2;B2;22\n"}"#)
+        try rpc.call("selectPartner", #"{"localId":"c2","remoteId":"c5"}"#)
+        try rpc.call("disableSync", #"{"customerId":"c3"}"#)
     }
 
     func snapshot() throws -> String {
-        try database.writer.read { db in
+        try database.reader.read { db in
             (try Row.fetchAll(db, sql: "SELECT * FROM customer ORDER BY id") + (try Row.fetchAll(db, sql: "SELECT * FROM link ORDER BY id"))
                 + (try Row.fetchAll(db, sql: "SELECT * FROM tally ORDER BY side, excluded")))
                 .map(\.description).joined(separator: "\n")
@@ -93,7 +88,7 @@ struct BadInputTests {
     func refusedAndNothingChanged(_ index: Int) throws {
         let (method, params, code, mark) = Self.cases[index]
         let before = try snapshot()
-        let reply = try call(method, params)
+        let reply = try rpc.call(method, params)
         let error = try #require(reply["error"], "\(method) \(params) should fail, got \(reply.jsonText)")
         #expect(error["code"]?.intValue == code, "\(method) \(params): \(error.jsonText)")
         if let mark {
@@ -104,7 +99,7 @@ struct BadInputTests {
     }
 
     @Test func resolveConflictNamesEveryMissingField() throws {
-        let error = try call("resolveConflict", #"{"linkId":"L1"}"#)["error"]
+        let error = try rpc.call("resolveConflict", #"{"linkId":"L1"}"#)["error"]
         #expect(error?["data"]?["missing"] == ["name"])
     }
 }

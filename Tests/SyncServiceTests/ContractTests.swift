@@ -61,33 +61,28 @@ struct ContractTests {
 /// The lifecycle methods in-process.
 @Suite("Lifecycle methods")
 struct LifecycleTests {
-    let connection: Connection<ServiceContext>
+    let rpc: InProcess<ServiceContext>
 
     init() throws {
-        connection = Registry.connection(database: try AppDatabase.inMemory())
-    }
-
-    func call(_ method: String, _ params: String = "{}", id: Int = 1) throws -> JSONValue {
-        let text = #"{"jsonrpc":"2.0","id":\#(id),"method":"\#(method)","params":\#(params)}"#
-        return try JSONValue.parse(try #require(connection.handle(Array(text.utf8))))
+        rpc = InProcess(Registry.connection(database: try AppDatabase.inMemory()))
     }
 
     @Test func initializeListsTheRegistry() throws {
-        let result = try call("initialize", #"{"clientInfo":{"name":"test"}}"#)["result"]
+        let result = try rpc.call("initialize", #"{"clientInfo":{"name":"test"}}"#)["result"]
         #expect(result?["methods"] == .array(Registry.router().methodNames.map(JSONValue.string)))
         #expect(result?["protocolVersion"] == "1")
         #expect(result?["serverInfo"]?["name"] == "customer-sync")
     }
 
     @Test func discoverAnswersTheDocument() throws {
-        let result = try call("rpc.discover")["result"]
+        let result = try rpc.call("rpc.discover")["result"]
         #expect(result?["openrpc"] == "1.3.2")
     }
 
     @Test func shutdownThenOnlyExit() throws {
-        #expect(try call("shutdown")["result"] == [:])
-        #expect(try call("ping", id: 2)["error"]?["data"]?["kind"] == "ShutDown")
-        #expect(connection.handle(Array(#"{"jsonrpc":"2.0","method":"exit"}"#.utf8)) == nil)
-        #expect(connection.session.state == .exited)
+        #expect(try rpc.call("shutdown")["result"] == [:])
+        #expect(try rpc.call("ping", id: 2)["error"]?["data"]?["kind"] == "ShutDown")
+        #expect(rpc.send(#"{"jsonrpc":"2.0","method":"exit"}"#) == nil)
+        #expect(rpc.connection.session.state == .exited)
     }
 }

@@ -9,48 +9,37 @@ import Testing
 /// nothing; formulas are guarded; pending changes go out and stop being pending.
 @Suite("Export")
 struct ExportTests {
-    let connection: Connection<ServiceContext>
+    let rpc: InProcess<ServiceContext>
     let dir: URL
 
     init() throws {
-        connection = Registry.connection(database: try AppDatabase.inMemory())
+        rpc = InProcess(Registry.connection(database: try AppDatabase.inMemory()))
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    func call(_ method: String, _ params: JSONValue) throws -> JSONValue {
-        let request: JSONValue = ["jsonrpc": "2.0", "id": 1, "method": .string(method), "params": params]
-        return try JSONValue.parse(try #require(connection.handle(Array(request.jsonText.utf8))))
-    }
-
-    func result(_ method: String, _ params: JSONValue) throws -> JSONValue {
-        let reply = try call(method, params)
-        if let error = reply["error"] { throw Failure("\(method): \(error.jsonText)") }
-        return try #require(reply["result"])
     }
 
     @Test(arguments: ["csv", "xlsx"])
     func anExportReimportedChangesNothing(_ format: String) throws {
         let examples = Paths.protocolDirectory.appendingPathComponent("examples")
-        _ = try result("importCustomers", ["path": .string(examples.appendingPathComponent("remote-customers.csv").path)])
-        _ = try result("importCustomers", ["side": "local", "path": .string(examples.appendingPathComponent("local-customers.csv").path)])
+        _ = try rpc.result("importCustomers", ["path": .string(examples.appendingPathComponent("remote-customers.csv").path)])
+        _ = try rpc.result("importCustomers", ["side": "local", "path": .string(examples.appendingPathComponent("local-customers.csv").path)])
         // Values a spreadsheet would run, and ones that begin with an apostrophe.
-        _ = try result("updateCustomer", ["id": "c13", "fields": ["contact": "=HYPERLINK(\"x\")", "address": "'Quoted' Street 1"]])
-        _ = try result("createAllPartners", ["side": "local", "numbering": ["mode": "sequence", "start": 7000]])
+        _ = try rpc.result("updateCustomer", ["id": "c13", "fields": ["contact": "=HYPERLINK(\"x\")", "address": "'Quoted' Street 1"]])
+        _ = try rpc.result("createAllPartners", ["side": "local", "numbering": ["mode": "sequence", "start": 7000]])
         let path = dir.appendingPathComponent("remote.\(format)").path
-        let exported = try result("exportCustomers", ["path": .string(path)])
+        let exported = try rpc.result("exportCustomers", ["path": .string(path)])
         #expect(exported["written"] == 23)
-        let again = try result("importCustomers", ["path": .string(path)])
+        let again = try rpc.result("importCustomers", ["path": .string(path)])
         #expect(again == ["added": 0, "updated": 0, "unchanged": 23, "deleted": 0, "rejected": []])
-        #expect(try result("getCustomer", ["id": "c13"])["contact"] == "=HYPERLINK(\"x\")")
-        #expect(try result("getCustomer", ["id": "c13"])["address"] == "'Quoted' Street 1")
-        #expect(try result("importCustomers", ["path": .string(path), "mode": "replace"])["deleted"] == 0)
+        #expect(try rpc.result("getCustomer", ["id": "c13"])["contact"] == "=HYPERLINK(\"x\")")
+        #expect(try rpc.result("getCustomer", ["id": "c13"])["address"] == "'Quoted' Street 1")
+        #expect(try rpc.result("importCustomers", ["path": .string(path), "mode": "replace"])["deleted"] == 0)
     }
 
     @Test func theFileGuardsFormulas() throws {
-        _ = try result("importCustomers", ["content": "Kundenr.;Navn;Telefon;Att.\n1;=cmd|' /C calc'!A0;+45 20 00 00 02;@SUM(1)\n"])
+        _ = try rpc.result("importCustomers", ["content": "Kundenr.;Navn;Telefon;Att.\n1;=cmd|' /C calc'!A0;+45 20 00 00 02;@SUM(1)\n"])
         let path = dir.appendingPathComponent("guarded.csv").path
-        _ = try result("exportCustomers", ["path": .string(path)])
+        _ = try rpc.result("exportCustomers", ["path": .string(path)])
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(bytes.starts(with: [0xEF, 0xBB, 0xBF]), "UTF-8 with a byte order mark, for Excel")
         let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)
@@ -61,26 +50,49 @@ struct ExportTests {
     }
 
     @Test func onlyPendingWritesWhatTheRemoteMustReceive() throws {
-        _ = try result("importCustomers", ["side": "local", "content": "Kundenr.;Navn\n1;A\n2;B\n3;C\n"])
-        _ = try result("importCustomers", ["content": "Kundenr.;Navn\n1;A\n2;B\n"])
-        _ = try result("selectPartner", ["localId": "c1", "remoteId": "c4"])
-        _ = try result("selectPartner", ["localId": "c2", "remoteId": "c5"])
-        _ = try result("createPartner", ["customerId": "c3"])
-        _ = try result("updateCustomer", ["id": "c1", "fields": ["city": "Vejle"]])
+        _ = try rpc.result("importCustomers", ["side": "local", "content": "Kundenr.;Navn\n1;A\n2;B\n3;C\n"])
+        _ = try rpc.result("importCustomers", ["content": "Kundenr.;Navn\n1;A\n2;B\n"])
+        _ = try rpc.result("selectPartner", ["localId": "c1", "remoteId": "c4"])
+        _ = try rpc.result("selectPartner", ["localId": "c2", "remoteId": "c5"])
+        _ = try rpc.result("createPartner", ["customerId": "c3"])
+        _ = try rpc.result("updateCustomer", ["id": "c1", "fields": ["city": "Vejle"]])
         let path = dir.appendingPathComponent("pending.csv").path
-        #expect(try result("exportCustomers", ["path": .string(path), "onlyPending": true])["written"] == 2)
+        #expect(try rpc.result("exportCustomers", ["path": .string(path), "onlyPending": true])["written"] == 2)
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\r\n")
         #expect(lines.count == 3)
         #expect(lines[1].hasPrefix("1;A;"))
         #expect(lines[2].hasPrefix("3;C;"))
-        #expect(try result("exportCustomers", ["path": .string(path), "onlyPending": true])["written"] == 0)
+        #expect(try rpc.result("exportCustomers", ["path": .string(path), "onlyPending": true])["written"] == 0)
     }
 
     @Test func badPathsAreRefusedAndChangeNothing() throws {
-        _ = try result("importCustomers", ["content": "Kundenr.;Navn\n1;A\n"])
-        #expect(try call("exportCustomers", ["path": "/no/such/folder/x.csv"])["error"]?["data"]?["kind"] == "NotFound")
-        #expect(try call("exportCustomers", ["path": .string(dir.path)])["error"]?["data"]?["path"] == "path")
-        #expect(try call("exportCustomers", ["path": "x.csv", "format": "pdf"])["error"]?["data"]?["path"] == "format")
-        #expect(try call("exportCustomers", [:])["error"]?["data"]?["path"] == "path")
+        _ = try rpc.result("importCustomers", ["content": "Kundenr.;Navn\n1;A\n"])
+        #expect(try rpc.call("exportCustomers", ["path": "/no/such/folder/x.csv"])["error"]?["data"]?["kind"] == "NotFound")
+        #expect(try rpc.call("exportCustomers", ["path": .string(dir.path)])["error"]?["data"]?["path"] == "path")
+        #expect(try rpc.call("exportCustomers", ["path": "x.csv", "format": "pdf"])["error"]?["data"]?["path"] == "format")
+        #expect(try rpc.call("exportCustomers", [:])["error"]?["data"]?["path"] == "path")
+    }
+
+    /// A write the system refuses is `WriteFailed` (code 1011) with the path and the reason,
+    /// leaves the target as it was, and marks nothing as exported: the pending rows stay
+    /// pending and go out with the next export that succeeds.
+    @Test func aRefusedWriteIsWriteFailedAndMarksNothing() throws {
+        _ = try rpc.result("importCustomers", ["side": "local", "content": "Kundenr.;Navn\n1;A\n"])
+        _ = try rpc.result("createPartner", ["customerId": "c1"])
+        let path = dir.appendingPathComponent("out.csv").path
+        try Data("the file as it was".utf8).write(to: URL(fileURLWithPath: path))
+        // A directory where the file is written before it is renamed over the target.
+        let inTheWay = dir.appendingPathComponent(".out.csv.\(getpid()).tmp")
+        try FileManager.default.createDirectory(at: inTheWay, withIntermediateDirectories: false)
+        let error = try #require(try rpc.call("exportCustomers", ["path": .string(path), "onlyPending": true])["error"])
+        #expect(error["code"] == 1011)
+        #expect(error["data"]?["kind"] == "WriteFailed")
+        #expect(error["data"]?["path"] == .string(path))
+        #expect(error["data"]?["errno"] == "EISDIR")
+        #expect(error["data"]?["reason"]?.stringValue?.isEmpty == false)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "the file as it was")
+        try FileManager.default.removeItem(at: inTheWay)
+        #expect(try rpc.result("exportCustomers", ["path": .string(path), "onlyPending": true])["written"] == 1)
+        #expect(FileManager.default.fileExists(atPath: inTheWay.path) == false)
     }
 }

@@ -9,9 +9,7 @@ import Testing
 @Suite("Import sources")
 struct ImportSourcesTests {
     func importing(_ params: String) throws -> JSONValue {
-        let connection = Registry.connection(database: try AppDatabase.inMemory())
-        let text = #"{"jsonrpc":"2.0","id":1,"method":"importCustomers","params":\#(params)}"#
-        return try JSONValue.parse(try #require(connection.handle(Array(text.utf8))))
+        try InProcess(Registry.connection(database: try AppDatabase.inMemory())).call("importCustomers", params)
     }
 
     @Test func pathTextAndBytesAgree() throws {

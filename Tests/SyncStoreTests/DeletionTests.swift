@@ -13,7 +13,7 @@ final class DeletionTests {
         db = try AppDatabase.inMemory()
         _ = try db.importCustomers(side: .local, records: (1...3).map { ImportRecord(number: "\($0)", fields: CustomerFields(name: "Kunde \($0)"), extra: [:]) })
         _ = try db.importCustomers(side: .remote, records: (1...3).map { ImportRecord(number: "\($0)", fields: CustomerFields(name: "Kunde \($0)"), extra: [:]) })
-        for i in 1...2 { _ = try db.selectPartner(Int64(i), Int64(i + 3)) }  // L1: c1-c4, L2: c2-c5; c3, c6 unlinked
+        for i in 1...2 { _ = try db.selectPartner(localId: Int64(i), remoteId: Int64(i + 3)) }  // L1: c1-c4, L2: c2-c5; c3, c6 unlinked
     }
 
     deinit {
@@ -58,7 +58,7 @@ final class DeletionTests {
         #expect(link.state == .synced)
         #expect(link.remote?.number == "1")
         #expect(link.remote?.fields == link.local?.fields)
-        #expect(try db.writer.read { try Bool.fetchOne($0, sql: "SELECT pending FROM customer WHERE id = ?", arguments: [link.remote!.id]) } == true)
+        #expect(try db.reader.read { try Bool.fetchOne($0, sql: "SELECT pending FROM customer WHERE id = ?", arguments: [link.remote!.id]) } == true)
         #expect(try db.status().linksDeleted == 0)
     }
 
@@ -98,7 +98,7 @@ struct StaleVersionTests {
         let db = try AppDatabase.inMemory()
         _ = try db.importCustomers(side: .local, records: [ImportRecord(number: "1", fields: CustomerFields(name: "A"), extra: [:])])
         _ = try db.importCustomers(side: .remote, records: [ImportRecord(number: "1", fields: CustomerFields(name: "A"), extra: [:])])
-        let link = try db.selectPartner(1, 2)
+        let link = try db.selectPartner(localId: 1, remoteId: 2)
         func kind(_ body: () throws -> Void) -> SyncError.Kind? {
             do { try body(); return nil } catch { return (error as? SyncError)?.kind }
         }

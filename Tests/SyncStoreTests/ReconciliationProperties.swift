@@ -61,7 +61,7 @@ struct ReconciliationProperties {
             _ = try db.importCustomers(side: .local, records: (1...4).map { ImportRecord(number: "\($0)", fields: start, extra: [:]) })
             _ = try db.importCustomers(side: .remote, records: (1...4).map { ImportRecord(number: "\($0)", fields: start, extra: [:]) })
             for n in 1...4 { file["\(n)"] = start }
-            for i in 1...4 { _ = try db.selectPartner(Int64(i), Int64(i + 4)) }
+            for i in 1...4 { _ = try db.selectPartner(localId: Int64(i), remoteId: Int64(i + 4)) }
             try note()
         }
 
@@ -111,14 +111,14 @@ struct ReconciliationProperties {
                 let link = try db.link(id: id)
                 var choices: [SyncField: AppDatabase.Resolution] = [:]
                 for c in link.conflicts { choices[c.field] = .remote }
-                let resolved = try db.resolveConflict(linkId: id, resolutions: choices, expectedVersion: nil) { _ in CancellationError() }
+                let resolved = try db.resolveConflict(linkId: id, resolutions: choices, expectedVersion: nil)
                 #expect(resolved.state == .synced)
                 for c in link.conflicts {
                     #expect(resolved.local?.fields[c.field] == c.remote && resolved.remote?.fields[c.field] == c.remote, "chosen values on both sides")
                 }
             case .relink(let i):
                 if let id = try linkId(i) { _ = try db.unlink(linkId: id) }
-                _ = try db.selectPartner(local(i), remote(i))
+                _ = try db.selectPartner(localId: local(i), remoteId: remote(i))
             }
             try note()
         }

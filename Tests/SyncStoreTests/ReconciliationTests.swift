@@ -16,7 +16,7 @@ final class ReconciliationTests {
         db = try AppDatabase.inMemory()
         _ = try db.importCustomers(side: .local, records: [ImportRecord(number: "1", fields: CustomerFields(name: "Jensens Auto", city: "Odense", phone: "66 15 22 33"), extra: [:])])
         _ = try db.importCustomers(side: .remote, records: [ImportRecord(number: "1", fields: CustomerFields(name: "Jensens Auto", city: "Odense", phone: "+4566152233"), extra: [:])])
-        let link = try db.selectPartner(1, 2)
+        let link = try db.selectPartner(localId: 1, remoteId: 2)
         (linkId, localId, remoteId) = (link.id, link.local!.id, link.remote!.id)
         #expect(link.state == .synced)
     }
@@ -26,7 +26,7 @@ final class ReconciliationTests {
     }
 
     func pending(_ id: Int64) throws -> Bool {
-        try db.writer.read { try Bool.fetchOne($0, sql: "SELECT pending FROM customer WHERE id = ?", arguments: [id]) ?? false }
+        try db.reader.read { try Bool.fetchOne($0, sql: "SELECT pending FROM customer WHERE id = ?", arguments: [id]) ?? false }
     }
 
     @Test func aOneSidedEditReachesThePartner() throws {
@@ -50,12 +50,12 @@ final class ReconciliationTests {
 
     @Test func differentEditsOnBothSidesAreAConflictThatResolves() throws {
         // Both sides change the name while the link is in conflict on nothing else.
-        _ = try db.writer.write { try $0.execute(sql: "UPDATE customer SET name = 'Jensens Auto ApS' WHERE id = ?", arguments: [self.localId]) }
+        _ = try db.writerForTests.write { try $0.execute(sql: "UPDATE customer SET name = 'Jensens Auto ApS' WHERE id = ?", arguments: [self.localId]) }
         _ = try db.updateCustomer(id: remoteId, fields: [.name: "Jensen Biler"], expectedVersion: nil)
         let link = try db.link(id: linkId)
         #expect(link.state == .conflict)
         #expect(link.conflicts == [FieldConflict(field: .name, local: "Jensens Auto ApS", remote: "Jensen Biler", base: .some("Jensens Auto"))])
-        let resolved = try db.resolveConflict(linkId: linkId, resolutions: [.name: .remote], expectedVersion: nil) { _ in CancellationError() }
+        let resolved = try db.resolveConflict(linkId: linkId, resolutions: [.name: .remote], expectedVersion: nil)
         #expect(resolved.state == .synced)
         #expect(resolved.local?.fields.name == "Jensen Biler")
         // The base advanced: a later one-sided edit copies again.

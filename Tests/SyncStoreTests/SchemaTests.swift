@@ -15,7 +15,7 @@ struct SchemaTests {
 
     @discardableResult
     func insertCustomer(_ side: String, _ number: String?, excluded: Bool = false) throws -> Int64 {
-        try db.writer.write { db in
+        try db.writerForTests.write { db in
             try db.execute(sql: "INSERT INTO customer (side, number, name, excluded) VALUES (?, ?, 'N', ?)",
                            arguments: [side, number, excluded])
             return db.lastInsertedRowID
@@ -23,7 +23,7 @@ struct SchemaTests {
     }
 
     func link(_ local: Int64, _ remote: Int64) throws {
-        try db.writer.write { db in
+        try db.writerForTests.write { db in
             try db.execute(sql: "INSERT INTO link (localId, remoteId, state) VALUES (?, ?, 'synced')", arguments: [local, remote])
         }
     }
@@ -73,7 +73,7 @@ struct SchemaTests {
         #expect(throws: DatabaseError.self) { try link(l1, r1) }
         try link(l2, r1)
         #expect(throws: DatabaseError.self) {
-            try db.writer.write { try $0.execute(sql: "UPDATE customer SET excluded = 1 WHERE id = ?", arguments: [l2]) }
+            try db.writerForTests.write { try $0.execute(sql: "UPDATE customer SET excluded = 1 WHERE id = ?", arguments: [l2]) }
         }
     }
 
@@ -82,7 +82,7 @@ struct SchemaTests {
         let r1 = try insertCustomer("remote", "1")
         try link(l1, r1)
         #expect(throws: DatabaseError.self) {
-            try db.writer.write { try $0.execute(sql: "DELETE FROM customer WHERE id = ?", arguments: [l1]) }
+            try db.writerForTests.write { try $0.execute(sql: "DELETE FROM customer WHERE id = ?", arguments: [l1]) }
         }
     }
 }
@@ -110,14 +110,14 @@ struct DatabaseFileTests {
         DispatchQueue.concurrentPerform(iterations: 2) { i in
             let db = i == 0 ? a : b
             for n in 0..<200 {
-                try! db.writer.write { db in
+                try! db.writerForTests.write { db in
                     try db.execute(sql: "INSERT INTO customer (side, number, name) VALUES ('local', ?, 'N')",
                                    arguments: ["\(i)-\(n)"])
                 }
             }
         }
-        #expect(try a.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customer") } == 400)
-        #expect(try b.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customer") } == 400)
+        #expect(try a.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customer") } == 400)
+        #expect(try b.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customer") } == 400)
     }
 
     @Test func reopeningKeepsDataAndDoesNotRemigrate() throws {
@@ -125,11 +125,11 @@ struct DatabaseFileTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         do {
             let db = try AppDatabase.open(path: path)
-            try db.writer.write { try $0.execute(sql: "INSERT INTO customer (side, number, name) VALUES ('local', '1', 'N')") }
+            try db.writerForTests.write { try $0.execute(sql: "INSERT INTO customer (side, number, name) VALUES ('local', '1', 'N')") }
         }
         let again = try AppDatabase.open(path: path)
         #expect(try again.appliedMigrations() == ["v1"])
-        #expect(try again.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customer") } == 1)
+        #expect(try again.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customer") } == 1)
     }
 }
 
@@ -144,7 +144,7 @@ struct BusyTests {
         let release = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
-            try! holder.writer.write { db in
+            try! holder.writerForTests.write { db in
                 try db.execute(sql: "INSERT INTO customer (side, number, name) VALUES ('local', 'held', 'N')")
                 locked.signal()
                 release.wait()
@@ -161,7 +161,7 @@ struct BusyTests {
         }
         release.signal()
         done.wait()
-        let counts = try waiter.writer.read { db in
+        let counts = try waiter.reader.read { db in
             try Row.fetchAll(db, sql: "SELECT side, count(*) FROM customer GROUP BY side").map { "\($0[0] as String)=\($0[1] as Int)" }
         }
         #expect(counts == ["local=1"])

@@ -24,7 +24,7 @@ final class WorkflowStoreTests {
 
     /// Every row of the customer and link tables, as text: "byte for byte" comparisons.
     func snapshot() throws -> String {
-        try db.writer.read { db in
+        try db.reader.read { db in
             let customers = try Row.fetchAll(db, sql: "SELECT * FROM customer ORDER BY id").map(\.description)
             let links = try Row.fetchAll(db, sql: "SELECT * FROM link ORDER BY id").map(\.description)
             let tally = try Row.fetchAll(db, sql: "SELECT * FROM tally ORDER BY side, excluded").map(\.description)
@@ -78,8 +78,8 @@ final class WorkflowStoreTests {
 
     @Test func aRowAsLastReadIsUnchangedEvenAfterTheCustomerChanged() throws {
         let ids = try seed(local: [record("1", "Jensens Auto")], remote: [record("1", "Jensens Auto ApS")])
-        let link = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
-        _ = try db.resolveConflict(linkId: link.id, resolutions: [.name: .local], expectedVersion: nil) { _ in CancellationError() }
+        let link = try db.selectPartner(localId: ids["local:1"]!, remoteId: ids["remote:1"]!)
+        _ = try db.resolveConflict(linkId: link.id, resolutions: [.name: .local], expectedVersion: nil)
         // The file still says "Jensens Auto ApS": a stale row, not a change.
         #expect(try db.importCustomers(side: .remote, records: [record("1", "Jensens Auto ApS")]) == ImportOutcome(unchanged: 1))
         #expect(try db.link(id: link.id).remote?.fields.name == "Jensens Auto")
@@ -93,8 +93,8 @@ final class WorkflowStoreTests {
 
     @Test func aChangedRowEqualToTheStoredValuesIsUnchanged() throws {
         let ids = try seed(local: [record("1", "New name")], remote: [record("1", "Old name")])
-        let link = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
-        _ = try db.resolveConflict(linkId: link.id, resolutions: [.name: .local], expectedVersion: nil) { _ in CancellationError() }
+        let link = try db.selectPartner(localId: ids["local:1"]!, remoteId: ids["remote:1"]!)
+        _ = try db.resolveConflict(linkId: link.id, resolutions: [.name: .local], expectedVersion: nil)
         let version = try db.customer(id: ids["remote:1"]!).version
         #expect(try db.importCustomers(side: .remote, records: [record("1", "New name")]) == ImportOutcome(unchanged: 1))
         #expect(try db.customer(id: ids["remote:1"]!).version == version)
@@ -103,7 +103,7 @@ final class WorkflowStoreTests {
 
     @Test func reimportThatChangesALinkedCustomerReachesThePartner() throws {
         let ids = try seed(local: [record("1", "A", phone: "20 00 00 01")], remote: [record("1", "A", phone: "+45 20000001")])
-        let link = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
+        let link = try db.selectPartner(localId: ids["local:1"]!, remoteId: ids["remote:1"]!)
         #expect(link.state == .synced)
         // The file changed the phone; the local side did not: the change reaches the partner.
         _ = try db.importCustomers(side: .remote, records: [record("1", "A", phone: "20000002")])
@@ -185,7 +185,7 @@ final class WorkflowStoreTests {
     @Test func createAllLeavesOutExcludedAndLinkedAndRestrictsToIds() throws {
         let ids = try seed(local: [record("1", "A"), record("2", "B"), record("3", "C"), record("4", "D")], remote: [record("9", "Z")])
         _ = try db.setExcluded(customerId: ids["local:2"]!, true)
-        _ = try db.selectPartner(ids["local:3"]!, ids["remote:9"]!)
+        _ = try db.selectPartner(localId: ids["local:3"]!, remoteId: ids["remote:9"]!)
         let restricted = try db.createAllPartners(side: .local, numbering: .keep, customerIds: [ids["local:2"]!, ids["local:3"]!, ids["local:4"]!], dryRun: false)
         #expect(restricted.created == 1)
         #expect(Set(restricted.skipped.map(\.reason)) == [.excluded, .alreadyLinked])
@@ -234,8 +234,8 @@ final class WorkflowStoreTests {
         let ids = try seed(
             local: [record("1", "Café  Møllen", phone: "75 50 60 70", email: "cafe@moellen.dk"), record("2", "B", address: "Vej 1")],
             remote: [record("1", "Café Møllen", phone: "+45 75506070", email: "CAFE@Moellen.DK"), record("2", "B", address: "Vej 2")])
-        #expect(try db.selectPartner(ids["local:1"]!, ids["remote:1"]!).state == .synced)
-        let conflict = try db.selectPartner(ids["remote:2"]!, ids["local:2"]!)  // either order
+        #expect(try db.selectPartner(localId: ids["local:1"]!, remoteId: ids["remote:1"]!).state == .synced)
+        let conflict = try db.selectPartner(localId: ids["remote:2"]!, remoteId: ids["local:2"]!)  // either order
         #expect(conflict.state == .conflict)
         #expect(conflict.local?.id == ids["local:2"])
         #expect(conflict.conflicts == [FieldConflict(field: .address, local: "Vej 1", remote: "Vej 2")])
@@ -244,11 +244,11 @@ final class WorkflowStoreTests {
     @Test func selectPartnerErrors() throws {
         let ids = try seed(local: [record("1", "A"), record("2", "B"), record("3", "C")], remote: [record("1", "A"), record("2", "B")])
         _ = try db.setExcluded(customerId: ids["local:3"]!, true)
-        _ = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
+        _ = try db.selectPartner(localId: ids["local:1"]!, remoteId: ids["remote:1"]!)
         let before = try snapshot()
         func kind(_ a: Int64, _ b: Int64) -> SyncError.Kind? {
             do {
-                _ = try db.selectPartner(a, b)
+                _ = try db.selectPartner(localId: a, remoteId: b)
                 return nil
             } catch { return (error as? SyncError)?.kind }
         }
@@ -262,25 +262,30 @@ final class WorkflowStoreTests {
 
     @Test func resolveConflictAppliesChoicesAndValuesToBoth() throws {
         let ids = try seed(local: [record("1", "Jensens Auto", phone: "1", address: "A")], remote: [record("1", "Jensens Auto ApS", phone: "2", address: "B")])
-        let link = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
+        let link = try db.selectPartner(localId: ids["local:1"]!, remoteId: ids["remote:1"]!)
         #expect(link.conflicts.map(\.field) == [.name, .address, .phone])
         var missing: [SyncField] = []
         #expect(throws: (any Error).self) {
-            try db.resolveConflict(linkId: link.id, resolutions: [.name: .remote], expectedVersion: nil) { missing = $0; return CancellationError() }
+            do {
+                _ = try db.resolveConflict(linkId: link.id, resolutions: [.name: .remote], expectedVersion: nil)
+            } catch let error as ParamsError {
+                if case .strings(let names)? = error.details["missing"] { missing = names.compactMap(SyncField.init(rawValue:)) }
+                throw error
+            }
         }
         #expect(missing == [.address, .phone])
         #expect(throws: SyncError.self) {
-            try db.resolveConflict(linkId: link.id, resolutions: [.name: .remote, .address: .local, .phone: .remote], expectedVersion: link.version + 1) { _ in CancellationError() }
+            try db.resolveConflict(linkId: link.id, resolutions: [.name: .remote, .address: .local, .phone: .remote], expectedVersion: link.version + 1)
         }
         let resolved = try db.resolveConflict(linkId: link.id, resolutions: [.name: .remote, .address: .value("C"), .phone: .local],
-                                              expectedVersion: link.version) { _ in CancellationError() }
+                                              expectedVersion: link.version)
         #expect(resolved.state == .synced)
         #expect(resolved.conflicts.isEmpty)
         #expect(resolved.local?.fields == CustomerFields(name: "Jensens Auto ApS", address: "C", phone: "1"))
         #expect(resolved.remote?.fields == resolved.local?.fields)
         #expect(resolved.version == link.version + 1)
         do {
-            _ = try db.resolveConflict(linkId: link.id, resolutions: [:], expectedVersion: nil) { _ in CancellationError() }
+            _ = try db.resolveConflict(linkId: link.id, resolutions: [:], expectedVersion: nil)
             Issue.record("expected NotInConflict")
         } catch let error as SyncError {
             #expect(error.kind == .notInConflict)
@@ -289,19 +294,19 @@ final class WorkflowStoreTests {
 
     @Test func unlinkReturnsBothToUnsyncedAndTheyCanBeLinkedAgain() throws {
         let ids = try seed(local: [record("1", "A")], remote: [record("1", "B")])
-        let link = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
+        let link = try db.selectPartner(localId: ids["local:1"]!, remoteId: ids["remote:1"]!)
         let (local, remote) = try db.unlink(linkId: link.id)
         #expect(local!.state == .unsynced && remote!.state == .unsynced)
         #expect(local?.linkId == nil)
         #expect(throws: SyncError.self) { try db.link(id: link.id) }
-        #expect(try db.selectPartner(local!.id, remote!.id).state == .conflict)
+        #expect(try db.selectPartner(localId: local!.id, remoteId: remote!.id).state == .conflict)
     }
 
     @Test func idsAreNeverReused() throws {
         let ids = try seed(local: [record("1", "A"), record("2", "B")], remote: [record("1", "A"), record("2", "B")])
-        let first = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
+        let first = try db.selectPartner(localId: ids["local:1"]!, remoteId: ids["remote:1"]!)
         _ = try db.unlink(linkId: first.id)
-        let second = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
+        let second = try db.selectPartner(localId: ids["local:1"]!, remoteId: ids["remote:1"]!)
         #expect(second.id > first.id)
         _ = try db.unlink(linkId: second.id)
         let outcome = try db.createAllPartners(side: .local, numbering: .sequence(start: 10), customerIds: nil, dryRun: false)
@@ -318,7 +323,7 @@ final class WorkflowStoreTests {
         #expect(try db.setExcluded(customerId: ids["local:2"]!, true).version == excluded.version)
         #expect(try db.listUnsynced(side: .local, query: nil, limit: 10, after: nil).items.map(\.id) == [ids["local:1"]!])
         #expect(try db.listExcluded(side: nil, limit: 10, after: nil).items.map(\.id) == [ids["local:2"]!])
-        _ = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
+        _ = try db.selectPartner(localId: ids["local:1"]!, remoteId: ids["remote:1"]!)
         #expect(throws: SyncError.self) { try db.setExcluded(customerId: ids["local:1"]!, true) }
         #expect(try db.setExcluded(customerId: ids["local:2"]!, false).state == .unsynced)
     }
@@ -360,8 +365,8 @@ final class WorkflowStoreTests {
 
     @Test func statusCountsEverySideAndState() throws {
         let ids = try seed(local: [record("1", "A"), record("2", "B"), record("3", "C")], remote: [record("1", "A"), record("2", "X")])
-        _ = try db.selectPartner(ids["local:1"]!, ids["remote:1"]!)
-        _ = try db.selectPartner(ids["local:2"]!, ids["remote:2"]!)
+        _ = try db.selectPartner(localId: ids["local:1"]!, remoteId: ids["remote:1"]!)
+        _ = try db.selectPartner(localId: ids["local:2"]!, remoteId: ids["remote:2"]!)
         _ = try db.setExcluded(customerId: ids["local:3"]!, true)
         let s = try db.status()
         #expect(s.local.synced == 1 && s.local.conflict == 1 && s.local.excluded == 1 && s.local.unsynced == 0 && s.local.total == 3)

@@ -52,6 +52,8 @@ export class StaleVersion extends DomainError {}
 export class NotInConflict extends DomainError {}
 export class WrongSide extends DomainError {}
 export class Busy extends DomainError {}
+/** A file could not be written (an export): data.path, data.errno (ENOSPC, EACCES, EISDIR…), data.reason. */
+export class WriteFailed extends DomainError {}
 export class ServerCrashed extends CustomerSyncError {}
 export class RequestTimeout extends CustomerSyncError {}
 export function errorFromReply(error: { code: number; message: string; data?: any }): CustomerSyncError;

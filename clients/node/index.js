@@ -34,6 +34,8 @@ export class StaleVersion extends DomainError {}
 export class NotInConflict extends DomainError {}
 export class WrongSide extends DomainError {}
 export class Busy extends DomainError {}
+/** A file could not be written (an export): data.path, data.errno (ENOSPC, EACCES, EISDIR…), data.reason. */
+export class WriteFailed extends DomainError {}
 /** The server process ended while a call was waiting, or before it was made. */
 export class ServerCrashed extends CustomerSyncError {
   constructor(message, exitCode, stderrTail) {
@@ -47,7 +49,7 @@ export class RequestTimeout extends CustomerSyncError {
 
 const byKind = {
   ParseError, InvalidRequest, MessageTooLarge, ShutDown, MethodNotFound, InvalidParams, InternalError,
-  NotFound, AlreadyLinked, Excluded, NumberTaken, InvalidNumber, ImportRejected, StaleVersion, NotInConflict, WrongSide, Busy,
+  NotFound, AlreadyLinked, Excluded, NumberTaken, InvalidNumber, ImportRejected, StaleVersion, NotInConflict, WrongSide, Busy, WriteFailed,
 };
 const byCode = { [-32700]: ParseError, [-32600]: InvalidRequest, [-32601]: MethodNotFound, [-32602]: InvalidParams, [-32603]: InternalError };
 

@@ -80,3 +80,12 @@ test("a call times out and the client goes on", async () => {
   assert.deepEqual(await sync.ping(), {});
   assert.equal(await sync.close(), 0);
 });
+
+test("every documented error kind has its class", async () => {
+  const { errorFromReply } = await import("../index.js");
+  const doc = JSON.parse(readFileSync(join(examples, "..", "openrpc.json"), "utf8"));
+  for (const error of Object.values(doc.components.errors)) {
+    const raised = errorFromReply({ code: error.code, message: error.message, data: { kind: error.data.kind } });
+    assert.equal(raised.constructor.name, error.data.kind, `${error.data.kind} has no class of its own`);
+  }
+});

@@ -3,7 +3,7 @@ from .client import CustomerSync
 from .errors import (AlreadyLinked, Busy, CustomerSyncError, DomainError, Excluded, ImportRejected, InternalError,
                      InvalidNumber, InvalidParams, InvalidRequest, MessageTooLarge, MethodNotFound, NotFound,
                      NotInConflict, NumberTaken, ParseError, ProtocolError, RequestTimeout, ServerCrashed, ShutDown,
-                     StaleVersion, WrongSide, error_from_reply)
+                     StaleVersion, WriteFailed, WrongSide, error_from_reply)
 from .transport import Transport, find_binary
 
 __all__ = [
@@ -11,5 +11,5 @@ __all__ = [
     "CustomerSyncError", "ProtocolError", "DomainError", "ServerCrashed", "RequestTimeout",
     "ParseError", "InvalidRequest", "MessageTooLarge", "ShutDown", "MethodNotFound", "InvalidParams", "InternalError",
     "NotFound", "AlreadyLinked", "Excluded", "NumberTaken", "InvalidNumber", "ImportRejected", "StaleVersion",
-    "NotInConflict", "WrongSide", "Busy",
+    "NotInConflict", "WrongSide", "Busy", "WriteFailed",
 ]

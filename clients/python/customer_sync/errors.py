@@ -50,6 +50,11 @@ class WrongSide(DomainError): kind = "WrongSide"
 class Busy(DomainError): kind = "Busy"
 
 
+class WriteFailed(DomainError):
+    """A file could not be written (an export): `path`, `errno` (ENOSPC, EACCES, EISDIR…), `reason`."""
+    kind = "WriteFailed"
+
+
 class ServerCrashed(CustomerSyncError):
     """The server process ended while a call was waiting (or before it was made)."""
 
@@ -70,7 +75,7 @@ _BY_KIND: Dict[str, Type[CustomerSyncError]] = {
     cls.kind: cls
     for cls in [ParseError, InvalidRequest, MessageTooLarge, ShutDown, MethodNotFound, InvalidParams, InternalError,
                 NotFound, AlreadyLinked, Excluded, NumberTaken, InvalidNumber, ImportRejected, StaleVersion,
-                NotInConflict, WrongSide, Busy]
+                NotInConflict, WrongSide, Busy, WriteFailed]
 }
 _BY_CODE: Dict[int, Type[CustomerSyncError]] = {
     -32700: ParseError, -32600: InvalidRequest, -32601: MethodNotFound, -32602: InvalidParams, -32603: InternalError,

@@ -128,3 +128,17 @@ def test_a_chatty_server_never_blocks(binary):
         for _ in range(2000):
             client.ping()
         assert client.transport.stderr_tail() != ""
+
+
+def test_every_documented_error_kind_has_its_class():
+    """Each error in the OpenRPC document (and the protocol kinds) maps to the class of that name."""
+    import json
+    import customer_sync
+    from conftest import ROOT
+    with open(os.path.join(ROOT, "protocol", "openrpc.json"), encoding="utf-8") as f:
+        components = json.load(f)["components"]["errors"]
+    for name, error in components.items():
+        kind = error["data"]["kind"]
+        raised = customer_sync.error_from_reply({"code": error["code"], "message": error["message"], "data": {"kind": kind}})
+        assert type(raised).__name__ == kind, f"{kind} has no class of its own"
+        assert raised.kind == kind

@@ -6,7 +6,8 @@ import SyncStore
 
 /// `exportCustomers`: writes one side's register (by default the remote one, whole or only
 /// its pending changes) as CSV or XLSX in the CleanManager format `importCustomers` reads.
-/// Spec: protocol/openrpc.json#exportCustomers.
+/// A file the system will not let us write is `WriteFailed` (path, errno name, reason); the
+/// rows are then not marked as exported. Spec: protocol/openrpc.json#exportCustomers.
 public enum ExportCustomers: SyncMethod {
     public static let name = "exportCustomers"
 
@@ -37,17 +38,7 @@ public enum ExportCustomers: SyncMethod {
         let written = try context.database.export(side: p.side ?? .remote, onlyPending: p.onlyPending ?? false) { customers in
             let rows = customers.map { ExportRow(number: $0.number, fields: $0.fields, extra: $0.extra) }
             let data = format == .xlsx ? try RegisterWriter.xlsx(rows) : Data(RegisterWriter.csv(rows))
-            // Written beside the target and renamed over it: a reader never sees half a file.
-            let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-            do {
-                try data.write(to: temporary)
-                guard rename(temporary.path, url.path) == 0 else {
-                    throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))])
-                }
-            } catch {
-                try? FileManager.default.removeItem(at: temporary)
-                throw RPCError.invalidParams("\(p.path) cannot be written: \(error.localizedDescription)", path: "path")
-            }
+            try FileOutput.replace(url.path, with: data)
         }
         return Result(written: written, path: url.path)
     }

@@ -17,10 +17,8 @@ public enum ImportCustomers: SyncMethod {
         var contentBase64: String?
         var format: RegisterFile.Format?
         var skipInvalid: Bool?
-        var mode: Mode?
+        var mode: RegisterIntake.Mode?
     }
-
-    enum Mode: String, Sendable, ClosedStringSet { case merge, replace }
 
     public struct Result: Encodable, Sendable {
         var added: Int
@@ -38,64 +36,13 @@ public enum ImportCustomers: SyncMethod {
             throw RPCError.invalidParams(given == 0 ? "give one of path, content or contentBase64" : "give only one of path, content or contentBase64",
                                          path: given == 0 ? "path" : "content")
         }
-        let clock = ContinuousClock()
-        let started = clock.now
         let (bytes, format) = try source(p)
-
-        // Two cores: a reader thread decodes, parses and checks the file and prepares each
-        // valid row while this thread writes them in one transaction. If any row was invalid
-        // (and skipInvalid is not set), the transaction is rolled back before it commits.
-        let pipe = RowPipe<ImportRecord>()
-        let reading = ReadResult()
-        let reader = Thread {
-            reading.result = Swift.Result { () throws(RowError) -> RegisterFile in
-                try RegisterFile.stream(bytes, format: format, side: side) { row in
-                    pipe.send(ImportRecord(number: row.number, fields: row.fields, extra: row.extra))
-                }
-            }
-            reading.elapsed = clock.now - started
-            pipe.finish()
-            reading.done.signal()
-        }
-        reader.start()
-        defer {
-            pipe.cancel()
-            reading.done.wait()
-        }
-        var errors: [RowError] = []
-        let replaceWith: (() throws -> Set<String>)? = p.mode == .replace ? {
-            guard case .success(let file)? = reading.result else { return [] }
-            return file.numbers
-        } : nil
-        let outcome = try context.database.importCustomers(side: side, records: pipe, replaceWith: replaceWith, beforeCommit: {
-            switch reading.result {
-            case .failure(let error): throw rejected([error])
-            case .success(let file):
-                errors = file.errors
-                if !errors.isEmpty && p.skipInvalid != true { throw rejected(errors) }
-            case nil: throw RPCError.internalError("the reader stopped without a result")
-            }
-        })
-        context.logger.info("imported \(side.rawValue) register: \(outcome.added) added, \(outcome.updated) updated, \(outcome.unchanged) unchanged, \(errors.count) invalid fields, in \(clock.now - started) (the reader took \(reading.elapsed))")
-        return Result(added: outcome.added, updated: outcome.updated, unchanged: outcome.unchanged, deleted: outcome.deleted, rejected: errors)
-    }
-
-    /// The reader thread's outcome. Written before the pipe finishes and read after the writer
-    /// saw it finish (the pipe's lock orders the two), hence `@unchecked Sendable`.
-    final class ReadResult: @unchecked Sendable {
-        var result: Swift.Result<RegisterFile, RowError>?
-        var elapsed: Duration = .zero
-        let done = DispatchSemaphore(value: 0)
-    }
-
-    static func rejected(_ errors: [RowError]) -> SyncError {
-        let lines = Set(errors.map(\.line)).count
-        let message = errors.count == 1 && errors[0].line <= 1
-            ? "import rejected: \(errors[0].message); nothing was imported"
-            : "import rejected: \(errors.count) problem(s) on \(lines) line(s); nothing was imported"
-        return SyncError(.importRejected, message, details: [
-            "errors": .list(errors.map { ["line": .int($0.line), "field": .string($0.field), "message": .string($0.message)] })
-        ])
+        let started = ContinuousClock.now
+        let intake = RegisterIntake(database: context.database, side: side, mode: p.mode ?? .merge, skipInvalid: p.skipInvalid ?? false)
+        let done = try intake.run(RegisterIntake.file(bytes, format: format, side: side))
+        let c = done.counts
+        context.logger.info("imported \(side.rawValue) register: \(c.added) added, \(c.updated) updated, \(c.unchanged) unchanged, \(done.rejected.count) invalid fields, in \(ContinuousClock.now - started) (the reader took \(done.readTime))")
+        return Result(added: c.added, updated: c.updated, unchanged: c.unchanged, deleted: c.deleted, rejected: done.rejected)
     }
 
     /// The bytes to import and the format, when the params or the file name say it.
@@ -111,37 +58,6 @@ public enum ImportCustomers: SyncMethod {
             return (Array(data), p.format)
         }
         let path = p.path!
-        let extensionFormat: RegisterFile.Format? = switch URL(fileURLWithPath: path).pathExtension.lowercased() {
-        case "xlsx": .xlsx
-        case "csv", "txt": .csv
-        default: nil
-        }
-        return (try readRegularFile(path), p.format ?? extensionFormat)
-    }
-
-    /// A regular file's bytes. Missing → `NotFound`; a directory, FIFO, device or unreadable
-    /// file → `ImportRejected` (a FIFO is never opened: that could block for ever).
-    static func readRegularFile(_ path: String) throws -> [UInt8] {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            if errno == ENOENT || errno == ENOTDIR {
-                throw SyncError(.notFound, "no file at \(path)", details: ["path": .string(path)])
-            }
-            throw rejected([RowError(line: 0, field: "path", message: "\(path) cannot be read: \(String(cString: strerror(errno)))")])
-        }
-        let type = info.st_mode & S_IFMT
-        guard type == S_IFREG else {
-            let what = type == S_IFDIR ? "a directory" : type == S_IFIFO ? "a FIFO" : "not a regular file"
-            throw rejected([RowError(line: 0, field: "path", message: "\(path) is \(what), not a file")])
-        }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw rejected([RowError(line: 0, field: "path", message: "\(path) cannot be read: permission denied")])
-        }
-        defer { try? handle.close() }
-        do {
-            return Array(try handle.readToEnd() ?? Data())
-        } catch {
-            throw rejected([RowError(line: 0, field: "path", message: "\(path) cannot be read: \(error.localizedDescription)")])
-        }
+        return (try RegisterFile.bytes(atPath: path), p.format ?? RegisterFile.format(forPath: path))
     }
 }

@@ -30,15 +30,7 @@ public enum ResolveConflict: SyncMethod {
             }
             resolutions[field] = .value(value)
         }
-        let link = try context.database.resolveConflict(linkId: linkId, resolutions: resolutions, expectedVersion: p.expectedVersion) { missing in
-            let names = missing.map(\.rawValue)
-            var error = RPCError.invalidParams("no choice or value for the conflicting field(s) \(names.joined(separator: ", "))", path: "choices")
-            if case .object(var data)? = error.data {
-                data["missing"] = .array(names.map(JSONValue.string))
-                error.data = .object(data)
-            }
-            return error
-        }
+        let link = try context.database.resolveConflict(linkId: linkId, resolutions: resolutions, expectedVersion: p.expectedVersion)
         return WireLink(link)
     }
 }

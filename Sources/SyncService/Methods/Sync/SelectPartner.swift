@@ -13,6 +13,6 @@ public enum SelectPartner: SyncMethod {
     }
 
     public static func handle(_ p: Params, context: ServiceContext) throws -> WireLink {
-        WireLink(try context.database.selectPartner(try ParamsCheck.customerId(p.localId), try ParamsCheck.customerId(p.remoteId)))
+        WireLink(try context.database.selectPartner(localId: try ParamsCheck.customerId(p.localId), remoteId: try ParamsCheck.customerId(p.remoteId)))
     }
 }

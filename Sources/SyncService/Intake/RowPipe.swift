@@ -1,44 +1,56 @@
 import Foundation
 
 /// A bounded hand-over of items from one producer thread to one consumer, in batches, so a
-/// file can be read and checked on one core while the rows are written on the other.
+/// file can be read and checked on one core while the rows are written on the other; and of
+/// the producer's last word (`End`: its report, or why it failed).
 ///
 /// The consumer iterates it as a `Sequence`; the producer calls `send` and then `finish`.
 /// `cancel` (from the consumer, when it stops early) makes `send` drop everything, so the
 /// producer never blocks on a consumer that has gone.
-public final class RowPipe<Element: Sendable>: Sequence, @unchecked Sendable {
+///
+/// `@unchecked Sendable`: every shared member is read and written under `condition`, but
+/// `pending`, which only the producer touches.
+final class RowPipe<Element: Sendable, End: Sendable>: Sequence, @unchecked Sendable {
     private let condition = NSCondition()
     private var batches: [[Element]] = []
     private var pending: [Element] = []
-    private var finished = false
+    private var end: End?
     private var cancelled = false
     private let batchSize: Int
     private let capacity: Int
 
     /// `capacity` batches of `batchSize` items may wait before `send` blocks.
-    public init(batchSize: Int = 1024, capacity: Int = 16) {
+    init(batchSize: Int = 1024, capacity: Int = 16) {
         self.batchSize = batchSize
         self.capacity = capacity
         pending.reserveCapacity(batchSize)
     }
 
     /// Producer: adds one item (handed over when a batch is full).
-    public func send(_ item: Element) {
+    func send(_ item: Element) {
         pending.append(item)
         if pending.count >= batchSize { flush() }
     }
 
-    /// Producer: hands over what is left and ends the sequence.
-    public func finish() {
+    /// Producer: hands over what is left and ends the sequence with its last word.
+    func finish(_ end: End) {
         flush()
         condition.lock()
-        finished = true
+        self.end = end
         condition.broadcast()
         condition.unlock()
     }
 
+    /// Consumer: the producer's last word, once it has finished (waits until then).
+    func waitForEnd() -> End {
+        condition.lock()
+        defer { condition.unlock() }
+        while end == nil { condition.wait() }
+        return end!
+    }
+
     /// Consumer: stop; items sent from now on are dropped.
-    public func cancel() {
+    func cancel() {
         condition.lock()
         cancelled = true
         batches.removeAll()
@@ -61,19 +73,19 @@ public final class RowPipe<Element: Sendable>: Sequence, @unchecked Sendable {
     func nextBatch() -> [Element]? {
         condition.lock()
         defer { condition.unlock() }
-        while batches.isEmpty && !finished && !cancelled { condition.wait() }
+        while batches.isEmpty && end == nil && !cancelled { condition.wait() }
         guard !batches.isEmpty else { return nil }
         let batch = batches.removeFirst()
         condition.broadcast()
         return batch
     }
 
-    public struct Iterator: IteratorProtocol {
+    struct Iterator: IteratorProtocol {
         let pipe: RowPipe
         var batch: [Element] = []
         var index = 0
 
-        public mutating func next() -> Element? {
+        mutating func next() -> Element? {
             while index >= batch.count {
                 guard let next = pipe.nextBatch() else { return nil }
                 batch = next
@@ -84,5 +96,5 @@ public final class RowPipe<Element: Sendable>: Sequence, @unchecked Sendable {
         }
     }
 
-    public func makeIterator() -> Iterator { Iterator(pipe: self) }
+    func makeIterator() -> Iterator { Iterator(pipe: self) }
 }

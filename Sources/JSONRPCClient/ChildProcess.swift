@@ -1,4 +1,5 @@
 import Foundation
+import JSONRPC
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -85,7 +86,7 @@ public final class ChildProcess: @unchecked Sendable {
     public func remainingOutput() -> [UInt8] {
         var rest = Array(stdoutPipe.fileHandleForReading.readDataToEndOfFile())
         if parser.bufferedByteCount > 0 {
-            rest = Array(parser.buffer[parser.start...]) + rest
+            rest = Array(parser.bufferedBytes) + rest
         }
         return rest
     }

@@ -1,0 +1,99 @@
+import Foundation
+import SyncCore
+import SyncImport
+import SyncStore
+
+/// Bringing a whole register into one side: the one path every source of customer rows takes
+/// (a file today, an accounting system's API tomorrow), so that a pulled register behaves
+/// exactly like an imported one.
+///
+/// The source runs on a reader thread and hands prepared records (`ImportRecord`: stored
+/// forms, search key and digest computed there, beside the writer) through a `RowPipe` to the
+/// calling thread, which writes them in one transaction (`AppDatabase.importCustomers`:
+/// inserts, updates, last-seen values, reconciliation of linked customers, history). After the
+/// last record the source's report decides: a source that failed, or an invalid row without
+/// `skipInvalid`, rolls the whole transaction back before it commits.
+struct RegisterIntake {
+    enum Mode: String, Sendable, ClosedStringSet {
+        /// Rows are added or update the customers with their numbers; nobody is removed.
+        case merge
+        /// The source is the whole register: customers once read from it and missing now are
+        /// deleted (a linked one leaves its link `deleted`).
+        case replace
+    }
+
+    /// What a source says after its last row.
+    struct Report: Sendable {
+        /// The invalid rows, one entry per invalid field.
+        var rejected: [RowError] = []
+        /// Every customer number the source mentions, valid rows or not (what `replace` keeps).
+        var numbers: Set<String> = []
+    }
+
+    /// A source of rows: calls `emit` with each valid record in order, then returns its
+    /// report. Runs on the reader thread; throws to reject the whole register (the error goes
+    /// to the client as it is, so make it a `SyncError`).
+    typealias Source = @Sendable (_ emit: (ImportRecord) -> Void) throws -> Report
+
+    /// What an intake did.
+    struct Outcome {
+        var counts: ImportOutcome
+        /// The invalid rows left out (only with `skipInvalid`; otherwise they reject the call).
+        var rejected: [RowError]
+        /// How long the source took to produce every row.
+        var readTime: Duration
+    }
+
+    let database: AppDatabase
+    let side: Side
+    var mode: Mode = .merge
+    var skipInvalid = false
+
+    /// Runs `source` into the side in one transaction, on two cores.
+    func run(_ source: @escaping Source) throws -> Outcome {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let pipe = RowPipe<ImportRecord, (Result<Report, any Error>, Duration)>()
+        let reader = Thread {
+            let result = Result { try source { pipe.send($0) } }
+            pipe.finish((result, clock.now - started))
+        }
+        reader.start()
+        // However the write ends, the reader is stopped (its rows dropped) and waited for: no
+        // thread of this call outlives it.
+        defer {
+            pipe.cancel()
+            _ = pipe.waitForEnd()
+        }
+        let skipInvalid = self.skipInvalid
+        // Called once the writer has taken the last record: the source's verdict.
+        func verdict() throws -> Report {
+            let report = try pipe.waitForEnd().0.get()
+            if !report.rejected.isEmpty && !skipInvalid { throw SyncError.importRejected(report.rejected) }
+            return report
+        }
+        let counts = try database.importCustomers(
+            side: side, records: pipe,
+            replaceWith: mode == .replace ? { try verdict().numbers } : nil,
+            beforeCommit: { _ = try verdict() })
+        let (result, readTime) = pipe.waitForEnd()
+        return Outcome(counts: counts, rejected: (try? result.get())?.rejected ?? [], readTime: readTime)
+    }
+}
+
+extension RegisterIntake {
+    /// A register file's rows (CSV or XLSX, `format` nil to tell by the bytes), checked
+    /// against the side's rules. A file that cannot be read at all is `ImportRejected`.
+    static func file(_ bytes: [UInt8], format: RegisterFile.Format?, side: Side) -> Source {
+        { emit in
+            do throws(RowError) {
+                let file = try RegisterFile.stream(bytes, format: format, side: side) { row in
+                    emit(ImportRecord(number: row.number, fields: row.fields, extra: row.extra))
+                }
+                return Report(rejected: file.errors, numbers: file.numbers)
+            } catch {
+                throw SyncError.importRejected([error])
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import GRDB
+import SyncCore
+
+extension AppDatabase {
+    /// Creates partners for every unsynced, non-excluded customer of `side` (or just
+    /// `customerIds`) in one transaction; with `dryRun` the transaction is rolled back.
+    /// `progress(done, total)` is called as it goes.
+    ///
+    /// Three steps: the sources are read, `PartnerPlan` (SyncCore) decides every number, and
+    /// the plan is applied set-based.
+    public func createAllPartners(side: Side, numbering: Numbering, customerIds: [Int64]?, dryRun: Bool,
+                                  progress: ((Int, Int) -> Void)? = nil) throws -> CreateAllOutcome {
+        try write(commit: !dryRun) { db in
+            var outcome = CreateAllOutcome()
+            outcome.dryRun = dryRun
+            let (sources, unavailable) = try Self.partnerSources(db, side: side, customerIds: customerIds)
+            let taken = Set(try String.fetchAll(db, sql: "SELECT number FROM customer WHERE side = ? AND number IS NOT NULL",
+                                                arguments: [side.opposite.rawValue]))
+            let plan = PartnerPlan(sources: sources.map { ($0.id, $0.number) }, target: side.opposite, numbering: numbering, taken: taken)
+            progress?(0, sources.count)
+            try Self.apply(plan, sources: sources, side: side, db: db) { done in progress?(done, sources.count) }
+            progress?(sources.count, sources.count)
+            outcome.created = plan.entries.count
+            outcome.skipped = (unavailable + plan.skipped).sorted { $0.customerId < $1.customerId }
+            return outcome
+        }
+    }
+
+    /// A customer to copy to the other side.
+    struct PartnerSource {
+        var id: Int64
+        var number: String?
+        var fields: CustomerFields
+    }
+
+    /// The customers to copy, in id order: the given ones (each must be of `side`; excluded or
+    /// linked ones are passed over with their reason), else every unsynced, included one.
+    static func partnerSources(_ db: Database, side: Side, customerIds: [Int64]?) throws
+        -> (sources: [PartnerSource], unavailable: [CreateAllOutcome.Skipped]) {
+        guard let customerIds else {
+            let linkColumn = side == .local ? "localId" : "remoteId"
+            let statement = try db.makeStatement(sql: """
+                SELECT id, number, \(CustomerSQL.fieldColumns) FROM customer c
+                WHERE side = ? AND excluded = 0 AND NOT EXISTS (SELECT 1 FROM link WHERE \(linkColumn) = c.id)
+                ORDER BY id
+                """)
+            let id = try statement.position(of: "id"), number = try statement.position(of: "number"), fields = try FieldColumns(statement)
+            var sources: [PartnerSource] = []
+            let rows = try Row.fetchCursor(statement, arguments: [side.rawValue])
+            while let row = try rows.next() { sources.append(PartnerSource(id: row[id], number: row[number], fields: fields.fields(row))) }
+            return (sources, [])
+        }
+        var sources: [PartnerSource] = []
+        var unavailable: [CreateAllOutcome.Skipped] = []
+        var seen = Set<Int64>()
+        for id in customerIds where seen.insert(id).inserted {
+            let customer = try fetchCustomer(db, id: id)
+            guard customer.side == side else {
+                throw SyncError(.wrongSide, "customer \(CustomerID.format(id)) is a \(customer.side.rawValue) customer, not \(side.rawValue)",
+                                details: ["customerId": .string(CustomerID.format(id))])
+            }
+            if customer.state == .excluded {
+                unavailable.append(.init(customerId: id, reason: .excluded))
+            } else if customer.linkId != nil {
+                unavailable.append(.init(customerId: id, reason: .alreadyLinked))
+            } else {
+                sources.append(PartnerSource(id: id, number: customer.number, fields: customer.fields))
+            }
+        }
+        return (sources, unavailable)
+    }
+
+    /// Writes a plan: the partners and their links by set-based statements from a temporary
+    /// table of the plan (one statement a row cost twice as much; measured), in chunks that
+    /// report `progress(created so far)`; then the sources' versions, history, ids, counts.
+    static func apply(_ plan: PartnerPlan, sources: [PartnerSource], side: Side, db: Database, progress: (Int) -> Void) throws {
+        let target = side.opposite
+        let count = plan.entries.count
+        try db.execute(sql: """
+            CREATE TEMP TABLE IF NOT EXISTS partner_plan (seq INTEGER PRIMARY KEY, sourceId INTEGER NOT NULL, number TEXT NOT NULL, searchKey TEXT NOT NULL);
+            DELETE FROM temp.partner_plan;
+            """)
+        var insertPlan = try BulkStatement(db, sql: "INSERT INTO temp.partner_plan (seq, sourceId, number, searchKey) VALUES (?, ?, ?, ?)")
+        for (seq, entry) in plan.entries.enumerated() {
+            let source = sources[entry.source]
+            insertPlan.bind(Int64(seq))
+            insertPlan.bind(source.id)
+            insertPlan.bind(entry.number)
+            insertPlan.bind(CustomerSQL.searchKey(number: entry.number, fields: source.fields))
+            try insertPlan.run()
+        }
+        var customerIds = try IdAllocator(db, table: "customer")
+        var linkIds = try IdAllocator(db, table: "link")
+        let firstCustomer = customerIds.take(count: count)
+        let firstLink = linkIds.take(count: count)
+        let sourceColumns = SyncField.allCases.map { "c.\($0.rawValue)" }.joined(separator: ", ")
+        let (localExpr, remoteExpr) = side == .local ? ("p.sourceId", "? + p.seq") : ("? + p.seq", "p.sourceId")
+        // In chunks, so progress is reported as the rows are written.
+        let chunk = max(1, (count + 49) / 50)
+        var done = 0
+        while done < count {
+            let last = min(count, done + chunk) - 1
+            // A partner we create on the remote side must reach the remote file: pending.
+            try db.execute(sql: """
+                INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), searchKey, pending)
+                SELECT ? + p.seq, ?, p.number, \(sourceColumns), p.searchKey, ?
+                FROM temp.partner_plan p JOIN customer c ON c.id = p.sourceId WHERE p.seq BETWEEN ? AND ? ORDER BY p.seq
+                """, arguments: [firstCustomer, target.rawValue, target == .remote, done, last])
+            // Each partner is a copy of its source: every link starts `synced`, its base implicit.
+            try db.execute(sql: """
+                INSERT INTO link (id, localId, remoteId, state)
+                SELECT ? + p.seq, \(localExpr), \(remoteExpr), 'synced' FROM temp.partner_plan p WHERE p.seq BETWEEN ? AND ? ORDER BY p.seq
+                """, arguments: [firstLink, firstCustomer, done, last])
+            done = last + 1
+            if done < count { progress(done) }
+        }
+        try db.execute(sql: "DROP TABLE temp.partner_plan")
+        // Every source's state changed: one statement bumps their versions.
+        try db.execute(sql: "UPDATE customer SET version = version + 1 WHERE id IN (SELECT \(side == .local ? "localId" : "remoteId") FROM link WHERE id >= ?)",
+                       arguments: [firstLink])
+        try HistoryWriter(db, operation: "createAllPartners").eventsForLinks(.user, from: firstLink)
+        try customerIds.save(db)
+        try linkIds.save(db)
+        try Tally.adjust(db, side: target, excluded: false, by: count)
+        if count > 0 { try FieldsGeneration.bump(db) }
+    }
+}
