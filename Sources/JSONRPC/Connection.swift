@@ -1,10 +1,20 @@
+import Foundation
 import Logging
 
 /// The lifecycle of a session: running, then (after `shutdown`) refusing all but `exit`.
-public final class Session {
+///
+/// `@unchecked Sendable`: the state is read and written under a lock (the reader answers
+/// concurrent requests while a worker runs a long one); the sink is set once, before serving.
+public final class Session: @unchecked Sendable {
     public enum State: Sendable { case running, shutDown, exited }
 
-    public private(set) var state: State = .running
+    private let lock = NSLock()
+    private var _state: State = .running
+    public var state: State {
+        lock.lock()
+        defer { lock.unlock() }
+        return _state
+    }
     /// Names accepted after shutdown.
     let allowedAfterShutdown: Set<String>
     /// Where notifications (for example `$/progress`) go: the transport sets it.
@@ -20,10 +30,18 @@ public final class Session {
     }
 
     /// Marks the session shut down: from now on every request but `exit` gets -32600.
-    public func shutDown() { if state == .running { state = .shutDown } }
+    public func shutDown() {
+        lock.lock()
+        if _state == .running { _state = .shutDown }
+        lock.unlock()
+    }
 
     /// Asks the transport to stop once the current message is answered.
-    public func exit() { state = .exited }
+    public func exit() {
+        lock.lock()
+        _state = .exited
+        lock.unlock()
+    }
 
     /// Sends a notification to the client now (flushed at once).
     public func notify(method: String, params: some Encodable) {
@@ -38,15 +56,41 @@ public final class Session {
     }
 }
 
+/// Which messages a call to `Connection.handle(_:admitting:)` may answer (see `Scheduling`).
+public enum Admission: Sendable {
+    /// Any message (the worker thread; in-process tests).
+    case all
+    /// Any but one holding a `long` request (the reader, while no long work is queued).
+    case shortOnly
+    /// Only `$/cancelRequest` and messages whose every request is `concurrent` (the reader,
+    /// while long work is queued or running: anything else must wait its turn).
+    case concurrentOnly
+}
+
+/// What `Connection.handle(_:admitting:)` did with a message.
+public enum Handled {
+    /// Answered: the reply body, or nil when nothing is to be sent.
+    case reply([UInt8]?)
+    /// Not admitted: hand it to the worker, which will answer it in order.
+    case deferred
+}
+
 /// The JSON-RPC 2.0 engine without I/O: one message body in, one reply body (or none) out.
 ///
 /// Checks the envelope, answers batches as arrays, never answers notifications, enforces the
 /// shutdown rule and maps every error to its wire form. In-process tests drive it directly.
+/// `$/cancelRequest {id}` is answered here, not by a method: it sets the cancellation flag of
+/// a deferred or running request with that id (a request already answered is left alone).
 public final class Connection<Context> {
     public let router: Router<Context>
     public let context: Context
     public let session: Session
     let logger: Logger
+    /// The cancellation flags of the requests deferred and not yet answered, by id.
+    private var cancellations: [RequestID: CancellationFlag] = [:]
+    private let cancellationsLock = NSLock()
+
+    static var cancelMethod: String { "$/cancelRequest" }
 
     public init(router: Router<Context>, context: Context, session: Session, logger: Logger = Logger(label: "customer-sync.rpc")) {
         self.router = router
@@ -58,29 +102,124 @@ public final class Connection<Context> {
     /// Handles one message body; returns the reply body, or nil when nothing is to be sent
     /// (a notification, or a batch of notifications only).
     public func handle(_ body: [UInt8]) -> [UInt8]? {
+        guard case .reply(let reply) = handle(body, admitting: .all) else { return nil }
+        return reply
+    }
+
+    /// Handles one message body if `admitting` allows, else defers it (registering the
+    /// cancellation flags of its requests, so `$/cancelRequest` reaches them while they wait).
+    public func handle(_ body: [UInt8], admitting: Admission) -> Handled {
         body.withUnsafeBufferPointer { buffer in
-            switch Message.parse(buffer) {
-            case .unparsable(let error):
-                logger.debug("parse error: \(error.data?["detail"]?.stringValue ?? "")")
-                return Self.errorReply(error, id: .null)
-            case .emptyBatch:
-                return Self.errorReply(.invalidRequest("an empty batch is not a request"), id: .null)
-            case .single(let item):
-                return reply(to: item, message: buffer)
-            case .batch(let items):
-                var replies: [[UInt8]] = []
-                for item in items {
-                    if let r = reply(to: item, message: buffer) { replies.append(r) }
+            let message = Message.parse(buffer)
+            // The common case, one request: its method is looked up once, here.
+            if case .single(.request(let request)) = message, request.method != Self.cancelMethod {
+                let entry = router.entry(request.method)
+                if admitting != .all, !admits(entry?.scheduling ?? .ordered, admitting) {
+                    register(message)
+                    return .deferred
                 }
-                if replies.isEmpty { return nil }
-                var out: [UInt8] = [UInt8(ascii: "[")]
-                for (i, r) in replies.enumerated() {
-                    if i > 0 { out.append(UInt8(ascii: ",")) }
-                    out += r
-                }
-                out.append(UInt8(ascii: "]"))
-                return out
+                return .reply(reply(to: request, entry: entry, message: buffer))
             }
+            if admitting != .all, !admits(message, admitting) {
+                register(message)
+                return .deferred
+            }
+            return .reply(answer(message, buffer: buffer))
+        }
+    }
+
+    func admits(_ scheduling: Scheduling, _ admission: Admission) -> Bool {
+        switch scheduling {
+        case .long: false
+        case .ordered: admission == .shortOnly
+        case .concurrent: true
+        }
+    }
+
+    func admits(_ message: Message, _ admission: Admission) -> Bool {
+        func admits(_ item: Incoming) -> Bool {
+            guard case .request(let request) = item else { return admission == .shortOnly }
+            if request.method == Self.cancelMethod { return true }
+            return self.admits(router.scheduling(of: request.method), admission)
+        }
+        switch message {
+        case .single(let item): return admits(item)
+        case .batch(let items): return items.allSatisfy(admits)
+        case .unparsable, .emptyBatch: return admission == .shortOnly
+        }
+    }
+
+    private func register(_ message: Message) {
+        let items: [Incoming] = switch message {
+        case .single(let item): [item]
+        case .batch(let items): items
+        case .unparsable, .emptyBatch: []
+        }
+        cancellationsLock.lock()
+        for case .request(let request) in items {
+            if let id = request.id, request.method != Self.cancelMethod { cancellations[id] = CancellationFlag() }
+        }
+        cancellationsLock.unlock()
+    }
+
+    /// The flag of a request (the one registered when it was deferred, else a new one, kept
+    /// until the request is answered).
+    private func cancellation(for id: RequestID?) -> CancellationFlag {
+        guard let id else { return CancellationFlag() }
+        cancellationsLock.lock()
+        defer { cancellationsLock.unlock() }
+        if let flag = cancellations[id] { return flag }
+        let flag = CancellationFlag()
+        cancellations[id] = flag
+        return flag
+    }
+
+    private func answered(_ id: RequestID?) {
+        guard let id else { return }
+        cancellationsLock.lock()
+        cancellations[id] = nil
+        cancellationsLock.unlock()
+    }
+
+    /// `$/cancelRequest {id}`: flags the request; unknown or finished ids are ignored.
+    private func cancel(_ request: Request, message: UnsafeBufferPointer<UInt8>) {
+        guard let range = request.paramsRange,
+              let params = try? JSONValue.parse(Array(UnsafeBufferPointer(rebasing: message[range]))) else { return }
+        let id: RequestID
+        switch params["id"] {
+        case .number(let n)?: id = RequestID(json: n)
+        case .string(let s)?: id = RequestID.string(s)
+        default: return
+        }
+        cancellationsLock.lock()
+        let flag = cancellations[id]
+        cancellationsLock.unlock()
+        flag?.cancel()
+        logger.debug("cancel request \(id): \(flag == nil ? "not waiting or running" : "flagged")")
+    }
+
+    private func answer(_ message: Message, buffer: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        switch message {
+        case .unparsable(let error):
+            logger.debug("parse error: \(error.data?["detail"]?.stringValue ?? "")")
+            return Self.errorReply(error, id: .null)
+        case .emptyBatch:
+            return Self.errorReply(.invalidRequest("an empty batch is not a request"), id: .null)
+        case .single(let item):
+            return reply(to: item, message: buffer)
+        case .batch(let items):
+            var replies: [[UInt8]] = []
+            for item in items {
+                if let r = reply(to: item, message: buffer) { replies.append(r) }
+            }
+            if replies.isEmpty { return nil }
+            var out: [UInt8] = [UInt8(ascii: "[")]
+            for (i, r) in replies.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out += r
+            }
+            out.append(UInt8(ascii: "]"))
+            return out
         }
     }
 
@@ -101,24 +240,44 @@ public final class Connection<Context> {
         case .invalid(let error, let id):
             return Self.errorReply(error, id: id)
         case .request(let request):
-            if session.state != .running && !session.allowedAfterShutdown.contains(request.method) {
+            if request.method == Self.cancelMethod {
+                cancel(request, message: message)
                 guard let id = request.id else { return nil }
-                return Self.errorReply(.invalidRequest("the server is shut down; only 'exit' is accepted", kind: "ShutDown"), id: id)
+                return Array(#"{"jsonrpc":"2.0","id":\#(id.json),"result":{}}"#.utf8)
             }
-            do {
-                let result = try router.call(request, message: message, context: context)
-                guard let id = request.id else { return nil }
-                var out = Array(#"{"jsonrpc":"2.0","id":"#.utf8)
-                out += Array(id.json.utf8)
-                out += Array(#","result":"#.utf8)
-                out += result
-                out.append(UInt8(ascii: "}"))
-                return out
-            } catch {
-                let rpcError = wireError(error, method: request.method)
-                guard let id = request.id else { return nil }
-                return Self.errorReply(rpcError, id: id)
+            return reply(to: request, entry: router.entry(request.method), message: message)
+        }
+    }
+
+    /// The reply to one request whose method entry (nil: unknown) was looked up.
+    func reply(to request: Request, entry: Router<Context>.Entry?, message: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        if session.state != .running && !session.allowedAfterShutdown.contains(request.method) {
+            guard let id = request.id else { return nil }
+            return Self.errorReply(.invalidRequest("the server is shut down; only 'exit' is accepted", kind: "ShutDown"), id: id)
+        }
+        let isLong = entry?.scheduling == .long
+        defer { if isLong { answered(request.id) } }
+        do {
+            let result: [UInt8]
+            if isLong {
+                // Its own scope: the flag `$/cancelRequest` sets, checked before it starts.
+                let scope = RequestScope(framing: RequestScope.current?.framing ?? .ndjson, cancellation: cancellation(for: request.id))
+                try scope.cancellation.check()
+                result = try scope.run { try router.call(entry, request, message: message, context: context) }
+            } else {
+                result = try router.call(entry, request, message: message, context: context)
             }
+            guard let id = request.id else { return nil }
+            var out = Array(#"{"jsonrpc":"2.0","id":"#.utf8)
+            out += Array(id.json.utf8)
+            out += Array(#","result":"#.utf8)
+            out += result
+            out.append(UInt8(ascii: "}"))
+            return out
+        } catch {
+            let rpcError = wireError(error, method: request.method)
+            guard let id = request.id else { return nil }
+            return Self.errorReply(rpcError, id: id)
         }
     }
 

@@ -9,6 +9,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let methodNotFound = ErrorCode(-32601)
     public static let invalidParams = ErrorCode(-32602)
     public static let internalError = ErrorCode(-32603)
+    /// LSP's `RequestCancelled`: the client cancelled the request with `$/cancelRequest`.
+    public static let requestCancelled = ErrorCode(-32800)
 
     /// The range JSON-RPC 2.0 reserves; application errors must lie outside it.
     public static let reserved: ClosedRange<Int> = -32768 ... -32000
@@ -73,6 +75,11 @@ public struct RPCError: Error, Hashable, Sendable, Encodable {
     /// -32603: a fault on our side; the details are logged on stderr, never sent.
     public static func internalError(_ detail: String? = nil) -> RPCError {
         make(.internalError, "Internal error", kind: "InternalError", detail: detail, extra: [:])
+    }
+
+    /// -32800 (LSP's `RequestCancelled`): the client cancelled the request.
+    public static func requestCancelled() -> RPCError {
+        make(.requestCancelled, "Request cancelled", kind: "RequestCancelled", detail: "cancelled by $/cancelRequest", extra: [:])
     }
 
     /// -32600 for a message larger than `--max-message-bytes`.

@@ -31,12 +31,28 @@ public protocol RPCMethod {
     static var name: String { get }
     /// Whether members of `params` not listed in `Params.CodingKeys` are tolerated (default false).
     static var acceptsUnknownParams: Bool { get }
+    /// How the transport may schedule it (default `ordered`).
+    static var scheduling: Scheduling { get }
 
     static func handle(_ params: Params, context: Context) throws -> Result
 }
 
 extension RPCMethod {
     public static var acceptsUnknownParams: Bool { false }
+    public static var scheduling: Scheduling { .ordered }
+}
+
+/// How the transport schedules a method's requests (`StdioServer`).
+public enum Scheduling: Sendable {
+    /// Handled in arrival order with everything else that is ordered (most methods).
+    case ordered
+    /// Long (an import, a pull, a push): run on a worker thread, in order with the ordered
+    /// requests, while the reader goes on answering `concurrent` ones and `$/cancelRequest`.
+    /// Its handler calls `RequestScope.checkCancelled()` between steps.
+    case long
+    /// Answered at once even while a long request runs (`ping`, status of a connection): it
+    /// must not depend on the order of writes.
+    case concurrent
 }
 
 /// Params of a method that takes none.

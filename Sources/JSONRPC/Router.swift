@@ -5,29 +5,47 @@ import Foundation
 public struct Router<Context> {
     typealias Handler = (_ message: UnsafeBufferPointer<UInt8>, _ request: Request, _ context: Context) throws -> [UInt8]
 
-    var handlers: [String: Handler] = [:]
+    /// A registered method: its handler and how it is scheduled.
+    struct Entry {
+        let handler: Handler
+        let scheduling: Scheduling
+    }
+
+    var entries: [String: Entry] = [:]
 
     public init() {}
 
     /// The registered method names, sorted.
-    public var methodNames: [String] { handlers.keys.sorted() }
+    public var methodNames: [String] { entries.keys.sorted() }
 
-    public func contains(_ method: String) -> Bool { handlers[method] != nil }
+    public func contains(_ method: String) -> Bool { entries[method] != nil }
 
     public mutating func register<M: RPCMethod>(_ method: M.Type) where M.Context == Context {
-        precondition(handlers[M.name] == nil, "method \(M.name) registered twice")
-        handlers[M.name] = { message, request, context in
+        precondition(entries[M.name] == nil, "method \(M.name) registered twice")
+        entries[M.name] = Entry(handler: { message, request, context in
             let params = try Self.decodeParams(M.self, message: message, request: request)
             let result = try M.handle(params, context: context)
             if let raw = result as? RawJSON { return raw.bytes }
             return try Self.encode(result)
-        }
+        }, scheduling: M.scheduling)
     }
+
+    /// How requests of `method` are scheduled (an unknown method is answered in order).
+    public func scheduling(of method: String) -> Scheduling {
+        entries[method]?.scheduling ?? .ordered
+    }
+
+    /// The method's entry, looked up once per request.
+    func entry(_ method: String) -> Entry? { entries[method] }
 
     /// Runs the handler for `request`. The caller has checked the envelope.
     func call(_ request: Request, message: UnsafeBufferPointer<UInt8>, context: Context) throws -> [UInt8] {
-        guard let handler = handlers[request.method] else { throw RPCError.methodNotFound(request.method) }
-        return try handler(message, request, context)
+        try call(entries[request.method], request, message: message, context: context)
+    }
+
+    func call(_ entry: Entry?, _ request: Request, message: UnsafeBufferPointer<UInt8>, context: Context) throws -> [UInt8] {
+        guard let entry else { throw RPCError.methodNotFound(request.method) }
+        return try entry.handler(message, request, context)
     }
 
     static func encode(_ value: some Encodable) throws -> [UInt8] {

@@ -120,6 +120,25 @@ struct ProcessTests {
         #expect(p.waitForExit() == 0)
     }
 
+    /// An import runs on the worker: `ping` is answered while it runs, and `$/cancelRequest`
+    /// ends it with -32800 and nothing imported.
+    @Test func aLongImportCanBePingedAndCancelled() throws {
+        let p = try spawn()
+        let rows = (1...150_000).map { "\($0);Kunde \($0);Vej \($0);5000;Odense C" }.joined(separator: "\\n")
+        p.send(Array(#"{"jsonrpc":"2.0","id":"import","method":"importCustomers","params":{"content":"Kundenr.;Navn;Adresse;Postnr.;By\n\#(rows)\n"}}"#.utf8))
+        p.send(ping(1))
+        #expect(try JSONValue.parse(try #require(p.receive()))["id"] == 1, "ping is answered before the import")
+        p.send(Array(#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":"import"}}"#.utf8))
+        let reply = try JSONValue.parse(try #require(p.receive(timeout: .seconds(60))))
+        #expect(reply["id"] == "import")
+        #expect(reply["error"]?["code"] == -32800)
+        #expect(reply["error"]?["data"]?["kind"] == "RequestCancelled")
+        p.send(Array(#"{"jsonrpc":"2.0","id":2,"method":"status","params":{}}"#.utf8))
+        #expect(try JSONValue.parse(try #require(p.receive()))["result"]?["remote"]?["total"] == 0)
+        p.closeInput()
+        #expect(p.waitForExit() == 0)
+    }
+
     @Test func helpExplainsEveryFlag() throws {
         let p = try spawn(["--help"])
         p.closeInput()

@@ -29,7 +29,8 @@ export interface HistoryEntry {
   customerId: string | null; linkId: string | null; field: string | null; old: string | null; new: string | null;
 }
 export interface Progress { token: string; done: number; total: number }
-export interface CallOptions { timeout?: number }
+/** `signal`: aborting it sends $/cancelRequest (a long request then rejects with RequestCancelled). */
+export interface CallOptions { timeout?: number; signal?: AbortSignal }
 export interface SpawnOptions { db?: string; binary?: string; framing?: "ndjson" | "content-length"; args?: string[]; timeout?: number }
 
 export class CustomerSyncError extends Error { code: number; data: Record<string, any>; readonly path: string | undefined }
@@ -42,6 +43,8 @@ export class MethodNotFound extends ProtocolError {}
 export class InvalidParams extends ProtocolError {}
 export class InternalError extends ProtocolError {}
 export class DomainError extends CustomerSyncError {}
+/** The request was cancelled with $/cancelRequest (-32800). */
+export class RequestCancelled extends ProtocolError {}
 export class NotFound extends DomainError {}
 export class AlreadyLinked extends DomainError {}
 export class Excluded extends DomainError {}

@@ -23,6 +23,8 @@ export class ShutDown extends InvalidRequest {}
 export class MethodNotFound extends ProtocolError {}
 export class InvalidParams extends ProtocolError {}
 export class InternalError extends ProtocolError {}
+/** The request was cancelled with $/cancelRequest (-32800). */
+export class RequestCancelled extends ProtocolError {}
 export class DomainError extends CustomerSyncError {}
 export class NotFound extends DomainError {}
 export class AlreadyLinked extends DomainError {}
@@ -48,10 +50,10 @@ export class RequestTimeout extends CustomerSyncError {
 }
 
 const byKind = {
-  ParseError, InvalidRequest, MessageTooLarge, ShutDown, MethodNotFound, InvalidParams, InternalError,
+  ParseError, InvalidRequest, MessageTooLarge, ShutDown, MethodNotFound, InvalidParams, InternalError, RequestCancelled,
   NotFound, AlreadyLinked, Excluded, NumberTaken, InvalidNumber, ImportRejected, StaleVersion, NotInConflict, WrongSide, Busy, WriteFailed,
 };
-const byCode = { [-32700]: ParseError, [-32600]: InvalidRequest, [-32601]: MethodNotFound, [-32602]: InvalidParams, [-32603]: InternalError };
+const byCode = { [-32700]: ParseError, [-32600]: InvalidRequest, [-32601]: MethodNotFound, [-32602]: InvalidParams, [-32603]: InternalError, [-32800]: RequestCancelled };
 
 /** The exception for a reply's error object: by data.kind, else by code. */
 export function errorFromReply(error) {
@@ -159,14 +161,22 @@ export class Transport {
     else waiter.resolve(message.result);
   }
 
-  /** Sends a request; resolves with its result or rejects with the error class of data.kind. */
-  request(method, params = {}, { timeout = 60000 } = {}) {
+  /**
+   * Sends a request; resolves with its result or rejects with the error class of data.kind.
+   * Aborting `signal` sends $/cancelRequest: a long request (import, pull, push) then rejects
+   * with RequestCancelled. A timeout sends it too, so the server stops work nobody awaits.
+   */
+  request(method, params = {}, { timeout = 60000, signal } = {}) {
     if (this.exited) {
       return Promise.reject(new ServerCrashed(`customer-sync exited with status ${this.exited.code}`, this.exited.code, this.stderrTail()));
     }
     const id = this.nextId++;
+    const cancel = () => this.notify("$/cancelRequest", { id });
     return new Promise((resolve, reject) => {
-      const timer = timeout ? setTimeout(() => { this.pending.delete(JSON.stringify(id)); reject(new RequestTimeout(method, timeout)); }, timeout) : null;
+      const timer = timeout ? setTimeout(() => { this.pending.delete(JSON.stringify(id)); cancel(); reject(new RequestTimeout(method, timeout)); }, timeout) : null;
+      if (signal) {
+        if (signal.aborted) queueMicrotask(cancel); else signal.addEventListener("abort", cancel, { once: true });
+      }
       this.pending.set(JSON.stringify(id), { resolve, reject, timer });
       this.child.stdin.write(frame(JSON.stringify({ jsonrpc: "2.0", id, method, params }), this.framing));
     });
@@ -226,7 +236,7 @@ export class CustomerSync {
   /** Starts a server on `db` (a SQLite file, or ":memory:"). */
   static spawn(options = {}) { return new CustomerSync(new Transport(options), options); }
 
-  call(method, params = {}, { timeout } = {}) { return this.transport.request(method, params, { timeout: timeout ?? this.timeout }); }
+  call(method, params = {}, { timeout, signal } = {}) { return this.transport.request(method, params, { timeout: timeout ?? this.timeout, signal }); }
   close(options) { return this.transport.close(options); }
   async [Symbol.asyncDispose]() { await this.close(); }
 

@@ -1,4 +1,5 @@
 import Foundation
+import JSONRPC
 import SyncCore
 import SyncImport
 import SyncStore
@@ -48,6 +49,9 @@ struct RegisterIntake {
     let side: Side
     var mode: Mode = .merge
     var skipInvalid = false
+    /// When set (by `$/cancelRequest`), the intake stops taking rows and rolls back:
+    /// `RequestCancelled`, nothing written.
+    var cancellation: CancellationFlag?
 
     /// Runs `source` into the side in one transaction, on two cores.
     func run(_ source: @escaping Source) throws -> Outcome {
@@ -66,14 +70,16 @@ struct RegisterIntake {
             _ = pipe.waitForEnd()
         }
         let skipInvalid = self.skipInvalid
+        let cancellation = self.cancellation
         // Called once the writer has taken the last record: the source's verdict.
         func verdict() throws -> Report {
+            try cancellation?.check()
             let report = try pipe.waitForEnd().0.get()
             if !report.rejected.isEmpty && !skipInvalid { throw SyncError.importRejected(report.rejected) }
             return report
         }
         let counts = try database.importCustomers(
-            side: side, records: pipe,
+            side: side, records: Records(pipe: pipe, cancellation: cancellation),
             replaceWith: mode == .replace ? { try verdict().numbers } : nil,
             beforeCommit: { _ = try verdict() })
         let (result, readTime) = pipe.waitForEnd()
@@ -82,6 +88,27 @@ struct RegisterIntake {
 }
 
 extension RegisterIntake {
+    /// The pipe's records, ending early once the request is cancelled (the flag is looked at
+    /// once a batch, not once a row).
+    struct Records: Sequence {
+        let pipe: RowPipe<ImportRecord, (Result<Report, any Error>, Duration)>
+        let cancellation: CancellationFlag?
+
+        struct Iterator: IteratorProtocol {
+            var rows: RowPipe<ImportRecord, (Result<Report, any Error>, Duration)>.Iterator
+            let cancellation: CancellationFlag?
+            var count = 0
+
+            mutating func next() -> ImportRecord? {
+                count += 1
+                if count & 1023 == 0, cancellation?.isCancelled == true { return nil }
+                return rows.next()
+            }
+        }
+
+        func makeIterator() -> Iterator { Iterator(rows: pipe.makeIterator(), cancellation: cancellation) }
+    }
+
     /// A register file's rows (CSV or XLSX, `format` nil to tell by the bytes), checked
     /// against the side's rules. A file that cannot be read at all is `ImportRejected`.
     static func file(_ bytes: [UInt8], format: RegisterFile.Format?, side: Side) -> Source {

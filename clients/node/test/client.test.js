@@ -89,3 +89,19 @@ test("every documented error kind has its class", async () => {
     assert.equal(raised.constructor.name, error.data.kind, `${error.data.kind} has no class of its own`);
   }
 });
+
+test("aborting a long import cancels it: RequestCancelled, nothing imported, ping answered meanwhile", async () => {
+  const { RequestCancelled } = await import("../index.js");
+  const sync = CustomerSync.spawn();
+  try {
+    const rows = Array.from({ length: 150000 }, (_, i) => `${i + 1};Kunde ${i + 1};Vej ${i + 1};5000;Odense C`).join("\n");
+    const controller = new AbortController();
+    const importing = sync.importCustomers({ content: `Kundenr.;Navn;Adresse;Postnr.;By\n${rows}\n` }, { signal: controller.signal });
+    assert.deepEqual(await sync.ping(), {});
+    controller.abort();
+    await assert.rejects(importing, RequestCancelled);
+    assert.equal((await sync.status()).remote.total, 0);
+  } finally {
+    await sync.close();
+  }
+});

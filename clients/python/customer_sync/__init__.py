@@ -2,7 +2,7 @@
 from .client import CustomerSync
 from .errors import (AlreadyLinked, Busy, CustomerSyncError, DomainError, Excluded, ImportRejected, InternalError,
                      InvalidNumber, InvalidParams, InvalidRequest, MessageTooLarge, MethodNotFound, NotFound,
-                     NotInConflict, NumberTaken, ParseError, ProtocolError, RequestTimeout, ServerCrashed, ShutDown,
+                     NotInConflict, NumberTaken, ParseError, ProtocolError, RequestCancelled, RequestTimeout, ServerCrashed, ShutDown,
                      StaleVersion, WriteFailed, WrongSide, error_from_reply)
 from .transport import Transport, find_binary
 
@@ -10,6 +10,7 @@ __all__ = [
     "CustomerSync", "Transport", "find_binary", "error_from_reply",
     "CustomerSyncError", "ProtocolError", "DomainError", "ServerCrashed", "RequestTimeout",
     "ParseError", "InvalidRequest", "MessageTooLarge", "ShutDown", "MethodNotFound", "InvalidParams", "InternalError",
+    "RequestCancelled",
     "NotFound", "AlreadyLinked", "Excluded", "NumberTaken", "InvalidNumber", "ImportRejected", "StaleVersion",
     "NotInConflict", "WrongSide", "Busy", "WriteFailed",
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import threading
 from typing import Any, Callable, Dict, Iterator, List, Optional, Union
 
 from .transport import Transport
@@ -49,8 +50,11 @@ class CustomerSync:
         """Sends shutdown and exit, waits, then terminates and kills after timeouts."""
         return self.transport.close()
 
-    def call(self, method: str, params: Optional[Dict[str, Any]] = None, timeout: Optional[float] = None) -> Any:
-        return self.transport.request(method, params or {}, timeout=timeout if timeout is not None else self.timeout)
+    def call(self, method: str, params: Optional[Dict[str, Any]] = None, timeout: Optional[float] = None,
+             cancel: Optional[threading.Event] = None) -> Any:
+        """One request. Setting `cancel` (from another thread) sends `$/cancelRequest`: a long
+        request (import, pull, push) then raises `RequestCancelled`."""
+        return self.transport.request(method, params or {}, timeout=timeout if timeout is not None else self.timeout, cancel=cancel)
 
     def _on_notification(self, method: str, params: Any) -> None:
         if method == "$/progress" and isinstance(params, dict):
@@ -80,11 +84,13 @@ class CustomerSync:
     # -- import, lists ------------------------------------------------------------------------
     def import_customers(self, side: str = "remote", path: Optional[str] = None, content: Optional[str] = None,
                          data: Optional[bytes] = None, format: Optional[str] = None, skip_invalid: Optional[bool] = None,
-                         mode: Optional[str] = None, timeout: Optional[float] = None) -> ImportResult:
-        """Imports a register from a file path, CSV text (`content`) or a file's bytes (`data`)."""
+                         mode: Optional[str] = None, timeout: Optional[float] = None,
+                         cancel: Optional[threading.Event] = None) -> ImportResult:
+        """Imports a register from a file path, CSV text (`content`) or a file's bytes (`data`).
+        Setting `cancel` stops it (`RequestCancelled`; nothing is imported)."""
         encoded = base64.b64encode(data).decode("ascii") if data is not None else None
         return self.call("importCustomers", _params(side=side, path=path, content=content, contentBase64=encoded,
-                                                     format=format, skipInvalid=skip_invalid, mode=mode), timeout)
+                                                     format=format, skipInvalid=skip_invalid, mode=mode), timeout, cancel)
 
     def status(self) -> Status:
         return self.call("status")

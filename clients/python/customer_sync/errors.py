@@ -34,6 +34,11 @@ class InvalidParams(ProtocolError): kind = "InvalidParams"
 class InternalError(ProtocolError): kind = "InternalError"
 
 
+class RequestCancelled(ProtocolError):
+    """The request was cancelled with `$/cancelRequest` (-32800)."""
+    kind = "RequestCancelled"
+
+
 class DomainError(CustomerSyncError):
     """A rule of the sync workflow said no."""
 
@@ -73,12 +78,12 @@ class RequestTimeout(CustomerSyncError, TimeoutError):
 
 _BY_KIND: Dict[str, Type[CustomerSyncError]] = {
     cls.kind: cls
-    for cls in [ParseError, InvalidRequest, MessageTooLarge, ShutDown, MethodNotFound, InvalidParams, InternalError,
+    for cls in [ParseError, InvalidRequest, MessageTooLarge, ShutDown, MethodNotFound, InvalidParams, InternalError, RequestCancelled,
                 NotFound, AlreadyLinked, Excluded, NumberTaken, InvalidNumber, ImportRejected, StaleVersion,
                 NotInConflict, WrongSide, Busy, WriteFailed]
 }
 _BY_CODE: Dict[int, Type[CustomerSyncError]] = {
-    -32700: ParseError, -32600: InvalidRequest, -32601: MethodNotFound, -32602: InvalidParams, -32603: InternalError,
+    -32700: ParseError, -32600: InvalidRequest, -32601: MethodNotFound, -32602: InvalidParams, -32603: InternalError, -32800: RequestCancelled,
 }
 
 

@@ -9,6 +9,7 @@ import queue
 import shutil
 import subprocess
 import threading
+import time
 from typing import Any, Callable, Deque, Dict, List, Optional
 
 from .errors import RequestTimeout, ServerCrashed, error_from_reply
@@ -150,8 +151,13 @@ class Transport:
             self.process.stdin.write(data)
             self.process.stdin.flush()
 
-    def request(self, method: str, params: Optional[Dict[str, Any]] = None, timeout: Optional[float] = 60.0) -> Any:
-        """Sends a request and waits for its reply; raises the error class of `error.data.kind`."""
+    def request(self, method: str, params: Optional[Dict[str, Any]] = None, timeout: Optional[float] = 60.0,
+                cancel: Optional[threading.Event] = None) -> Any:
+        """Sends a request and waits for its reply; raises the error class of `error.data.kind`.
+
+        When `cancel` is set while the reply is awaited, `$/cancelRequest` is sent: a long request
+        (import, pull, push) then ends with `RequestCancelled`. A timeout sends it too, so the
+        server does not go on with work nobody waits for."""
         request_id = next(self._ids)
         waiter: "queue.Queue[Dict[str, Any]]" = queue.Queue(maxsize=1)
         with self._lock:
@@ -166,17 +172,36 @@ class Transport:
                 self._pending.pop(_key(request_id), None)
             self.process.wait()
             raise ServerCrashed(f"customer-sync exited with status {self.process.returncode}", self.process.returncode, self.stderr_tail())
-        try:
-            reply = waiter.get(timeout=timeout)
-        except queue.Empty:
-            with self._lock:
-                self._pending.pop(_key(request_id), None)
-            raise RequestTimeout(method, timeout or 0) from None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        cancelled = False
+        while True:
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if cancel is not None and not cancelled:
+                wait = 0.02 if wait is None else min(wait, 0.02)
+            try:
+                reply = waiter.get(timeout=wait)
+                break
+            except queue.Empty:
+                if cancel is not None and not cancelled and cancel.is_set():
+                    cancelled = True
+                    self._send_cancel(request_id)
+                    continue
+                if deadline is not None and time.monotonic() >= deadline:
+                    with self._lock:
+                        self._pending.pop(_key(request_id), None)
+                    self._send_cancel(request_id)
+                    raise RequestTimeout(method, timeout or 0) from None
         if "__crash__" in reply:
             raise reply["__crash__"]
         if "error" in reply:
             raise error_from_reply(reply["error"])
         return reply.get("result")
+
+    def _send_cancel(self, request_id: Any) -> None:
+        try:
+            self.notify("$/cancelRequest", {"id": request_id})
+        except (BrokenPipeError, OSError):
+            pass
 
     def notify(self, method: str, params: Optional[Dict[str, Any]] = None) -> None:
         message = {"jsonrpc": "2.0", "method": method}

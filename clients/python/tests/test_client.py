@@ -142,3 +142,29 @@ def test_every_documented_error_kind_has_its_class():
         raised = customer_sync.error_from_reply({"code": error["code"], "message": error["message"], "data": {"kind": kind}})
         assert type(raised).__name__ == kind, f"{kind} has no class of its own"
         assert raised.kind == kind
+
+
+def test_a_long_import_is_cancelled_and_changes_nothing(binary):
+    """`cancel` sends $/cancelRequest: the import ends with RequestCancelled and nothing lands;
+    ping is answered while it runs."""
+    import threading
+    from customer_sync import RequestCancelled
+    rows = "\n".join(f"{n};Kunde {n};Vej {n};5000;Odense C" for n in range(1, 150001))
+    with CustomerSync.spawn(binary=binary) as sync:
+        cancel = threading.Event()
+        outcome = {}
+
+        def run():
+            try:
+                outcome["result"] = sync.import_customers(content="Kundenr.;Navn;Adresse;Postnr.;By\n" + rows + "\n", cancel=cancel)
+            except RequestCancelled as error:
+                outcome["error"] = error
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        time.sleep(0.05)
+        assert sync.ping() == {}
+        cancel.set()
+        worker.join(60)
+        assert "error" in outcome, outcome
+        assert sync.status()["remote"]["total"] == 0

@@ -8,6 +8,9 @@ import SyncStore
 /// into one side in one transaction. Spec: protocol/openrpc.json#importCustomers.
 public enum ImportCustomers: SyncMethod {
     public static let name = "importCustomers"
+    /// Runs on the worker (`ping` is answered meanwhile) and can be cancelled with
+    /// `$/cancelRequest`: then nothing was imported.
+    public static var scheduling: Scheduling { .long }
 
     public struct Params: RPCParams {
         public enum CodingKeys: String, CodingKey, CaseIterable { case side, path, content, contentBase64, format, skipInvalid, mode }
@@ -38,7 +41,8 @@ public enum ImportCustomers: SyncMethod {
         }
         let (bytes, format) = try source(p)
         let started = ContinuousClock.now
-        let intake = RegisterIntake(database: context.database, side: side, mode: p.mode ?? .merge, skipInvalid: p.skipInvalid ?? false)
+        let intake = RegisterIntake(database: context.database, side: side, mode: p.mode ?? .merge, skipInvalid: p.skipInvalid ?? false,
+                                    cancellation: RequestScope.current?.cancellation)
         let done = try intake.run(RegisterIntake.file(bytes, format: format, side: side))
         let c = done.counts
         context.logger.info("imported \(side.rawValue) register: \(c.added) added, \(c.updated) updated, \(c.unchanged) unchanged, \(done.rejected.count) invalid fields, in \(ContinuousClock.now - started) (the reader took \(done.readTime))")

@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Set when a client sends `$/cancelRequest` for a request that is waiting or running.
+/// Read from the thread that runs the request, written from the one that reads input.
+public final class CancellationFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cancelled = false
+
+    public init() {}
+
+    public var isCancelled: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return cancelled
+    }
+
+    public func cancel() {
+        lock.lock()
+        cancelled = true
+        lock.unlock()
+    }
+
+    /// Throws `RequestCancelled` (-32800) once the request was cancelled.
+    public func check() throws {
+        if isCancelled { throw RPCError.requestCancelled() }
+    }
+}
+
+/// What the thread handling a request knows about it: its framing (for the notifications it
+/// sends) and its cancellation flag. Kept per thread, since a long request runs on a worker
+/// while the reader answers others (`StdioServer`).
+public final class RequestScope: @unchecked Sendable {
+    public let framing: Framing
+    public let cancellation: CancellationFlag
+
+    init(framing: Framing, cancellation: CancellationFlag = CancellationFlag()) {
+        self.framing = framing
+        self.cancellation = cancellation
+    }
+
+    /// The scope of the request the calling thread is handling, if any.
+    public static var current: RequestScope? {
+        guard let raw = pthread_getspecific(key) else { return nil }
+        return Unmanaged<RequestScope>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    /// Throws `RequestCancelled` when the request this thread is handling was cancelled:
+    /// long handlers call it between steps (a page, a batch of rows).
+    public static func checkCancelled() throws {
+        try current?.cancellation.check()
+    }
+
+    /// Runs `body` with `self` as the calling thread's current scope.
+    func run<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = pthread_getspecific(Self.key)
+        pthread_setspecific(Self.key, Unmanaged.passUnretained(self).toOpaque())
+        defer { pthread_setspecific(Self.key, previous) }
+        return try body()
+    }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+}
