@@ -7,6 +7,7 @@
 //   customer-sync (executable) → SyncService → SyncStore  → SyncCore
 //                                          ↘ SyncImport → SyncCore
 //                                          ↘ JSONRPC (knows no customers)
+//                                          ↘ EconomicConnector → SyncCore (e-conomic's wire format; no JSON-RPC, no SQL)
 //   customer-sync-bench, EndToEndTests → JSONRPCClient → JSONRPC (the client end; never in the server)
 import PackageDescription
 
@@ -60,6 +61,15 @@ let package = Package(
             ]
         ),
 
+        // The e-conomic REST API as a RemoteConnector (SyncCore): its wire format, HTTP with
+        // retries (Foundation's URLSession: no extra build cost). Knows nothing of JSON-RPC
+        // or of the database.
+        .target(name: "EconomicConnector", dependencies: ["SyncCore"]),
+
+        // libsodium (system library, `libsodium-dev`): the connection's tokens are stored
+        // encrypted with a key kept outside the database.
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+
         // The methods: one file per method, the registry, domain-to-wire error mapping.
         .target(
             name: "SyncService",
@@ -68,6 +78,8 @@ let package = Package(
                 "SyncStore",
                 "SyncImport",
                 "JSONRPC",
+                "EconomicConnector",
+                "CSodium",
                 .product(name: "Logging", package: "swift-log"),
             ],
             plugins: ["EmbedOpenRPC"]
@@ -114,7 +126,7 @@ let package = Package(
 
         // Shared by the test targets: golden transcripts, JSON comparison, paths, and calling
         // a `Connection` in-process.
-        .target(name: "TestSupport", dependencies: ["JSONRPC"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["JSONRPC", "JSONRPCClient"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
         .testTarget(

@@ -23,4 +23,18 @@ public enum Country {
         }
         return names[Normalize.collapsedSpaces(value).lowercased()] ?? value
     }
+
+    /// The Danish name of a code (what a Danish accounting system shows), or the value as it
+    /// is when it is not a code we know. `normalize` turns the name back into the code.
+    public static func danishName(_ value: String) -> String {
+        danishNames[value.uppercased()] ?? value
+    }
+
+    static let danishNames: [String: String] = [
+        "DK": "Danmark", "SE": "Sverige", "NO": "Norge", "FI": "Finland", "IS": "Island", "FO": "Færøerne",
+        "GL": "Grønland", "DE": "Tyskland", "NL": "Holland", "BE": "Belgien", "FR": "Frankrig",
+        "GB": "Storbritannien", "PL": "Polen", "ES": "Spanien", "IT": "Italien", "AT": "Østrig",
+        "CH": "Schweiz", "IE": "Irland", "US": "USA", "EE": "Estland", "LV": "Letland", "LT": "Litauen",
+        "PT": "Portugal", "CZ": "Tjekkiet",
+    ]
 }

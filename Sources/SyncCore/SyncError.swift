@@ -23,6 +23,10 @@ public struct SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         case wrongSide = "WrongSide"
         case busy = "Busy"
         case writeFailed = "WriteFailed"
+        case notConnected = "NotConnected"
+        case unauthorized = "Unauthorized"
+        case remoteUnavailable = "RemoteUnavailable"
+        case remoteRejected = "RemoteRejected"
     }
 
     /// A value in an error's details.

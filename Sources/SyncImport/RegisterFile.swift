@@ -169,6 +169,15 @@ struct RegisterBuilder {
             }
         }
         if blank { return nil }
+        return checked(line: line, number: number, fields: fields, extra: extra, rowErrors: rowErrors)
+    }
+
+    /// A row's number and fields against the side's rules: the number (canonical, not seen
+    /// before), CleanManager's field rules. The one check every row gets, from a file's cells
+    /// or from an API's values (`RegisterRows`).
+    mutating func checked(line: Int, number: String?, fields: CustomerFields, extra: [String: String], rowErrors: [RowError]) -> ImportRow? {
+        var number = number
+        var rowErrors = rowErrors
         if let raw = number {
             mentioned.insert(CustomerNumber.canonical(raw, side: side) ?? raw)
             if let canonical = CustomerNumber.canonical(raw, side: side) {
@@ -201,4 +210,36 @@ struct RegisterBuilder {
         }
         return RegisterFile(format: format, rows: [], errors: errors, numbers: mentioned)
     }
+}
+
+/// Rows that arrive as values rather than cells (pages of an accounting system's API): they
+/// get exactly the checks a file's rows get (number, duplicates, CleanManager's field rules,
+/// country names to codes, trimming), so a pulled register behaves like an imported one.
+public struct RegisterRows: Sendable {
+    var builder: RegisterBuilder
+
+    public init(side: Side) {
+        builder = RegisterBuilder(side: side)
+    }
+
+    /// The row, when valid; its problems go to `errors` otherwise. `line` is the row's
+    /// position in the whole register (1-based), which the errors name.
+    public mutating func add(line: Int, number: String?, fields raw: CustomerFields) -> ImportRow? {
+        builder.checked(line: line, number: number.flatMap(Normalize.clean), fields: Self.cleaned(raw), extra: [:], rowErrors: [])
+    }
+
+    /// Values as a row's are stored: trimmed, blank = nil, a country name as its code.
+    public static func cleaned(_ raw: CustomerFields) -> CustomerFields {
+        var fields = CustomerFields()
+        for field in SyncField.allCases {
+            guard let value = Normalize.clean(raw[field]) else { continue }
+            fields[field] = field == .country ? Country.normalize(value) : value
+        }
+        return fields
+    }
+
+    /// Every invalid field so far.
+    public var errors: [RowError] { builder.errors }
+    /// Every number mentioned so far, valid rows or not (canonical where valid).
+    public var numbers: Set<String> { builder.mentioned }
 }

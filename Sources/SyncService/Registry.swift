@@ -18,6 +18,8 @@ public enum Registry {
             UpdateCustomer.self, DeleteCustomer.self, ResolveDeletion.self, ExportCustomers.self, History.self,
             // Partner suggestions
             SuggestPartners.self, ListSuggestions.self, AcceptSuggestions.self,
+            // The API connection to the accounting system
+            Connect.self, Disconnect.self, ConnectionStatus.self, PullRemote.self, PushRemote.self,
         ]
     }
 
@@ -29,9 +31,9 @@ public enum Registry {
     }
 
     /// A connection serving `database`, ready for a transport.
-    public static func connection(database: AppDatabase, logger: Logger = Logger(label: "customer-sync")) -> Connection<ServiceContext> {
+    public static func connection(database: AppDatabase, logger: Logger = Logger(label: "customer-sync"), keyFile: String? = nil) -> Connection<ServiceContext> {
         let session = Session(allowedAfterShutdown: [Exit.name])
-        let context = ServiceContext(database: database, session: session, logger: logger)
+        let context = ServiceContext(database: database, session: session, logger: logger, keyFile: keyFile)
         return Connection(router: router(), context: context, session: session, logger: logger)
     }
 }

@@ -3,18 +3,22 @@ import Logging
 import SyncStore
 
 /// What every method handler gets: the database, the session (lifecycle, notifications), a
-/// logger, and the partner-matching index (built on first use, rebuilt when customers' fields
-/// change).
+/// logger, the partner-matching index (built on first use, rebuilt when customers' fields
+/// change), and the connection to an accounting system (made from the stored one on first use).
 public final class ServiceContext {
     public let database: AppDatabase
     public let session: Session
     public let logger: Logger
     let matchCache = MatchCache()
+    let connections: ConnectionManager
 
-    public init(database: AppDatabase, session: Session, logger: Logger = Logger(label: "customer-sync")) {
+    /// `keyFile`: where the key that seals the connection's tokens is kept (default:
+    /// `TokenVault.defaultKeyFile()`, outside the database).
+    public init(database: AppDatabase, session: Session, logger: Logger = Logger(label: "customer-sync"), keyFile: String? = nil) {
         self.database = database
         self.session = session
         self.logger = logger
+        connections = ConnectionManager(vault: TokenVault(keyFile: keyFile ?? TokenVault.defaultKeyFile()))
     }
 }
 

@@ -17,6 +17,10 @@ extension SyncError: RPCErrorConvertible {
         case .wrongSide: ErrorCode(1009)
         case .busy: ErrorCode(1010)
         case .writeFailed: ErrorCode(1011)
+        case .notConnected: ErrorCode(1012)
+        case .unauthorized: ErrorCode(1013)
+        case .remoteUnavailable: ErrorCode(1014)
+        case .remoteRejected: ErrorCode(1015)
         }
     }
 

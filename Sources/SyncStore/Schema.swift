@@ -113,6 +113,28 @@ enum Schema {
                 CREATE INDEX history_link ON history(linkId, id) WHERE linkId IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v2: connection") { db in
+            try db.execute(sql: """
+                -- The API connection to the accounting system, if any (at most one row). The
+                -- tokens are sealed by the service with a key kept outside this file: a copy
+                -- of the database does not give them away.
+                CREATE TABLE connection (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    system TEXT NOT NULL,
+                    baseUrl TEXT NOT NULL,
+                    sealedTokens BLOB NOT NULL,
+                    -- the connector's settings (defaults for new customers, timeouts), as JSON
+                    settings TEXT NOT NULL,
+                    -- when the last pull and push finished (ISO 8601), and what went wrong last
+                    lastPull TEXT,
+                    lastPush TEXT,
+                    lastError TEXT,
+                    -- the system's own timestamp of the newest change a pull has seen: the next
+                    -- pull asks for changes from then on
+                    pullMark TEXT
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -39,6 +39,11 @@ struct CustomerSync: ParsableCommand {
         valueName: "level"))
     var logLevel: Logger.Level = .warning
 
+    @Option(name: .long, help: ArgumentHelp(
+        "The file holding the key that seals the accounting system's tokens in the database (made on first connect, mode 0600). Default: $CUSTOMER_SYNC_KEY_FILE, else $XDG_CONFIG_HOME/customer-sync/key (~/.config/customer-sync/key).",
+        valueName: "path"))
+    var keyFile: String?
+
     func validate() throws {
         guard maxMessageBytes > 0 else {
             throw ValidationError("--max-message-bytes must be a positive number of bytes")
@@ -61,7 +66,7 @@ struct CustomerSync: ParsableCommand {
             throw ExitCode(1)
         }
         logger.info("serving \(db)")
-        let connection = Registry.connection(database: database, logger: logger)
+        let connection = Registry.connection(database: database, logger: logger, keyFile: keyFile)
         let server = StdioServer(connection: connection, mode: framing, maxMessageBytes: maxMessageBytes, logger: logger)
         server.run()
     }

@@ -29,7 +29,7 @@ struct SchemaTests {
     }
 
     @Test func migrationsAreApplied() throws {
-        #expect(try db.appliedMigrations() == ["v1"])
+        #expect(try db.appliedMigrations() == ["v1", "v2: connection"])
     }
 
     @Test func numberIsUniquePerSide() throws {
@@ -128,7 +128,7 @@ struct DatabaseFileTests {
             try db.writerForTests.write { try $0.execute(sql: "INSERT INTO customer (side, number, name) VALUES ('local', '1', 'N')") }
         }
         let again = try AppDatabase.open(path: path)
-        #expect(try again.appliedMigrations() == ["v1"])
+        #expect(try again.appliedMigrations() == ["v1", "v2: connection"])
         #expect(try again.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customer") } == 1)
     }
 }

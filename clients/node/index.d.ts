@@ -57,6 +57,11 @@ export class WrongSide extends DomainError {}
 export class Busy extends DomainError {}
 /** A file could not be written (an export): data.path, data.errno (ENOSPC, EACCES, EISDIR…), data.reason. */
 export class WriteFailed extends DomainError {}
+export class NotConnected extends DomainError {}
+export class Unauthorized extends DomainError {}
+export class RemoteUnavailable extends DomainError {}
+export class RemoteRejected extends DomainError {}
+export interface ConnectionStatus { system: "e-conomic" | null; baseUrl: string | null; connected: boolean; lastPull: string | null; lastPush: string | null; queued: number; lastError: string | null }
 export class ServerCrashed extends CustomerSyncError {}
 export class RequestTimeout extends CustomerSyncError {}
 export function errorFromReply(error: { code: number; message: string; data?: any }): CustomerSyncError;
@@ -111,6 +116,11 @@ export class CustomerSync {
   updateCustomer(id: string, fields: Fields, params?: { expectedVersion?: number }): Promise<Customer>;
   deleteCustomer(id: string, params?: { expectedVersion?: number }): Promise<{}>;
   resolveDeletion(linkId: string, action: "deletePartner" | "recreate" | "unlink", params?: { expectedVersion?: number }): Promise<Link | null>;
+  connect(params: { appSecretToken: string; agreementGrantToken: string; defaults: { currency: string; customerGroup: number; paymentTerms: number; vatZone: number }; system?: "e-conomic"; baseUrl?: string; timeout?: number }, options?: CallOptions): Promise<ConnectionStatus>;
+  disconnect(): Promise<{}>;
+  connectionStatus(): Promise<ConnectionStatus>;
+  pullRemote(params?: { full?: boolean; progress?: (p: Progress) => void }, options?: CallOptions): Promise<{ added: number; updated: number; unchanged: number; deleted: number; rejected: RowError[]; pages: number; full: boolean }>;
+  pushRemote(params?: { progress?: (p: Progress) => void }, options?: CallOptions): Promise<{ created: number; updated: number; unchanged: number; failed: { customerId: string; message: string }[] }>;
   exportCustomers(params: { path: string; side?: Side; format?: "csv" | "xlsx"; onlyPending?: boolean }): Promise<{ written: number; path: string }>;
   history(params?: { customerId?: string; linkId?: string; limit?: number; cursor?: string }): Promise<Page<HistoryEntry>>;
   historyEntries(params?: { customerId?: string; linkId?: string; pageSize?: number }): AsyncIterable<HistoryEntry>;

@@ -38,6 +38,10 @@ export class WrongSide extends DomainError {}
 export class Busy extends DomainError {}
 /** A file could not be written (an export): data.path, data.errno (ENOSPC, EACCES, EISDIR…), data.reason. */
 export class WriteFailed extends DomainError {}
+export class NotConnected extends DomainError {}
+export class Unauthorized extends DomainError {}
+export class RemoteUnavailable extends DomainError {}
+export class RemoteRejected extends DomainError {}
 /** The server process ended while a call was waiting, or before it was made. */
 export class ServerCrashed extends CustomerSyncError {
   constructor(message, exitCode, stderrTail) {
@@ -52,6 +56,7 @@ export class RequestTimeout extends CustomerSyncError {
 const byKind = {
   ParseError, InvalidRequest, MessageTooLarge, ShutDown, MethodNotFound, InvalidParams, InternalError, RequestCancelled,
   NotFound, AlreadyLinked, Excluded, NumberTaken, InvalidNumber, ImportRejected, StaleVersion, NotInConflict, WrongSide, Busy, WriteFailed,
+  NotConnected, Unauthorized, RemoteUnavailable, RemoteRejected,
 };
 const byCode = { [-32700]: ParseError, [-32600]: InvalidRequest, [-32601]: MethodNotFound, [-32602]: InvalidParams, [-32603]: InternalError, [-32800]: RequestCancelled };
 
@@ -294,6 +299,23 @@ export class CustomerSync {
     const result = await this.call("resolveDeletion", drop({ linkId, action, expectedVersion }));
     return result && Object.keys(result).length ? result : null;
   }
+  /** Checks the tokens and stores the connection (sealed); resolves with the connection status. */
+  connect({ appSecretToken, agreementGrantToken, defaults, system = "e-conomic", baseUrl, timeout } = {}, options) {
+    return this.call("connect", drop({ system, baseUrl, appSecretToken, agreementGrantToken, defaults, timeout }), options);
+  }
+  disconnect() { return this.call("disconnect"); }
+  connectionStatus() { return this.call("connectionStatus"); }
+  async #withProgress(method, params, progress, options) {
+    const token = progress ? `node-${this.nextToken++}` : undefined;
+    if (token) this.progressHandlers.set(token, progress);
+    try {
+      return await this.call(method, drop({ ...params, progressToken: token }), options);
+    } finally {
+      if (token) this.progressHandlers.delete(token);
+    }
+  }
+  pullRemote({ full, progress } = {}, options) { return this.#withProgress("pullRemote", { full }, progress, options); }
+  pushRemote({ progress } = {}, options) { return this.#withProgress("pushRemote", {}, progress, options); }
   exportCustomers({ path, side, format, onlyPending }) { return this.call("exportCustomers", drop({ path, side, format, onlyPending })); }
   history({ customerId, linkId, limit, cursor } = {}) { return this.call("history", drop({ customerId, linkId, limit, cursor })); }
   historyEntries({ customerId, linkId, pageSize } = {}) { return this.#pages("history", drop({ customerId, linkId }), pageSize); }

@@ -3,7 +3,8 @@ from .client import CustomerSync
 from .errors import (AlreadyLinked, Busy, CustomerSyncError, DomainError, Excluded, ImportRejected, InternalError,
                      InvalidNumber, InvalidParams, InvalidRequest, MessageTooLarge, MethodNotFound, NotFound,
                      NotInConflict, NumberTaken, ParseError, ProtocolError, RequestCancelled, RequestTimeout, ServerCrashed, ShutDown,
-                     StaleVersion, WriteFailed, WrongSide, error_from_reply)
+                     StaleVersion, WriteFailed, WrongSide, NotConnected, Unauthorized, RemoteUnavailable, RemoteRejected,
+                     error_from_reply)
 from .transport import Transport, find_binary
 
 __all__ = [
@@ -13,4 +14,5 @@ __all__ = [
     "RequestCancelled",
     "NotFound", "AlreadyLinked", "Excluded", "NumberTaken", "InvalidNumber", "ImportRejected", "StaleVersion",
     "NotInConflict", "WrongSide", "Busy", "WriteFailed",
+    "NotConnected", "Unauthorized", "RemoteUnavailable", "RemoteRejected",
 ]

@@ -187,6 +187,46 @@ class CustomerSync:
                          only_pending: Optional[bool] = None) -> ExportResult:
         return self.call("exportCustomers", _params(path=path, side=side, format=format, onlyPending=only_pending))
 
+    # -- the API connection to the accounting system -------------------------------------------
+    def connect(self, app_secret_token: str, agreement_grant_token: str, defaults: Dict[str, Any],
+                system: str = "e-conomic", base_url: Optional[str] = None, timeout_seconds: Optional[float] = None,
+                timeout: Optional[float] = None) -> Dict[str, Any]:
+        """Checks the tokens and stores the connection (sealed). `defaults`: currency, customerGroup,
+        paymentTerms, vatZone for customers created there. Returns the connection status."""
+        return self.call("connect", _params(system=system, baseUrl=base_url, appSecretToken=app_secret_token,
+                                            agreementGrantToken=agreement_grant_token, defaults=defaults,
+                                            timeout=timeout_seconds), timeout)
+
+    def disconnect(self) -> Dict[str, Any]:
+        return self.call("disconnect")
+
+    def connection_status(self) -> Dict[str, Any]:
+        """system, baseUrl, connected, lastPull, lastPush, queued, lastError (never a token)."""
+        return self.call("connectionStatus")
+
+    def _with_progress(self, method: str, params: Dict[str, Any], progress: Optional[Callable[[Progress], None]],
+                       timeout: Optional[float], cancel: Optional[threading.Event]) -> Any:
+        token = None
+        if progress is not None:
+            token = f"py-{next(self._tokens)}"
+            self._progress[token] = progress
+            params = dict(params, progressToken=token)
+        try:
+            return self.call(method, params, timeout, cancel)
+        finally:
+            if token:
+                self._progress.pop(token, None)
+
+    def pull_remote(self, full: Optional[bool] = None, progress: Optional[Callable[[Progress], None]] = None,
+                    timeout: Optional[float] = None, cancel: Optional[threading.Event] = None) -> Dict[str, Any]:
+        """Reads the accounting system into the remote register (added, updated, unchanged, deleted, rejected, pages, full)."""
+        return self._with_progress("pullRemote", _params(full=full), progress, timeout, cancel)
+
+    def push_remote(self, progress: Optional[Callable[[Progress], None]] = None, timeout: Optional[float] = None,
+                    cancel: Optional[threading.Event] = None) -> Dict[str, Any]:
+        """Sends what is queued (created, updated, unchanged, failed: [{customerId, message}])."""
+        return self._with_progress("pushRemote", {}, progress, timeout, cancel)
+
     def history(self, customer_id: Optional[str] = None, link_id: Optional[str] = None, limit: Optional[int] = None,
                 cursor: Optional[str] = None) -> Dict[str, Any]:
         return self.call("history", _params(customerId=customer_id, linkId=link_id, limit=limit, cursor=cursor))

@@ -55,6 +55,12 @@ class WrongSide(DomainError): kind = "WrongSide"
 class Busy(DomainError): kind = "Busy"
 
 
+class NotConnected(DomainError): kind = "NotConnected"
+class Unauthorized(DomainError): kind = "Unauthorized"
+class RemoteUnavailable(DomainError): kind = "RemoteUnavailable"
+class RemoteRejected(DomainError): kind = "RemoteRejected"
+
+
 class WriteFailed(DomainError):
     """A file could not be written (an export): `path`, `errno` (ENOSPC, EACCES, EISDIR…), `reason`."""
     kind = "WriteFailed"
@@ -80,7 +86,7 @@ _BY_KIND: Dict[str, Type[CustomerSyncError]] = {
     cls.kind: cls
     for cls in [ParseError, InvalidRequest, MessageTooLarge, ShutDown, MethodNotFound, InvalidParams, InternalError, RequestCancelled,
                 NotFound, AlreadyLinked, Excluded, NumberTaken, InvalidNumber, ImportRejected, StaleVersion,
-                NotInConflict, WrongSide, Busy, WriteFailed]
+                NotInConflict, WrongSide, Busy, WriteFailed, NotConnected, Unauthorized, RemoteUnavailable, RemoteRejected]
 }
 _BY_CODE: Dict[int, Type[CustomerSyncError]] = {
     -32700: ParseError, -32600: InvalidRequest, -32601: MethodNotFound, -32602: InvalidParams, -32603: InternalError, -32800: RequestCancelled,

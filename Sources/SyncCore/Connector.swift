@@ -1,0 +1,107 @@
+/// The other register, when it is an accounting system reached through its API rather than a
+/// file: what a connector (e-conomic today; Dinero, Uniconta or Billy later) must offer. It
+/// speaks the system's wire format and knows nothing of JSON-RPC or of our database; the
+/// service joins it to the store, and never calls it inside a write transaction.
+public protocol RemoteConnector: Sendable {
+    /// The system's name on the wire (`e-conomic`).
+    var system: String { get }
+    /// Where it is reached.
+    var baseURL: String { get }
+
+    /// One cheap authenticated request: `unauthorized` when the tokens are wrong.
+    func verify() throws(ConnectorError)
+
+    /// Every customer (or those changed at or after `changedSince`, the system's own
+    /// timestamp), a page at a time, in a stable order. `onPage` may throw to stop.
+    func pull(changedSince: String?, onPage: (RemotePage) throws -> Void) throws
+
+    /// The customer with `number`, or nil when there is none.
+    func fetch(number: String) throws(ConnectorError) -> RemoteCustomer?
+
+    /// Creates a customer under `number`. Never creates it twice: after a timeout or a lost
+    /// reply it first looks the number up, and adopts what landed if it is ours.
+    func create(number: String, fields: CustomerFields) throws(ConnectorError) -> RemoteCustomer
+
+    /// Sets `changes` on the customer `number`, leaving everything else as the system holds
+    /// it (the system's own fields, and ours that did not change): read, modify, write. A
+    /// changed field whose value there is no longer `expected` (what we last saw) was changed
+    /// there meanwhile: it is not overwritten but left out (`skipped`), for the next pull to
+    /// show as a conflict.
+    func update(number: String, changes: [SyncField: String?], expected: CustomerFields?) throws(ConnectorError) -> RemoteUpdate
+}
+
+/// What an update did: the customer as the system holds it now, and the changes it left out
+/// because the system's value had changed meanwhile.
+public struct RemoteUpdate: Sendable, Hashable {
+    public var customer: RemoteCustomer
+    public var skipped: Set<SyncField>
+
+    public init(customer: RemoteCustomer, skipped: Set<SyncField> = []) {
+        self.customer = customer
+        self.skipped = skipped
+    }
+}
+
+/// A customer as the connected system holds it, in our fields.
+public struct RemoteCustomer: Sendable, Hashable {
+    public var number: String
+    public var fields: CustomerFields
+    /// The system's timestamp of its last change, when it keeps one.
+    public var lastUpdated: String?
+
+    public init(number: String, fields: CustomerFields, lastUpdated: String? = nil) {
+        self.number = number
+        self.fields = fields
+        self.lastUpdated = lastUpdated
+    }
+}
+
+/// One page of a pull.
+public struct RemotePage: Sendable {
+    public var customers: [RemoteCustomer]
+    /// 0-based.
+    public var index: Int
+    /// How many customers the whole pull has, when the system says.
+    public var total: Int?
+
+    public init(customers: [RemoteCustomer], index: Int, total: Int?) {
+        self.customers = customers
+        self.index = index
+        self.total = total
+    }
+}
+
+/// What went wrong talking to the system, in words its users know (the system's own message
+/// where it gave one).
+public struct ConnectorError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// 401/403: the tokens are wrong, or the grant was revoked.
+        case unauthorized
+        /// 400: the system refused the data; `fields` names what it refused.
+        case rejected
+        /// The number is in use there by another customer.
+        case numberTaken
+        /// The customer is not there (any more).
+        case notFound
+        /// No answer, or 429/5xx, after every retry: try again later.
+        case unavailable
+        /// An answer we cannot read.
+        case badResponse
+    }
+
+    public var kind: Kind
+    public var message: String
+    /// The HTTP status, when there was one.
+    public var status: Int?
+    /// The fields the system named (400).
+    public var fields: [String]
+
+    public init(_ kind: Kind, _ message: String, status: Int? = nil, fields: [String] = []) {
+        self.kind = kind
+        self.message = message
+        self.status = status
+        self.fields = fields
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import JSONRPC
+import SyncCore
+import SyncImport
+import SyncStore
+
+/// `pushRemote`: sends the outbox to the connected system: partners created toward the remote
+/// side (with the numbers they were given), values copied there by sync, resolved conflicts.
+/// Spec: protocol/openrpc.json#pushRemote.
+///
+/// One customer at a time: the request, then (outside any transaction until then) one
+/// transaction that marks it sent. A customer the system has never had is created under its
+/// number, never twice (the connector looks the number up after a lost reply, and after a
+/// crash the next push finds it landed and adopts it). One it has gets only the fields that
+/// differ from what it last showed, over what it holds now: a value changed there meanwhile
+/// is not overwritten, and a conflicting field, which sync never copies, is left alone.
+/// What could not be sent stays queued for the next push.
+public enum PushRemote: SyncMethod {
+    public static let name = "pushRemote"
+    public static var scheduling: Scheduling { .long }
+
+    public struct Params: RPCParams {
+        public enum CodingKeys: String, CodingKey, CaseIterable { case progressToken }
+        var progressToken: JSONValue?
+    }
+
+    public struct Failure: Encodable, Sendable {
+        var customerId: String
+        var message: String
+    }
+
+    public struct Result: Encodable, Sendable {
+        var created = 0
+        var updated = 0
+        /// Queued customers the system already held as we have them (nothing was sent).
+        var unchanged = 0
+        var failed: [Failure] = []
+    }
+
+    public static func handle(_ p: Params, context: ServiceContext) throws -> Result {
+        let (stored, connector) = try context.connections.connector(context.database)
+        let cancellation = RequestScope.current?.cancellation
+        let outgoing = try context.database.outgoing()
+        var result = Result()
+        let started = ContinuousClock.now
+        do {
+            for (index, customer) in outgoing.enumerated() {
+                try cancellation?.check()
+                guard let number = customer.number else {
+                    result.failed.append(Failure(customerId: CustomerID.format(customer.id), message: "the customer has no number to create it under"))
+                    continue
+                }
+                do {
+                    // What the system holds afterwards, as a pull would read it; a field it changed
+                    // meanwhile keeps the value we saw last, so the next pull sees its change.
+                    var sent: CustomerFields
+                    if let seen = customer.seen {
+                        if customer.changes.isEmpty {
+                            sent = customer.fields
+                            result.unchanged += 1
+                        } else {
+                            let update = try connector.update(number: number, changes: customer.changes, expected: seen)
+                            sent = RegisterRows.cleaned(update.customer.fields)
+                            for field in update.skipped { sent[field] = seen[field] }
+                            if update.skipped.count < customer.changes.count { result.updated += 1 } else { result.unchanged += 1 }
+                        }
+                    } else {
+                        sent = RegisterRows.cleaned(try connector.create(number: number, fields: customer.fields).fields)
+                        result.created += 1
+                    }
+                    try context.database.markSent(customerId: customer.id, sent: sent)
+                } catch let error as ConnectorError where error.kind == .rejected || error.kind == .numberTaken || error.kind == .notFound {
+                    result.failed.append(Failure(customerId: CustomerID.format(customer.id), message: error.message))
+                }
+                if let token = p.progressToken {
+                    context.session.notify(method: "$/progress", params: PullRemote.Progress(token: token, done: index + 1, total: outgoing.count))
+                }
+            }
+        } catch {
+            // The system is unreachable or refuses the tokens: nothing more can go now.
+            let failure = (error as? ConnectorError).map(SyncError.init) ?? error
+            try? context.database.notePush(at: nil, error: "pushRemote: \(failure)")
+            throw failure
+        }
+        try context.database.notePush(at: Timestamp.now(), error: result.failed.isEmpty ? nil : "pushRemote: \(result.failed.count) customer(s) refused")
+        context.logger.info("pushed \(outgoing.count) customer(s) to \(stored.system) in \(ContinuousClock.now - started)")
+        return result
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import GRDB
+import SyncCore
+
+/// The API connection as stored: everything but the tokens in clear; the tokens sealed by the
+/// caller (the store never sees them).
+public struct StoredConnection: Sendable, Hashable {
+    public var system: String
+    public var baseUrl: String
+    public var sealedTokens: [UInt8]
+    /// A JSON object: the connector's own settings (defaults for new customers, timeouts).
+    public var settings: String
+    public var lastPull: String?
+    public var lastPush: String?
+    public var lastError: String?
+    public var pullMark: String?
+
+    public init(system: String, baseUrl: String, sealedTokens: [UInt8], settings: String) {
+        self.system = system
+        self.baseUrl = baseUrl
+        self.sealedTokens = sealedTokens
+        self.settings = settings
+    }
+}
+
+/// A remote customer waiting to be sent to the connected system.
+public struct OutgoingCustomer: Sendable, Hashable {
+    public var id: Int64
+    public var number: String?
+    public var fields: CustomerFields
+    public var version: Int
+    /// What the system last showed (pulled or pushed), or nil when it has never had this
+    /// customer: then it is to be created.
+    public var seen: CustomerFields?
+
+    /// The fields to send: those that differ from what the system last showed.
+    public var changes: [SyncField: String?] {
+        guard let seen else { return Dictionary(uniqueKeysWithValues: SyncField.allCases.map { ($0, fields[$0]) }) }
+        var out: [SyncField: String?] = [:]
+        for field in SyncField.allCases where fields[field] != seen[field] { out[field] = .some(fields[field]) }
+        return out
+    }
+}
+
+extension AppDatabase {
+    /// The connection, if one was made.
+    public func connection() throws -> StoredConnection? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM connection WHERE id = 1") else { return nil }
+            var c = StoredConnection(system: row["system"], baseUrl: row["baseUrl"], sealedTokens: [UInt8](row["sealedTokens"] as Data),
+                                     settings: row["settings"])
+            c.lastPull = row["lastPull"]
+            c.lastPush = row["lastPush"]
+            c.lastError = row["lastError"]
+            c.pullMark = row["pullMark"]
+            return c
+        }
+    }
+
+    /// Stores a connection, replacing any other. A new system or base URL starts with no
+    /// pull mark (its first pull is a full one); the same one keeps its history.
+    public func saveConnection(_ connection: StoredConnection) throws {
+        try write { db in
+            let old = try Row.fetchOne(db, sql: "SELECT system, baseUrl, lastPull, lastPush, pullMark FROM connection WHERE id = 1")
+            let same = old.map { ($0["system"] as String) == connection.system && ($0["baseUrl"] as String) == connection.baseUrl } ?? false
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO connection (id, system, baseUrl, sealedTokens, settings, lastPull, lastPush, lastError, pullMark)
+                VALUES (1, ?, ?, ?, ?, ?, ?, NULL, ?)
+                """, arguments: [connection.system, connection.baseUrl, Data(connection.sealedTokens), connection.settings,
+                                 same ? old?["lastPull"] as String? : nil, same ? old?["lastPush"] as String? : nil,
+                                 same ? old?["pullMark"] as String? : nil])
+        }
+    }
+
+    /// Forgets the connection (the registers and what is queued stay).
+    public func removeConnection() throws {
+        try write { db in try db.execute(sql: "DELETE FROM connection") }
+    }
+
+    /// Records how a pull ended: its time and new mark when it finished, or its error.
+    public func notePull(at time: String?, mark: String?, error: String?) throws {
+        try write { db in
+            if let time {
+                try db.execute(sql: "UPDATE connection SET lastPull = ?, pullMark = coalesce(?, pullMark), lastError = ? WHERE id = 1",
+                               arguments: [time, mark, error])
+            } else {
+                try db.execute(sql: "UPDATE connection SET lastError = ? WHERE id = 1", arguments: [error])
+            }
+        }
+    }
+
+    /// Records how a push ended.
+    public func notePush(at time: String?, error: String?) throws {
+        try write { db in
+            if let time {
+                try db.execute(sql: "UPDATE connection SET lastPush = ?, lastError = ? WHERE id = 1", arguments: [time, error])
+            } else {
+                try db.execute(sql: "UPDATE connection SET lastError = ? WHERE id = 1", arguments: [error])
+            }
+        }
+    }
+
+    /// How many remote customers hold changes the remote register has not seen.
+    public func queuedCount() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM customer WHERE side = 'remote' AND pending = 1") ?? 0 }
+    }
+
+    /// The remote customers waiting to be sent, in id order.
+    public func outgoing() throws -> [OutgoingCustomer] {
+        try read { db in
+            let statement = try db.makeStatement(sql: """
+                SELECT id, number, \(CustomerSQL.fieldColumns), version, seen, seenDigest FROM customer
+                WHERE side = 'remote' AND pending = 1 ORDER BY id
+                """)
+            let fields = try FieldColumns(statement)
+            let id = try statement.position(of: "id"), number = try statement.position(of: "number"), version = try statement.position(of: "version")
+            let seen = try statement.position(of: "seen"), digest = try statement.position(of: "seenDigest")
+            return try Row.fetchAll(statement).map { row in
+                let current = fields.fields(row)
+                let last = Self.seenValues(seen: row[seen], seenDigest: row[digest], fields: current)
+                return OutgoingCustomer(id: row[id], number: row[number], fields: current, version: row[version],
+                                        seen: last.map(FieldMapCoding.fields))
+            }
+        }
+    }
+
+    /// After a push: the system now holds `sent` for the customer. It becomes what the
+    /// remote register was last seen to hold; the customer is no longer pending unless it
+    /// changed meanwhile (then what changed goes with the next push).
+    public func markSent(customerId: Int64, sent: CustomerFields) throws {
+        try write { db in
+            guard let customer = try Self.fetchCustomerIfPresent(db, id: customerId) else { return }
+            let extraJSON = CustomerSQL.encodeExtra(customer.extra)
+            let same = customer.fields == sent
+            try db.execute(sql: "UPDATE customer SET seenDigest = ?, seen = ?, pending = ? WHERE id = ?",
+                           arguments: [ImportRecord.digest(fields: sent, extraJSON: extraJSON), same ? nil : FieldMapCoding.encode(sent), same ? 0 : 1, customerId])
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import JSONRPC
+import TestSupport
+
+/// `Tests/Fixtures/fake_economic.py` on loopback: the e-conomic API as documented, with test
+/// controls (seed, faults, stats) under `/__fake/`.
+final class FakeEconomic {
+    static let appSecret = "test-app-secret"
+    static let grant = "test-grant"
+
+    let process = Process()
+    let port: Int
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    init() throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Paths.packageRoot.appendingPathComponent("Tests/Fixtures/fake_economic.py").path,
+                             "--port", "0", "--app-secret", Self.appSecret, "--grant", Self.grant, "--revoked", "revoked-grant"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        // The first line is "port N".
+        var line = Data()
+        while !line.contains(0x0A) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { throw Failure("the fake e-conomic did not start") }
+            line += chunk
+        }
+        guard let text = String(data: line, encoding: .utf8), let port = Int(text.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
+            throw Failure("the fake e-conomic said \(String(decoding: line, as: UTF8.self))")
+        }
+        self.port = port
+    }
+
+    deinit { stop() }
+
+    /// Ends the fake at once. SIGKILL, not SIGTERM: a process spawned from a test's thread
+    /// inherits that thread's blocked signals.
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// The params of `connect` for this fake.
+    func connectParams(secret: String = FakeEconomic.appSecret, grant: String = FakeEconomic.grant, timeout: Double? = nil,
+                       baseUrl: String? = nil, defaults: JSONValue = ["currency": "DKK", "customerGroup": 1, "paymentTerms": 2, "vatZone": 1]) -> JSONValue {
+        var params: [String: JSONValue] = [
+            "system": "e-conomic", "baseUrl": .string(baseUrl ?? baseURL), "appSecretToken": .string(secret), "agreementGrantToken": .string(grant),
+            "defaults": defaults,
+        ]
+        if let timeout { params["timeout"] = .number(String(timeout)) }
+        return .object(params)
+    }
+
+    @discardableResult
+    func control(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
+        var request = URLRequest(url: URL(string: baseURL + path)!)
+        request.httpMethod = method
+        // The API's own paths want the tokens (the controls do not mind them).
+        request.setValue(Self.appSecret, forHTTPHeaderField: "X-AppSecretToken")
+        request.setValue(Self.grant, forHTTPHeaderField: "X-AgreementGrantToken")
+        if let body {
+            request.httpBody = Data(body.jsonText.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: Data?
+        URLSession.shared.dataTask(with: request) { data, _, _ in
+            result = data
+            done.signal()
+        }.resume()
+        done.wait()
+        guard let data = result else { throw Failure("the fake did not answer \(method) \(path)") }
+        return data.isEmpty ? .null : try JSONValue.parse(Array(data))
+    }
+
+    func seed(_ customers: [JSONValue]) throws { try control("POST", "/__fake/customers", .array(customers)) }
+    func faults(_ faults: [JSONValue]) throws { try control("POST", "/__fake/faults", .array(faults)) }
+    func stats() throws -> JSONValue { try control("GET", "/__fake/stats") }
+    func touch(_ number: Int, _ fields: JSONValue) throws { try control("POST", "/__fake/touch", ["number": .int(number), "fields": fields]) }
+
+    /// Every customer the fake holds, by number.
+    func customers() throws -> [String: JSONValue] {
+        guard case .array(let items) = try control("GET", "/__fake/customers") else { return [:] }
+        var out: [String: JSONValue] = [:]
+        for item in items { if let n = item["customerNumber"]?.intValue { out[String(n)] = item } }
+        return out
+    }
+
+    /// A customer as e-conomic would hold it, with what a new one needs.
+    static func customer(_ number: Int, _ name: String, extra: [String: JSONValue] = [:]) -> JSONValue {
+        var c: [String: JSONValue] = [
+            "customerNumber": .int(number), "name": .string(name), "currency": "DKK",
+            "customerGroup": ["customerGroupNumber": 1], "paymentTerms": ["paymentTermsNumber": 2], "vatZone": ["vatZoneNumber": 1],
+        ]
+        for (k, v) in extra { c[k] = v }
+        return .object(c)
+    }
+}

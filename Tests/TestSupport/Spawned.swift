@@ -1,0 +1,57 @@
+import Foundation
+import JSONRPC
+import JSONRPCClient
+
+/// The real binary as a subprocess, called the way a client would: the one helper the
+/// end-to-end tests use to talk to it request by request.
+public final class Spawned {
+    public let process: ChildProcess
+    private var nextId = 0
+
+    public init(_ arguments: [String] = ["--db", ":memory:"], framing: Framing = .ndjson, captureStderr: Bool = false) throws {
+        process = try ChildProcess(executable: Paths.serverBinary, arguments: arguments, framing: framing, captureStderr: captureStderr)
+    }
+
+    /// The whole reply (result or error) to `method`; notifications sent meanwhile
+    /// (`$/progress`) go to `notifications`.
+    @discardableResult
+    public func call(_ method: String, _ params: JSONValue = [:], timeout: Duration = .seconds(120)) throws -> JSONValue {
+        nextId += 1
+        let request: JSONValue = ["jsonrpc": "2.0", "id": .int(nextId), "method": .string(method), "params": params]
+        process.send(Array(request.jsonText.utf8))
+        while true {
+            guard let bytes = process.receive(timeout: timeout) else { throw Failure("no reply to \(method) within \(timeout)") }
+            let reply = try JSONValue.parse(bytes)
+            if reply["id"] == nil, let name = reply["method"]?.stringValue {
+                notifications.append((name, reply["params"] ?? .null))
+                continue
+            }
+            return reply
+        }
+    }
+
+    /// The notifications received so far (method, params).
+    public var notifications: [(String, JSONValue)] = []
+
+    /// The result, or a `Failure` naming the error that came instead.
+    @discardableResult
+    public func result(_ method: String, _ params: JSONValue = [:], timeout: Duration = .seconds(120)) throws -> JSONValue {
+        let reply = try call(method, params, timeout: timeout)
+        if let error = reply["error"] { throw Failure("\(method): \(error.jsonText)") }
+        guard let result = reply["result"] else { throw Failure("\(method): no result in \(reply.jsonText)") }
+        return result
+    }
+
+    /// Closes its input and waits: the exit status.
+    @discardableResult
+    public func close() -> Int32 {
+        process.closeInput()
+        return process.waitForExit()
+    }
+
+    /// Ends it at once, as a crash would.
+    public func kill() {
+        Foundation.kill(process.process.processIdentifier, SIGKILL)
+        _ = process.waitForExit()
+    }
+}
