@@ -30,6 +30,8 @@ final class EconomicHTTP: @unchecked Sendable {
             "X-AppSecretToken": settings.appSecretToken,
             "X-AgreementGrantToken": settings.agreementGrantToken,
             "Accept": "application/json",
+            // No `Expect: 100-continue` round trip before a body (libcurl's habit above 1 KiB).
+            "Expect": "",
         ]
         session = URLSession(configuration: configuration)
     }

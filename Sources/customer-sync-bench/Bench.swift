@@ -8,7 +8,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "customer-sync-bench",
         abstract: "Measures customer-sync from a client process.",
-        subcommands: [PingBench.self, WorkflowBench.self, ReadBench.self, MatchQualityBench.self, SuggestionsBench.self, GenerateCommand.self]
+        subcommands: [PingBench.self, WorkflowBench.self, ReadBench.self, MatchQualityBench.self, SuggestionsBench.self, EconomicBench.self, GenerateCommand.self]
     )
 }
 

@@ -20,7 +20,8 @@ Test controls under `/__fake/` (no tokens needed):
   `status` answers with that code (429 with `Retry-After: 0`), `lose` does the write and then
   sends nothing for `seconds` (default 5) before closing the connection, `slow` waits before answering; `path` is a prefix;
   `skip: N` lets the first N matching requests through;
-- `GET /__fake/stats` counts requests by method and `POST`s by customer number;
+- `GET /__fake/stats` counts requests by method and `POST`s by customer number, and the time
+  spent serving the API (`serveSeconds`, the fake's own share of a benchmark);
 - `GET /__fake/customers` returns every stored customer; `POST /__fake/reset` empties it all.
 
 Run: `fake_economic.py [--port 0] [--app-secret S] [--grant G]`; prints `port N` on stdout.
@@ -55,6 +56,7 @@ class State:
         self.requests = {}
         self.posts = {}
         self.clock = 0
+        self.serve_seconds = 0.0
 
     def now(self):
         # Strictly increasing timestamps, so `lastUpdated$gte` is exact in tests.
@@ -80,6 +82,7 @@ def with_self(customer):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     state: State = None  # set by main
 
     def log_message(self, *args):
@@ -93,8 +96,11 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for key, value in (headers or {}).items():
             self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(data)
+        # Headers and body in one write: two small writes meet Nagle and the client's delayed
+        # ACK, 40 ms a reply, which would be the fake's cost, not the server's.
+        self._headers_buffer.append(b"\r\n")
+        self._headers_buffer.append(data)
+        self.flush_headers()
 
     def body(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -118,9 +124,17 @@ class Handler(BaseHTTPRequestHandler):
 
     def handle_any(self, method):
         url = urlparse(self.path)
+        if url.path.startswith("/__fake/"):
+            return self.control(method, url.path)
+        started = time.perf_counter()
+        try:
+            self.handle_api(method, url)
+        finally:
+            with self.state.lock:
+                self.state.serve_seconds += time.perf_counter() - started
+
+    def handle_api(self, method, url):
         path = url.path
-        if path.startswith("/__fake/"):
-            return self.control(method, path)
         with self.state.lock:
             self.state.requests[method] = self.state.requests.get(method, 0) + 1
         fault = self.fault(method, path)
@@ -307,7 +321,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, {"queued": len(s.faults)})
         if path == "/__fake/stats" and method == "GET":
             with s.lock:
-                return self.reply(200, {"requests": s.requests, "posts": s.posts, "faults": len(s.faults)})
+                return self.reply(200, {"requests": s.requests, "posts": s.posts, "faults": len(s.faults),
+                                        "serveSeconds": round(s.serve_seconds, 6)})
         if path == "/__fake/reset" and method == "POST":
             self.body()
             with s.lock:

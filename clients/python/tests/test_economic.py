@@ -1,0 +1,57 @@
+"""The API connection through the typed client, against the fake e-conomic on loopback."""
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from conftest import ROOT
+from customer_sync import CustomerSync, NotConnected, Unauthorized
+
+FAKE = os.path.join(ROOT, "Tests", "Fixtures", "fake_economic.py")
+
+
+@pytest.fixture
+def fake():
+    process = subprocess.Popen([sys.executable, FAKE, "--port", "0", "--app-secret", "app-tok-7Q", "--grant", "grant-tok-9Z"],
+                               stdout=subprocess.PIPE, text=True)
+    port = int(process.stdout.readline().split()[1])
+    yield f"http://127.0.0.1:{port}"
+    process.kill()
+    process.wait()
+
+
+def control(base, path, body=None):
+    request = urllib.request.Request(base + path, data=None if body is None else json.dumps(body).encode(),
+                                     method="POST" if body is not None else "GET", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as reply:
+        return json.loads(reply.read() or b"null")
+
+
+def test_connect_pull_create_push(binary, fake, tmp_path):
+    control(fake, "/__fake/customers", [{"customerNumber": 7, "name": "Syv ApS", "currency": "DKK", "city": "Vejle",
+                                        "customerGroup": {"customerGroupNumber": 1}, "paymentTerms": {"paymentTermsNumber": 1},
+                                        "vatZone": {"vatZoneNumber": 1}}])
+    defaults = {"currency": "DKK", "customerGroup": 1, "paymentTerms": 1, "vatZone": 1}
+    with CustomerSync.spawn(binary=binary, args=["--key-file", str(tmp_path / "key")]) as sync:
+        with pytest.raises(NotConnected):
+            sync.pull_remote()
+        with pytest.raises(Unauthorized):
+            sync.connect("wrong", "grant-tok-9Z", defaults, base_url=fake)
+        status = sync.connect("app-tok-7Q", "grant-tok-9Z", defaults, base_url=fake)
+        assert status["connected"] is True
+        assert "tok-" not in json.dumps(status)
+        progress = []
+        assert sync.pull_remote(progress=progress.append)["added"] == 1
+        assert progress and progress[-1]["done"] == 1
+        sync.import_customers(side="local", content="Kundenr.;Navn;By\n12;Tolv I/S;Odense C\n")
+        sync.create_all_partners(side="local", numbering="keep")
+        assert sync.connection_status()["queued"] == 1
+        assert sync.push_remote()["created"] == 1
+        held = {c["customerNumber"]: c for c in control(fake, "/__fake/customers")}
+        assert held[12]["name"] == "Tolv I/S" and held[12]["city"] == "Odense C" and held[12]["currency"] == "DKK"
+        assert sync.connection_status()["queued"] == 0
+        sync.disconnect()
+        assert sync.connection_status()["connected"] is False
