@@ -176,6 +176,32 @@ struct EconomicTests {
         #expect(try s.result("connectionStatus")["queued"] == 0)
     }
 
+    /// A pull runs beside the protocol loop: `ping` is answered while a page is slow, and
+    /// `$/cancelRequest` ends it with -32800, leaving the pages applied so far whole and
+    /// deleting nobody.
+    @Test func aSlowPullIsPingedAndCancelledBetweenPages() throws {
+        try fake.seed((1...2500).map { FakeEconomic.customer($0, "Kunde \($0)") })
+        let s = try server()
+        defer { s.close() }
+        _ = try s.result("connect", fake.connectParams())
+        try fake.faults([["method": "GET", "path": "/customers", "kind": "slow", "seconds": 2, "times": 1, "skip": 1]])
+        s.process.send(Array(#"{"jsonrpc":"2.0","id":"pull","method":"pullRemote","params":{}}"#.utf8))
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try s.result("ping") == [:], "answered while the pull waits for its second page")
+        s.process.send(Array(#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":"pull"}}"#.utf8))
+        let reply = try JSONValue.parse(try #require(s.process.receive(timeout: .seconds(30))))
+        #expect(reply["id"] == "pull")
+        #expect(reply["error"]?["code"] == -32800)
+        #expect(try s.result("status")["remote"]?["total"] == 1000, "exactly the first page")
+        #expect(try s.result("connectionStatus")["lastPull"] == .null)
+        #expect(try s.result("connectionStatus")["lastError"] == .null, "a cancel is not a fault")
+        // The next pull is a full one again and brings the rest.
+        let again = try s.result("pullRemote")
+        #expect(again["full"] == true)
+        #expect(again["added"] == 1500)
+        #expect(again["unchanged"] == 1000)
+    }
+
     @Test func aDeadAPIChangesNothingAndKeepsTheQueue() throws {
         let s = try server()
         defer { s.close() }

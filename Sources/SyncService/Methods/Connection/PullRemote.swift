@@ -84,7 +84,10 @@ public enum PullRemote: SyncMethod {
             }
         } catch {
             let failure = (error as? ConnectorError).map(SyncError.init) ?? error
-            try? context.database.notePull(at: nil, mark: nil, error: "pullRemote: \(failure)")
+            // A cancel is the client's wish, not a fault of the connection.
+            if (error as? RPCError)?.code != .requestCancelled {
+                try? context.database.notePull(at: nil, mark: nil, error: "pullRemote: \(failure)")
+            }
             throw failure
         }
         result.rejected = rows.errors

@@ -79,7 +79,9 @@ public enum PushRemote: SyncMethod {
         } catch {
             // The system is unreachable or refuses the tokens: nothing more can go now.
             let failure = (error as? ConnectorError).map(SyncError.init) ?? error
-            try? context.database.notePush(at: nil, error: "pushRemote: \(failure)")
+            if (error as? RPCError)?.code != .requestCancelled {
+                try? context.database.notePush(at: nil, error: "pushRemote: \(failure)")
+            }
             throw failure
         }
         try context.database.notePush(at: Timestamp.now(), error: result.failed.isEmpty ? nil : "pushRemote: \(result.failed.count) customer(s) refused")
