@@ -202,6 +202,24 @@ struct EconomicTests {
         #expect(again["unchanged"] == 1000)
     }
 
+    /// A customer e-conomic refuses is listed with e-conomic's own message, stays queued, and
+    /// goes with a later push; the others go now.
+    @Test func aRefusedCustomerIsReportedAndStaysQueued() throws {
+        let s = try server()
+        defer { s.close() }
+        _ = try s.result("connect", fake.connectParams())
+        _ = try s.result("importCustomers", ["side": "local", "content": "Kundenr.;Navn\n31;Første ApS\n32;Anden ApS\n"])
+        _ = try s.result("createAllPartners", ["side": "local", "numbering": ["mode": "keep"]])
+        try fake.faults([["method": "POST", "path": "/customers", "status": 400, "times": 1]])
+        let first = try s.result("pushRemote")
+        #expect(first["created"] == 1)
+        #expect(first["failed"]?[0]?["customerId"] == "c3")
+        #expect(first["failed"]?[0]?["message"]?.stringValue?.contains("injected 400") == true)
+        #expect(try s.result("connectionStatus")["queued"] == 1)
+        #expect(try s.result("pushRemote")["created"] == 1)
+        #expect(try fake.customers().keys.sorted() == ["31", "32"])
+    }
+
     @Test func aDeadAPIChangesNothingAndKeepsTheQueue() throws {
         let s = try server()
         defer { s.close() }
