@@ -125,6 +125,12 @@ extension JSONScanner {
                     } else {
                         paramsRange = try skipValue(depth: 2)
                         paramsKeys = nil
+                        // `"params": null` is absent params (pygls and others send it for
+                        // methods without any).
+                        if paramsFirst == UInt8(ascii: "n") {
+                            paramsRange = nil
+                            paramsFirst = 0
+                        }
                     }
                 default:
                     try skipValue(depth: 2)
