@@ -27,6 +27,7 @@ public struct SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         case unauthorized = "Unauthorized"
         case remoteUnavailable = "RemoteUnavailable"
         case remoteRejected = "RemoteRejected"
+        case massDelete = "MassDelete"
     }
 
     /// A value in an error's details.
@@ -81,4 +82,15 @@ public struct ParamsError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "InvalidParams at \(path): \(message)" }
+}
+
+/// The rule that keeps a replace (a file import with `mode: replace`, a full pull) from
+/// wiping a register by mistake: it may delete at most half of the side's customers unless the
+/// call says `allowMassDelete`. A register of one or two may lose one.
+public enum MassDelete {
+    public static let maximumShare = 0.5
+
+    public static func refuses(deleting count: Int, of total: Int) -> Bool {
+        count > 1 && Double(count) > Double(total) * maximumShare
+    }
 }

@@ -37,16 +37,21 @@ public struct RegisterFile: Sendable {
     public var numbers: Set<String> = []
 
     /// Reads `bytes` as `format` (detected from the bytes when nil: a ZIP signature means XLSX).
-    public static func read(_ bytes: [UInt8], format: Format?, side: Side) throws(RowError) -> RegisterFile {
+    public static func read(_ bytes: [UInt8], format: Format?, side: Side, sheet: String? = nil) throws(RowError) -> RegisterFile {
         var rows: [ImportRow] = []
-        var file = try stream(bytes, format: format, side: side) { rows.append($0) }
+        var file = try stream(bytes, format: format, side: side, sheet: sheet) { rows.append($0) }
         file.rows = rows
         return file
     }
 
     /// Reads `bytes`, handing each valid row to `onRow` as soon as it is checked; returns the
-    /// format and every invalid field (`rows` is left empty).
-    public static func stream(_ bytes: [UInt8], format: Format?, side: Side, onRow: (ImportRow) -> Void) throws(RowError) -> RegisterFile {
+    /// format and every invalid field (`rows` is left empty). `sheet` names the sheet of a
+    /// workbook to read (default: the one the user sees).
+    public static func stream(_ bytes: [UInt8], format: Format?, side: Side, sheet: String? = nil, onRow: (ImportRow) -> Void) throws(RowError) -> RegisterFile {
+        // Excel 97–2003 (.xls) is an OLE2 compound file: not readable here, and not a CSV either.
+        if bytes.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+            throw RowError(line: 0, field: "file", message: "this is an Excel 97–2003 workbook (.xls), which cannot be read: open it in Excel or LibreOffice and save it as .xlsx or CSV")
+        }
         let format = format ?? (bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) ? .xlsx : .csv)
         var builder = RegisterBuilder(side: side)
         switch format {
@@ -59,7 +64,7 @@ public struct RegisterFile: Sendable {
             }
         case .xlsx:
             do {
-                for sheetRow in try XLSXReader.rows(of: Data(bytes)) {
+                for sheetRow in try XLSXReader.rows(of: Data(bytes), sheet: sheet) {
                     if let row = builder.add(line: sheetRow.number, cells: sheetRow.cells) { onRow(row) }
                 }
             } catch {

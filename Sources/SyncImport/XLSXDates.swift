@@ -14,6 +14,9 @@ struct DateStyles: Sendable {
 
     /// The kind of each cell style (index into `cellXfs`); nil where it is not a date or time.
     private var kinds: [Kind?] = []
+    /// Each cell style's digit pattern, where its format shows a whole number with zero
+    /// padding or literals (`0000` for a ZIP, `00 00 00 00` for a phone); nil elsewhere.
+    private var patterns: [[DigitToken]?] = []
     /// The 1904 date system (`<workbookPr date1904="1"/>`, old Mac Excel): serial 0 is 1904-01-01.
     private(set) var date1904 = false
 
@@ -28,6 +31,75 @@ struct DateStyles: Sendable {
             if let code = reader.customFormats[id] { return Self.kind(ofFormatCode: code) }
             return Self.builtInKind(id)
         }
+        patterns = reader.cellFormats.map { id in reader.customFormats[id].flatMap(Self.digitPattern) }
+    }
+
+    /// One element of a digit pattern.
+    enum DigitToken: Sendable, Equatable {
+        /// `0`: a digit, or 0 when the number has no more.
+        case zero
+        /// `#`: a digit, or nothing.
+        case hash
+        /// `?`: a digit, or a space.
+        case question
+        case literal(String)
+    }
+
+    /// The tokens of a format's first section when it is made of digit placeholders and
+    /// literals only (spaces, `-`, `+`, `(`, `)`, `/`, quoted or escaped text), with at least
+    /// one `0`; nil for anything else (decimals, thousands separators, dates, `General`, `@`).
+    static func digitPattern(_ code: String) -> [DigitToken]? {
+        var tokens: [DigitToken] = []
+        var iterator = code.makeIterator()
+        while let c = iterator.next() {
+            switch c {
+            case ";": return tokens.contains(.zero) ? tokens : nil
+            case "0": tokens.append(.zero)
+            case "#": tokens.append(.hash)
+            case "?": tokens.append(.question)
+            case " ", "-", "+", "(", ")", "/": tokens.append(.literal(String(c)))
+            case "\\":
+                guard let next = iterator.next() else { return nil }
+                tokens.append(.literal(String(next)))
+            case "\"":
+                var text = ""
+                while let q = iterator.next(), q != "\"" { text.append(q) }
+                tokens.append(.literal(text))
+            case "[":
+                // A colour or locale modifier shows nothing; a condition is not handled.
+                var inside = ""
+                while let b = iterator.next(), b != "]" { inside.append(b) }
+                if inside.first.map({ "<>=".contains($0) }) ?? true { return nil }
+            default:
+                return nil
+            }
+        }
+        return tokens.contains(.zero) ? tokens : nil
+    }
+
+    /// A whole number as the cell's format shows it (`800` in `0000` is `0800`), or nil when
+    /// the style has no digit pattern or the number is negative.
+    func integerText(_ value: Int64, style index: Int) -> String? {
+        guard value >= 0, index >= 0, index < patterns.count, let tokens = patterns[index] else { return nil }
+        var digits = Array(String(value))
+        if value == 0 { digits = [] }
+        var out: [String] = []
+        for token in tokens.reversed() {
+            switch token {
+            case .literal(let text): out.append(text)
+            case .zero: out.append(digits.popLast().map(String.init) ?? "0")
+            case .hash: out.append(digits.popLast().map(String.init) ?? "")
+            case .question: out.append(digits.popLast().map(String.init) ?? " ")
+            }
+        }
+        // Digits beyond the placeholders go before the leftmost one, as Excel shows them.
+        var text = out.reversed().joined()
+        if !digits.isEmpty {
+            let firstPlaceholder = tokens.firstIndex { if case .literal = $0 { return false } else { return true } } ?? 0
+            let lead = tokens[..<firstPlaceholder].map { if case .literal(let t) = $0 { return t } else { return "" } }.joined()
+            text = lead + String(digits) + text.dropFirst(lead.count)
+        }
+        return text
     }
 
     func kind(ofStyle index: Int) -> Kind? {

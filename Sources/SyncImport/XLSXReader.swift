@@ -24,7 +24,9 @@ public enum XLSXReader {
     /// about 300 MB; a ZIP that inflates past this is refused rather than read into memory.
     public static let maxPartBytes = 1 << 30
 
-    public static func rows(of data: Data, maxPartBytes: Int = maxPartBytes) throws -> [Row] {
+    /// The rows of the sheet the user sees (the workbook's active tab, else its first visible
+    /// sheet), or of the sheet named `sheet`.
+    public static func rows(of data: Data, sheet: String? = nil, maxPartBytes: Int = maxPartBytes) throws -> [Row] {
         let archive: Archive
         do {
             archive = try Archive(data: data, accessMode: .read)
@@ -45,25 +47,52 @@ public enum XLSXReader {
         }
         // One pass over the workbook part: its sheets, and its properties (the date system).
         let workbook = try entryData("xl/workbook.xml").map { data in
-            let collector = ElementCollector(wanted: ["sheet", "workbookPr"])
+            let collector = ElementCollector(wanted: ["sheet", "workbookPr", "workbookView"])
             try collector.parse(data)
             return collector
         }
-        let sheetPath = try firstSheetPath(workbook: workbook, rels: entryData("xl/_rels/workbook.xml.rels"))
+        let sheetPath = try sheetPath(workbook: workbook, named: sheet, rels: entryData("xl/_rels/workbook.xml.rels"))
         guard let sheet = try entryData(sheetPath) else {
             throw Failure(description: "not an XLSX file (no worksheet at \(sheetPath))")
         }
         let shared = try entryData("xl/sharedStrings.xml").map(sharedStrings) ?? []
         let date1904 = workbook?.first("workbookPr")?["date1904"].map { $0 == "1" || $0.lowercased() == "true" } ?? false
         let dates = try DateStyles(styles: entryData("xl/styles.xml"), date1904: date1904)
-        return try sheetRows(sheet, sharedStrings: shared, dates: dates)
+        let reader = SheetReader(sharedStrings: shared, dates: dates)
+        try reader.parse(sheet)
+        if reader.uncalculatedFormulas > 0 {
+            throw Failure(description: "the sheet holds \(reader.uncalculatedFormulas) formula cell(s) that were never calculated (the program that wrote the file stored no results): open it in a spreadsheet program, save it once, and import it again")
+        }
+        return reader.rows
     }
 
-    /// The path of the workbook's first sheet (in workbook order), via its relationship.
-    static func firstSheetPath(workbook: ElementCollector?, rels: Data?) throws -> String {
+    /// The sheet to read: the one named `name` (case and surrounding spaces aside), else the
+    /// active tab when it is visible, else the first visible sheet. A hidden sheet (a lookup
+    /// list, an old register) is read only when named.
+    static func chooseSheet(_ sheets: [[String: String]], activeTab: Int?, named name: String?) throws -> [String: String]? {
+        guard !sheets.isEmpty else { return nil }
+        if let name {
+            let wanted = name.trimmingCharacters(in: .whitespaces).lowercased()
+            if let found = sheets.first(where: { ($0["name"] ?? "").trimmingCharacters(in: .whitespaces).lowercased() == wanted }) { return found }
+            let names = sheets.compactMap { $0["name"] }.map { "'\($0)'" }.joined(separator: ", ")
+            throw Failure(description: "the workbook has no sheet named '\(name)' (its sheets: \(names))")
+        }
+        func visible(_ sheet: [String: String]) -> Bool { (sheet["state"] ?? "visible") == "visible" }
+        if let activeTab, activeTab >= 0, activeTab < sheets.count, visible(sheets[activeTab]) { return sheets[activeTab] }
+        return sheets.first(where: visible) ?? sheets[0]
+    }
+
+    /// The path of the sheet to read (see `chooseSheet`), via its relationship.
+    static func sheetPath(workbook: ElementCollector?, named name: String?, rels: Data?) throws -> String {
         let fallback = "xl/worksheets/sheet1.xml"
-        guard let workbook, let rels else { return fallback }
-        guard let first = workbook.first("sheet"),
+        guard let workbook else {
+            if let name { throw Failure(description: "the workbook has no sheet named '\(name)' (it lists no sheets)") }
+            return fallback
+        }
+        let sheets = workbook.elements.filter { $0.name == "sheet" }.map(\.attributes)
+        let activeTab = workbook.first("workbookView")?["activeTab"].flatMap { Int($0) }
+        guard let rels else { return fallback }
+        guard let first = try chooseSheet(sheets, activeTab: activeTab, named: name),
               let rid = first["r:id"] ?? first.first(where: { $0.key.hasSuffix(":id") })?.value else { return fallback }
         let relationships = ElementCollector(wanted: ["Relationship"])
         try relationships.parse(rels)
@@ -79,6 +108,7 @@ public enum XLSXReader {
     }
 
     static func sheetRows(_ data: Data, sharedStrings: [String], dates: DateStyles = DateStyles()) throws -> [Row] {
+        // (tests of the sheet reader alone)
         let reader = SheetReader(sharedStrings: sharedStrings, dates: dates)
         try reader.parse(data)
         return reader.rows
@@ -166,7 +196,7 @@ final class SharedStringsReader: XMLReader {
     var inPhonetic = false
 
     override func start(_ name: String, _ attributes: [String: String]) {
-        switch name {
+        switch Self.localName(name) {
         case "si": current = ""
         case "t": inText = !inPhonetic
         case "rPh": inPhonetic = true
@@ -175,7 +205,7 @@ final class SharedStringsReader: XMLReader {
     }
 
     override func end(_ name: String) {
-        switch name {
+        switch Self.localName(name) {
         case "si": strings.append(current)
         case "t": inText = false
         case "rPh": inPhonetic = false
@@ -201,6 +231,11 @@ final class SheetReader: XMLReader {
     var text = ""
     var collecting = false
     var inInline = false
+    /// The cell has a formula (`<f>`), and whether a result (`<v>`) came with it.
+    var hasFormula = false
+    var hasValue = false
+    /// Formula cells without a stored result (openpyxl and other writers that do not calculate).
+    var uncalculatedFormulas = 0
 
     init(sharedStrings: [String], dates: DateStyles) {
         self.sharedStrings = sharedStrings
@@ -208,7 +243,7 @@ final class SheetReader: XMLReader {
     }
 
     override func start(_ name: String, _ attributes: [String: String]) {
-        switch name {
+        switch Self.localName(name) {
         case "row":
             rowNumber = attributes["r"].flatMap { Int($0) } ?? rowNumber + 1
             cells.removeAll(keepingCapacity: true)
@@ -218,9 +253,14 @@ final class SheetReader: XMLReader {
             cellStyle = attributes["s"].flatMap { Int($0) } ?? 0
             text = ""
             inInline = false
+            hasFormula = false
+            hasValue = false
+        case "f":
+            hasFormula = true
         case "v":
             text = ""
             collecting = true
+            hasValue = true
         case "is":
             inInline = true
             text = ""
@@ -232,10 +272,13 @@ final class SheetReader: XMLReader {
     }
 
     override func end(_ name: String) {
-        switch name {
+        switch Self.localName(name) {
         case "v", "t":
             collecting = false
         case "c":
+            // A formula whose result was never stored: no `<v>`, or an empty one outside a string
+            // result (openpyxl writes `<f>…</f><v/>`; a calculated number always has digits).
+            if hasFormula && (!hasValue || (text.isEmpty && cellType != "str" && cellType != "inlineStr")) { uncalculatedFormulas += 1 }
             let value: String
             switch cellType {
             case "s": value = Int(text.trimmingCharacters(in: .whitespaces)).flatMap { $0 < sharedStrings.count ? sharedStrings[$0] : nil } ?? ""
@@ -249,6 +292,9 @@ final class SheetReader: XMLReader {
                 } else if let kind = dates.kind(ofStyle: cellStyle), let serial = Double(text),
                           let date = dates.text(serial: serial, kind: kind) {
                     value = date
+                } else if let whole = Double(text), whole.rounded() == whole, abs(whole) < 1e15,
+                          let shown = dates.integerText(Int64(whole), style: cellStyle) {
+                    value = shown  // as the cell's number format shows it: 800 in `0000` is 0800
                 } else {
                     value = XLSXReader.numberText(text)
                 }

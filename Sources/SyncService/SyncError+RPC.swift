@@ -21,6 +21,7 @@ extension SyncError: RPCErrorConvertible {
         case .unauthorized: ErrorCode(1013)
         case .remoteUnavailable: ErrorCode(1014)
         case .remoteRejected: ErrorCode(1015)
+        case .massDelete: ErrorCode(1016)
         }
     }
 

@@ -57,8 +57,12 @@ extension AppDatabase {
     /// `replaceWith`, when given, makes the file the whole register: it returns every number the
     /// file mentions (valid rows or not), and customers once read from a file (not ones created
     /// here and never exported) that it does not mention are deleted.
+    ///
+    /// A replace that would delete more than half of the side's customers (`MassDelete`
+    /// rule) is refused with `MassDelete` unless `allowMassDelete`: the wrong sheet, the wrong
+    /// register or an empty export must not wipe a register.
     public func importCustomers(side: Side, records: some Sequence<ImportRecord>,
-                                replaceWith: (() throws -> Set<String>)? = nil,
+                                replaceWith: (() throws -> Set<String>)? = nil, allowMassDelete: Bool = false,
                                 beforeCommit: () throws -> Void = {}) throws -> ImportOutcome {
         try write { db in
             var outcome = ImportOutcome()
@@ -163,7 +167,13 @@ extension AppDatabase {
             if let replaceWith {
                 let mentioned = try replaceWith()
                 let seen = try Row.fetchAll(db, sql: "SELECT id, number FROM customer WHERE side = ? AND seenDigest IS NOT NULL", arguments: [side.rawValue])
-                for row in seen where !mentioned.contains(row["number"] as String? ?? "") {
+                let missing = seen.filter { !mentioned.contains($0["number"] as String? ?? "") }
+                let total = try Tally.count(db, side: side, excluded: false) + Tally.count(db, side: side, excluded: true)
+                if !allowMassDelete, MassDelete.refuses(deleting: missing.count, of: total) {
+                    throw SyncError(.massDelete, "this would delete \(missing.count) of the \(total) \(side.rawValue) customers: is it the right file (and sheet)? To go ahead, call again with allowMassDelete",
+                                    details: ["wouldDelete": .int(missing.count), "total": .int(total), "side": .string(side.rawValue)])
+                }
+                for row in missing {
                     try Self.delete(db, customer: try Self.fetchCustomer(db, id: row["id"]), source: .import, history: &history)
                     outcome.deleted += 1
                 }

@@ -32,3 +32,46 @@ struct ImportSourcesTests {
         #expect(try importing(#"{"contentBase64":"\#(xlsx.base64EncodedString())","format":"csv"}"#)["error"]?["data"]?["kind"] == "ImportRejected")
     }
 }
+
+/// The data loss the issue opened with: a workbook whose hidden first sheet is a lookup list,
+/// imported with mode replace over the real register.
+@Suite("Replace never wipes a register by mistake")
+struct MassDeleteTests {
+    let database: AppDatabase
+    let rpc: InProcess<ServiceContext>
+
+    init() throws {
+        database = try AppDatabase.inMemory()
+        rpc = InProcess(Registry.connection(database: database))
+        let rows = (1001...1003).map { "\($0);Kunde \($0)" } + (2001...2010).map { "\($0);Ældre kunde \($0)" }
+        try rpc.result("importCustomers", ["content": .string("Kundenr.;Navn\n" + rows.joined(separator: "\n") + "\n")])
+    }
+
+    func workbook(_ name: String) throws -> JSONValue {
+        .string(try Data(contentsOf: Paths.packageRoot.appendingPathComponent("Tests/Fixtures/real/\(name)")).base64EncodedString())
+    }
+
+    @Test func theVisibleSheetIsImportedAndAMassDeleteIsRefusedWithTheCount() throws {
+        // The visible sheet holds 1001–1003: a replace would delete the other ten of thirteen.
+        let refused = try rpc.call("importCustomers", ["contentBase64": try workbook("hidden-first-sheet.xlsx"), "mode": "replace"])
+        #expect(refused["error"]?["code"] == 1016)
+        #expect(refused["error"]?["data"]?["kind"] == "MassDelete")
+        #expect(refused["error"]?["data"]?["wouldDelete"] == 10)
+        #expect(refused["error"]?["data"]?["total"] == 13)
+        #expect(try rpc.result("status")["remote"]?["total"] == 13, "nothing changed")
+        // Naming the hidden sheet reads it; the visible one with allowMassDelete goes ahead.
+        let hidden = try rpc.call("importCustomers", ["contentBase64": try workbook("hidden-first-sheet.xlsx"), "sheet": "Opslag"])
+        #expect(hidden["result"]?["added"] == 2)
+        let done = try rpc.result("importCustomers", ["contentBase64": try workbook("hidden-first-sheet.xlsx"), "mode": "replace", "allowMassDelete": true])
+        #expect(done["deleted"] == 12)
+        #expect(done["updated"] == 3)  // the sheet adds postcode and city
+        let unknown = try rpc.call("importCustomers", ["contentBase64": try workbook("hidden-first-sheet.xlsx"), "sheet": "Ark1"])
+        #expect(unknown["error"]?["data"]?["kind"] == "ImportRejected")
+    }
+
+    @Test func aSmallReplaceGoesAheadUnasked() throws {
+        let rows = (1001...1003).map { "\($0);Kunde \($0)" } + (2001...2008).map { "\($0);Ældre kunde \($0)" }
+        let done = try rpc.result("importCustomers", ["content": .string("Kundenr.;Navn\n" + rows.joined(separator: "\n") + "\n"), "mode": "replace"])
+        #expect(done["deleted"] == 2)
+    }
+}

@@ -23,7 +23,7 @@ public struct InProcess<Context> {
 
     /// The result, or a `Failure` naming the error that came instead.
     @discardableResult
-    public func result(_ method: String, _ params: JSONValue) throws -> JSONValue {
+    public func result(_ method: String, _ params: JSONValue = [:]) throws -> JSONValue {
         let reply = try call(method, params)
         if let error = reply["error"] { throw Failure("\(method): \(error.jsonText)") }
         guard let result = reply["result"] else { throw Failure("\(method): no result in \(reply.jsonText)") }

@@ -61,6 +61,7 @@ export class NotConnected extends DomainError {}
 export class Unauthorized extends DomainError {}
 export class RemoteUnavailable extends DomainError {}
 export class RemoteRejected extends DomainError {}
+export class MassDelete extends DomainError {}
 export interface ConnectionStatus { system: "e-conomic" | null; baseUrl: string | null; connected: boolean; lastPull: string | null; lastPush: string | null; queued: number; lastError: string | null }
 export class ServerCrashed extends CustomerSyncError {}
 export class RequestTimeout extends CustomerSyncError {}
@@ -92,7 +93,7 @@ export class CustomerSync {
   initialize(clientInfo?: { name?: string; version?: string }): Promise<{ serverInfo: { name: string; version: string }; protocolVersion: string; methods: string[] }>;
   ping(options?: CallOptions): Promise<{}>;
   discover(): Promise<object>;
-  importCustomers(params: { side?: Side; path?: string; content?: string; data?: Uint8Array; format?: "csv" | "xlsx"; skipInvalid?: boolean; mode?: "merge" | "replace" }, options?: CallOptions): Promise<ImportResult>;
+  importCustomers(params: { side?: Side; path?: string; content?: string; data?: Uint8Array; format?: "csv" | "xlsx"; sheet?: string; skipInvalid?: boolean; mode?: "merge" | "replace"; allowMassDelete?: boolean }, options?: CallOptions): Promise<ImportResult>;
   status(): Promise<Status>;
   listUnsynced(params?: { side?: Side; query?: string; limit?: number; cursor?: string }): Promise<Page<Customer>>;
   unsynced(params?: { side?: Side; query?: string; pageSize?: number }): AsyncIterable<Customer>;
@@ -119,7 +120,7 @@ export class CustomerSync {
   connect(params: { appSecretToken: string; agreementGrantToken: string; defaults: { currency: string; customerGroup: number; paymentTerms: number; vatZone: number }; system?: "e-conomic"; baseUrl?: string; timeout?: number }, options?: CallOptions): Promise<ConnectionStatus>;
   disconnect(): Promise<{}>;
   connectionStatus(): Promise<ConnectionStatus>;
-  pullRemote(params?: { full?: boolean; progress?: (p: Progress) => void }, options?: CallOptions): Promise<{ added: number; updated: number; unchanged: number; deleted: number; rejected: RowError[]; pages: number; full: boolean }>;
+  pullRemote(params?: { full?: boolean; allowMassDelete?: boolean; progress?: (p: Progress) => void }, options?: CallOptions): Promise<{ added: number; updated: number; unchanged: number; deleted: number; rejected: RowError[]; pages: number; full: boolean }>;
   pushRemote(params?: { progress?: (p: Progress) => void }, options?: CallOptions): Promise<{ created: number; updated: number; unchanged: number; failed: { customerId: string; message: string }[] }>;
   exportCustomers(params: { path: string; side?: Side; format?: "csv" | "xlsx"; onlyPending?: boolean }): Promise<{ written: number; path: string }>;
   history(params?: { customerId?: string; linkId?: string; limit?: number; cursor?: string }): Promise<Page<HistoryEntry>>;

@@ -42,6 +42,7 @@ export class NotConnected extends DomainError {}
 export class Unauthorized extends DomainError {}
 export class RemoteUnavailable extends DomainError {}
 export class RemoteRejected extends DomainError {}
+export class MassDelete extends DomainError {}
 /** The server process ended while a call was waiting, or before it was made. */
 export class ServerCrashed extends CustomerSyncError {
   constructor(message, exitCode, stderrTail) {
@@ -56,7 +57,7 @@ export class RequestTimeout extends CustomerSyncError {
 const byKind = {
   ParseError, InvalidRequest, MessageTooLarge, ShutDown, MethodNotFound, InvalidParams, InternalError, RequestCancelled,
   NotFound, AlreadyLinked, Excluded, NumberTaken, InvalidNumber, ImportRejected, StaleVersion, NotInConflict, WrongSide, Busy, WriteFailed,
-  NotConnected, Unauthorized, RemoteUnavailable, RemoteRejected,
+  NotConnected, Unauthorized, RemoteUnavailable, RemoteRejected, MassDelete,
 };
 const byCode = { [-32700]: ParseError, [-32600]: InvalidRequest, [-32601]: MethodNotFound, [-32602]: InvalidParams, [-32603]: InternalError, [-32800]: RequestCancelled };
 
@@ -258,9 +259,9 @@ export class CustomerSync {
   ping(options) { return this.call("ping", {}, options); }
   discover() { return this.call("rpc.discover"); }
 
-  importCustomers({ side = "remote", path, content, data, format, skipInvalid, mode } = {}, options) {
+  importCustomers({ side = "remote", path, content, data, format, sheet, skipInvalid, mode, allowMassDelete } = {}, options) {
     const contentBase64 = data ? Buffer.from(data).toString("base64") : undefined;
-    return this.call("importCustomers", drop({ side, path, content, contentBase64, format, skipInvalid, mode }), options);
+    return this.call("importCustomers", drop({ side, path, content, contentBase64, format, sheet, skipInvalid, mode, allowMassDelete }), options);
   }
   status() { return this.call("status"); }
   listUnsynced({ side, query, limit, cursor } = {}) { return this.call("listUnsynced", drop({ side, query, limit, cursor })); }
@@ -314,7 +315,7 @@ export class CustomerSync {
       if (token) this.progressHandlers.delete(token);
     }
   }
-  pullRemote({ full, progress } = {}, options) { return this.#withProgress("pullRemote", { full }, progress, options); }
+  pullRemote({ full, allowMassDelete, progress } = {}, options) { return this.#withProgress("pullRemote", { full, allowMassDelete }, progress, options); }
   pushRemote({ progress } = {}, options) { return this.#withProgress("pushRemote", {}, progress, options); }
   exportCustomers({ path, side, format, onlyPending }) { return this.call("exportCustomers", drop({ path, side, format, onlyPending })); }
   history({ customerId, linkId, limit, cursor } = {}) { return this.call("history", drop({ customerId, linkId, limit, cursor })); }

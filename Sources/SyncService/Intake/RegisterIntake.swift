@@ -52,6 +52,8 @@ struct RegisterIntake {
     /// When set (by `$/cancelRequest`), the intake stops taking rows and rolls back:
     /// `RequestCancelled`, nothing written.
     var cancellation: CancellationFlag?
+    /// With `replace`: go ahead even when more than half of the side would be deleted.
+    var allowMassDelete = false
 
     /// Runs `source` into the side in one transaction, on two cores.
     func run(_ source: @escaping Source) throws -> Outcome {
@@ -80,7 +82,7 @@ struct RegisterIntake {
         }
         let counts = try database.importCustomers(
             side: side, records: Records(pipe: pipe, cancellation: cancellation),
-            replaceWith: mode == .replace ? { try verdict().numbers } : nil,
+            replaceWith: mode == .replace ? { try verdict().numbers } : nil, allowMassDelete: allowMassDelete,
             beforeCommit: { _ = try verdict() })
         let (result, readTime) = pipe.waitForEnd()
         return Outcome(counts: counts, rejected: (try? result.get())?.rejected ?? [], readTime: readTime)
@@ -111,10 +113,10 @@ extension RegisterIntake {
 
     /// A register file's rows (CSV or XLSX, `format` nil to tell by the bytes), checked
     /// against the side's rules. A file that cannot be read at all is `ImportRejected`.
-    static func file(_ bytes: [UInt8], format: RegisterFile.Format?, side: Side) -> Source {
+    static func file(_ bytes: [UInt8], format: RegisterFile.Format?, side: Side, sheet: String? = nil) -> Source {
         { emit in
             do throws(RowError) {
-                let file = try RegisterFile.stream(bytes, format: format, side: side) { row in
+                let file = try RegisterFile.stream(bytes, format: format, side: side, sheet: sheet) { row in
                     emit(ImportRecord(number: row.number, fields: row.fields, extra: row.extra))
                 }
                 return Report(rejected: file.errors, numbers: file.numbers)

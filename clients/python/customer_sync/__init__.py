@@ -3,7 +3,7 @@ from .client import CustomerSync
 from .errors import (AlreadyLinked, Busy, CustomerSyncError, DomainError, Excluded, ImportRejected, InternalError,
                      InvalidNumber, InvalidParams, InvalidRequest, MessageTooLarge, MethodNotFound, NotFound,
                      NotInConflict, NumberTaken, ParseError, ProtocolError, RequestCancelled, RequestTimeout, ServerCrashed, ShutDown,
-                     StaleVersion, WriteFailed, WrongSide, NotConnected, Unauthorized, RemoteUnavailable, RemoteRejected,
+                     StaleVersion, WriteFailed, WrongSide, NotConnected, Unauthorized, RemoteUnavailable, RemoteRejected, MassDelete,
                      error_from_reply)
 from .transport import Transport, find_binary
 
@@ -14,5 +14,5 @@ __all__ = [
     "RequestCancelled",
     "NotFound", "AlreadyLinked", "Excluded", "NumberTaken", "InvalidNumber", "ImportRejected", "StaleVersion",
     "NotInConflict", "WrongSide", "Busy", "WriteFailed",
-    "NotConnected", "Unauthorized", "RemoteUnavailable", "RemoteRejected",
+    "NotConnected", "Unauthorized", "RemoteUnavailable", "RemoteRejected", "MassDelete",
 ]

@@ -85,12 +85,14 @@ class CustomerSync:
     def import_customers(self, side: str = "remote", path: Optional[str] = None, content: Optional[str] = None,
                          data: Optional[bytes] = None, format: Optional[str] = None, skip_invalid: Optional[bool] = None,
                          mode: Optional[str] = None, timeout: Optional[float] = None,
-                         cancel: Optional[threading.Event] = None) -> ImportResult:
+                         cancel: Optional[threading.Event] = None, sheet: Optional[str] = None,
+                         allow_mass_delete: Optional[bool] = None) -> ImportResult:
         """Imports a register from a file path, CSV text (`content`) or a file's bytes (`data`).
         Setting `cancel` stops it (`RequestCancelled`; nothing is imported)."""
         encoded = base64.b64encode(data).decode("ascii") if data is not None else None
         return self.call("importCustomers", _params(side=side, path=path, content=content, contentBase64=encoded,
-                                                     format=format, skipInvalid=skip_invalid, mode=mode), timeout, cancel)
+                                                     format=format, sheet=sheet, skipInvalid=skip_invalid, mode=mode,
+                                                     allowMassDelete=allow_mass_delete), timeout, cancel)
 
     def status(self) -> Status:
         return self.call("status")
@@ -217,10 +219,10 @@ class CustomerSync:
             if token:
                 self._progress.pop(token, None)
 
-    def pull_remote(self, full: Optional[bool] = None, progress: Optional[Callable[[Progress], None]] = None,
+    def pull_remote(self, full: Optional[bool] = None, allow_mass_delete: Optional[bool] = None, progress: Optional[Callable[[Progress], None]] = None,
                     timeout: Optional[float] = None, cancel: Optional[threading.Event] = None) -> Dict[str, Any]:
         """Reads the accounting system into the remote register (added, updated, unchanged, deleted, rejected, pages, full)."""
-        return self._with_progress("pullRemote", _params(full=full), progress, timeout, cancel)
+        return self._with_progress("pullRemote", _params(full=full, allowMassDelete=allow_mass_delete), progress, timeout, cancel)
 
     def push_remote(self, progress: Optional[Callable[[Progress], None]] = None, timeout: Optional[float] = None,
                     cancel: Optional[threading.Event] = None) -> Dict[str, Any]:

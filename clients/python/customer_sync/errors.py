@@ -59,6 +59,7 @@ class NotConnected(DomainError): kind = "NotConnected"
 class Unauthorized(DomainError): kind = "Unauthorized"
 class RemoteUnavailable(DomainError): kind = "RemoteUnavailable"
 class RemoteRejected(DomainError): kind = "RemoteRejected"
+class MassDelete(DomainError): kind = "MassDelete"
 
 
 class WriteFailed(DomainError):
@@ -86,7 +87,7 @@ _BY_KIND: Dict[str, Type[CustomerSyncError]] = {
     cls.kind: cls
     for cls in [ParseError, InvalidRequest, MessageTooLarge, ShutDown, MethodNotFound, InvalidParams, InternalError, RequestCancelled,
                 NotFound, AlreadyLinked, Excluded, NumberTaken, InvalidNumber, ImportRejected, StaleVersion,
-                NotInConflict, WrongSide, Busy, WriteFailed, NotConnected, Unauthorized, RemoteUnavailable, RemoteRejected]
+                NotInConflict, WrongSide, Busy, WriteFailed, NotConnected, Unauthorized, RemoteUnavailable, RemoteRejected, MassDelete]
 }
 _BY_CODE: Dict[int, Type[CustomerSyncError]] = {
     -32700: ParseError, -32600: InvalidRequest, -32601: MethodNotFound, -32602: InvalidParams, -32603: InternalError, -32800: RequestCancelled,

@@ -18,8 +18,9 @@ public enum PullRemote: SyncMethod {
     public static var scheduling: Scheduling { .long }
 
     public struct Params: RPCParams {
-        public enum CodingKeys: String, CodingKey, CaseIterable { case full, progressToken }
+        public enum CodingKeys: String, CodingKey, CaseIterable { case full, allowMassDelete, progressToken }
         var full: Bool?
+        var allowMassDelete: Bool?
         var progressToken: JSONValue?
     }
 
@@ -77,7 +78,8 @@ public enum PullRemote: SyncMethod {
             if full {
                 // Every page is in: who the system no longer has is known now, not before.
                 let numbers = rows.numbers
-                let outcome = try RegisterIntake(database: context.database, side: .remote, mode: .replace, skipInvalid: true).run { _ in
+                let outcome = try RegisterIntake(database: context.database, side: .remote, mode: .replace, skipInvalid: true,
+                                                 allowMassDelete: p.allowMassDelete ?? false).run { _ in
                     RegisterIntake.Report(numbers: numbers)
                 }
                 result.deleted = outcome.counts.deleted

@@ -13,14 +13,16 @@ public enum ImportCustomers: SyncMethod {
     public static var scheduling: Scheduling { .long }
 
     public struct Params: RPCParams {
-        public enum CodingKeys: String, CodingKey, CaseIterable { case side, path, content, contentBase64, format, skipInvalid, mode }
+        public enum CodingKeys: String, CodingKey, CaseIterable { case side, path, content, contentBase64, format, sheet, skipInvalid, mode, allowMassDelete }
         var side: Side?
         var path: String?
         var content: String?
         var contentBase64: String?
         var format: RegisterFile.Format?
+        var sheet: String?
         var skipInvalid: Bool?
         var mode: RegisterIntake.Mode?
+        var allowMassDelete: Bool?
     }
 
     public struct Result: Encodable, Sendable {
@@ -42,8 +44,8 @@ public enum ImportCustomers: SyncMethod {
         let (bytes, format) = try source(p)
         let started = ContinuousClock.now
         let intake = RegisterIntake(database: context.database, side: side, mode: p.mode ?? .merge, skipInvalid: p.skipInvalid ?? false,
-                                    cancellation: RequestScope.current?.cancellation)
-        let done = try intake.run(RegisterIntake.file(bytes, format: format, side: side))
+                                    cancellation: RequestScope.current?.cancellation, allowMassDelete: p.allowMassDelete ?? false)
+        let done = try intake.run(RegisterIntake.file(bytes, format: format, side: side, sheet: p.sheet))
         let c = done.counts
         context.logger.info("imported \(side.rawValue) register: \(c.added) added, \(c.updated) updated, \(c.unchanged) unchanged, \(done.rejected.count) invalid fields, in \(ContinuousClock.now - started) (the reader took \(done.readTime))")
         return Result(added: c.added, updated: c.updated, unchanged: c.unchanged, deleted: c.deleted, rejected: done.rejected)

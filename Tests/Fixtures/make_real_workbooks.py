@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Writes the workbooks under Tests/Fixtures/real/ with the real writers users have: openpyxl
+and xlsxwriter (PyPI). The files are committed (small); rerun to make them again:
+
+    pip install openpyxl==3.1.5 xlsxwriter==3.3.1 && python3 Tests/Fixtures/make_real_workbooks.py
+
+- hidden-first-sheet.xlsx (openpyxl): a hidden lookup sheet first (with a register-like
+  header), the customers on the active, second sheet;
+- number-formats.xlsx (xlsxwriter): numbers with formats — customer number 00000, ZIP 0000
+  (800 shows 0800), phone 00 00 00 00, a plain CVR;
+- uncalculated-formulas.xlsx (openpyxl): customer numbers as formulas, which openpyxl stores
+  without results;
+- prefixed.xlsx: number-formats.xlsx with its sheet and shared strings rewritten with an `x:`
+  namespace prefix, as .NET's Open XML SDK writes them (no .NET here: the rewrite is ours).
+"""
+import os
+import re
+import zipfile
+
+import openpyxl
+import xlsxwriter
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "real")
+os.makedirs(HERE, exist_ok=True)
+
+# 1. A hidden first sheet.
+wb = openpyxl.Workbook()
+lookup = wb.active
+lookup.title = "Opslag"
+lookup.append(["Kundenr.", "Navn"])
+lookup.append([1, "Gammel kunde 1"])
+lookup.append([2, "Gammel kunde 2"])
+lookup.sheet_state = "hidden"
+customers = wb.create_sheet("Kunder")
+customers.append(["Kundenr.", "Navn", "Postnr.", "By"])
+customers.append([1001, "Bageriet Ørsted ApS", "8000", "Aarhus C"])
+customers.append([1002, "Café Møllen", "6000", "Kolding"])
+customers.append([1003, "Tømrer Hansen", "5000", "Odense C"])
+wb.active = 1
+wb.save(os.path.join(HERE, "hidden-first-sheet.xlsx"))
+
+# 2. Number formats.
+path = os.path.join(HERE, "number-formats.xlsx")
+book = xlsxwriter.Workbook(path)
+sheet = book.add_worksheet("Kunder")
+five, four, phone = book.add_format({"num_format": "00000"}), book.add_format({"num_format": "0000"}), book.add_format({"num_format": "00 00 00 00"})
+for col, title in enumerate(["Kundenr.", "Navn", "Postnr.", "By", "Telefon", "CVR"]):
+    sheet.write_string(0, col, title)
+rows = [(42, "Vinduespudseren", 800, "Høje Taastrup", 20000002, 25043235),
+        (43, "Frisør Frk. Fryd", 2100, "København Ø", 33123456, 25169883)]
+for r, (number, name, zip_code, city, tel, cvr) in enumerate(rows, start=1):
+    sheet.write_number(r, 0, number, five)
+    sheet.write_string(r, 1, name)
+    sheet.write_number(r, 2, zip_code, four)
+    sheet.write_string(r, 3, city)
+    sheet.write_number(r, 4, tel, phone)
+    sheet.write_number(r, 5, cvr)
+book.close()
+
+# 3. Formulas without cached values.
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.title = "Kunder"
+ws.append(["Kundenr.", "Navn"])
+for i in range(2, 5):
+    ws.append([f"=1000+ROW()", f"Kunde {i}"])
+wb.save(os.path.join(HERE, "uncalculated-formulas.xlsx"))
+
+# 4. The namespace prefix of .NET's Open XML SDK.
+def prefixed(xml):
+    text = xml.decode("utf-8")
+    text = re.sub(r"<(/?)(?!\?)([A-Za-z]+)([ >/])", lambda m: f"<{m.group(1)}x:{m.group(2)}{m.group(3)}", text)
+    text = text.replace('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+                        'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"')
+    return text.encode("utf-8")
+
+with zipfile.ZipFile(path) as source, zipfile.ZipFile(os.path.join(HERE, "prefixed.xlsx"), "w", zipfile.ZIP_DEFLATED) as out:
+    for item in source.infolist():
+        data = source.read(item.filename)
+        if item.filename in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"):
+            data = prefixed(data)
+        out.writestr(item, data)
+print("wrote", sorted(os.listdir(HERE)))

@@ -1,0 +1,82 @@
+import Foundation
+import SyncCore
+@testable import SyncImport
+import TestSupport
+import Testing
+
+/// Workbooks written by the programs users have (openpyxl, xlsxwriter; see
+/// Tests/Fixtures/make_real_workbooks.py), not by our own fixture writer.
+@Suite("Workbooks from real writers")
+struct RealWorkbookTests {
+    func bytes(_ name: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: Paths.packageRoot.appendingPathComponent("Tests/Fixtures/real/\(name)")))
+    }
+
+    /// The message a refused file gets, or nil when it was read.
+    func refusal(_ body: () throws -> Void) -> String? {
+        do {
+            try body()
+            return nil
+        } catch let error as RowError {
+            return error.message
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    func read(_ name: String, sheet: String? = nil) throws -> RegisterFile {
+        try RegisterFile.read(try bytes(name), format: nil, side: .remote, sheet: sheet)
+    }
+
+    @Test func theSheetTheUserSeesIsReadNotAHiddenFirstOne() throws {
+        let file = try read("hidden-first-sheet.xlsx")
+        #expect(file.rows.map(\.number) == ["1001", "1002", "1003"])
+        #expect(file.rows.first?.fields.name == "Bageriet Ørsted ApS")
+        // The hidden one only when asked for by name; an unknown name lists the sheets.
+        #expect(try read("hidden-first-sheet.xlsx", sheet: "opslag ").rows.map(\.number) == ["1", "2"])
+        let unknown = refusal { _ = try read("hidden-first-sheet.xlsx", sheet: "Ark1") }
+        #expect(unknown?.contains("'Opslag', 'Kunder'") == true)
+    }
+
+    @Test func numbersComeBackAsTheirFormatShowsThem() throws {
+        let file = try read("number-formats.xlsx")
+        #expect(file.errors.isEmpty, "\(file.errors)")
+        #expect(file.rows.map(\.number) == ["42", "43"])  // remote numbers are canonical: 00042 is customer 42
+        #expect(file.rows.map(\.fields.zip) == ["0800", "2100"])
+        #expect(file.rows.map(\.fields.phone) == ["20 00 00 02", "33 12 34 56"])
+        #expect(file.rows.map(\.fields.cvr) == ["25043235", "25169883"])
+        // On the local side a number keeps its padding as shown.
+        let local = try RegisterFile.read(try bytes("number-formats.xlsx"), format: nil, side: .local)
+        #expect(local.rows.map(\.number) == ["00042", "00043"])
+    }
+
+    @Test func namespacePrefixedSheetsReadAsPlainOnes() throws {
+        let plain = try read("number-formats.xlsx")
+        let prefixed = try read("prefixed.xlsx")
+        #expect(prefixed.rows == plain.rows)
+        #expect(prefixed.rows.count == 2)
+    }
+
+    @Test func formulasNeverCalculatedAreNamedAsSuch() throws {
+        let message = refusal { _ = try read("uncalculated-formulas.xlsx") }
+        #expect(message?.contains("never calculated") == true)
+        #expect(message?.contains("save it once") == true)
+    }
+
+    @Test func anXLSFileIsNamedAndNotReadAsText() throws {
+        let ole2: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] + Array(repeating: 0, count: 504)
+        let message = refusal { _ = try RegisterFile.read(ole2, format: nil, side: .remote) }
+        #expect(message?.contains("(.xls)") == true)
+        #expect(message?.contains(".xlsx or CSV") == true)
+    }
+
+    @Test func digitPatternsFollowExcel() {
+        #expect(DateStyles.digitPattern("0000") == [.zero, .zero, .zero, .zero])
+        #expect(DateStyles.digitPattern("0.00") == nil)
+        #expect(DateStyles.digitPattern("#,##0") == nil)
+        #expect(DateStyles.digitPattern("General") == nil)
+        #expect(DateStyles.digitPattern("@") == nil)
+        #expect(DateStyles.digitPattern("\"DK-\"0000") == [.literal("DK-"), .zero, .zero, .zero, .zero])
+        #expect(DateStyles.digitPattern("[Red]0000;-0000") == [.zero, .zero, .zero, .zero])
+    }
+}
