@@ -139,7 +139,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SyncServiceTests",
-            dependencies: ["SyncService", "SyncStore", "SyncCore", "JSONRPC", "TestSupport"]
+            dependencies: ["SyncService", "SyncStore", "SyncCore", "SyncImport", "JSONRPC", "TestSupport"]
         ),
         // Spawns the built binary: depends on it so `swift test` builds it first.
         .testTarget(name: "EndToEndTests", dependencies: ["customer-sync", "JSONRPC", "JSONRPCClient", "TestSupport", "SyncFixtures"]),

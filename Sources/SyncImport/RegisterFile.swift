@@ -54,6 +54,9 @@ public struct RegisterFile: Sendable {
         }
         let format = format ?? (bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) ? .xlsx : .csv)
         var builder = RegisterBuilder(side: side)
+        // Only a CSV can carry the formula guard: an XLSX text cell never runs as a formula,
+        // so its cells are taken as they are.
+        builder.stripsFormulaGuard = format == .csv
         switch format {
         case .csv:
             let text = TextDecoding.utf8Bytes(bytes).bytes
@@ -88,11 +91,14 @@ struct RegisterBuilder {
 
     init(side: Side) { self.side = side }
 
-    /// A cell as stored: the formula guard an export adds (a leading `'` before `=`, `+`, `-`,
-    /// `@`, tab, CR or another `'`) removed, trimmed, blank = nil.
-    static func cellValue(_ raw: String) -> String? {
+    /// Whether cells may carry the formula guard (CSV only).
+    var stripsFormulaGuard = true
+
+    /// A cell as stored: the formula guard a CSV export adds (a leading `'` before `=`, `+`,
+    /// `-`, `@`, tab, CR or another `'`) removed when `guarded`, trimmed, blank = nil.
+    static func cellValue(_ raw: String, guarded: Bool = true) -> String? {
         var value = raw
-        if raw.utf8.first == UInt8(ascii: "'"), let second = value.unicodeScalars.dropFirst().first, "=+-@\t\r'".unicodeScalars.contains(second) {
+        if guarded, raw.utf8.first == UInt8(ascii: "'"), let second = value.unicodeScalars.dropFirst().first, "=+-@\t\r'".unicodeScalars.contains(second) {
             value.removeFirst()
         }
         return Normalize.clean(value)
@@ -160,7 +166,7 @@ struct RegisterBuilder {
         var rowErrors: [RowError] = []
         var blank = true
         for (index, raw) in cells.enumerated() {
-            guard let value = Self.cellValue(raw) else { continue }
+            guard let value = Self.cellValue(raw, guarded: stripsFormulaGuard) else { continue }
             blank = false
             guard index < targets.count else {
                 rowErrors.append(RowError(line: line, field: "row", message: "cell \(index + 1) is beyond the \(targets.count) columns of the header"))

@@ -17,9 +17,10 @@ public struct ExportRow: Sendable {
 
 /// Writes a register in the CleanManager format `RegisterFile` reads, so that an exported
 /// file imported again changes nothing: the English column names, the synced fields, then the
-/// file's own other columns (sorted). A cell that a spreadsheet would run as a formula (one
-/// beginning with `=`, `+`, `-`, `@`, tab or CR), or that begins with `'`, gets a leading `'`,
-/// which the reader removes.
+/// file's own other columns (sorted). In CSV, a cell that a spreadsheet would run as a formula
+/// (one beginning with `=`, `@`, tab or CR, or with `+` or `-` unless it is a plain number such
+/// as `+45 20 00 00 02`), or that begins with `'`, gets a leading `'`, which the reader
+/// removes. XLSX cells are text cells, which never run: they are written as they are.
 public enum RegisterWriter {
     static let columns: [Column] = [.number] + SyncField.allCases.map { .field($0) }
 
@@ -27,17 +28,32 @@ public enum RegisterWriter {
         columns.map(Column.exportHeader) + extraColumns
     }
 
-    public static func cells(_ row: ExportRow, extraColumns: [String]) -> [String] {
+    public static func cells(_ row: ExportRow, extraColumns: [String], guarding: Bool = true) -> [String] {
         var out: [String] = [row.number ?? ""]
         for field in SyncField.allCases { out.append(row.fields[field] ?? "") }
         for column in extraColumns { out.append(row.extra[column] ?? "") }
-        return out.map(guarded)
+        return guarding ? out.map(guarded) : out
     }
 
-    /// The formula guard.
+    /// The CSV formula guard.
     public static func guarded(_ value: String) -> String {
         guard let first = value.unicodeScalars.first, "=+-@\t\r'".unicodeScalars.contains(first) else { return value }
+        if (first == "+" || first == "-") && isPlainNumber(value.unicodeScalars.dropFirst()) { return value }
         return "'" + value
+    }
+
+    /// Digits, with the spaces, dots, commas, dashes, slashes and brackets a phone number or an
+    /// amount is written with, and nothing a formula needs (no letter, operator, quote or `!`).
+    static func isPlainNumber(_ rest: Substring.UnicodeScalarView) -> Bool {
+        var digits = 0
+        for scalar in rest {
+            switch scalar {
+            case "0"..."9": digits += 1
+            case " ", ".", ",", "-", "/", "(", ")": continue
+            default: return false
+            }
+        }
+        return digits > 0
     }
 
     /// The sorted union of the rows' own columns.
@@ -80,7 +96,7 @@ public enum RegisterWriter {
             sheet += "</row>"
         }
         row(1, headers(extraColumns: extra))
-        for (i, r) in rows.enumerated() { row(i + 2, cells(r, extraColumns: extra)) }
+        for (i, r) in rows.enumerated() { row(i + 2, cells(r, extraColumns: extra, guarding: false)) }
         sheet += "</sheetData></worksheet>"
         let parts: [(String, String)] = [
             ("[Content_Types].xml", #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#),

@@ -133,7 +133,10 @@ struct SchedulingTests {
         let p = Pipes()
         p.send(#"{"jsonrpc":"2.0","id":"a","method":"slow"}"#)
         p.send(#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#)
-        #expect(try p.receive()["id"] == 2)  // so "slow" is under way
+        #expect(try p.receive()["id"] == 2)
+        // Cancel once "slow" is under way (the one not yet started is the next test's case).
+        let deadline = Date().addingTimeInterval(10)
+        while !p.log.all.contains("slow started") && Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
         p.send(#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":"a"}}"#)
         let reply = try p.receive()
         #expect(reply["id"] == "a")

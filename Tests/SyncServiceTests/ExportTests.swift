@@ -1,5 +1,6 @@
 import Foundation
 import JSONRPC
+import SyncImport
 import SyncService
 import SyncStore
 import TestSupport
@@ -45,7 +46,7 @@ struct ExportTests {
         let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)
         #expect(text.hasPrefix("Customer no.;Customer name;"))
         #expect(text.contains(";'=cmd|' /C calc'!A0;"))
-        #expect(text.contains(";'+45 20 00 00 02;"))
+        #expect(text.contains(";+45 20 00 00 02;"), "a plain number with a sign is not a formula: no apostrophe")
         #expect(text.contains(";'@SUM(1)"))
     }
 
@@ -94,5 +95,36 @@ struct ExportTests {
         try FileManager.default.removeItem(at: inTheWay)
         #expect(try rpc.result("exportCustomers", ["path": .string(path), "onlyPending": true])["written"] == 1)
         #expect(FileManager.default.fileExists(atPath: inTheWay.path) == false)
+    }
+
+    /// XLSX text cells never run as formulas: written as they are. In CSV only what a
+    /// spreadsheet would evaluate is guarded. Either way the round trip is exact.
+    @Test(arguments: ["csv", "xlsx"])
+    func onlyWhatWouldRunIsGuarded(_ format: String) throws {
+        let values = ["+45 20 00 00 02", "-20", "=1+1", "-2+3+cmd|' /C calc'!A0", "+1+1", "@SUM(1)", "'quoted", "'=x"]
+        let rows = values.enumerated().map { "\($0.offset + 1);\(String(describing: $0.element).replacingOccurrences(of: ";", with: ","))" }
+        _ = try rpc.result("importCustomers", ["content": .string("Kundenr.;Navn\n" + rows.joined(separator: "\n") + "\n")])
+        // As stored after the CSV import (its reader took the guard off '=x; 'quoted keeps its apostrophe).
+        let stored = try (1...values.count).map { try rpc.result("getCustomer", ["id": .string("c\($0)")])["name"]?.stringValue ?? "" }
+        let path = dir.appendingPathComponent("guards.\(format)").path
+        _ = try rpc.result("exportCustomers", ["path": .string(path)])
+        if format == "csv" {
+            let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)).dropFirst(3), as: UTF8.self)
+            #expect(text.contains(";+45 20 00 00 02;"))
+            #expect(text.contains("\r\n2;-20;"))
+            #expect(!text.contains(";=1+1"))
+            #expect(text.contains(";'-2+3+cmd"))
+            #expect(text.contains(";'+1+1"))
+            #expect(text.contains(";'@SUM(1)"))
+        } else {
+            let cells = try XLSXReader.rows(of: Data(contentsOf: URL(fileURLWithPath: path))).flatMap(\.cells)
+            #expect(cells.contains("+45 20 00 00 02"))
+            #expect(cells.contains("@SUM(1)"))
+            #expect(!cells.contains { $0.hasPrefix("'@") })
+        }
+        let again = try rpc.result("importCustomers", ["path": .string(path)])
+        #expect(again["unchanged"] == .int(values.count))
+        let read = try (1...values.count).map { try rpc.result("getCustomer", ["id": .string("c\($0)")])["name"]?.stringValue ?? "" }
+        #expect(read == stored)
     }
 }
