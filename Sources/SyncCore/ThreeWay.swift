@@ -24,12 +24,27 @@ public enum ThreeWay {
         Normalize.comparable(field, a) == Normalize.comparable(field, b)
     }
 
-    public static func merge(base: Base, local: CustomerFields, remote: CustomerFields) -> Outcome {
+    /// `edited` names the fields just written on each side (by a user or a file). Normalisation
+    /// decides whether two values conflict; it does not make an edit no edit: a field written
+    /// on one side only whose new text normalises to the other side's (`20000002` →
+    /// `+45 20 00 00 02`) is still copied, so the two registers show the same text.
+    public static func merge(base: Base, local: CustomerFields, remote: CustomerFields,
+                             edited: (local: Set<SyncField>, remote: Set<SyncField>) = ([], [])) -> Outcome {
         var out = Outcome(local: local, remote: remote, base: base, conflicts: [], copiedToLocal: [], copiedToRemote: [])
         for field in SyncField.allCases {
             let l = local[field], r = remote[field]
             if same(field, l, r) {
-                // Equal now, whatever happened: that is the new agreement.
+                // Equal now, whatever happened: that is the new agreement; a one-sided edit of
+                // the spelling still reaches the partner.
+                if l != r && edited.local.contains(field) && !edited.remote.contains(field) {
+                    out.remote[field] = l
+                    out.copiedToRemote.append(field)
+                } else if l != r && edited.remote.contains(field) && !edited.local.contains(field) {
+                    out.local[field] = r
+                    out.base[field] = .some(r)
+                    out.copiedToLocal.append(field)
+                    continue
+                }
                 out.base[field] = .some(l)
                 continue
             }

@@ -96,6 +96,7 @@ extension AppDatabase {
             let firstNewId = ids.next
             var history = try HistoryWriter(db, operation: "importCustomers")
             var touched: [Int64] = []
+            var editedFields: [Int64: Set<SyncField>] = [:]
             var contested: [Int64: [SyncField: String?]] = [:]
             for record in records {
                 guard let old = existing[record.number] else {
@@ -159,7 +160,10 @@ extension AppDatabase {
                 update.bind(old.id)
                 try update.run()
                 try history.changes(.import, customer: old.id, old: current, new: updated)
-                if updated != current { touched.append(old.id) }
+                if updated != current {
+                    touched.append(old.id)
+                    editedFields[old.id] = Set(SyncField.allCases.filter { updated[$0] != current[$0] })
+                }
                 outcome.updated += 1
             }
             if outcome.added > 0 { try history.eventsForCustomers(.import, from: firstNewId) }
@@ -180,7 +184,8 @@ extension AppDatabase {
             }
             for id in touched where try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM customer WHERE id = ?)", arguments: [id]) == true {
                 if let linkId = try Self.linkId(db, customerId: id, side: side) {
-                    try Self.reconcile(db, linkId: linkId, history: &history, contested: contested[id] ?? [:])
+                    try Self.reconcile(db, linkId: linkId, history: &history, contested: contested[id] ?? [:],
+                                       edited: editedFields[id] ?? [], side: side)
                 }
             }
             try Tally.adjust(db, side: side, excluded: false, by: outcome.added)

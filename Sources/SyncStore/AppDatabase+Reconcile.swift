@@ -15,7 +15,9 @@ extension AppDatabase {
     /// `contested` fields changed on both sides since the file last showed them (see
     /// `importCustomers`): their base is the value the file showed then, so both sides differ
     /// from it and the link shows base, local and remote values.
-    static func reconcile(_ db: Database, linkId: Int64, history: inout HistoryWriter, contested: [SyncField: String?] = [:]) throws {
+    /// `edited`: the fields just written on the changed customer's `side` (see `ThreeWay.merge`).
+    static func reconcile(_ db: Database, linkId: Int64, history: inout HistoryWriter, contested: [SyncField: String?] = [:],
+                          edited: Set<SyncField> = [], side: Side = .local) throws {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT localId, remoteId, state, base FROM link WHERE id = ?"), arguments: [linkId]),
               let localId = row["localId"] as Int64?, let remoteId = row["remoteId"] as Int64? else { return }
         let local = try fetchCustomer(db, id: localId)
@@ -23,7 +25,8 @@ extension AppDatabase {
         // Every change stores an implicit base first; one still implicit means nobody changed.
         var base = (row["base"] as String?).map(FieldMapCoding.decode) ?? ThreeWay.initialBase(local: local.fields, remote: remote.fields)
         for (field, value) in contested { base[field] = .some(value) }
-        let merged = ThreeWay.merge(base: base, local: local.fields, remote: remote.fields)
+        let merged = ThreeWay.merge(base: base, local: local.fields, remote: remote.fields,
+                                    edited: side == .local ? (edited, []) : ([], edited))
         if merged.local != local.fields {
             try writeFields(db, customer: local, fields: merged.local)
             try history.changes(.sync, customer: localId, link: linkId, old: local.fields, new: merged.local)

@@ -17,7 +17,8 @@ extension AppDatabase {
             try history.changes(.user, customer: id, link: customer.linkId, old: customer.fields, new: fields)
             try FieldsGeneration.bump(db)
             if let linkId = customer.linkId, customer.state != .deleted {
-                try Self.reconcile(db, linkId: linkId, history: &history)
+                let edited = Set(SyncField.allCases.filter { fields[$0] != customer.fields[$0] })
+                try Self.reconcile(db, linkId: linkId, history: &history, edited: edited, side: customer.side)
             }
             return try Self.fetchCustomer(db, id: id)
         }

@@ -29,6 +29,23 @@ final class ReconciliationTests {
         try db.reader.read { try Bool.fetchOne($0, sql: "SELECT pending FROM customer WHERE id = ?", arguments: [id]) ?? false }
     }
 
+    /// What the user typed is a change even when it normalises to the partner's value: the
+    /// partner gets the new text (normalisation only decides conflicts). A linked pair that
+    /// merely spells a value differently, and nobody edits, stays as it is.
+    @Test func aRespelledValueReachesThePartner() throws {
+        #expect(try db.customer(id: localId).fields.phone == "66 15 22 33")
+        _ = try db.updateCustomer(id: localId, fields: [.city: "Odense C"], expectedVersion: nil)
+        #expect(try db.customer(id: remoteId).fields.phone == "+4566152233", "an edit of another field does not touch the phone")
+        _ = try db.updateCustomer(id: localId, fields: [.phone: "+45 66 15 22 33"], expectedVersion: nil)
+        let link = try db.link(id: linkId)
+        #expect(link.state == .synced)
+        #expect(link.remote?.fields.phone == "+45 66 15 22 33")
+        #expect(try pending(remoteId))
+        // From the remote file: a respelled phone reaches the local side.
+        _ = try db.importCustomers(side: .remote, records: [ImportRecord(number: "1", fields: CustomerFields(name: "Jensens Auto", city: "Odense C", phone: "66152233"), extra: [:])])
+        #expect(try db.customer(id: localId).fields.phone == "66152233")
+    }
+
     @Test func aOneSidedEditReachesThePartner() throws {
         _ = try db.updateCustomer(id: localId, fields: [.city: "Odense C"], expectedVersion: nil)
         let link = try db.link(id: linkId)
@@ -45,7 +62,9 @@ final class ReconciliationTests {
         _ = try db.updateCustomer(id: remoteId, fields: [.city: "Odense  SØ"], expectedVersion: nil)
         let link = try db.link(id: linkId)
         #expect(link.state == .synced)
-        #expect(link.local?.fields.city == "Odense SØ")
+        // The later spelling reaches the partner: both registers show the same text.
+        #expect(link.local?.fields.city == "Odense  SØ")
+        #expect(link.remote?.fields.city == "Odense  SØ")
     }
 
     @Test func differentEditsOnBothSidesAreAConflictThatResolves() throws {
