@@ -96,10 +96,16 @@ export class CustomerSync {
   importCustomers(params: { side?: Side; path?: string; content?: string; data?: Uint8Array; format?: "csv" | "xlsx"; sheet?: string; skipInvalid?: boolean; mode?: "merge" | "replace"; allowMassDelete?: boolean }, options?: CallOptions): Promise<ImportResult>;
   status(): Promise<Status>;
   listUnsynced(params?: { side?: Side; query?: string; limit?: number; cursor?: string }): Promise<Page<Customer>>;
+  iterUnsynced(params?: { side?: Side; query?: string; pageSize?: number }): AsyncIterable<Customer>;
+  /** Alias of iterUnsynced. */
   unsynced(params?: { side?: Side; query?: string; pageSize?: number }): AsyncIterable<Customer>;
   listLinks(params?: { state?: LinkState; limit?: number; cursor?: string }): Promise<Page<Link>>;
+  iterLinks(params?: { state?: LinkState; pageSize?: number }): AsyncIterable<Link>;
+  /** Alias of iterLinks. */
   links(params?: { state?: LinkState; pageSize?: number }): AsyncIterable<Link>;
   listExcluded(params?: { side?: Side; limit?: number; cursor?: string }): Promise<Page<Customer>>;
+  iterExcluded(params?: { side?: Side; pageSize?: number }): AsyncIterable<Customer>;
+  /** Alias of iterExcluded. */
   excluded(params?: { side?: Side; pageSize?: number }): AsyncIterable<Customer>;
   getCustomer(id: string): Promise<Customer>;
   getLink(linkId: string): Promise<Link>;
@@ -112,6 +118,8 @@ export class CustomerSync {
   enableSync(customerId: string): Promise<Customer>;
   suggestPartners(customerId: string, params?: { limit?: number }): Promise<Candidate[]>;
   listSuggestions(params?: { minScore?: number; limit?: number; cursor?: string }): Promise<Page<Suggestion>>;
+  iterSuggestions(params?: { minScore?: number; pageSize?: number }): AsyncIterable<Suggestion>;
+  /** Alias of iterSuggestions. */
   suggestions(params?: { minScore?: number; pageSize?: number }): AsyncIterable<Suggestion>;
   acceptSuggestions(params: { minScore: number; dryRun?: boolean }): Promise<AcceptResult>;
   updateCustomer(id: string, fields: Fields, params?: { expectedVersion?: number }): Promise<Customer>;
@@ -124,5 +132,7 @@ export class CustomerSync {
   pushRemote(params?: { progress?: (p: Progress) => void }, options?: CallOptions): Promise<{ created: number; updated: number; unchanged: number; failed: { customerId: string; message: string }[] }>;
   exportCustomers(params: { path: string; side?: Side; format?: "csv" | "xlsx"; onlyPending?: boolean }): Promise<{ written: number; path: string }>;
   history(params?: { customerId?: string; linkId?: string; limit?: number; cursor?: string }): Promise<Page<HistoryEntry>>;
+  iterHistory(params?: { customerId?: string; linkId?: string; pageSize?: number }): AsyncIterable<HistoryEntry>;
+  /** Alias of iterHistory. */
   historyEntries(params?: { customerId?: string; linkId?: string; pageSize?: number }): AsyncIterable<HistoryEntry>;
 }

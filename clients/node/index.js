@@ -1,7 +1,7 @@
 // customer-sync for Node: spawn the server, drive it over JSON-RPC 2.0. Node's standard library only.
 import { spawn as spawnProcess } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** A JSON-RPC error reply: code, message and data as the server sent them. */
@@ -72,11 +72,16 @@ export function errorFromReply(error) {
 export function findBinary(binary) {
   if (binary) return binary;
   if (process.env.CUSTOMER_SYNC_BIN) return process.env.CUSTOMER_SYNC_BIN;
-  // The repository's newest build (debug or release), else PATH.
+  // `customer-sync` on PATH, else the repository's newest build (debug or release).
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    const candidate = join(dir || ".", "customer-sync");
+    if (dir && existsSync(candidate)) return candidate;
+  }
   const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
   const builds = ["release", "debug"].map((b) => join(root, ".build", b, "customer-sync")).filter((p) => existsSync(p));
   builds.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  return builds[0] ?? "customer-sync";
+  if (builds[0]) return builds[0];
+  throw new Error("customer-sync not found: pass { binary } (its path), set $CUSTOMER_SYNC_BIN, or put it on PATH (for example `swift build -c release` and add .build/release to PATH)");
 }
 
 function frame(body, framing) {
@@ -113,7 +118,7 @@ class FrameReader {
 
 /** One spawned server: framing, id matching, notifications, a drained stderr. */
 export class Transport {
-  constructor({ db = ":memory:", binary, framing = "ndjson", args = [] } = {}) {
+  constructor({ db = "customer-sync.sqlite", binary, framing = "ndjson", args = [] } = {}) {
     if (!["ndjson", "content-length"].includes(framing)) throw new Error("framing is ndjson or content-length");
     this.framing = framing;
     this.child = spawnProcess(findBinary(binary), ["--db", db, "--framing", framing, ...args], { stdio: ["pipe", "pipe", "pipe"] });
@@ -239,7 +244,7 @@ export class CustomerSync {
     });
   }
 
-  /** Starts a server on `db` (a SQLite file, or ":memory:"). */
+  /** Starts a server on `db`: a SQLite file (default, as the server's: customer-sync.sqlite in the working directory), or ":memory:" for a throwaway register. */
   static spawn(options = {}) { return new CustomerSync(new Transport(options), options); }
 
   call(method, params = {}, { timeout, signal } = {}) { return this.transport.request(method, params, { timeout: timeout ?? this.timeout, signal }); }
@@ -265,11 +270,15 @@ export class CustomerSync {
   }
   status() { return this.call("status"); }
   listUnsynced({ side, query, limit, cursor } = {}) { return this.call("listUnsynced", drop({ side, query, limit, cursor })); }
-  unsynced({ side, query, pageSize } = {}) { return this.#pages("listUnsynced", drop({ side, query }), pageSize); }
+  // Paged iterators: iterX, as the Python client's iter_x (the short names stay, as aliases).
+  iterUnsynced({ side, query, pageSize } = {}) { return this.#pages("listUnsynced", drop({ side, query }), pageSize); }
+  unsynced(params) { return this.iterUnsynced(params); }
   listLinks({ state, limit, cursor } = {}) { return this.call("listLinks", drop({ state, limit, cursor })); }
-  links({ state, pageSize } = {}) { return this.#pages("listLinks", drop({ state }), pageSize); }
+  iterLinks({ state, pageSize } = {}) { return this.#pages("listLinks", drop({ state }), pageSize); }
+  links(params) { return this.iterLinks(params); }
   listExcluded({ side, limit, cursor } = {}) { return this.call("listExcluded", drop({ side, limit, cursor })); }
-  excluded({ side, pageSize } = {}) { return this.#pages("listExcluded", drop({ side }), pageSize); }
+  iterExcluded({ side, pageSize } = {}) { return this.#pages("listExcluded", drop({ side }), pageSize); }
+  excluded(params) { return this.iterExcluded(params); }
   getCustomer(id) { return this.call("getCustomer", { id }); }
   getLink(linkId) { return this.call("getLink", { linkId }); }
 
@@ -291,7 +300,8 @@ export class CustomerSync {
 
   async suggestPartners(customerId, { limit } = {}) { return (await this.call("suggestPartners", drop({ customerId, limit }))).candidates; }
   listSuggestions({ minScore, limit, cursor } = {}) { return this.call("listSuggestions", drop({ minScore, limit, cursor })); }
-  suggestions({ minScore, pageSize } = {}) { return this.#pages("listSuggestions", drop({ minScore }), pageSize); }
+  iterSuggestions({ minScore, pageSize } = {}) { return this.#pages("listSuggestions", drop({ minScore }), pageSize); }
+  suggestions(params) { return this.iterSuggestions(params); }
   acceptSuggestions({ minScore, dryRun }) { return this.call("acceptSuggestions", drop({ minScore, dryRun })); }
 
   updateCustomer(id, fields, { expectedVersion } = {}) { return this.call("updateCustomer", drop({ id, fields, expectedVersion })); }
@@ -319,5 +329,6 @@ export class CustomerSync {
   pushRemote({ progress } = {}, options) { return this.#withProgress("pushRemote", {}, progress, options); }
   exportCustomers({ path, side, format, onlyPending }) { return this.call("exportCustomers", drop({ path, side, format, onlyPending })); }
   history({ customerId, linkId, limit, cursor } = {}) { return this.call("history", drop({ customerId, linkId, limit, cursor })); }
-  historyEntries({ customerId, linkId, pageSize } = {}) { return this.#pages("history", drop({ customerId, linkId }), pageSize); }
+  iterHistory({ customerId, linkId, pageSize } = {}) { return this.#pages("history", drop({ customerId, linkId }), pageSize); }
+  historyEntries(params) { return this.iterHistory(params); }
 }

@@ -11,18 +11,18 @@ const collect = async (iterable) => { const out = []; for await (const x of iter
 
 for (const framing of ["ndjson", "content-length"]) {
   test(`the article end to end [${framing}]`, async () => {
-    const sync = CustomerSync.spawn({ framing });
+    const sync = CustomerSync.spawn({ db: ":memory:", framing });
     try {
       assert.ok((await sync.initialize()).methods.includes("listUnsynced"));
       assert.equal((await sync.importCustomers({ side: "local", path: join(examples, "local-customers.csv") })).added, 12);
       assert.equal((await sync.importCustomers({ data: readFileSync(join(examples, "remote-customers.xlsx")) })).added, 11);
       const accepted = await sync.acceptSuggestions({ minScore: 0.9 });
       assert.ok(accepted.linked >= 6);
-      for (const link of await collect(sync.links({ state: "conflict" }))) {
+      for (const link of await collect(sync.iterLinks({ state: "conflict" }))) {
         const choices = Object.fromEntries(link.conflicts.map((c) => [c.field, "local"]));
         assert.equal((await sync.resolveConflict(link.id, { choices })).state, "synced");
       }
-      const [privateCustomer] = await collect(sync.unsynced({ query: "søren" }));
+      const [privateCustomer] = await collect(sync.iterUnsynced({ query: "søren" }));
       assert.equal((await sync.disableSync(privateCustomer.id)).state, "excluded");
       const progress = [];
       await sync.createAllPartners({ side: "local", numbering: "sequence", start: 9000, progress: (p) => progress.push(p) });
@@ -39,7 +39,7 @@ for (const framing of ["ndjson", "content-length"]) {
 }
 
 test("errors become exceptions with their data", async () => {
-  const sync = CustomerSync.spawn();
+  const sync = CustomerSync.spawn({ db: ":memory:" });
   try {
     await sync.importCustomers({ side: "local", content: "Kundenr.;Navn\n1;A\n" });
     await sync.importCustomers({ content: "Kundenr.;Navn\n1;B\n" });
@@ -58,7 +58,7 @@ test("errors become exceptions with their data", async () => {
 });
 
 test("a killed server fails every pending call", async () => {
-  const sync = CustomerSync.spawn();
+  const sync = CustomerSync.spawn({ db: ":memory:" });
   await sync.ping();
   sync.transport.child.kill("SIGSTOP");  // so the call is still waiting when the server dies
   const pending = sync.call("ping", {}, { timeout: 10000 });
@@ -69,7 +69,7 @@ test("a killed server fails every pending call", async () => {
 });
 
 test("a call times out and the client goes on", async () => {
-  const sync = CustomerSync.spawn();
+  const sync = CustomerSync.spawn({ db: ":memory:" });
   await sync.ping();
   sync.transport.child.kill("SIGSTOP");
   try {
@@ -92,7 +92,7 @@ test("every documented error kind has its class", async () => {
 
 test("aborting a long import cancels it: RequestCancelled, nothing imported, ping answered meanwhile", async () => {
   const { RequestCancelled } = await import("../index.js");
-  const sync = CustomerSync.spawn();
+  const sync = CustomerSync.spawn({ db: ":memory:" });
   try {
     const rows = Array.from({ length: 150000 }, (_, i) => `${i + 1};Kunde ${i + 1};Vej ${i + 1};5000;Odense C`).join("\n");
     const controller = new AbortController();
@@ -103,5 +103,22 @@ test("aborting a long import cancels it: RequestCancelled, nothing imported, pin
     assert.equal((await sync.status()).remote.total, 0);
   } finally {
     await sync.close();
+  }
+});
+
+test("the binary comes from binary, $CUSTOMER_SYNC_BIN or PATH, and a missing one is named", async () => {
+  const { findBinary } = await import("../index.js");
+  assert.equal(findBinary("/x/customer-sync"), "/x/customer-sync");
+  const saved = { bin: process.env.CUSTOMER_SYNC_BIN, path: process.env.PATH };
+  try {
+    process.env.CUSTOMER_SYNC_BIN = "/from/env/customer-sync";
+    assert.equal(findBinary(), "/from/env/customer-sync");
+    delete process.env.CUSTOMER_SYNC_BIN;
+    const built = findBinary();  // the repository's build, as the tests run
+    process.env.PATH = dirname(built);
+    assert.equal(findBinary(), join(dirname(built), "customer-sync"));
+  } finally {
+    if (saved.bin === undefined) delete process.env.CUSTOMER_SYNC_BIN; else process.env.CUSTOMER_SYNC_BIN = saved.bin;
+    process.env.PATH = saved.path;
   }
 });

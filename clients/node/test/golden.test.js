@@ -44,7 +44,7 @@ for (const name of readdirSync(golden).filter((n) => n.endsWith(".transcript")).
   const transcript = load(name);
   for (const framing of transcript.framings) {
     test(`${name} [${framing}]`, async () => {
-      const transport = new Transport({ framing, args: transcript.args });
+      const transport = new Transport({ db: ":memory:", framing, args: transcript.args });
       transport.rawMode();
       for (const exchange of transcript.exchanges) {
         transport.sendRaw(exchange.send);

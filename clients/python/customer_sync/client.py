@@ -35,9 +35,11 @@ class CustomerSync:
         transport.on_notification(self._on_notification)
 
     @classmethod
-    def spawn(cls, db: str = ":memory:", binary: Optional[str] = None, framing: str = "ndjson",
+    def spawn(cls, db: str = "customer-sync.sqlite", binary: Optional[str] = None, framing: str = "ndjson",
               args: Optional[List[str]] = None, timeout: float = 60.0) -> "CustomerSync":
-        """Starts a server on `db` (a SQLite file, or ':memory:')."""
+        """Starts a server on `db`: a SQLite file (default, as the server's: `customer-sync.sqlite` in
+        the working directory, so nothing is lost on exit), or ':memory:' for a throwaway register.
+        The binary: `binary`, else $CUSTOMER_SYNC_BIN, else `customer-sync` on PATH."""
         return cls(Transport(db=db, binary=binary, framing=framing, args=args), timeout=timeout)
 
     def __enter__(self) -> "CustomerSync":

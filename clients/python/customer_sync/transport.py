@@ -31,7 +31,8 @@ def find_binary(binary: Optional[str] = None) -> str:
     builds = sorted((b for b in builds if os.access(b, os.X_OK)), key=os.path.getmtime, reverse=True)
     if builds:
         return builds[0]
-    raise FileNotFoundError("customer-sync not found: pass binary=, set CUSTOMER_SYNC_BIN or put it on PATH")
+    raise FileNotFoundError("customer-sync not found: pass binary= (its path), set $CUSTOMER_SYNC_BIN, or put it on PATH "
+                            "(for example `swift build -c release` and add .build/release to PATH)")
 
 
 def frame(body: bytes, framing: str) -> bytes:
@@ -76,7 +77,7 @@ class FrameReader:
 class Transport:
     """One spawned server. Calls from several threads are fine; replies are matched by id."""
 
-    def __init__(self, db: str = ":memory:", binary: Optional[str] = None, framing: str = "ndjson",
+    def __init__(self, db: str = "customer-sync.sqlite", binary: Optional[str] = None, framing: str = "ndjson",
                  args: Optional[List[str]] = None, env: Optional[Dict[str, str]] = None):
         if framing not in FRAMINGS:
             raise ValueError(f"framing must be one of {FRAMINGS}")

@@ -75,7 +75,7 @@ def test_history_and_updates(sync):
 
 
 def test_a_killed_server_fails_every_pending_call(binary):
-    client = CustomerSync.spawn(binary=binary)
+    client = CustomerSync.spawn(db=":memory:", binary=binary)
     client.ping()
     # A call waiting on a stopped server, which then dies.
     os.kill(client.transport.process.pid, signal.SIGSTOP)
@@ -101,7 +101,7 @@ def test_a_killed_server_fails_every_pending_call(binary):
 
 
 def test_a_call_times_out_and_the_client_goes_on(binary):
-    client = CustomerSync.spawn(binary=binary)
+    client = CustomerSync.spawn(db=":memory:", binary=binary)
     pid = client.transport.process.pid
     os.kill(pid, signal.SIGSTOP)
     try:
@@ -116,7 +116,7 @@ def test_a_call_times_out_and_the_client_goes_on(binary):
 
 
 def test_close_sends_shutdown_and_exit(binary):
-    client = CustomerSync.spawn(binary=binary)
+    client = CustomerSync.spawn(db=":memory:", binary=binary)
     client.ping()
     assert client.close() == 0
     assert client.transport.process.returncode == 0
@@ -124,7 +124,7 @@ def test_close_sends_shutdown_and_exit(binary):
 
 def test_a_chatty_server_never_blocks(binary):
     # Trace logging writes a lot to stderr; the client drains it.
-    with CustomerSync.spawn(binary=binary, args=["--log-level", "trace"]) as client:
+    with CustomerSync.spawn(db=":memory:", binary=binary, args=["--log-level", "trace"]) as client:
         for _ in range(2000):
             client.ping()
         assert client.transport.stderr_tail() != ""
@@ -150,7 +150,7 @@ def test_a_long_import_is_cancelled_and_changes_nothing(binary):
     import threading
     from customer_sync import RequestCancelled
     rows = "\n".join(f"{n};Kunde {n};Vej {n};5000;Odense C" for n in range(1, 150001))
-    with CustomerSync.spawn(binary=binary) as sync:
+    with CustomerSync.spawn(db=":memory:", binary=binary) as sync:
         cancel = threading.Event()
         outcome = {}
 

@@ -35,7 +35,7 @@ def test_connect_pull_create_push(binary, fake, tmp_path):
                                         "customerGroup": {"customerGroupNumber": 1}, "paymentTerms": {"paymentTermsNumber": 1},
                                         "vatZone": {"vatZoneNumber": 1}}])
     defaults = {"currency": "DKK", "customerGroup": 1, "paymentTerms": 1, "vatZone": 1}
-    with CustomerSync.spawn(binary=binary, args=["--key-file", str(tmp_path / "key")]) as sync:
+    with CustomerSync.spawn(db=":memory:", binary=binary, args=["--key-file", str(tmp_path / "key")]) as sync:
         with pytest.raises(NotConnected):
             sync.pull_remote()
         with pytest.raises(Unauthorized):
