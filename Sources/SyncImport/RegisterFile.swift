@@ -165,6 +165,8 @@ struct RegisterBuilder {
         var extra: [String: String] = [:]
         var rowErrors: [RowError] = []
         var blank = true
+        var addressLines: [String] = []
+        var zipCity: String?
         for (index, raw) in cells.enumerated() {
             guard let value = Self.cellValue(raw, guarded: stripsFormulaGuard) else { continue }
             blank = false
@@ -176,8 +178,18 @@ struct RegisterBuilder {
             case .number: number = value
             case .field(.country): fields.country = Country.normalize(value)
             case .field(let f): fields[f] = value
+            case .addressLine: addressLines.append(value)
+            case .zipCity: zipCity = value
             case .extra(let header): extra[header] = value
             }
+        }
+        if !addressLines.isEmpty {
+            fields.address = ([fields.address].compactMap { $0 } + addressLines).joined(separator: ", ")
+        }
+        if let zipCity {
+            let (zip, city) = Self.splitZipCity(zipCity)
+            if fields.zip == nil { fields.zip = zip }
+            if fields.city == nil { fields.city = city }
         }
         if blank { return nil }
         return checked(line: line, number: number, fields: fields, extra: extra, rowErrors: rowErrors)
@@ -212,6 +224,19 @@ struct RegisterBuilder {
         }
         errors += rowErrors
         return nil
+    }
+
+    /// "8000 Aarhus C" → ("8000", "Aarhus C"); "DK-8000 Aarhus C" too; a value without a
+    /// leading number is all city.
+    static func splitZipCity(_ value: String) -> (zip: String?, city: String?) {
+        var rest = Substring(value)
+        if rest.count > 3, rest.prefix(3).uppercased().range(of: #"^[A-Z]{2}-$"#, options: .regularExpression) != nil { rest = rest.dropFirst(3) }
+        let digits = rest.prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty, digits.count <= 5, rest.dropFirst(digits.count).first.map({ $0 == " " || $0 == "," }) ?? true else {
+            return (nil, value)
+        }
+        let city = rest.dropFirst(digits.count).drop { $0 == " " || $0 == "," }
+        return (String(digits), city.isEmpty ? nil : String(city))
     }
 
     mutating func finish(format: RegisterFile.Format) throws(RowError) -> RegisterFile {

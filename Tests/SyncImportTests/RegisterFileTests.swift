@@ -166,3 +166,47 @@ struct RegisterFileTests {
         #expect(Set(bad.errors.map(\.line)) == [2, 3, 4, 5, 6, 7])
     }
 }
+
+/// The accounting systems' own headers (protocol/headers.md), as their lists and APIs name them.
+@Suite("Accounting systems' headers")
+struct AccountingHeaderTests {
+    func read(_ text: String) throws -> RegisterFile {
+        try RegisterFile.read(Array(text.utf8), format: .csv, side: .remote)
+    }
+
+    @Test(arguments: [
+        // Uniconta, Danish and English
+        "Konto;Kontonavn;Adresse 1;Adresse 2;Postnr.;By;Land\n1001;Bageriet Ørsted ApS;Østergade 12;Baghuset;8000;Aarhus C;DK\n",
+        "Account;Account name;Address1;Address2;ZipCode;City name;Country\n1001;Bageriet Ørsted ApS;Østergade 12;Baghuset;8000;Aarhus C;DK\n",
+        // Dinero (its API's contact fields)
+        "ExternalReference;Name;Street;ZipCode;City;CountryKey\n1001;Bageriet Ørsted ApS;Østergade 12, Baghuset;8000;Aarhus C;DK\n",
+        // Billy (its API's contact fields)
+        "contactNo;name;street;zipcodeText;cityText;countryId\n1001;Bageriet Ørsted ApS;Østergade 12, Baghuset;8000;Aarhus C;DK\n",
+        // e-conomic's Danish list, ZIP and city in one column
+        "Kundenr.;Navn;Adresse;Post/By;Land\n1001;Bageriet Ørsted ApS;Østergade 12, Baghuset;8000 Aarhus C;Danmark\n",
+    ])
+    func everySystemsHeaderReadsTheSameCustomer(_ text: String) throws {
+        let file = try read(text)
+        #expect(file.errors.isEmpty, "\(file.errors)")
+        let row = try #require(file.rows.first)
+        #expect(row.number == "1001")
+        #expect(row.fields.name == "Bageriet Ørsted ApS")
+        #expect(row.fields.address == "Østergade 12, Baghuset")
+        #expect(row.fields.zip == "8000")
+        #expect(row.fields.city == "Aarhus C")
+        #expect(row.fields.country == "DK")
+        #expect(row.extra.isEmpty)
+    }
+
+    @Test func zipAndCityInOneColumnSplit() {
+        #expect(RegisterBuilder.splitZipCity("8000 Aarhus C") == ("8000", "Aarhus C"))
+        #expect(RegisterBuilder.splitZipCity("DK-1264 København K") == ("1264", "København K"))
+        #expect(RegisterBuilder.splitZipCity("2800, Kongens Lyngby") == ("2800", "Kongens Lyngby"))
+        #expect(RegisterBuilder.splitZipCity("Aarhus C") == (nil, "Aarhus C"))
+        #expect(RegisterBuilder.splitZipCity("8000") == ("8000", nil))
+        // Separate columns win over the combined one.
+        let file = try? RegisterFile.read(Array("Kundenr.;Navn;Post/By;By\n1;A;8000 Aarhus C;Aarhus\n".utf8), format: .csv, side: .remote)
+        #expect(file?.rows.first?.fields.city == "Aarhus")
+        #expect(file?.rows.first?.fields.zip == "8000")
+    }
+}
