@@ -32,6 +32,7 @@ extension RegisterFile {
     public static func format(forPath path: String) -> Format? {
         switch URL(fileURLWithPath: path).pathExtension.lowercased() {
         case "xlsx": .xlsx
+        case "ods": .ods
         case "csv", "txt": .csv
         default: nil
         }

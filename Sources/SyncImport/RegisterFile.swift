@@ -28,7 +28,7 @@ public struct RowError: Error, Sendable, Hashable, Codable {
 
 /// A register read from a file and checked against CleanManager's rules.
 public struct RegisterFile: Sendable {
-    public enum Format: String, Sendable, Codable, CaseIterable, ClosedStringSet { case csv, xlsx }
+    public enum Format: String, Sendable, Codable, CaseIterable, ClosedStringSet { case csv, xlsx, ods }
 
     public var format: Format
     public var rows: [ImportRow] = []
@@ -52,7 +52,10 @@ public struct RegisterFile: Sendable {
         if bytes.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
             throw RowError(line: 0, field: "file", message: "this is an Excel 97–2003 workbook (.xls), which cannot be read: open it in Excel or LibreOffice and save it as .xlsx or CSV")
         }
-        let format = format ?? (bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) ? .xlsx : .csv)
+        let isZip = bytes.starts(with: [0x50, 0x4B, 0x03, 0x04])
+        var format = format ?? (isZip ? (ODSReader.isSpreadsheet(Data(bytes)) ? .ods : .xlsx) : .csv)
+        // A workbook named .xlsx that is an OpenDocument one is read as what it is.
+        if format == .xlsx && isZip && ODSReader.isSpreadsheet(Data(bytes)) { format = .ods }
         var builder = RegisterBuilder(side: side)
         // Only a CSV can carry the formula guard: an XLSX text cell never runs as a formula,
         // so its cells are taken as they are.
@@ -65,9 +68,10 @@ public struct RegisterFile: Sendable {
             CSVReader(utf8: text).forEachRecord { line, cells in
                 if let row = builder.add(line: line, cells: cells) { onRow(row) }
             }
-        case .xlsx:
+        case .xlsx, .ods:
             do {
-                for sheetRow in try XLSXReader.rows(of: Data(bytes), sheet: sheet) {
+                let sheetRows = format == .ods ? try ODSReader.rows(of: Data(bytes), sheet: sheet) : try XLSXReader.rows(of: Data(bytes), sheet: sheet)
+                for sheetRow in sheetRows {
                     if let row = builder.add(line: sheetRow.number, cells: sheetRow.cells) { onRow(row) }
                 }
             } catch {

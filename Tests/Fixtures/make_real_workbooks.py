@@ -10,6 +10,8 @@ and xlsxwriter (PyPI). The files are committed (small); rerun to make them again
   (800 shows 0800), phone 00 00 00 00, a plain CVR;
 - uncalculated-formulas.xlsx (openpyxl): customer numbers as formulas, which openpyxl stores
   without results;
+- odfpy-hidden-first-sheet.ods (odfpy, as pandas writes .ods): a hidden first table, the
+  customers on the active second one, numbers shown in formats, repeated empty rows;
 - prefixed.xlsx: number-formats.xlsx with its sheet and shared strings rewritten with an `x:`
   namespace prefix, as .NET's Open XML SDK writes them (no .NET here: the rewrite is ours).
 """
@@ -81,3 +83,58 @@ with zipfile.ZipFile(path) as source, zipfile.ZipFile(os.path.join(HERE, "prefix
             data = prefixed(data)
         out.writestr(item, data)
 print("wrote", sorted(os.listdir(HERE)))
+
+# 5. OpenDocument (odfpy, the library pandas writes .ods with): a hidden first table, the
+#    customers on the second, which settings.xml makes the active one; a float cell, a cell
+#    repeated across columns, and the long run of repeated empty rows LibreOffice writes.
+from odf.opendocument import OpenDocumentSpreadsheet
+from odf.style import Style, TableProperties
+from odf.table import Table, TableRow, TableCell
+from odf.text import P
+from odf.config import ConfigItemSet, ConfigItemMapIndexed, ConfigItemMapEntry, ConfigItem
+
+doc = OpenDocumentSpreadsheet()
+hidden = Style(name="taHidden", family="table")
+hidden.addElement(TableProperties(display="false"))
+doc.automaticstyles.addElement(hidden)
+shown = Style(name="taShown", family="table")
+shown.addElement(TableProperties(display="true"))
+doc.automaticstyles.addElement(shown)
+
+
+def row(*cells, repeat=None):
+    r = TableRow(numberrowsrepeated=repeat) if repeat else TableRow()
+    for cell in cells:
+        if isinstance(cell, tuple):  # (value, shown text): a number in a format
+            c = TableCell(valuetype="float", value=cell[0])
+            c.addElement(P(text=cell[1]))
+        elif cell is None:
+            c = TableCell(numbercolumnsrepeated=3)
+        else:
+            c = TableCell(valuetype="string")
+            c.addElement(P(text=cell))
+        r.addElement(c)
+    return r
+
+
+lookup = Table(name="Opslag", stylename="taHidden")
+lookup.addElement(row("Kundenr.", "Navn"))
+lookup.addElement(row("1", "Gammel kunde"))
+doc.spreadsheet.addElement(lookup)
+customers = Table(name="Kunder", stylename="taShown")
+customers.addElement(row("Kundenr.", "Navn", "Postnr.", "By"))
+customers.addElement(row((2001, "2001"), "Bageriet Ørsted ApS", (800, "0800"), "Høje Taastrup", None))
+customers.addElement(row((2002, "2002"), "Café Møllen", (6000, "6000"), "Kolding"))
+customers.addElement(row(None, repeat=1048000))
+doc.spreadsheet.addElement(customers)
+settings = ConfigItemSet(name="ooo:view-settings")
+views = ConfigItemMapIndexed(name="Views")
+entry = ConfigItemMapEntry()
+active = ConfigItem(name="ActiveTable", type="string")
+active.addText("Kunder")
+entry.addElement(active)
+views.addElement(entry)
+settings.addElement(views)
+doc.settings.addElement(settings)
+doc.save(os.path.join(HERE, "odfpy-hidden-first-sheet.ods"))
+print("wrote odfpy-hidden-first-sheet.ods")

@@ -80,3 +80,28 @@ struct RealWorkbookTests {
         #expect(DateStyles.digitPattern("[Red]0000;-0000") == [.zero, .zero, .zero, .zero])
     }
 }
+
+/// OpenDocument spreadsheets (`.ods`): LibreOffice's own format.
+@Suite("OpenDocument spreadsheets")
+struct ODSTests {
+    func bytes() throws -> [UInt8] {
+        Array(try Data(contentsOf: Paths.packageRoot.appendingPathComponent("Tests/Fixtures/real/odfpy-hidden-first-sheet.ods")))
+    }
+
+    @Test func theActiveVisibleTableIsReadAsItIsShown() throws {
+        let file = try RegisterFile.read(try bytes(), format: nil, side: .remote)
+        #expect(file.format == .ods)
+        #expect(file.errors.isEmpty, "\(file.errors)")
+        #expect(file.rows.map(\.number) == ["2001", "2002"])
+        #expect(file.rows.map(\.fields.zip) == ["0800", "6000"], "the text the sheet shows")
+        #expect(file.rows.first?.fields.name == "Bageriet Ørsted ApS")
+        #expect(file.rows.first?.line == 2)
+    }
+
+    @Test func aHiddenTableOnlyByNameAndTheFormatParamIsAHint() throws {
+        let hidden = try RegisterFile.read(try bytes(), format: nil, side: .remote, sheet: "Opslag")
+        #expect(hidden.rows.map(\.number) == ["1"])
+        #expect(try RegisterFile.read(try bytes(), format: .xlsx, side: .remote).rows.count == 2)
+        #expect(RegisterFile.format(forPath: "/x/kunder.ods") == .ods)
+    }
+}

@@ -93,7 +93,7 @@ export class CustomerSync {
   initialize(clientInfo?: { name?: string; version?: string }): Promise<{ serverInfo: { name: string; version: string }; protocolVersion: string; methods: string[] }>;
   ping(options?: CallOptions): Promise<{}>;
   discover(): Promise<object>;
-  importCustomers(params: { side?: Side; path?: string; content?: string; data?: Uint8Array; format?: "csv" | "xlsx"; sheet?: string; skipInvalid?: boolean; mode?: "merge" | "replace"; allowMassDelete?: boolean }, options?: CallOptions): Promise<ImportResult>;
+  importCustomers(params: { side?: Side; path?: string; content?: string; data?: Uint8Array; format?: "csv" | "xlsx" | "ods"; sheet?: string; skipInvalid?: boolean; mode?: "merge" | "replace"; allowMassDelete?: boolean }, options?: CallOptions): Promise<ImportResult>;
   status(): Promise<Status>;
   listUnsynced(params?: { side?: Side; query?: string; limit?: number; cursor?: string }): Promise<Page<Customer>>;
   iterUnsynced(params?: { side?: Side; query?: string; pageSize?: number }): AsyncIterable<Customer>;

@@ -27,6 +27,9 @@ public enum ExportCustomers: SyncMethod {
     public static func handle(_ p: Params, context: ServiceContext) throws -> Result {
         let url = URL(fileURLWithPath: p.path)
         let format = p.format ?? (url.pathExtension.lowercased() == "xlsx" ? .xlsx : .csv)
+        if format == .ods {
+            throw RPCError.invalidParams("an export is written as csv or xlsx (ods is read, not written)", path: "format")
+        }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw RPCError.invalidParams("\(p.path) is a directory; give a file name", path: "path")
