@@ -70,9 +70,15 @@ public struct RegisterFile: Sendable {
             }
         case .xlsx, .ods:
             do {
-                let sheetRows = format == .ods ? try ODSReader.rows(of: Data(bytes), sheet: sheet) : try XLSXReader.rows(of: Data(bytes), sheet: sheet)
-                for sheetRow in sheetRows {
-                    if let row = builder.add(line: sheetRow.number, cells: sheetRow.cells) { onRow(row) }
+                if format == .ods {
+                    for sheetRow in try ODSReader.rows(of: Data(bytes), sheet: sheet) {
+                        if let row = builder.add(line: sheetRow.number, cells: sheetRow.cells) { onRow(row) }
+                    }
+                } else {
+                    // Row by row as the sheet is parsed: bounded memory for any size of sheet.
+                    try XLSXReader.forEachRow(of: Data(bytes), sheet: sheet) { sheetRow in
+                        if let row = builder.add(line: sheetRow.number, cells: sheetRow.cells) { onRow(row) }
+                    }
                 }
             } catch {
                 throw RowError(line: 0, field: "file", message: "\(error)")

@@ -27,6 +27,16 @@ public enum XLSXReader {
     /// The rows of the sheet the user sees (the workbook's active tab, else its first visible
     /// sheet), or of the sheet named `sheet`.
     public static func rows(of data: Data, sheet: String? = nil, maxPartBytes: Int = maxPartBytes) throws -> [Row] {
+        var rows: [Row] = []
+        try forEachRow(of: data, sheet: sheet, maxPartBytes: maxPartBytes) { rows.append($0) }
+        return rows
+    }
+
+    /// Streams the rows of the sheet (see `rows(of:sheet:)`) to `body` as they are read: the
+    /// sheet part is inflated to a temporary file and parsed from there in chunks, so neither
+    /// the sheet's XML (300 MB for a million customers) nor its rows are held in memory, and
+    /// the XML parser's 10 MB limit on one chunk never applies.
+    public static func forEachRow(of data: Data, sheet: String? = nil, maxPartBytes: Int = maxPartBytes, _ body: (Row) -> Void) throws {
         let archive: Archive
         do {
             archive = try Archive(data: data, accessMode: .read)
@@ -52,18 +62,38 @@ public enum XLSXReader {
             return collector
         }
         let sheetPath = try sheetPath(workbook: workbook, named: sheet, rels: entryData("xl/_rels/workbook.xml.rels"))
-        guard let sheet = try entryData(sheetPath) else {
+        guard let sheetEntry = archive[sheetPath] else {
             throw Failure(description: "not an XLSX file (no worksheet at \(sheetPath))")
         }
         let shared = try entryData("xl/sharedStrings.xml").map(sharedStrings) ?? []
         let date1904 = workbook?.first("workbookPr")?["date1904"].map { $0 == "1" || $0.lowercased() == "true" } ?? false
         let dates = try DateStyles(styles: entryData("xl/styles.xml"), date1904: date1904)
-        let reader = SheetReader(sharedStrings: shared, dates: dates)
-        try reader.parse(sheet)
-        if reader.uncalculatedFormulas > 0 {
-            throw Failure(description: "the sheet holds \(reader.uncalculatedFormulas) formula cell(s) that were never calculated (the program that wrote the file stored no results): open it in a spreadsheet program, save it once, and import it again")
+        // The sheet, inflated to a file of its own (removed when done), within the limit.
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("customer-sync-sheet-\(getpid())-\(UUID().uuidString).xml")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil, attributes: [.posixPermissions: 0o600]),
+              let handle = FileHandle(forWritingAtPath: temporary.path) else {
+            throw Failure(description: "the sheet could not be unpacked: no room for a temporary file in \(FileManager.default.temporaryDirectory.path)")
         }
-        return reader.rows
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        do {
+            defer { try? handle.close() }
+            let tooLarge = Failure(description: "refused: \(sheetPath) in the XLSX file inflates to more than \(maxPartBytes) bytes")
+            if sheetEntry.uncompressedSize > UInt64(maxPartBytes) { throw tooLarge }
+            var written = 0
+            _ = try archive.extract(sheetEntry, skipCRC32: true) { chunk in
+                written += chunk.count
+                if written > maxPartBytes { throw tooLarge }
+                try handle.write(contentsOf: chunk)
+            }
+        }
+        let uncalculated = try withoutActuallyEscaping(body) { body in
+            let reader = SheetReader(sharedStrings: shared, dates: dates, onRow: body)
+            try reader.parse(contentsOf: temporary)
+            return reader.uncalculatedFormulas
+        }
+        if uncalculated > 0 {
+            throw Failure(description: "the sheet holds \(uncalculated) formula cell(s) that were never calculated (the program that wrote the file stored no results): open it in a spreadsheet program, save it once, and import it again")
+        }
     }
 
     /// The sheet to read: the one named `name` (case and surrounding spaces aside), else the
@@ -107,11 +137,12 @@ public enum XLSXReader {
         return reader.strings
     }
 
+    /// The rows of a sheet part alone (tests of the sheet reader).
     static func sheetRows(_ data: Data, sharedStrings: [String], dates: DateStyles = DateStyles()) throws -> [Row] {
-        // (tests of the sheet reader alone)
-        let reader = SheetReader(sharedStrings: sharedStrings, dates: dates)
+        var rows: [Row] = []
+        let reader = SheetReader(sharedStrings: sharedStrings, dates: dates) { rows.append($0) }
         try reader.parse(data)
-        return reader.rows
+        return rows
     }
 
     /// "BC12" → 54 (0-based column of the reference).
@@ -160,7 +191,18 @@ class XMLReader: NSObject, XMLParserDelegate {
     }
 
     func parse(_ data: Data) throws {
-        let parser = XMLParser(data: data)
+        // Through a stream, so the parser gets the XML in chunks: a part over 10 MB handed over
+        // whole trips libxml2's limit on one chunk ("broken XML").
+        try run(XMLParser(stream: InputStream(data: data)))
+    }
+
+    /// Parses a file in chunks, never reading it whole.
+    func parse(contentsOf url: URL) throws {
+        guard let stream = InputStream(url: url) else { throw XLSXReader.Failure(description: "the unpacked sheet could not be read") }
+        try run(XMLParser(stream: stream))
+    }
+
+    private func run(_ parser: XMLParser) throws {
         parser.delegate = self
         parser.shouldProcessNamespaces = false
         if !parser.parse() {
@@ -223,7 +265,7 @@ final class SheetReader: XMLReader {
     let sharedStrings: [String]
     let dates: DateStyles
     var cellStyle = 0
-    var rows: [XLSXReader.Row] = []
+    let onRow: (XLSXReader.Row) -> Void
     var rowNumber = 0
     var cells: [String] = []
     var cellColumn = 0
@@ -237,9 +279,10 @@ final class SheetReader: XMLReader {
     /// Formula cells without a stored result (openpyxl and other writers that do not calculate).
     var uncalculatedFormulas = 0
 
-    init(sharedStrings: [String], dates: DateStyles) {
+    init(sharedStrings: [String], dates: DateStyles, onRow: @escaping (XLSXReader.Row) -> Void) {
         self.sharedStrings = sharedStrings
         self.dates = dates
+        self.onRow = onRow
     }
 
     override func start(_ name: String, _ attributes: [String: String]) {
@@ -302,7 +345,7 @@ final class SheetReader: XMLReader {
             if cellColumn >= cells.count { cells.append(contentsOf: repeatElement("", count: cellColumn - cells.count + 1)) }
             cells[cellColumn] = value
         case "row":
-            if cells.contains(where: { !$0.isEmpty }) { rows.append(XLSXReader.Row(number: rowNumber, cells: cells)) }
+            if cells.contains(where: { !$0.isEmpty }) { onRow(XLSXReader.Row(number: rowNumber, cells: cells)) }
         default:
             break
         }

@@ -105,3 +105,25 @@ struct ODSTests {
         #expect(RegisterFile.format(forPath: "/x/kunder.ods") == .ods)
     }
 }
+
+@Suite("Large workbooks")
+struct LargeWorkbookTests {
+    /// A sheet part far past the XML parser's 10 MB limit on one chunk (a register of
+    /// 60,000 rows, about 20 MB of XML) is read, streamed row by row.
+    @Test func aSheetOverTenMegabytesIsRead() throws {
+        let rows = (1...60_000).map { i in
+            ExportRow(number: String(i), fields: CustomerFields(name: "Kunde nummer \(i) ApS", address: "Vestergade \(i % 200)", zip: "8000",
+                                                                city: "Aarhus C", email: "kunde\(i)@example.dk"), extra: [:])
+        }
+        let data = try RegisterWriter.xlsx(rows)
+        var count = 0
+        var last = ""
+        let file = try RegisterFile.stream(Array(data), format: nil, side: .remote) { row in
+            count += 1
+            last = row.number
+        }
+        #expect(file.errors.isEmpty)
+        #expect(count == 60_000)
+        #expect(last == "60000")
+    }
+}
