@@ -35,6 +35,8 @@ public struct RegisterFile: Sendable {
     public var errors: [RowError] = []
     /// Every customer number the file mentions, valid rows or not (canonical where valid).
     public var numbers: Set<String> = []
+    /// What the reader could only guess (an encoding), for the user to check.
+    public var warnings: [String] = []
 
     /// Reads `bytes` as `format` (detected from the bytes when nil: a ZIP signature means XLSX).
     public static func read(_ bytes: [UInt8], format: Format?, side: Side, sheet: String? = nil) throws(RowError) -> RegisterFile {
@@ -56,13 +58,15 @@ public struct RegisterFile: Sendable {
         var format = format ?? (isZip ? (ODSReader.isSpreadsheet(Data(bytes)) ? .ods : .xlsx) : .csv)
         // A workbook named .xlsx that is an OpenDocument one is read as what it is.
         if format == .xlsx && isZip && ODSReader.isSpreadsheet(Data(bytes)) { format = .ods }
+        var warnings: [String] = []
         var builder = RegisterBuilder(side: side)
         // Only a CSV can carry the formula guard: an XLSX text cell never runs as a formula,
         // so its cells are taken as they are.
         builder.stripsFormulaGuard = format == .csv
         switch format {
         case .csv:
-            let text = TextDecoding.utf8Bytes(bytes).bytes
+            let (text, _, warning) = TextDecoding.decode(bytes)
+            if let warning { warnings.append(warning) }
             // At most one row a line: sizing the duplicate check once saves its rehashing.
             builder.seenNumbers.reserveCapacity(text.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 })
             CSVReader(utf8: text).forEachRecord { line, cells in
@@ -84,7 +88,9 @@ public struct RegisterFile: Sendable {
                 throw RowError(line: 0, field: "file", message: "\(error)")
             }
         }
-        return try builder.finish(format: format)
+        var file = try builder.finish(format: format)
+        file.warnings = warnings
+        return file
     }
 }
 

@@ -98,3 +98,29 @@ struct TextDecodingTests {
         #expect(TextDecoding.utf8Bytes(Array("Æblegården €".utf8)).encoding == .utf8)
     }
 }
+
+/// Files that are neither UTF-8 nor UTF-16: Windows-1252, Mac Roman, or something else.
+@Suite("Eight-bit encodings")
+struct EightBitEncodingTests {
+    @Test func macRomanIsToldFromWindows1252() {
+        // "Ørsted, Århus, Æblegården, Sønderborg, Møllen" as old Mac Excel saves them.
+        let mac: [UInt8] = Array("Kundenr.;Navn;By\n1;Bageriet ".utf8) + [0xAF] + Array("rsted;".utf8) + [0x81] + Array("rhus\n2;".utf8)
+            + [0xAE] + Array("bleg".utf8) + [0x8C] + Array("rden;S".utf8) + [0xBF] + Array("nderborg\n3;Caf".utf8) + [0x8E] + Array(" M".utf8) + [0xBF] + Array("llen;Kolding\n".utf8)
+        let decoded = TextDecoding.decode(mac)
+        #expect(decoded.encoding == .macRoman)
+        #expect(decoded.warning == nil)
+        #expect(String(decoding: decoded.bytes, as: UTF8.self).contains("Bageriet Ørsted;Århus\n2;Æblegården;Sønderborg\n3;Café Møllen"))
+        let windows: [UInt8] = Array("1;Bageriet ".utf8) + [0xD8] + Array("rsted;".utf8) + [0xC5] + Array("rhus;Caf".utf8) + [0xE9] + Array("\n".utf8)
+        #expect(TextDecoding.decode(windows).encoding == .windows1252)
+        #expect(String(decoding: TextDecoding.decode(windows).bytes, as: UTF8.self) == "1;Bageriet Ørsted;Århus;Café\n")
+    }
+
+    @Test func anEncodingNobodyCanTellIsImportedWithAWarning() throws {
+        let bytes: [UInt8] = Array("Kundenr.;Navn\n1;Kunde ".utf8) + [0xA4, 0xA6, 0xB1, 0xB2, 0xB3, 0xBC] + Array("\n".utf8)
+        let file = try RegisterFile.read(bytes, format: .csv, side: .remote)
+        #expect(file.rows.count == 1)
+        #expect(file.warnings.count == 1)
+        #expect(file.warnings.first?.contains("UTF-8") == true)
+        #expect(try RegisterFile.read(Array("Kundenr.;Navn\n1;Æble\n".utf8), format: .csv, side: .remote).warnings.isEmpty)
+    }
+}

@@ -29,6 +29,8 @@ struct RegisterIntake {
         var rejected: [RowError] = []
         /// Every customer number the source mentions, valid rows or not (what `replace` keeps).
         var numbers: Set<String> = []
+        /// What the source could only guess (a file's encoding), for the user to check.
+        var warnings: [String] = []
     }
 
     /// A source of rows: calls `emit` with each valid record in order, then returns its
@@ -43,6 +45,7 @@ struct RegisterIntake {
         var rejected: [RowError]
         /// How long the source took to produce every row.
         var readTime: Duration
+        var warnings: [String] = []
     }
 
     let database: AppDatabase
@@ -85,7 +88,8 @@ struct RegisterIntake {
             replaceWith: mode == .replace ? { try verdict().numbers } : nil, allowMassDelete: allowMassDelete,
             beforeCommit: { _ = try verdict() })
         let (result, readTime) = pipe.waitForEnd()
-        return Outcome(counts: counts, rejected: (try? result.get())?.rejected ?? [], readTime: readTime)
+        let report = try? result.get()
+        return Outcome(counts: counts, rejected: report?.rejected ?? [], readTime: readTime, warnings: report?.warnings ?? [])
     }
 }
 
@@ -119,7 +123,7 @@ extension RegisterIntake {
                 let file = try RegisterFile.stream(bytes, format: format, side: side, sheet: sheet) { row in
                     emit(ImportRecord(number: row.number, fields: row.fields, extra: row.extra))
                 }
-                return Report(rejected: file.errors, numbers: file.numbers)
+                return Report(rejected: file.errors, numbers: file.numbers, warnings: file.warnings)
             } catch {
                 throw SyncError.importRejected([error])
             }

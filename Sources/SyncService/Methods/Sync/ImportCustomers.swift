@@ -32,6 +32,9 @@ public enum ImportCustomers: SyncMethod {
         /// With mode `replace`: customers the file no longer has.
         var deleted: Int
         var rejected: [RowError]
+        /// Present when the reader had to guess (an encoding that is neither UTF-8 nor
+        /// plausibly Windows-1252 or Mac Roman): what to check.
+        var warnings: [String]?
     }
 
     public static func handle(_ p: Params, context: ServiceContext) throws -> Result {
@@ -48,7 +51,8 @@ public enum ImportCustomers: SyncMethod {
         let done = try intake.run(RegisterIntake.file(bytes, format: format, side: side, sheet: p.sheet))
         let c = done.counts
         context.logger.info("imported \(side.rawValue) register: \(c.added) added, \(c.updated) updated, \(c.unchanged) unchanged, \(done.rejected.count) invalid fields, in \(ContinuousClock.now - started) (the reader took \(done.readTime))")
-        return Result(added: c.added, updated: c.updated, unchanged: c.unchanged, deleted: c.deleted, rejected: done.rejected)
+        return Result(added: c.added, updated: c.updated, unchanged: c.unchanged, deleted: c.deleted, rejected: done.rejected,
+                      warnings: done.warnings.isEmpty ? nil : done.warnings)
     }
 
     /// The bytes to import and the format, when the params or the file name say it.
