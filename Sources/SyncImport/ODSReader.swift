@@ -17,14 +17,23 @@ public enum ODSReader {
 
     /// Whether `data` is an OpenDocument spreadsheet (its `mimetype` entry says so).
     public static func isSpreadsheet(_ data: Data) -> Bool {
-        guard let archive = try? Archive(data: data, accessMode: .read), let entry = archive["mimetype"] else { return false }
+        let archive: Archive
+        do {
+            archive = try Archive(data: data, accessMode: .read)
+        } catch {
+            return false
+        }
+        guard let entry = archive["mimetype"] else { return false }
         var out = Data()
         _ = try? archive.extract(entry, skipCRC32: true) { out.append($0) }
         return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == mimeType
     }
 
     public static func rows(of data: Data, sheet: String? = nil, maxPartBytes: Int = XLSXReader.maxPartBytes) throws -> [XLSXReader.Row] {
-        guard let archive = try? Archive(data: data, accessMode: .read) else {
+        let archive: Archive
+        do {
+            archive = try Archive(data: data, accessMode: .read)
+        } catch {
             throw XLSXReader.Failure(description: "not an ODS file (it is not a readable ZIP archive)")
         }
         func part(_ path: String) throws -> Data? {
