@@ -41,6 +41,30 @@ struct ContractTests {
         }
     }
 
+    /// What off-the-shelf generators (openrpcclientgenerator; clients/python/tests/
+    /// test_generated_client.py) need of the document, kept so an edit cannot undo it: errors
+    /// inline, required params before optional ones, every method with a result, and component
+    /// schemas that are objects with properties or enums (plain-type aliases are inlined).
+    @Test func theDocumentStaysUsableByGenerators() throws {
+        let doc = try openRPC()
+        guard case .array(let methods)? = doc["methods"] else { Issue.record("no methods"); return }
+        for method in methods {
+            let name = method["name"]?.stringValue ?? "?"
+            #expect(method["result"] != nil, "\(name) has a result")
+            if case .array(let errors)? = method["errors"] {
+                for error in errors { #expect(error["code"] != nil && error["$ref"] == nil, "\(name): errors inline") }
+            }
+            if case .array(let params)? = method["params"] {
+                let required = params.map { $0["required"] == .bool(true) }
+                #expect(required == required.sorted { $0 && !$1 }, "\(name): required params first")
+            }
+        }
+        guard case .object(let schemas)? = doc["components"]?["schemas"] else { Issue.record("no schemas"); return }
+        for (name, schema) in schemas {
+            #expect(schema["properties"] != nil || schema["enum"] != nil, "component \(name) is an object with properties or an enum")
+        }
+    }
+
     @Test func everyMethodHasParamsResultAndErrors() throws {
         guard case .array(let methods)? = try openRPC()["methods"] else {
             Issue.record("no methods")
