@@ -127,3 +127,25 @@ struct LargeWorkbookTests {
         #expect(last == "60000")
     }
 }
+
+/// Files LibreOffice itself wrote (Tests/Fixtures/make_libreoffice_files.sh): the same
+/// register as XLSX and as ODS reads the same, the text column keeping its leading zero.
+@Suite("LibreOffice's own files")
+struct LibreOfficeFileTests {
+    func read(_ name: String) throws -> RegisterFile {
+        try RegisterFile.read(Array(try Data(contentsOf: Paths.packageRoot.appendingPathComponent("Tests/Fixtures/real/\(name)"))),
+                              format: nil, side: .remote)
+    }
+
+    @Test func xlsxAndODSReadAlike() throws {
+        let xlsx = try read("libreoffice.xlsx")
+        let ods = try read("libreoffice.ods")
+        #expect(xlsx.format == .xlsx)
+        #expect(ods.format == .ods)
+        #expect(xlsx.errors.isEmpty && ods.errors.isEmpty)
+        #expect(xlsx.rows == ods.rows)
+        #expect(xlsx.rows.map(\.fields.zip) == ["8000", "0800"])
+        #expect(xlsx.rows.map(\.fields.name) == ["Bageriet Ørsted ApS", "Café Møllen"])
+        #expect(xlsx.rows.map(\.fields.phone) == ["20000002", "+45 33 12 34 56"])
+    }
+}
