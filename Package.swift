@@ -97,8 +97,8 @@ let package = Package(
             ]
         ),
 
-        // Generated registers with a known true pairing, for measuring suggestions (bench, tests).
-        .target(name: "SyncFixtures", dependencies: ["SyncCore"]),
+        // Generated registers with a known true pairing, and the fake e-conomic launcher (bench, tests).
+        .target(name: "SyncFixtures", dependencies: ["SyncCore", "JSONRPC"]),
 
         // Benchmark client: spawns the server and measures round trips.
         .executableTarget(

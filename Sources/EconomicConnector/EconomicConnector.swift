@@ -134,11 +134,10 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
                 }
                 created = try remote(reply)
                 break attempts
-            case .answered(let status, let data, let retryAfter) where EconomicHTTP.isTransient(status):
+            case .answered(let status, _, let retryAfter) where EconomicHTTP.isTransient(status):
                 // A 5xx may have landed: look before sending again.
                 lastProblem = "e-conomic answered \(status)"
                 if let landed = try adoptIfLanded(number: number, fields: fields) { created = landed; break attempts }
-                _ = data
                 if attempt < settings.retries { http.backoff(attempt, retryAfter: retryAfter) }
             case .answered(let status, let data, _):
                 let failure = Self.failure(status, data, "POST /customers")

@@ -23,9 +23,7 @@ public enum ODSReader {
         } catch {
             return false
         }
-        guard let entry = archive["mimetype"] else { return false }
-        var out = Data()
-        _ = try? archive.extract(entry, skipCRC32: true) { out.append($0) }
+        guard let out = try? XLSXReader.part("mimetype", of: archive, kind: "ODS", maxBytes: 1024) else { return false }
         return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == mimeType
     }
 
@@ -37,15 +35,7 @@ public enum ODSReader {
             throw XLSXReader.Failure(description: "not an ODS file (it is not a readable ZIP archive)")
         }
         func part(_ path: String) throws -> Data? {
-            guard let entry = archive[path] else { return nil }
-            let tooLarge = XLSXReader.Failure(description: "refused: \(path) in the ODS file inflates to more than \(maxPartBytes) bytes")
-            if entry.uncompressedSize > UInt64(maxPartBytes) { throw tooLarge }
-            var out = Data()
-            _ = try archive.extract(entry, skipCRC32: true) { chunk in
-                if out.count + chunk.count > maxPartBytes { throw tooLarge }
-                out.append(chunk)
-            }
-            return out
+            try XLSXReader.part(path, of: archive, kind: "ODS", maxBytes: maxPartBytes)
         }
         guard let content = try part("content.xml") else {
             throw XLSXReader.Failure(description: "not an ODS file (no content.xml)")

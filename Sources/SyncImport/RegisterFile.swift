@@ -54,10 +54,12 @@ public struct RegisterFile: Sendable {
         if bytes.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
             throw RowError(line: 0, field: "file", message: "this is an Excel 97–2003 workbook (.xls), which cannot be read: open it in Excel or LibreOffice and save it as .xlsx or CSV")
         }
+        // One copy of a workbook's bytes, and one look at what kind of workbook it is: one
+        // named .xlsx that is an OpenDocument spreadsheet is read as what it is.
         let isZip = bytes.starts(with: [0x50, 0x4B, 0x03, 0x04])
-        var format = format ?? (isZip ? (ODSReader.isSpreadsheet(Data(bytes)) ? .ods : .xlsx) : .csv)
-        // A workbook named .xlsx that is an OpenDocument one is read as what it is.
-        if format == .xlsx && isZip && ODSReader.isSpreadsheet(Data(bytes)) { format = .ods }
+        let workbook = isZip && format != .csv ? Data(bytes) : Data()
+        let isODS = isZip && format != .csv && ODSReader.isSpreadsheet(workbook)
+        let format: Format = isODS ? .ods : format ?? (isZip ? .xlsx : .csv)
         var warnings: [String] = []
         var builder = RegisterBuilder(side: side)
         // Only a CSV can carry the formula guard: an XLSX text cell never runs as a formula,
@@ -75,12 +77,12 @@ public struct RegisterFile: Sendable {
         case .xlsx, .ods:
             do {
                 if format == .ods {
-                    for sheetRow in try ODSReader.rows(of: Data(bytes), sheet: sheet) {
+                    for sheetRow in try ODSReader.rows(of: workbook, sheet: sheet) {
                         if let row = builder.add(line: sheetRow.number, cells: sheetRow.cells) { onRow(row) }
                     }
                 } else {
                     // Row by row as the sheet is parsed: bounded memory for any size of sheet.
-                    try XLSXReader.forEachRow(of: Data(bytes), sheet: sheet) { sheetRow in
+                    try XLSXReader.forEachRow(of: workbook, sheet: sheet) { sheetRow in
                         if let row = builder.add(line: sheetRow.number, cells: sheetRow.cells) { onRow(row) }
                     }
                 }

@@ -44,16 +44,7 @@ public enum XLSXReader {
             throw Failure(description: "not an XLSX file (it is not a readable ZIP archive)")
         }
         func entryData(_ path: String) throws -> Data? {
-            guard let entry = archive[path] else { return nil }
-            let tooLarge = Failure(description: "refused: \(path) in the XLSX file inflates to more than \(maxPartBytes) bytes")
-            // The declared size may lie; the count of inflated bytes may not.
-            if entry.uncompressedSize > UInt64(maxPartBytes) { throw tooLarge }
-            var out = Data()
-            _ = try archive.extract(entry, skipCRC32: true) { chunk in
-                if out.count + chunk.count > maxPartBytes { throw tooLarge }
-                out.append(chunk)
-            }
-            return out
+            try part(path, of: archive, kind: "XLSX", maxBytes: maxPartBytes)
         }
         // One pass over the workbook part: its sheets, and its properties (the date system).
         let workbook = try entryData("xl/workbook.xml").map { data in
@@ -94,6 +85,20 @@ public enum XLSXReader {
         if uncalculated > 0 {
             throw Failure(description: "the sheet holds \(uncalculated) formula cell(s) that were never calculated (the program that wrote the file stored no results): open it in a spreadsheet program, save it once, and import it again")
         }
+    }
+
+    /// A part of a ZIP-based workbook (XLSX or ODS), inflated within `maxBytes`: the declared
+    /// size may lie, the count of inflated bytes may not. Nil when there is no such part.
+    static func part(_ path: String, of archive: Archive, kind: String, maxBytes: Int) throws -> Data? {
+        guard let entry = archive[path] else { return nil }
+        let tooLarge = Failure(description: "refused: \(path) in the \(kind) file inflates to more than \(maxBytes) bytes")
+        if entry.uncompressedSize > UInt64(maxBytes) { throw tooLarge }
+        var out = Data()
+        _ = try archive.extract(entry, skipCRC32: true) { chunk in
+            if out.count + chunk.count > maxBytes { throw tooLarge }
+            out.append(chunk)
+        }
+        return out
     }
 
     /// The sheet to read: the one named `name` (case and surrounding spaces aside), else the

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import SyncCore
 
@@ -50,6 +51,24 @@ struct CustomerColumns {
         linkState = try statement.position(of: "linkState")
         fields = try FieldColumns(statement)
     }
+
+    /// The layout of a statement, found once per SQL text (the same text selects the same
+    /// columns): a single-customer lookup, run once per link on a page of links or per pair an
+    /// accept links, does not look up 18 names every time.
+    static func of(_ statement: Statement) throws -> CustomerColumns {
+        cacheLock.lock()
+        let known = cache[statement.sql]
+        cacheLock.unlock()
+        if let known { return known }
+        let columns = try CustomerColumns(statement)
+        cacheLock.lock()
+        cache[statement.sql] = columns
+        cacheLock.unlock()
+        return columns
+    }
+
+    nonisolated(unsafe) private static var cache: [String: CustomerColumns] = [:]
+    private static let cacheLock = NSLock()
 
     func customer(_ row: Row) -> Customer {
         let linkId: Int64? = row[self.linkId]

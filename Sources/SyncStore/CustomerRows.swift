@@ -104,7 +104,7 @@ extension AppDatabase {
     static func fetchCustomerIfPresent(_ db: Database, id: Int64) throws -> Customer? {
         // A cached statement: compiling this join was most of a lookup's cost.
         let statement = try db.cachedStatement(sql: CustomerSQL.select + " WHERE c.id = ?")
-        let columns = try CustomerColumns(statement)
+        let columns = try CustomerColumns.of(statement)
         return try Row.fetchOne(statement, arguments: [id]).map(columns.customer)
     }
 

@@ -1,10 +1,8 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import JSONRPC
 import JSONRPCClient
+import SyncFixtures
 
 /// Pull and push through the server against the fake e-conomic (Tests/Fixtures/fake_economic.py)
 /// on loopback: time, requests, and the fake's own serving time, so what the server adds shows.
@@ -24,9 +22,7 @@ struct EconomicBench: ParsableCommand {
     var fake: String?
 
     func run() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let script = fake ?? root.appendingPathComponent("Tests/Fixtures/fake_economic.py").path
-        let api = try Fake(script: script)
+        let api = try FakeEconomic(script: fake ?? FakeEconomic.script)
         defer { api.stop() }
         var generator = Generator(state: 7)
         var seeded = 0
@@ -41,7 +37,7 @@ struct EconomicBench: ParsableCommand {
                     "website": "https://example.dk", "creditLimit": 10000,
                 ]
             }
-            _ = try api.control("POST", "/__fake/customers", .array(batch))
+            try api.seed(batch)
             seeded += batch.count
         }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("economic-bench-\(getpid())")
@@ -61,17 +57,21 @@ struct EconomicBench: ParsableCommand {
             return value["result"] ?? .null
         }
         _ = try call("connect", [
-            "system": "e-conomic", "baseUrl": .string("http://127.0.0.1:\(api.port)"), "appSecretToken": "bench-secret", "agreementGrantToken": "bench-grant",
+            "system": "e-conomic", "baseUrl": .string("http://127.0.0.1:\(api.port)"), "appSecretToken": .string(FakeEconomic.appSecret), "agreementGrantToken": .string(FakeEconomic.grant),
             "defaults": ["currency": "DKK", "customerGroup": 1, "paymentTerms": 2, "vatZone": 1],
         ])
         let clock = ContinuousClock()
 
-        var before = try api.stats()
-        var started = clock.now
-        let pulled = try call("pullRemote", [:])
-        var elapsed = clock.now - started
-        var after = try api.stats()
-        report("pullRemote, \(customers) customers (\(pulled["pages"]?.jsonText ?? "?") pages): ", elapsed, before, after)
+        // One call, timed, with the fake's counters before and after.
+        func measured(_ method: String, _ what: (JSONValue) -> String) throws -> JSONValue {
+            let before = try api.stats()
+            let started = clock.now
+            let result = try call(method, [:])
+            let elapsed = clock.now - started
+            report(what(result), elapsed, before, try api.stats())
+            return result
+        }
+        let pulled = try measured("pullRemote") { "pullRemote, \(customers) customers (\($0["pages"]?.jsonText ?? "?") pages): " }
         print("  result: \(pulled.jsonText)")
 
         _ = try call("createAllPartners", ["side": "remote", "numbering": ["mode": "keep"]])
@@ -79,20 +79,10 @@ struct EconomicBench: ParsableCommand {
             // Local customers c(customers+1)… are the partners, in the remote ones' order.
             _ = try call("updateCustomer", ["id": .string("c\(customers + 1 + i)"), "fields": ["city": .string("Ny By \(i)")]])
         }
-        before = try api.stats()
-        started = clock.now
-        let pushed = try call("pushRemote", [:])
-        elapsed = clock.now - started
-        after = try api.stats()
-        report("pushRemote, \(changes) changed customers: ", elapsed, before, after)
+        let pushed = try measured("pushRemote") { _ in "pushRemote, \(changes) changed customers: " }
         print("  result: created \(pushed["created"]?.jsonText ?? "?"), updated \(pushed["updated"]?.jsonText ?? "?"), failed \(pushed["failed"]?.jsonText ?? "?")")
 
-        before = try api.stats()
-        started = clock.now
-        let again = try call("pullRemote", [:])
-        elapsed = clock.now - started
-        after = try api.stats()
-        report("pullRemote again (changed since the last pull only): ", elapsed, before, after)
+        let again = try measured("pullRemote") { _ in "pullRemote again (changed since the last pull only): " }
         print("  result: \(again.jsonText)")
         p.closeInput()
         _ = p.waitForExit()
@@ -107,54 +97,5 @@ struct EconomicBench: ParsableCommand {
         let total = nanoseconds(elapsed) / 1e6
         print(String(format: "%@%.0f ms, %d requests; the fake's own serving %.0f ms; the rest (server, HTTP client, loopback) %.0f ms",
                      what, total, requests(after) - requests(before), serve * 1000, total - serve * 1000))
-    }
-
-    /// The fake e-conomic, spawned.
-    final class Fake {
-        let process = Process()
-        let port: Int
-
-        init(script: String) throws {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script, "--port", "0", "--app-secret", "bench-secret", "--grant", "bench-grant"]
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            var line = Data()
-            while !line.contains(0x0A) {
-                let chunk = output.fileHandleForReading.availableData
-                if chunk.isEmpty { throw ValidationError("the fake e-conomic did not start (\(script))") }
-                line += chunk
-            }
-            guard let port = Int(String(decoding: line, as: UTF8.self).split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
-                throw ValidationError("the fake e-conomic said \(String(decoding: line, as: UTF8.self))")
-            }
-            self.port = port
-        }
-
-        func stop() {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-
-        func stats() throws -> JSONValue { try control("GET", "/__fake/stats", nil) }
-
-        func control(_ method: String, _ path: String, _ body: JSONValue?) throws -> JSONValue {
-            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-            request.httpMethod = method
-            if let body {
-                request.httpBody = Data(body.jsonText.utf8)
-                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            }
-            let done = DispatchSemaphore(value: 0)
-            nonisolated(unsafe) var result: Data?
-            URLSession.shared.dataTask(with: request) { data, _, _ in
-                result = data
-                done.signal()
-            }.resume()
-            done.wait()
-            guard let data = result else { throw ValidationError("the fake did not answer \(method) \(path)") }
-            return data.isEmpty ? .null : try JSONValue.parse(Array(data))
-        }
     }
 }

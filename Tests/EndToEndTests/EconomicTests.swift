@@ -1,5 +1,6 @@
 import Foundation
 import JSONRPC
+import SyncFixtures
 import TestSupport
 import Testing
 

@@ -48,6 +48,9 @@ struct RegisterIntake {
         var warnings: [String] = []
     }
 
+    /// The rows, and the source's last word: its report (or why it failed) and how long it took.
+    typealias Handover = RowPipe<ImportRecord, (Result<Report, any Error>, Duration)>
+
     let database: AppDatabase
     let side: Side
     var mode: Mode = .merge
@@ -62,7 +65,7 @@ struct RegisterIntake {
     func run(_ source: @escaping Source) throws -> Outcome {
         let clock = ContinuousClock()
         let started = clock.now
-        let pipe = RowPipe<ImportRecord, (Result<Report, any Error>, Duration)>()
+        let pipe = Handover()
         let reader = Thread {
             let result = Result { try source { pipe.send($0) } }
             pipe.finish((result, clock.now - started))
@@ -97,11 +100,11 @@ extension RegisterIntake {
     /// The pipe's records, ending early once the request is cancelled (the flag is looked at
     /// once a batch, not once a row).
     struct Records: Sequence {
-        let pipe: RowPipe<ImportRecord, (Result<Report, any Error>, Duration)>
+        let pipe: Handover
         let cancellation: CancellationFlag?
 
         struct Iterator: IteratorProtocol {
-            var rows: RowPipe<ImportRecord, (Result<Report, any Error>, Duration)>.Iterator
+            var rows: Handover.Iterator
             let cancellation: CancellationFlag?
             var count = 0
 

@@ -3,21 +3,24 @@ import Foundation
 import FoundationNetworking
 #endif
 import JSONRPC
-import TestSupport
 
 /// `Tests/Fixtures/fake_economic.py` on loopback: the e-conomic API as documented, with test
-/// controls (seed, faults, stats) under `/__fake/`.
-final class FakeEconomic {
-    static let appSecret = "test-app-secret"
-    static let grant = "test-grant"
+/// controls (seed, faults, stats) under `/__fake/`. Spawned by the end-to-end tests and by
+/// `customer-sync-bench economic`.
+public final class FakeEconomic {
+    public static let appSecret = "test-app-secret"
+    public static let grant = "test-grant"
+    /// The script in this repository.
+    public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Tests/Fixtures/fake_economic.py").path
 
-    let process = Process()
-    let port: Int
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    public let process = Process()
+    public let port: Int
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    init() throws {
+    public init(script: String = FakeEconomic.script) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Paths.packageRoot.appendingPathComponent("Tests/Fixtures/fake_economic.py").path,
+        process.arguments = ["python3", script,
                              "--port", "0", "--app-secret", Self.appSecret, "--grant", Self.grant, "--revoked", "revoked-grant"]
         let output = Pipe()
         process.standardOutput = output
@@ -26,11 +29,11 @@ final class FakeEconomic {
         var line = Data()
         while !line.contains(0x0A) {
             let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw Failure("the fake e-conomic did not start") }
+            if chunk.isEmpty { throw FakeEconomicError("the fake e-conomic did not start (\(script))") }
             line += chunk
         }
         guard let text = String(data: line, encoding: .utf8), let port = Int(text.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
-            throw Failure("the fake e-conomic said \(String(decoding: line, as: UTF8.self))")
+            throw FakeEconomicError("the fake e-conomic said \(String(decoding: line, as: UTF8.self))")
         }
         self.port = port
     }
@@ -39,14 +42,14 @@ final class FakeEconomic {
 
     /// Ends the fake at once. SIGKILL, not SIGTERM: a process spawned from a test's thread
     /// inherits that thread's blocked signals.
-    func stop() {
+    public func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
     /// The params of `connect` for this fake.
-    func connectParams(secret: String = FakeEconomic.appSecret, grant: String = FakeEconomic.grant, timeout: Double? = nil,
+    public func connectParams(secret: String = FakeEconomic.appSecret, grant: String = FakeEconomic.grant, timeout: Double? = nil,
                        baseUrl: String? = nil, defaults: JSONValue = ["currency": "DKK", "customerGroup": 1, "paymentTerms": 2, "vatZone": 1]) -> JSONValue {
         var params: [String: JSONValue] = [
             "system": "e-conomic", "baseUrl": .string(baseUrl ?? baseURL), "appSecretToken": .string(secret), "agreementGrantToken": .string(grant),
@@ -57,7 +60,7 @@ final class FakeEconomic {
     }
 
     @discardableResult
-    func control(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
+    public func control(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
         var request = URLRequest(url: URL(string: baseURL + path)!)
         request.httpMethod = method
         // The API's own paths want the tokens (the controls do not mind them).
@@ -74,17 +77,17 @@ final class FakeEconomic {
             done.signal()
         }.resume()
         done.wait()
-        guard let data = result else { throw Failure("the fake did not answer \(method) \(path)") }
+        guard let data = result else { throw FakeEconomicError("the fake did not answer \(method) \(path)") }
         return data.isEmpty ? .null : try JSONValue.parse(Array(data))
     }
 
-    func seed(_ customers: [JSONValue]) throws { try control("POST", "/__fake/customers", .array(customers)) }
-    func faults(_ faults: [JSONValue]) throws { try control("POST", "/__fake/faults", .array(faults)) }
-    func stats() throws -> JSONValue { try control("GET", "/__fake/stats") }
-    func touch(_ number: Int, _ fields: JSONValue) throws { try control("POST", "/__fake/touch", ["number": .int(number), "fields": fields]) }
+    public func seed(_ customers: [JSONValue]) throws { try control("POST", "/__fake/customers", .array(customers)) }
+    public func faults(_ faults: [JSONValue]) throws { try control("POST", "/__fake/faults", .array(faults)) }
+    public func stats() throws -> JSONValue { try control("GET", "/__fake/stats") }
+    public func touch(_ number: Int, _ fields: JSONValue) throws { try control("POST", "/__fake/touch", ["number": .int(number), "fields": fields]) }
 
     /// Every customer the fake holds, by number.
-    func customers() throws -> [String: JSONValue] {
+    public func customers() throws -> [String: JSONValue] {
         guard case .array(let items) = try control("GET", "/__fake/customers") else { return [:] }
         var out: [String: JSONValue] = [:]
         for item in items { if let n = item["customerNumber"]?.intValue { out[String(n)] = item } }
@@ -92,7 +95,7 @@ final class FakeEconomic {
     }
 
     /// A customer as e-conomic would hold it, with what a new one needs.
-    static func customer(_ number: Int, _ name: String, extra: [String: JSONValue] = [:]) -> JSONValue {
+    public static func customer(_ number: Int, _ name: String, extra: [String: JSONValue] = [:]) -> JSONValue {
         var c: [String: JSONValue] = [
             "customerNumber": .int(number), "name": .string(name), "currency": "DKK",
             "customerGroup": ["customerGroupNumber": 1], "paymentTerms": ["paymentTermsNumber": 2], "vatZone": ["vatZoneNumber": 1],
@@ -100,4 +103,9 @@ final class FakeEconomic {
         for (k, v) in extra { c[k] = v }
         return .object(c)
     }
+}
+
+public struct FakeEconomicError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
 }
