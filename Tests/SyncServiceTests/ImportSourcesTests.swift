@@ -65,8 +65,9 @@ struct MassDeleteTests {
         let done = try rpc.result("importCustomers", ["contentBase64": try workbook("hidden-first-sheet.xlsx"), "mode": "replace", "allowMassDelete": true])
         #expect(done["deleted"] == 12)
         #expect(done["updated"] == 3)  // the sheet adds postcode and city
-        let unknown = try rpc.call("importCustomers", ["contentBase64": try workbook("hidden-first-sheet.xlsx"), "sheet": "Ark1"])
+        let unknown = try rpc.call("importCustomers", ["contentBase64": try workbook("hidden-first-sheet.xlsx"), "sheet": "Ark1", "mode": "replace"])
         #expect(unknown["error"]?["data"]?["kind"] == "ImportRejected")
+        #expect(try rpc.result("status")["remote"]?["total"] == 3, "an unknown sheet changes nothing")
     }
 
     @Test func aSmallReplaceGoesAheadUnasked() throws {
