@@ -62,10 +62,17 @@ public struct Router<Context> {
         if request.paramsIsArray {
             throw RPCError.invalidParams("params must be an object (by name), not an array", path: nil)
         }
+        var spelledInSnakeCase = false
         if !M.acceptsUnknownParams, let keys = request.paramsKeys {
             let known = Set(M.Params.CodingKeys.allCases.map(\.stringValue))
-            if let unknown = keys.first(where: { !known.contains($0) }) {
-                throw RPCError.invalidParams("unknown field '\(unknown)'", path: unknown)
+            for key in keys where !known.contains(key) {
+                guard let camel = ParamName.camelCase(key), known.contains(camel) else {
+                    throw RPCError.invalidParams("unknown field '\(key)'", path: key)
+                }
+                if keys.contains(camel) {
+                    throw RPCError.invalidParams("'\(key)' and '\(camel)' are the same param, given twice", path: key)
+                }
+                spelledInSnakeCase = true
             }
         }
         let data: Data
@@ -74,8 +81,18 @@ public struct Router<Context> {
         } else {
             data = Data("{}".utf8)
         }
+        let decoder = JSONDecoder()
+        if spelledInSnakeCase {
+            // Only the method's own (top-level) names: the members of a map such as `fields`
+            // or `choices` are data and keep their spelling.
+            decoder.keyDecodingStrategy = .custom { path in
+                let key = path[path.count - 1]
+                guard path.count == 1, let camel = ParamName.camelCase(key.stringValue) else { return key }
+                return ParamName(stringValue: camel)
+            }
+        }
         do {
-            return try JSONDecoder().decode(M.Params.self, from: data)
+            return try decoder.decode(M.Params.self, from: data)
         } catch let error as DecodingError {
             throw RPCError(decoding: error)
         }
@@ -124,5 +141,25 @@ extension RPCError {
             if name.hasPrefix("Dictionary") { return "an object" }
             return "a value of type \(name)"
         }
+    }
+}
+
+/// A params member's name. The protocol's names are camelCase; a top-level param may also come
+/// spelled in snake_case (`customer_id` for `customerId`), as clients generated for Python
+/// send them (transport.md).
+struct ParamName: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+
+    /// `customer_id` → `customerId`; nil when `name` is not snake_case with at least one `_`
+    /// between lowercase words.
+    static func camelCase(_ name: String) -> String? {
+        let words = name.split(separator: "_", omittingEmptySubsequences: false)
+        guard words.count > 1, words.allSatisfy({ word in
+            !word.isEmpty && word.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber) }
+        }) else { return nil }
+        return String(words[0]) + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 }

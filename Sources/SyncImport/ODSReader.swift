@@ -131,6 +131,7 @@ final class TableReader: XMLReader {
     private var paragraph = ""
     private var inParagraph = false
     private var cellDate: String?
+    private var cellPlainNumber: String?
     private var inCell = false
 
     init(table: String?) { self.table = table }
@@ -156,6 +157,9 @@ final class TableReader: XMLReader {
             cellRepeat = attribute("number-columns-repeated", attributes).flatMap { Int($0) } ?? 1
             cellText = []
             cellDate = attribute("value-type", attributes) == "date" ? attribute("date-value", attributes) : nil
+            // A number in no style shows in General format; only then is its text replaceable.
+            cellPlainNumber = attribute("value-type", attributes) == "float" && attribute("style-name", attributes) == nil
+                ? attribute("value", attributes) : nil
             inCell = true
         case "p" where inCell:
             paragraph = ""
@@ -181,6 +185,7 @@ final class TableReader: XMLReader {
             inCell = false
             var value = cellText.joined(separator: "\n")
             if let date = cellDate { value = date.replacingOccurrences(of: "T", with: " ") }
+            if let number = cellPlainNumber, value == number { value = Self.general(number) }
             if value.isEmpty {
                 column += cellRepeat  // empty cells, however many, are not built
             } else {
@@ -200,6 +205,16 @@ final class TableReader: XMLReader {
         default:
             break
         }
+    }
+
+    /// A whole number as General format shows it: odfpy (pandas' `.ods` writer) spells the
+    /// text of a float cell as Python does, `86123456.0`, where a spreadsheet shows `86123456`.
+    static func general(_ number: String) -> String {
+        let parts = number.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[1].isEmpty, parts[1].allSatisfy({ $0 == "0" }) else { return number }
+        let digits = parts[0].hasPrefix("-") ? parts[0].dropFirst() : parts[0][...]
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return number }
+        return String(parts[0])
     }
 
     override func characters(_ string: String) {

@@ -91,7 +91,7 @@ public struct RegisterFile: Sendable {
             }
         }
         var file = try builder.finish(format: format)
-        file.warnings = warnings
+        file.warnings = warnings + file.warnings
         return file
     }
 }
@@ -125,6 +125,9 @@ struct RegisterBuilder {
     /// Where each column's cells go, resolved once from the header: a second column of a
     /// known kind is kept as an unknown column under its own header.
     var targets: [Column] = []
+    /// Columns whose header is blank (pandas writes its row index so, `0, 1, 2…`, in column A):
+    /// not imported, and how many values each held, for the warning.
+    var unnamedColumns: [Int: Int] = [:]
 
     /// How many records may come before the header: an export's title, date or filter lines.
     static let maxPreamble = 10
@@ -163,9 +166,10 @@ struct RegisterBuilder {
         headerComplete = header.contains(.number) && header.contains(.field(.name))
         var seen = Set<Column>()
         targets = header.enumerated().map { index, column in
-            if seen.insert(column).inserted { return column }
             let text = cells[index].trimmingWhitespace
-            return .extra(text.isEmpty ? "Column \(index + 1)" : text)
+            if text.isEmpty { unnamedColumns[index] = 0 }
+            if seen.insert(column).inserted { return column }
+            return .extra(text)
         }
         if !header.contains(.number) {
             errors.append(RowError(line: line, field: "number", message: "no customer number column: the header needs 'Kundenr.' or 'Customer no.'"))
@@ -187,6 +191,10 @@ struct RegisterBuilder {
         var zipCity: String?
         for (index, raw) in cells.enumerated() {
             guard let value = Self.cellValue(raw, guarded: stripsFormulaGuard) else { continue }
+            if let count = unnamedColumns[index] {
+                unnamedColumns[index] = count + 1
+                continue
+            }
             blank = false
             guard index < targets.count else {
                 rowErrors.append(RowError(line: line, field: "row", message: "cell \(index + 1) is beyond the \(targets.count) columns of the header"))
@@ -262,7 +270,23 @@ struct RegisterBuilder {
         if !headerRead {
             throw RowError(line: 1, field: "file", message: "the file is empty: a header row is needed")
         }
-        return RegisterFile(format: format, rows: [], errors: errors, numbers: mentioned)
+        var file = RegisterFile(format: format, rows: [], errors: errors, numbers: mentioned)
+        for (index, count) in unnamedColumns.sorted(by: { $0.key < $1.key }) where count > 0 {
+            file.warnings.append("column \(Self.columnName(index)) has no header, so its \(count) \(count == 1 ? "value was" : "values were") not imported (pandas writes its row index so): give the column a header to keep them")
+        }
+        return file
+    }
+
+    /// A column as a spreadsheet names it: 0 → A, 26 → AA.
+    static func columnName(_ index: Int) -> String {
+        var name = ""
+        var n = index + 1
+        while n > 0 {
+            n -= 1
+            name = String(UnicodeScalar(UInt8(65 + n % 26))) + name
+            n /= 26
+        }
+        return name
     }
 }
 

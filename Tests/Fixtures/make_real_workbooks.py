@@ -2,7 +2,7 @@
 """Writes the workbooks under Tests/Fixtures/real/ with the real writers users have: openpyxl
 and xlsxwriter (PyPI). The files are committed (small); rerun to make them again:
 
-    pip install openpyxl==3.1.5 xlsxwriter==3.3.1 && python3 Tests/Fixtures/make_real_workbooks.py
+    pip install openpyxl==3.1.5 xlsxwriter==3.3.1 odfpy==1.4.1 pandas==3.1.1 && python3 Tests/Fixtures/make_real_workbooks.py
 
 - hidden-first-sheet.xlsx (openpyxl): a hidden lookup sheet first (with a register-like
   header), the customers on the active, second sheet;
@@ -12,6 +12,10 @@ and xlsxwriter (PyPI). The files are committed (small); rerun to make them again
   without results;
 - odfpy-hidden-first-sheet.ods (odfpy, as pandas writes .ods): a hidden first table, the
   customers on the active second one, numbers shown in formats, repeated empty rows;
+- pandas-openpyxl.xlsx, pandas-xlsxwriter.xlsx, pandas.ods (pandas' `DataFrame.to_excel` with
+  each of its engines): a register as pandas holds it after `read_csv`: the customer number an
+  int column, a phone column with a gap and so float, blanks as NaN; the first with pandas'
+  default row index in an unnamed column A, in inline strings;
 - prefixed.xlsx: number-formats.xlsx with its sheet and shared strings rewritten with an `x:`
   namespace prefix, as .NET's Open XML SDK writes them (no .NET here: the rewrite is ours).
 """
@@ -138,3 +142,22 @@ settings.addElement(views)
 doc.settings.addElement(settings)
 doc.save(os.path.join(HERE, "odfpy-hidden-first-sheet.ods"))
 print("wrote odfpy-hidden-first-sheet.ods")
+
+
+# 6. pandas, with each engine it writes spreadsheets through.
+import numpy as np
+import pandas as pd
+
+frame = pd.DataFrame({
+    "Kundenr.": [1001, 1002, 1003, 1004],
+    "Navn": ["Bageriet Ørsted ApS", "Café Møllen", "Tømrer Hansen", "Ærø Rengøring"],
+    "Adresse": ["Østergade 12", "Møllevej 3", None, "Havnen 1"],
+    "Postnr.": ["0800", "6000", "5000", "5970"],
+    "By": ["Høje Taastrup", "Kolding", "Odense C", "Ærøskøbing"],
+    "Telefon": [86123456, np.nan, 66112233, 62521234],
+    "E-mail": ["kontakt@bageriet.dk", None, "th@tomrer.dk", None],
+})
+frame.to_excel(os.path.join(HERE, "pandas-openpyxl.xlsx"), engine="openpyxl")  # index=True, pandas' default
+frame.to_excel(os.path.join(HERE, "pandas-xlsxwriter.xlsx"), engine="xlsxwriter", index=False, sheet_name="Kunder")
+frame.to_excel(os.path.join(HERE, "pandas.ods"), engine="odf", index=False)
+print("wrote pandas-openpyxl.xlsx, pandas-xlsxwriter.xlsx, pandas.ods")

@@ -106,6 +106,43 @@ struct ODSTests {
     }
 }
 
+/// What pandas writes (`DataFrame.to_excel` with openpyxl, xlsxwriter and odf as engine):
+/// Tests/Fixtures/make_real_workbooks.py.
+@Suite("Workbooks from pandas")
+struct PandasWorkbookTests {
+    func read(_ name: String) throws -> RegisterFile {
+        try RegisterFile.read(Array(try Data(contentsOf: Paths.packageRoot.appendingPathComponent("Tests/Fixtures/real/\(name)"))),
+                              format: nil, side: .local)
+    }
+
+    @Test(arguments: ["pandas-openpyxl.xlsx", "pandas-xlsxwriter.xlsx", "pandas.ods"])
+    func everyEngineGivesTheSameRegister(_ name: String) throws {
+        let file = try read(name)
+        #expect(file.errors.isEmpty, "\(file.errors)")
+        #expect(file.rows.map(\.number) == ["1001", "1002", "1003", "1004"])
+        #expect(file.rows.map(\.fields.name) == ["Bageriet Ørsted ApS", "Café Møllen", "Tømrer Hansen", "Ærø Rengøring"])
+        #expect(file.rows.map(\.fields.zip) == ["0800", "6000", "5000", "5970"])
+        // A float column (a gap made it one) shows whole numbers as a spreadsheet does: no `.0`.
+        #expect(file.rows.map(\.fields.phone) == ["86123456", nil, "66112233", "62521234"])
+        #expect(file.rows.map(\.fields.address) == ["Østergade 12", "Møllevej 3", nil, "Havnen 1"])
+        #expect(file.rows.map(\.fields.email) == ["kontakt@bageriet.dk", nil, "th@tomrer.dk", nil])
+        // pandas' row index (column A, no header) is not a customer's data.
+        #expect(file.rows.allSatisfy { $0.extra.isEmpty }, "\(file.rows.map(\.extra))")
+        #expect(file.warnings == (name == "pandas-openpyxl.xlsx"
+            ? ["column A has no header, so its 4 values were not imported (pandas writes its row index so): give the column a header to keep them"]
+            : []))
+    }
+
+    @Test func aWholeNumberInGeneralFormatHasNoFraction() {
+        #expect(TableReader.general("86123456.0") == "86123456")
+        #expect(TableReader.general("-12.00") == "-12")
+        #expect(TableReader.general("12.5") == "12.5")
+        #expect(TableReader.general("1e+16") == "1e+16")
+        #expect(TableReader.general(".0") == ".0")
+        #expect(TableReader.general("0800") == "0800")
+    }
+}
+
 @Suite("Large workbooks")
 struct LargeWorkbookTests {
     /// A sheet part far past the XML parser's 10 MB limit on one chunk (a register of

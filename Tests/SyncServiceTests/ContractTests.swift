@@ -63,6 +63,40 @@ struct ContractTests {
         for (name, schema) in schemas {
             #expect(schema["properties"] != nil || schema["enum"] != nil, "component \(name) is an object with properties or an enum")
         }
+        // Every object result is a named component, written `type: object` + `allOf: [$ref]`
+        // (generators.md says why), or the empty object.
+        for method in methods {
+            let name = method["name"]?.stringValue ?? "?"
+            guard let result = method["result"]?["schema"], result["type"] == "object" else { continue }
+            if case .object(let properties)? = result["properties"], properties.isEmpty { continue }
+            guard case .array(let all)? = result["allOf"], all.count == 1, let ref = all[0]["$ref"]?.stringValue else {
+                Issue.record("\(name): an object result is `allOf` of one named schema")
+                continue
+            }
+            #expect(schemas[String(ref.split(separator: "/").last ?? "")] != nil, "\(name): \(ref) exists")
+        }
+        // Every `$ref` anywhere names a component that exists.
+        func refs(_ value: JSONValue, into out: inout [String]) {
+            switch value {
+            case .object(let members):
+                if let ref = members["$ref"]?.stringValue { out.append(ref) }
+                for member in members.values { refs(member, into: &out) }
+            case .array(let items): for item in items { refs(item, into: &out) }
+            default: break
+            }
+        }
+        var all: [String] = []
+        refs(doc, into: &all)
+        for ref in Set(all) {
+            let parts = ref.split(separator: "/").map(String.init)
+            #expect(parts.count == 4 && parts[0] == "#" && parts[1] == "components"
+                && doc["components"]?[parts[2]]?[parts[3]] != nil, "\(ref) resolves")
+        }
+        // The `data` of every error kind has a schema whose `kind` is that kind.
+        guard case .object(let errors)? = doc["components"]?["errors"] else { Issue.record("no errors"); return }
+        for kind in errors.keys {
+            #expect(schemas["\(kind)ErrorData"]?["properties"]?["kind"]?["const"]?.stringValue == kind, "\(kind)ErrorData")
+        }
     }
 
     @Test func everyMethodHasParamsResultAndErrors() throws {

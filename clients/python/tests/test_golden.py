@@ -1,4 +1,7 @@
-"""Every transcript in protocol/golden/, replayed through this client's own transport."""
+"""Every transcript in protocol/golden/, replayed through this client's own transport; every
+reply the server gives is also checked against protocol/openrpc.json (a JSON Schema validator
+that nobody here wrote): a result against its method's result schema, an error's `data` against
+the schema of its kind."""
 import glob
 import json
 import os
@@ -6,7 +9,60 @@ import os
 import pytest
 
 from customer_sync import Transport
-from conftest import GOLDEN
+from conftest import GOLDEN, ROOT
+
+jsonschema = pytest.importorskip("jsonschema")
+
+
+class Spec:
+    """The OpenRPC document as validators: `$ref`s resolve against the document's components."""
+
+    def __init__(self):
+        with open(os.path.join(ROOT, "protocol", "openrpc.json"), encoding="utf-8") as f:
+            self.doc = json.load(f)
+        self.components = self.doc["components"]
+        self.results = {m["name"]: m["result"]["schema"] for m in self.doc["methods"]}
+        self.codes = {e["data"]["kind"]: e["code"] for e in self.components["errors"].values()}
+
+    def validator(self, schema):
+        return jsonschema.Draft202012Validator({**schema, "components": self.components})
+
+    def problem(self, reply, methods):
+        """What is wrong with one reply object, or None. `methods` maps request ids to methods."""
+        if "method" in reply:  # the server's own notification ($/progress), not a reply
+            return None
+        if "result" in reply:
+            method = methods.get(json.dumps(reply.get("id")))
+            if method is None or method not in self.results:
+                return None
+            errors = sorted(self.validator(self.results[method]).iter_errors(reply["result"]), key=str)
+            return f"{method} result: {errors[0].message} at {list(errors[0].absolute_path)}" if errors else None
+        data = reply.get("error", {}).get("data")
+        if not isinstance(data, dict) or "kind" not in data:
+            return "an error without data.kind"
+        kind = data["kind"]
+        schema = self.components["schemas"].get(f"{kind}ErrorData")
+        if schema is None:
+            return f"no {kind}ErrorData schema in components"
+        errors = sorted(self.validator(schema).iter_errors(data), key=str)
+        if errors:
+            return f"{kind} data: {errors[0].message} at {list(errors[0].absolute_path)}"
+        if kind in self.codes and self.codes[kind] != reply["error"]["code"]:
+            return f"{kind} with code {reply['error']['code']}, documented {self.codes[kind]}"
+        return None
+
+
+SPEC = Spec()
+
+
+def request_methods(text):
+    """Request ids to method names in one sent message (a request or a batch)."""
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return {}
+    items = message if isinstance(message, list) else [message]
+    return {json.dumps(m["id"]): m.get("method") for m in items if isinstance(m, dict) and "id" in m}
 
 
 def load(path):
@@ -59,13 +115,18 @@ def test_replay(binary, name, framing):
     args, _, exchanges = load(os.path.join(GOLDEN, name))
     transport = Transport(db=":memory:", binary=binary, framing=framing, args=args)
     transport.raw_mode()
+    methods = {}
     for _, text, replies in exchanges:
+        methods.update(request_methods(text))
         transport.send_raw(text)
         for number, expected in replies:
             actual = transport.receive_raw(timeout=30)
             assert actual is not None, f"{name}:{number}: the server ended"
             problem = matches(json.loads(expected), actual)
             assert problem is None, f"{name}:{number}: {problem}\n  got: {json.dumps(actual, ensure_ascii=False)[:500]}"
+            for reply in actual if isinstance(actual, list) else [actual]:
+                problem = SPEC.problem(reply, methods)
+                assert problem is None, f"{name}:{number}: against openrpc.json: {problem}"
     transport.process.stdin.close()
     assert transport.process.wait(timeout=30) == 0
     assert transport.receive_raw(timeout=10) is None, "no output after the last reply"
