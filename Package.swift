@@ -128,7 +128,7 @@ let package = Package(
         // a `Connection` in-process.
         .target(name: "TestSupport", dependencies: ["JSONRPC", "JSONRPCClient"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
-        .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
+        .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore", "SyncFixtures"]),
         .testTarget(
             name: "SyncImportTests",
             dependencies: ["SyncImport", "SyncCore", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]

@@ -8,6 +8,12 @@ public struct AddressKey: Sendable, Hashable {
     public var number: String?
     public var floor: String?
     public var door: String?
+    /// The other words of the address: a second line ("Villa Solbakken", "tarwyn park"), a
+    /// building, words after the number that are no floor or door. Compared as words, so two
+    /// lines in the other order still agree.
+    public var rest: [String]
+    /// Every word of the address but the number, floor and door: the street's, then the rest.
+    public var words: [String]
 
     /// Word endings and whole words that abbreviate street types.
     static let wordForms: [String: String] = [
@@ -17,43 +23,68 @@ public struct AddressKey: Sendable, Hashable {
     ]
     static let suffixForms: [(String, String)] = [("v", "vej"), ("g", "gade"), ("gd", "gade"), ("pl", "plads"), ("vnget", "vaenget")]
     static let floorWords: Set<String> = ["st", "kl", "sal", "mf"]
+    /// Street-type words, too common to block on.
+    public static let streetTypes: Set<String> = ["street", "place", "crescent", "circuit", "avenue", "drive", "close", "court", "road",
+                                                  "parkway", "boulevard", "plads", "gade", "alle", "vaenget", "stien"]
     static let doorWords: Set<String> = ["th", "tv", "mf"]
 
+    /// Reads a Danish address line ("Store Kongensgade 40, 3. th.": street, number, floor,
+    /// door) or one with the number first, as English-speaking countries write it ("16 Wade
+    /// Street, Tarwyn Park": number, street, and the second line as `rest`).
     public init(_ address: String) {
-        // Fold, but keep the dots that mark abbreviations and ordinals by reading words first.
-        // Fold, but note which words a dot ends: "Kongensg." and "Aav." are abbreviations.
-        var tokens: [String] = []
+        // Fold, but note which words a dot ends ("Kongensg." and "Aav." are abbreviations) and
+        // which comma-separated part each word is in.
+        var tokens: [(word: String, part: Int)] = []
         var abbreviated = Set<Int>()
-        for piece in address.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" }) {
-            let endsWithDot = piece.hasSuffix(".")
-            for word in Fold.words(String(piece)) {
-                tokens.append(String(word))
+        for (part, line) in address.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
+            for piece in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+                let endsWithDot = piece.hasSuffix(".")
+                for word in Fold.words(String(piece)) { tokens.append((String(word), part)) }
+                if endsWithDot && !tokens.isEmpty { abbreviated.insert(tokens.count - 1) }
             }
-            if endsWithDot && !tokens.isEmpty { abbreviated.insert(tokens.count - 1) }
         }
         var streetWords: [String] = []
+        var rest: [String] = []
         var number: String?
         var floor: String?
         var door: String?
+        func isNumber(_ t: String) -> Bool { t.first?.isNumber == true }
+        // Number first: a leading number followed by a word in the same part.
+        let numberFirst = tokens.count > 1 && isNumber(tokens[0].word) && tokens[0].part == tokens[1].part && !isNumber(tokens[1].word)
         var index = 0
+        if numberFirst {
+            number = tokens[0].word
+            index = 1
+            let part = tokens[0].part
+            while index < tokens.count, tokens[index].part == part {
+                let t = tokens[index].word
+                streetWords.append(Self.wordForms[t] ?? Self.expandSuffix(t, abbreviated: abbreviated.contains(index)))
+                index += 1
+            }
+            rest = tokens[index...].map(\.word)
+            index = tokens.count
+        }
         while index < tokens.count {
-            let t = tokens[index]
-            if number == nil, let first = t.first, first.isNumber, !streetWords.isEmpty {
+            let t = tokens[index].word
+            if number == nil, isNumber(t), !streetWords.isEmpty {
                 // House number, maybe with a letter ("12b" or "12 b").
                 number = t
-                if index + 1 < tokens.count, tokens[index + 1].count == 1, tokens[index + 1].first!.isLetter,
-                   !(index + 2 < tokens.count && Self.doorWords.contains(tokens[index + 2])) {
-                    number! += tokens[index + 1]
+                if index + 1 < tokens.count, tokens[index + 1].word.count == 1, tokens[index + 1].word.first!.isLetter,
+                   !(index + 2 < tokens.count && Self.doorWords.contains(tokens[index + 2].word)) {
+                    number! += tokens[index + 1].word
                     index += 1
                 }
             } else if number != nil {
-                if floor == nil, t.first?.isNumber == true || t == "st" || t == "kl" {
+                if floor == nil, isNumber(t) || t == "st" || t == "kl" {
                     floor = t
-                } else if Self.doorWords.contains(t) || (t.first?.isNumber == true) {
+                } else if Self.doorWords.contains(t) || isNumber(t) {
                     door = door ?? t
-                } else if t == "sal" {
-                    // "1. sal": the floor is already read
+                } else if t != "sal" {  // "1. sal": the floor is already read
+                    rest.append(t)
                 }
+            } else if tokens[index].part > 0 && !streetWords.isEmpty {
+                // A second line before any number: not the street.
+                rest.append(t)
             } else {
                 streetWords.append(Self.wordForms[t] ?? Self.expandSuffix(t, abbreviated: abbreviated.contains(index)))
             }
@@ -63,7 +94,10 @@ public struct AddressKey: Sendable, Hashable {
         self.number = number
         self.floor = floor
         self.door = door
+        self.rest = rest
+        words = streetWords.flatMap { $0.split(separator: " ").map(String.init) } + rest
     }
+
 
     /// "kongensg" → "kongensgade", "skovv" → "skovvej"; a word written with a dot ("Aav.")
     /// is expanded whatever its length.

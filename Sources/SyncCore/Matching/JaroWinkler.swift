@@ -2,37 +2,45 @@
 public enum Similarity {
     /// Jaro-Winkler similarity in [0, 1] (prefix scale 0.1, prefix up to 4).
     public static func jaroWinkler(_ a: String, _ b: String) -> Double {
-        let s = Array(a.utf8), t = Array(b.utf8)
+        if a == b { return 1 }
+        var a = a, b = b
+        // Native strings are contiguous UTF-8: compared in place, without copies.
+        return a.withUTF8 { s in b.withUTF8 { t in jaroWinkler(s, t) } }
+    }
+
+    static func jaroWinkler(_ s: UnsafeBufferPointer<UInt8>, _ t: UnsafeBufferPointer<UInt8>) -> Double {
         if s.isEmpty && t.isEmpty { return 1 }
         if s.isEmpty || t.isEmpty { return 0 }
-        if s == t { return 1 }
         let window = max(0, max(s.count, t.count) / 2 - 1)
-        var sMatched = [Bool](repeating: false, count: s.count)
-        var tMatched = [Bool](repeating: false, count: t.count)
-        var matches = 0
-        for i in 0..<s.count {
-            let lo = max(0, i - window), hi = min(t.count - 1, i + window)
-            if lo > hi { continue }
-            for j in lo...hi where !tMatched[j] && s[i] == t[j] {
-                sMatched[i] = true
-                tMatched[j] = true
-                matches += 1
-                break
+        return withUnsafeTemporaryAllocation(of: Bool.self, capacity: s.count + t.count) { flags in
+            flags.initialize(repeating: false)
+            let sMatched = UnsafeMutableBufferPointer(rebasing: flags[0..<s.count])
+            let tMatched = UnsafeMutableBufferPointer(rebasing: flags[s.count...])
+            var matches = 0
+            for i in 0..<s.count {
+                let lo = max(0, i - window), hi = min(t.count - 1, i + window)
+                if lo > hi { continue }
+                for j in lo...hi where !tMatched[j] && s[i] == t[j] {
+                    sMatched[i] = true
+                    tMatched[j] = true
+                    matches += 1
+                    break
+                }
             }
+            if matches == 0 { return 0 }
+            var transpositions = 0
+            var j = 0
+            for i in 0..<s.count where sMatched[i] {
+                while !tMatched[j] { j += 1 }
+                if s[i] != t[j] { transpositions += 1 }
+                j += 1
+            }
+            let m = Double(matches)
+            let jaro = (m / Double(s.count) + m / Double(t.count) + (m - Double(transpositions / 2)) / m) / 3
+            var prefix = 0
+            while prefix < min(4, s.count, t.count) && s[prefix] == t[prefix] { prefix += 1 }
+            return jaro + Double(prefix) * 0.1 * (1 - jaro)
         }
-        if matches == 0 { return 0 }
-        var transpositions = 0
-        var j = 0
-        for i in 0..<s.count where sMatched[i] {
-            while !tMatched[j] { j += 1 }
-            if s[i] != t[j] { transpositions += 1 }
-            j += 1
-        }
-        let m = Double(matches)
-        let jaro = (m / Double(s.count) + m / Double(t.count) + (m - Double(transpositions / 2)) / m) / 3
-        var prefix = 0
-        while prefix < min(4, s.count, t.count) && s[prefix] == t[prefix] { prefix += 1 }
-        return jaro + Double(prefix) * 0.1 * (1 - jaro)
     }
 
     /// Token similarity: each word of the shorter name matched to its most similar word of the
@@ -44,7 +52,7 @@ public enum Similarity {
         for word in short {
             var best = 0.0
             for other in long {
-                best = max(best, jaroWinkler(word, other))
+                best = max(best, word.count == 1 || other.count == 1 ? initial(word, other) : jaroWinkler(word, other))
                 if best == 1 { break }
             }
             total += best
@@ -54,11 +62,29 @@ public enum Similarity {
         return total / Double(short.count) * (0.85 + 0.15 * coverage)
     }
 
+    /// An initial against a word: "j" and "jensen" agree as far as an initial can (0.9).
+    static func initial(_ a: String, _ b: String) -> Double {
+        if a == b { return 1 }
+        return a.first == b.first ? 0.9 : 0
+    }
+
+    /// Whether two names share a word of two letters or more (spelt alike, or with one typo):
+    /// "Jack Ryan" and "Annika Ryan".
+    public static func sharesAWord(_ a: [String], _ b: [String]) -> Bool {
+        for x in a where x.count >= 2 {
+            for y in b where y.count >= 2 {
+                if x == y || (x.count >= 4 && y.count >= 4 && jaroWinkler(x, y) >= 0.92) { return true }
+            }
+        }
+        return false
+    }
+
     /// The name similarity used for matching: the better of whole-string Jaro-Winkler and the
     /// token measure, on names without their legal form.
     public static func names(_ a: NameKey, _ b: NameKey) -> Double {
+        if a.text == b.text { return 1 }
         let whole = jaroWinkler(a.text, b.text)
-        let joined = jaroWinkler(a.words.joined(), b.words.joined())
+        let joined = jaroWinkler(a.joined, b.joined)
         return max(whole, joined, tokens(a.words, b.words))
     }
 }

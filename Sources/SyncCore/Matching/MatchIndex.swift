@@ -3,41 +3,132 @@ import Foundation
 /// Candidate generation by blocking: customers of the two sides that share a blocking key are
 /// compared in full; nobody else is. Cost grows with the number of customers and the size of
 /// the buckets, not with the product of the register sizes. A bucket with more customers on a
-/// side than `maxBucket` (a common word, a shared switchboard number) blocks nothing.
+/// side than `maxBucket` (a common surname, a shared switchboard number) is walked by sorted
+/// neighbourhood: each side sorted by name and street, a customer meets the `window` nearest
+/// of the other side on either hand.
 public final class MatchIndex: @unchecked Sendable {
     public let locals: [MatchRecord]
     public let remotes: [MatchRecord]
     let positionById: [Int64: (Side, Int32)]
-    /// Per key: positions in `locals` and in `remotes`.
-    let buckets: [String: (local: [Int32], remote: [Int32])]
+    /// Blocking keys by their text, to bucket ids.
+    let bucketIds: [String: Int32]
+    /// Per bucket id: positions in `locals` and in `remotes` (a large bucket's sorted by
+    /// `neighbourhoodKey`), and whether it is large.
+    let bucketLocals: [[Int32]]
+    let bucketRemotes: [[Int32]]
+    let bucketIsLarge: [Bool]
+    /// Per customer (positions as in `locals`/`remotes`): the buckets it is in.
+    let localBuckets: [[Int32]]
+    let remoteBuckets: [[Int32]]
     public let maxBucket: Int
+    /// Neighbours taken on either hand in a large bucket.
+    public let window: Int
+    /// Per customer: where it sorts in a large bucket.
+    let localSortKeys: [String]
+    let remoteSortKeys: [String]
+    /// The weights every pair is scored with: estimated from these registers' candidate pairs
+    /// (`MatchWeights.estimated`), the hand-set prior when `estimate` is false.
+    public private(set) var weights: MatchWeights = .prior
 
-    public init(records: [MatchRecord], maxBucket: Int = 40) {
+    /// Locals whose candidate pairs the weights are estimated from, at most: enough for every
+    /// pattern that matters, and a bounded cost however large the registers.
+    public static let estimationSample = 5_000
+
+    public init(records: [MatchRecord], maxBucket: Int = 16, window: Int = 4, estimate: Bool = true) {
         self.maxBucket = maxBucket
+        self.window = window
         var locals: [MatchRecord] = []
         var remotes: [MatchRecord] = []
         for r in records { if r.side == .local { locals.append(r) } else { remotes.append(r) } }
         locals.sort { $0.id < $1.id }
         remotes.sort { $0.id < $1.id }
-        var buckets: [String: (local: [Int32], remote: [Int32])] = [:]
-        buckets.reserveCapacity(records.count * 4)
+        var ids: [String: Int32] = [:]
+        ids.reserveCapacity(records.count * 6)
+        var members: [(local: [Int32], remote: [Int32])] = []
+        var localBuckets: [[Int32]] = []
+        var remoteBuckets: [[Int32]] = []
         var positions: [Int64: (Side, Int32)] = [:]
         positions.reserveCapacity(records.count)
+        func add(_ r: MatchRecord, at i: Int, local: Bool) -> [Int32] {
+            var mine: [Int32] = []
+            for key in r.blockingKeys {
+                let id: Int32
+                if let known = ids[key] {
+                    id = known
+                } else {
+                    id = Int32(members.count)
+                    ids[key] = id
+                    members.append(([], []))
+                }
+                if local { members[Int(id)].local.append(Int32(i)) } else { members[Int(id)].remote.append(Int32(i)) }
+                mine.append(id)
+            }
+            return mine
+        }
         for (i, r) in locals.enumerated() {
             positions[r.id] = (.local, Int32(i))
-            for key in r.blockingKeys { buckets[key, default: ([], [])].local.append(Int32(i)) }
+            localBuckets.append(add(r, at: i, local: true))
         }
         for (i, r) in remotes.enumerated() {
             positions[r.id] = (.remote, Int32(i))
-            for key in r.blockingKeys { buckets[key, default: ([], [])].remote.append(Int32(i)) }
+            remoteBuckets.append(add(r, at: i, local: false))
         }
-        // Keep only keys that can pair someone, and are rare enough to mean something.
-        buckets = buckets.filter { !$0.value.local.isEmpty && !$0.value.remote.isEmpty
-            && $0.value.local.count <= maxBucket && $0.value.remote.count <= maxBucket }
+        // Only buckets that can pair someone are kept; the large ones sorted for their
+        // neighbourhoods.
+        let live = members.map { !$0.local.isEmpty && !$0.remote.isEmpty }
+        let localSortKeys = locals.map(\.neighbourhoodKey)
+        let remoteSortKeys = remotes.map(\.neighbourhoodKey)
+        var isLarge = [Bool](repeating: false, count: members.count)
+        for b in members.indices where live[b] && (members[b].local.count > maxBucket || members[b].remote.count > maxBucket) {
+            isLarge[b] = true
+            members[b].local.sort { localSortKeys[Int($0)] < localSortKeys[Int($1)] }
+            members[b].remote.sort { remoteSortKeys[Int($0)] < remoteSortKeys[Int($1)] }
+        }
+        for b in members.indices where !live[b] { members[b] = ([], []) }
+        self.bucketIds = ids.filter { live[Int($0.value)] }
+        self.bucketLocals = members.map(\.local)
+        self.bucketRemotes = members.map(\.remote)
+        self.bucketIsLarge = isLarge
+        self.localBuckets = localBuckets.map { $0.filter { live[Int($0)] } }
+        self.remoteBuckets = remoteBuckets.map { $0.filter { live[Int($0)] } }
+        self.localSortKeys = localSortKeys
+        self.remoteSortKeys = remoteSortKeys
         self.locals = locals
         self.remotes = remotes
-        self.buckets = buckets
         self.positionById = positions
+        if estimate { weights = estimateWeights() }
+    }
+
+    /// Counts the comparison patterns of the candidate pairs (of every local, or of an even
+    /// sample of `estimationSample` of them) and estimates the weights from them.
+    func estimateWeights() -> MatchWeights {
+        let step = max(1, locals.count / Self.estimationSample)
+        var patterns: [UInt32: Int] = [:]
+        var sampled = 0
+        for i in stride(from: 0, to: locals.count, by: step) {
+            sampled += 1
+            for remote in candidates(for: locals[i]) {
+                patterns[Comparison(locals[i], remote).pattern, default: 0] += 1
+            }
+        }
+        // One-to-one: no more true pairs among the sampled locals than there are of them or
+        // of the remotes.
+        let maxMatches = min(sampled, remotes.count)
+        return MatchWeights.estimated(from: patterns, maxMatches: maxMatches)
+    }
+
+    /// Two customers scored with this index's weights.
+    public func compare(_ a: MatchRecord, _ b: MatchRecord) -> MatchScore {
+        Scorer.compare(a, b, weights: weights)
+    }
+
+    /// The weights in a line, for the benches: each field's bits per level.
+    public var weightsSummary: String {
+        let fields = MatchField.allCases.map { f in
+            "\(f): " + (1...f.levelCount).map { String(format: "%.1f", weights.weight(f, $0)) }.joined(separator: "/")
+        }
+        return (weights.estimated ? "estimated" : "prior") + String(format: " weights, match share %.4f (%.1f bits); ", weights.matchShare, weights.priorBits)
+            + fields.joined(separator: ", ")
     }
 
     public func record(id: Int64) -> MatchRecord? {
@@ -45,15 +136,36 @@ public final class MatchIndex: @unchecked Sendable {
         return side == .local ? locals[Int(i)] : remotes[Int(i)]
     }
 
-    /// The customers of the other side that share a blocking key with `record`.
+    /// The customers of the other side that share a blocking key with `record` (in a large
+    /// bucket: its neighbours there).
     public func candidates(for record: MatchRecord) -> [MatchRecord] {
+        let isLocal = record.side == .local
+        let buckets: [Int32]
+        let sortKey: String
+        if let (side, i) = positionById[record.id], side == record.side,
+           (isLocal ? locals[Int(i)] : remotes[Int(i)]) == record {
+            buckets = isLocal ? localBuckets[Int(i)] : remoteBuckets[Int(i)]
+            sortKey = isLocal ? localSortKeys[Int(i)] : remoteSortKeys[Int(i)]
+        } else {
+            buckets = record.blockingKeys.compactMap { bucketIds[$0] }
+            sortKey = record.neighbourhoodKey
+        }
         var seen = Set<Int32>()
         var out: [MatchRecord] = []
-        for key in record.blockingKeys {
-            guard let bucket = buckets[key] else { continue }
-            let others = record.side == .local ? bucket.remote : bucket.local
+        let keys = isLocal ? remoteSortKeys : localSortKeys
+        for b in buckets {
+            var others = (isLocal ? bucketRemotes[Int(b)] : bucketLocals[Int(b)])[...]
+            if bucketIsLarge[Int(b)] {
+                // The first of the other side that sorts at or after this customer.
+                var low = others.startIndex, high = others.endIndex
+                while low < high {
+                    let mid = (low + high) / 2
+                    if keys[Int(others[mid])] < sortKey { low = mid + 1 } else { high = mid }
+                }
+                others = others[max(others.startIndex, low - window)..<min(others.endIndex, low + window)]
+            }
             for i in others where seen.insert(i).inserted {
-                out.append(record.side == .local ? remotes[Int(i)] : locals[Int(i)])
+                out.append(isLocal ? remotes[Int(i)] : locals[Int(i)])
             }
         }
         return out
@@ -61,7 +173,7 @@ public final class MatchIndex: @unchecked Sendable {
 
     /// Scored candidates of one customer among `eligible` ones, best first.
     public func suggestions(for record: MatchRecord, eligible: (Int64) -> Bool, limit: Int) -> [(MatchRecord, MatchScore)] {
-        var scored = candidates(for: record).filter { eligible($0.id) }.map { ($0, Scorer.compare(record, $0)) }
+        var scored = candidates(for: record).filter { eligible($0.id) }.map { ($0, compare(record, $0)) }
         scored.sort { $0.1.score != $1.1.score ? $0.1.score > $1.1.score : $0.0.id < $1.0.id }
         return Array(scored.prefix(limit))
     }
@@ -92,7 +204,7 @@ extension MatchIndex {
             guard start < end else { return }
             for local in locals[start..<end] where eligible(local.id) {
                 for remote in candidates(for: local) where eligible(remote.id) {
-                    let match = Scorer.compare(local, remote)
+                    let match = compare(local, remote)
                     if match.score >= minScore { found.append(Suggestion(localId: local.id, remoteId: remote.id, match: match)) }
                 }
             }

@@ -6,6 +6,8 @@ public struct MatchRecord: Sendable, Hashable {
     public let address: AddressKey?
     public let zip: String?
     public let city: String?
+    /// The city without its spaces ("salisburyeast" and "salisbury east" agree).
+    public let cityJoined: String?
     public let email: String?
     public let phone: String?
     public let cvr: String?
@@ -18,6 +20,7 @@ public struct MatchRecord: Sendable, Hashable {
         address = fields.address.map(AddressKey.init)
         zip = fields.zip.map(Normalize.digits).flatMap { $0.isEmpty ? nil : $0 }
         city = fields.city.map(Self.cityKey).flatMap { $0.isEmpty ? nil : $0 }
+        cityJoined = city.map { $0.filter { $0 != " " } }
         email = Normalize.comparable(.email, fields.email)
         let phone = Normalize.comparable(.phone, fields.phone)
         self.phone = (phone?.count ?? 0) >= 6 ? phone : nil
@@ -40,9 +43,15 @@ public struct MatchRecord: Sendable, Hashable {
         }.joined(separator: " ")
     }
 
-    /// Blocking keys: two customers that share one are compared in full. Strong identifiers
-    /// alone; the ZIP code with the start of the name; the ZIP code with the street and number;
-    /// and each longer word of the name (rare words only: `MatchIndex` drops common ones).
+    /// Blocking keys: two customers that share one are compared in full. The families are
+    /// chosen so that a true pair survives any one field corrupted or missing:
+    /// - strong identifiers alone (CVR, EAN, e-mail, phone);
+    /// - the ZIP code with the start of each name word (a replaced first or last name);
+    /// - the ZIP code with the house number, and the street with the house number (a
+    ///   changed ZIP code; a street spelt otherwise);
+    /// - each longer name word, its phonetic code, and each longer street word (a typo in
+    ///   the ZIP code and the number).
+    /// Common keys make large buckets, which `MatchIndex` walks by sorted neighbourhood.
     public var blockingKeys: [String] {
         var keys: [String] = []
         if let cvr { keys.append("c" + cvr) }
@@ -50,15 +59,59 @@ public struct MatchRecord: Sendable, Hashable {
         if let email { keys.append("m" + email) }
         if let phone { keys.append("p" + phone) }
         let zipPart = zip ?? ""
-        if let first = name.words.first {
-            keys.append("z" + zipPart + "|" + String(first.prefix(3)))
+        for word in Set(name.words) {
+            keys.append("z" + zipPart + "|" + String(word.prefix(3)))
+            if word.count >= 4 { keys.append("w" + word) }
+            if word.count >= 3 { keys.append("f" + Phonetic.code(word)) }
         }
-        if let address, let number = address.number, let street = address.street.split(separator: " ").first {
-            keys.append("a" + zipPart + "|" + String(street.prefix(4)) + "|" + number)
-        }
-        for word in Set(name.words) where word.count >= 4 {
-            keys.append("w" + word)
+        if let address {
+            let streetWords = address.street.split(separator: " ")
+            if let number = address.number {
+                if zip != nil { keys.append("n" + zipPart + "|" + number) }
+                if let street = streetWords.first { keys.append("a" + String(street.prefix(4)) + "|" + number) }
+            }
+            for word in Set(streetWords + address.rest.map { Substring($0) }) where word.count >= 5 && !AddressKey.streetTypes.contains(String(word)) {
+                keys.append("s" + word)
+            }
         }
         return keys
+    }
+
+    /// Where this customer sorts in a large bucket: its name, then its street.
+    public var neighbourhoodKey: String {
+        name.words.joined(separator: " ") + "|" + (address?.street ?? "")
+    }
+}
+
+/// A phonetic code of a folded word: its first letter, then the consonant classes of Soundex
+/// (b f p v → 1, c g j k q s x z → 2, d t → 3, l → 4, m n → 5, r → 6), repeats merged, vowels
+/// and h w y dropped, up to four characters in all: "madsen" and "matsen" are m325,
+/// "christensen" and "kristensen" c623/k623 (the first letter is kept: a name's first sound
+/// is the one spelt most reliably).
+public enum Phonetic {
+    public static func code(_ word: String) -> String {
+        var out = ""
+        var last: Character = " "
+        for (i, c) in word.enumerated() {
+            let digit: Character
+            switch c {
+            case "b", "f", "p", "v": digit = "1"
+            case "c", "g", "j", "k", "q", "s", "x", "z": digit = "2"
+            case "d", "t": digit = "3"
+            case "l": digit = "4"
+            case "m", "n": digit = "5"
+            case "r": digit = "6"
+            case "h", "w", "y": continue
+            default: digit = "0"
+            }
+            if i == 0 {
+                out.append(c)
+            } else if digit != "0" && digit != last {
+                out.append(digit)
+            }
+            last = digit
+            if out.count == 4 { break }
+        }
+        return out
     }
 }

@@ -1,11 +1,13 @@
 /// A company or person name as compared: folded, with the legal form split off.
 public struct NameKey: Sendable, Hashable {
     /// The folded words without the legal form: ["jensens", "auto"].
-    public var words: [String]
+    public let words: [String]
     /// The legal form found, normalised ("aps", "as", "is", "ivs", "ps", "ks", "amba"), or nil.
-    public var legalForm: String?
+    public let legalForm: String?
 
-    public var text: String { words.joined(separator: " ") }
+    /// The words with a space between, and run together ("jensens auto", "jensensauto").
+    public let text: String
+    public let joined: String
 
     /// Legal forms by their folded spellings (word sequences), longest first.
     static let legalForms: [([String], String)] = [
@@ -40,5 +42,7 @@ public struct NameKey: Sendable, Hashable {
         }
         self.words = words
         self.legalForm = form
+        text = words.joined(separator: " ")
+        joined = words.joined()
     }
 }

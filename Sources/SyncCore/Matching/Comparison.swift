@@ -1,0 +1,116 @@
+/// The fields matching compares, each with its levels of agreement, best first. Level 0 of
+/// every field means a side lacks it: no evidence either way.
+public enum MatchField: Int, CaseIterable, Sendable {
+    case cvr, ean, email, phone, name, address, zip, city
+
+    public var syncField: SyncField {
+        switch self {
+        case .cvr: .cvr
+        case .ean: .ean
+        case .email: .email
+        case .phone: .phone
+        case .name: .name
+        case .address: .address
+        case .zip: .zip
+        case .city: .city
+        }
+    }
+
+    /// The levels, best first (level 1 is `levels[0]`), as the reasons name them.
+    public var levels: [String] {
+        switch self {
+        case .cvr, .ean, .email, .phone: ["equal", "different"]
+        case .name: ["equal", "typo", "one name shared", "weakly similar", "different"]
+        case .address: ["equal", "same number, similar street", "street similar, a number missing", "same street, other number", "different"]
+        case .zip: ["equal", "one digit off", "different"]
+        case .city: ["equal", "different"]
+        }
+    }
+
+    public var levelCount: Int { levels.count }
+}
+
+/// How two customers compare: a level per field, and the similarities behind them.
+public struct Comparison: Sendable, Hashable {
+    /// Four bits a field, in `MatchField` order: the key the weights are estimated over.
+    public private(set) var pattern: UInt32 = 0
+    public var nameSimilarity: Double?
+    public var streetSimilarity: Double?
+    public var citySimilarity: Double?
+
+    public func level(_ field: MatchField) -> Int { Int((pattern >> (4 * UInt32(field.rawValue))) & 0xF) }
+
+    /// No field compared.
+    static let empty = Comparison()
+    private init() {}
+
+    mutating func set(_ field: MatchField, _ level: Int) {
+        let shift = 4 * UInt32(field.rawValue)
+        pattern = pattern & ~(0xF << shift) | (UInt32(level) << shift)
+    }
+
+    public static func level(_ field: MatchField, of pattern: UInt32) -> Int { Int((pattern >> (4 * UInt32(field.rawValue))) & 0xF) }
+
+    /// Compares two customers field by field.
+    public init(_ a: MatchRecord, _ b: MatchRecord) {
+        func exact(_ field: MatchField, _ x: String?, _ y: String?) {
+            guard let x, let y else { return }
+            set(field, x == y ? 1 : 2)
+        }
+        exact(.cvr, a.cvr, b.cvr)
+        exact(.ean, a.ean, b.ean)
+        exact(.email, a.email, b.email)
+        exact(.phone, a.phone, b.phone)
+
+        if !a.name.words.isEmpty && !b.name.words.isEmpty {
+            let s = Similarity.names(a.name, b.name)
+            nameSimilarity = s
+            var level: Int
+            switch s {
+            case 0.97...: level = 1
+            case 0.90..<0.97: level = 2
+            default: level = Similarity.sharesAWord(a.name.words, b.name.words) ? 3 : s >= 0.80 ? 4 : 5
+            }
+            // Two legal forms that differ (ApS and A/S) tell two companies apart.
+            if a.name.legalForm != nil && b.name.legalForm != nil && a.name.legalForm != b.name.legalForm { level = max(level, 3) }
+            set(.name, level)
+        }
+        if let x = a.address, let y = b.address, !(x.words.isEmpty && x.number == nil), !(y.words.isEmpty && y.number == nil) {
+            let streets = x.street.isEmpty || y.street.isEmpty ? 0 : Similarity.jaroWinkler(x.street, y.street)
+            // Lines in another order, or a street missing on one side: the words as a set.
+            let words = Similarity.tokens(x.words, y.words)
+            let s = max(streets, words)
+            streetSimilarity = s
+            let unitsDiffer = (x.floor != nil && y.floor != nil && x.floor != y.floor) || (x.door != nil && y.door != nil && x.door != y.door)
+            let level: Int
+            switch (x.number, y.number) {
+            case let (m?, n?) where m == n:
+                level = s >= 0.93 && !unitsDiffer ? 1 : s >= 0.80 ? 2 : 5
+            case (nil, _), (_, nil):
+                level = s >= 0.85 ? 3 : 5
+            default:
+                level = s >= 0.93 ? 4 : 5
+            }
+            set(.address, level)
+        }
+        if let x = a.zip, let y = b.zip {
+            set(.zip, x == y ? 1 : Self.oneDigitOff(x, y) ? 2 : 3)
+        }
+        if let x = a.city, let y = b.city {
+            let s = max(Similarity.jaroWinkler(x, y), Similarity.jaroWinkler(a.cityJoined ?? x, b.cityJoined ?? y))
+            citySimilarity = s
+            // A Danish ZIP code names its town: with equal ZIP codes a city spelled otherwise
+            // ("Aarhus" for "Aarhus C") is no evidence against.
+            if s >= 0.92 { set(.city, 1) } else if a.zip == nil || a.zip != b.zip { set(.city, 2) }
+        }
+    }
+
+    /// Two codes of one length that differ in one digit or in two neighbours swapped.
+    static func oneDigitOff(_ x: String, _ y: String) -> Bool {
+        let a = Array(x.utf8), b = Array(y.utf8)
+        guard a.count == b.count, a.count >= 3 else { return false }
+        let differ = (0..<a.count).filter { a[$0] != b[$0] }
+        if differ.count == 1 { return true }
+        return differ.count == 2 && differ[1] == differ[0] + 1 && a[differ[0]] == b[differ[1]] && a[differ[1]] == b[differ[0]]
+    }
+}
