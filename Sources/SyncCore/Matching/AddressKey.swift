@@ -39,7 +39,16 @@ public struct AddressKey: Sendable, Hashable {
         for (part, line) in address.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
             for piece in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
                 let endsWithDot = piece.hasSuffix(".")
-                for word in Fold.words(String(piece)) { tokens.append((String(word), part)) }
+                for word in Fold.words(String(piece)) {
+                    // A number run into the street ("5333lburcty"): the number, then the word.
+                    if let first = word.first, first.isNumber, let cut = word.firstIndex(where: { !$0.isNumber }),
+                       word[cut...].count >= 2, word[cut...].allSatisfy(\.isLetter) {
+                        tokens.append((String(word[..<cut]), part))
+                        tokens.append((String(word[cut...]), part))
+                    } else {
+                        tokens.append((String(word), part))
+                    }
+                }
                 if endsWithDot && !tokens.isEmpty { abbreviated.insert(tokens.count - 1) }
             }
         }

@@ -21,7 +21,7 @@ public enum MatchField: Int, CaseIterable, Sendable {
         switch self {
         case .cvr, .ean, .email, .phone: ["equal", "different"]
         case .name: ["equal", "typo", "one name shared", "weakly similar", "different"]
-        case .address: ["equal", "same number, similar street", "street similar, a number missing", "same street, other number", "different"]
+        case .address: ["equal", "same number, similar street", "number spelt otherwise", "street similar, a number missing", "same street, other number", "different"]
         case .zip: ["equal", "one digit off", "different"]
         case .city: ["equal", "different"]
         }
@@ -85,11 +85,13 @@ public struct Comparison: Sendable, Hashable {
             let level: Int
             switch (x.number, y.number) {
             case let (m?, n?) where m == n:
-                level = s >= 0.93 && !unitsDiffer ? 1 : s >= 0.80 ? 2 : 5
+                level = s >= 0.93 && !unitsDiffer ? 1 : s >= 0.80 ? 2 : 6
+            case let (m?, n?) where s >= 0.85 && Self.numberTypo(m, n):
+                level = 3
             case (nil, _), (_, nil):
-                level = s >= 0.85 ? 3 : 5
+                level = s >= 0.85 ? 4 : 6
             default:
-                level = s >= 0.93 ? 4 : 5
+                level = s >= 0.93 ? 5 : 6
             }
             set(.address, level)
         }
@@ -104,6 +106,28 @@ public struct Comparison: Sendable, Hashable {
             if s >= 0.92 { set(.city, 1) } else if a.zip == nil || a.zip != b.zip { set(.city, 2) }
         }
     }
+
+    /// Two house numbers one slip apart: a character added or dropped ("7832j", "292" for
+    /// "2392"), a letter for a digit ("483k"), or two neighbours swapped ("1259"). Not one
+    /// digit for another: "12" and "13" are neighbours, not a typo.
+    static func numberTypo(_ x: String, _ y: String) -> Bool {
+        let a = Array(x.utf8), b = Array(y.utf8)
+        if a.count == b.count {
+            let differ = (0..<a.count).filter { a[$0] != b[$0] }
+            if differ.count == 1 {
+                let i = differ[0]
+                return !(isDigit(a[i]) && isDigit(b[i]))
+            }
+            return differ.count == 2 && differ[1] == differ[0] + 1 && a[differ[0]] == b[differ[1]] && a[differ[1]] == b[differ[0]]
+        }
+        let (short, long) = a.count < b.count ? (a, b) : (b, a)
+        guard long.count == short.count + 1, short.count >= 2 else { return false }
+        var i = 0
+        while i < short.count && short[i] == long[i] { i += 1 }
+        return short[i...] == long[(i + 1)...]
+    }
+
+    static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 
     /// Two codes of one length that differ in one digit or in two neighbours swapped.
     static func oneDigitOff(_ x: String, _ y: String) -> Bool {

@@ -47,8 +47,9 @@ public struct MatchRecord: Sendable, Hashable {
     /// chosen so that a true pair survives any one field corrupted or missing:
     /// - strong identifiers alone (CVR, EAN, e-mail, phone);
     /// - the ZIP code with the start of each name word (a replaced first or last name);
-    /// - the ZIP code with the house number, and the street with the house number (a
-    ///   changed ZIP code; a street spelt otherwise);
+    /// - the ZIP code with the house number, the street with the house number, and the ZIP
+    ///   code with the start of each street word (a changed ZIP code; a street spelt
+    ///   otherwise; a typo in the number);
     /// - each longer name word, its phonetic code, and each longer street word (a typo in
     ///   the ZIP code and the number).
     /// Common keys make large buckets, which `MatchIndex` walks by sorted neighbourhood.
@@ -72,6 +73,12 @@ public struct MatchRecord: Sendable, Hashable {
             }
             for word in Set(streetWords + address.rest.map { Substring($0) }) where word.count >= 5 && !AddressKey.streetTypes.contains(String(word)) {
                 keys.append("s" + word)
+            }
+            // The ZIP code with the start of each street word: a typo in the number.
+            if zip != nil {
+                for word in Set(streetWords) where word.count >= 3 && !AddressKey.streetTypes.contains(String(word)) {
+                    keys.append("t" + zipPart + "|" + String(word.prefix(3)))
+                }
             }
         }
         return keys
