@@ -63,23 +63,22 @@ public struct Comparison: Sendable, Hashable {
         exact(.phone, a.phone, b.phone)
 
         if !a.name.words.isEmpty && !b.name.words.isEmpty {
-            let s = Similarity.names(a.name, b.name)
+            let (s, shares) = Similarity.compareNames(a.name, b.name)
             nameSimilarity = s
             var level: Int
             switch s {
             case 0.97...: level = 1
             case 0.90..<0.97: level = 2
-            default: level = Similarity.sharesAWord(a.name.words, b.name.words) ? 3 : s >= 0.80 ? 4 : 5
+            default: level = shares ? 3 : s >= 0.80 ? 4 : 5
             }
             // Two legal forms that differ (ApS and A/S) tell two companies apart.
             if a.name.legalForm != nil && b.name.legalForm != nil && a.name.legalForm != b.name.legalForm { level = max(level, 3) }
             set(.name, level)
         }
         if let x = a.address, let y = b.address, !(x.words.isEmpty && x.number == nil), !(y.words.isEmpty && y.number == nil) {
-            let streets = x.street.isEmpty || y.street.isEmpty ? 0 : Similarity.jaroWinkler(x.street, y.street)
+            let streets = x.street.isEmpty || y.street.isEmpty ? 0 : Similarity.jaroWinkler(x.streetBytes, y.streetBytes)
             // Lines in another order, or a street missing on one side: the words as a set.
-            let words = Similarity.tokens(x.words, y.words)
-            let s = max(streets, words)
+            let s = streets >= 0.93 ? streets : max(streets, Similarity.tokens(x.wordBytes, y.wordBytes).similarity)
             streetSimilarity = s
             let unitsDiffer = (x.floor != nil && y.floor != nil && x.floor != y.floor) || (x.door != nil && y.door != nil && x.door != y.door)
             let level: Int
@@ -99,7 +98,8 @@ public struct Comparison: Sendable, Hashable {
             set(.zip, x == y ? 1 : Self.oneDigitOff(x, y) ? 2 : 3)
         }
         if let x = a.city, let y = b.city {
-            let s = max(Similarity.jaroWinkler(x, y), Similarity.jaroWinkler(a.cityJoined ?? x, b.cityJoined ?? y))
+            let spelt = x == y ? 1 : Similarity.jaroWinkler(a.cityBytes, b.cityBytes)
+            let s = spelt >= 0.92 ? spelt : max(spelt, Similarity.jaroWinkler(a.cityJoinedBytes, b.cityJoinedBytes))
             citySimilarity = s
             // A Danish ZIP code names its town: with equal ZIP codes a city spelled otherwise
             // ("Aarhus" for "Aarhus C") is no evidence against.

@@ -8,6 +8,13 @@ public enum Similarity {
         return a.withUTF8 { s in b.withUTF8 { t in jaroWinkler(s, t) } }
     }
 
+    /// Jaro-Winkler of two byte strings (the matching keys keep theirs: no String work in the
+    /// comparison loop).
+    public static func jaroWinkler(_ a: [UInt8], _ b: [UInt8]) -> Double {
+        if a == b { return 1 }
+        return a.withUnsafeBufferPointer { s in b.withUnsafeBufferPointer { t in jaroWinkler(s, t) } }
+    }
+
     static func jaroWinkler(_ s: UnsafeBufferPointer<UInt8>, _ t: UnsafeBufferPointer<UInt8>) -> Double {
         if s.isEmpty && t.isEmpty { return 1 }
         if s.isEmpty || t.isEmpty { return 0 }
@@ -46,45 +53,56 @@ public enum Similarity {
     /// Token similarity: each word of the shorter name matched to its most similar word of the
     /// other (Monge-Elkan with Jaro-Winkler), averaged; word order does not matter.
     public static func tokens(_ a: [String], _ b: [String]) -> Double {
-        if a.isEmpty || b.isEmpty { return a.isEmpty && b.isEmpty ? 1 : 0 }
+        tokens(a.map { Array($0.utf8) }, b.map { Array($0.utf8) }).similarity
+    }
+
+    /// The token measure of two lists of words, and whether they share a word of two letters
+    /// or more (spelt alike, or with one typo: "Jack Ryan" and "Annika Ryan"), from one pass
+    /// over the pairs of words.
+    public static func tokens(_ a: [[UInt8]], _ b: [[UInt8]]) -> (similarity: Double, sharesAWord: Bool) {
+        if a.isEmpty || b.isEmpty { return (a.isEmpty && b.isEmpty ? 1 : 0, false) }
         let (short, long) = a.count <= b.count ? (a, b) : (b, a)
         var total = 0.0
+        var shares = false
         for word in short {
             var best = 0.0
             for other in long {
-                best = max(best, word.count == 1 || other.count == 1 ? initial(word, other) : jaroWinkler(word, other))
-                if best == 1 { break }
+                let s = word.count == 1 || other.count == 1 ? initial(word, other) : jaroWinkler(word, other)
+                best = max(best, s)
+                if !shares && word.count >= 2 && other.count >= 2 && (s == 1 || (word.count >= 4 && other.count >= 4 && s >= 0.92)) {
+                    shares = true
+                }
+                if best == 1 && shares { break }
             }
             total += best
         }
         // Words of the longer name left unmatched count against it a little.
         let coverage = Double(short.count) / Double(long.count)
-        return total / Double(short.count) * (0.85 + 0.15 * coverage)
+        return (total / Double(short.count) * (0.85 + 0.15 * coverage), shares)
     }
 
     /// An initial against a word: "j" and "jensen" agree as far as an initial can (0.9).
-    static func initial(_ a: String, _ b: String) -> Double {
+    static func initial(_ a: [UInt8], _ b: [UInt8]) -> Double {
         if a == b { return 1 }
         return a.first == b.first ? 0.9 : 0
     }
 
-    /// Whether two names share a word of two letters or more (spelt alike, or with one typo):
-    /// "Jack Ryan" and "Annika Ryan".
+    /// Whether two names share a word of two letters or more: "Jack Ryan" and "Annika Ryan".
     public static func sharesAWord(_ a: [String], _ b: [String]) -> Bool {
-        for x in a where x.count >= 2 {
-            for y in b where y.count >= 2 {
-                if x == y || (x.count >= 4 && y.count >= 4 && jaroWinkler(x, y) >= 0.92) { return true }
-            }
-        }
-        return false
+        tokens(a.map { Array($0.utf8) }, b.map { Array($0.utf8) }).sharesAWord
     }
 
     /// The name similarity used for matching: the better of whole-string Jaro-Winkler and the
     /// token measure, on names without their legal form.
-    public static func names(_ a: NameKey, _ b: NameKey) -> Double {
-        if a.text == b.text { return 1 }
-        let whole = jaroWinkler(a.text, b.text)
-        let joined = jaroWinkler(a.joined, b.joined)
-        return max(whole, joined, tokens(a.words, b.words))
+    public static func names(_ a: NameKey, _ b: NameKey) -> Double { compareNames(a, b).similarity }
+
+    /// The name similarity, and whether the two share a word.
+    public static func compareNames(_ a: NameKey, _ b: NameKey) -> (similarity: Double, sharesAWord: Bool) {
+        if a.textBytes == b.textBytes { return (1, true) }
+        let whole = jaroWinkler(a.textBytes, b.textBytes)
+        let words = tokens(a.wordBytes, b.wordBytes)
+        // Run together ("JensensAuto"): only where the words are counted otherwise.
+        let joined = a.words.count != b.words.count ? jaroWinkler(a.joinedBytes, b.joinedBytes) : 0
+        return (max(whole, joined, words.similarity), words.sharesAWord)
     }
 }

@@ -11,7 +11,7 @@ public final class MatchIndex: @unchecked Sendable {
     public let remotes: [MatchRecord]
     let positionById: [Int64: (Side, Int32)]
     /// Blocking keys by their text, to bucket ids.
-    let bucketIds: [String: Int32]
+    let bucketIds: [UInt64: Int32]
     /// Per bucket id: positions in `locals` and in `remotes` (a large bucket's sorted by
     /// `neighbourhoodKey`), and whether it is large.
     let bucketLocals: [[Int32]]
@@ -34,7 +34,7 @@ public final class MatchIndex: @unchecked Sendable {
     /// pattern that matters, and a bounded cost however large the registers.
     public static let estimationSample = 5_000
 
-    public init(records: [MatchRecord], maxBucket: Int = 16, window: Int = 4, estimate: Bool = true) {
+    public init(records: [MatchRecord], maxBucket: Int = 8, window: Int = 3, estimate: Bool = true) {
         self.maxBucket = maxBucket
         self.window = window
         var locals: [MatchRecord] = []
@@ -42,7 +42,7 @@ public final class MatchIndex: @unchecked Sendable {
         for r in records { if r.side == .local { locals.append(r) } else { remotes.append(r) } }
         locals.sort { $0.id < $1.id }
         remotes.sort { $0.id < $1.id }
-        var ids: [String: Int32] = [:]
+        var ids: [UInt64: Int32] = [:]
         ids.reserveCapacity(records.count * 6)
         var members: [(local: [Int32], remote: [Int32])] = []
         var localBuckets: [[Int32]] = []
@@ -51,7 +51,8 @@ public final class MatchIndex: @unchecked Sendable {
         positions.reserveCapacity(records.count)
         func add(_ r: MatchRecord, at i: Int, local: Bool) -> [Int32] {
             var mine: [Int32] = []
-            for key in r.blockingKeys {
+            for text in r.blockingKeys {
+                let key = Self.hash(text)
                 let id: Int32
                 if let known = ids[key] {
                     id = known
@@ -107,8 +108,12 @@ public final class MatchIndex: @unchecked Sendable {
         var sampled = 0
         for i in stride(from: 0, to: locals.count, by: step) {
             sampled += 1
-            for remote in candidates(for: locals[i]) {
-                patterns[Comparison(locals[i], remote).pattern, default: 0] += 1
+            locals.withUnsafeBufferPointer { locals in
+                remotes.withUnsafeBufferPointer { remotes in
+                    forEachCandidate(ofLocal: i) { r in
+                        patterns[Comparison(locals[i], remotes[Int(r)]).pattern, default: 0] += 1
+                    }
+                }
             }
         }
         // One-to-one: no more true pairs among the sampled locals than there are of them or
@@ -140,18 +145,38 @@ public final class MatchIndex: @unchecked Sendable {
     /// bucket: its neighbours there).
     public func candidates(for record: MatchRecord) -> [MatchRecord] {
         let isLocal = record.side == .local
-        let buckets: [Int32]
-        let sortKey: String
+        var out: [MatchRecord] = []
         if let (side, i) = positionById[record.id], side == record.side,
            (isLocal ? locals[Int(i)] : remotes[Int(i)]) == record {
-            buckets = isLocal ? localBuckets[Int(i)] : remoteBuckets[Int(i)]
-            sortKey = isLocal ? localSortKeys[Int(i)] : remoteSortKeys[Int(i)]
+            forEachCandidate(isLocal ? localBuckets[Int(i)] : remoteBuckets[Int(i)],
+                             sortKey: isLocal ? localSortKeys[Int(i)] : remoteSortKeys[Int(i)], local: isLocal) {
+                out.append(isLocal ? remotes[Int($0)] : locals[Int($0)])
+            }
         } else {
-            buckets = record.blockingKeys.compactMap { bucketIds[$0] }
-            sortKey = record.neighbourhoodKey
+            forEachCandidate(record.blockingKeys.compactMap { bucketIds[Self.hash($0)] }, sortKey: record.neighbourhoodKey, local: isLocal) {
+                out.append(isLocal ? remotes[Int($0)] : locals[Int($0)])
+            }
         }
-        var seen = Set<Int32>()
-        var out: [MatchRecord] = []
+        return out
+    }
+
+    /// A blocking key as the index holds it: 64-bit FNV-1a of its text (a collision only
+    /// compares two more customers).
+    static func hash(_ key: String) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in key.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return h
+    }
+
+    /// The positions on the other side of the candidates of the local at `position`, once each.
+    func forEachCandidate(ofLocal position: Int, _ body: (Int32) -> Void) {
+        forEachCandidate(localBuckets[position], sortKey: localSortKeys[position], local: true, body)
+    }
+
+    /// The positions of the other side's customers in `buckets` (in a large one: the
+    /// `window` on either hand of `sortKey`), once each.
+    func forEachCandidate(_ buckets: [Int32], sortKey: String, local isLocal: Bool, _ body: (Int32) -> Void) {
+        var seen = Set<Int32>(minimumCapacity: 64)
         let keys = isLocal ? remoteSortKeys : localSortKeys
         for b in buckets {
             var others = (isLocal ? bucketRemotes[Int(b)] : bucketLocals[Int(b)])[...]
@@ -164,11 +189,8 @@ public final class MatchIndex: @unchecked Sendable {
                 }
                 others = others[max(others.startIndex, low - window)..<min(others.endIndex, low + window)]
             }
-            for i in others where seen.insert(i).inserted {
-                out.append(isLocal ? remotes[Int(i)] : locals[Int(i)])
-            }
+            for i in others where seen.insert(i).inserted { body(i) }
         }
-        return out
     }
 
     /// Scored candidates of one customer among `eligible` ones, best first.
@@ -202,10 +224,18 @@ extension MatchIndex {
             let start = chunk * chunkSize
             let end = min(locals.count, start + chunkSize)
             guard start < end else { return }
-            for local in locals[start..<end] where eligible(local.id) {
-                for remote in candidates(for: local) where eligible(remote.id) {
-                    let match = compare(local, remote)
-                    if match.score >= minScore { found.append(Suggestion(localId: local.id, remoteId: remote.id, match: match)) }
+            // Through buffers: a record is read where it lies, never copied.
+            locals.withUnsafeBufferPointer { locals in
+                remotes.withUnsafeBufferPointer { remotes in
+                    for i in start..<end where eligible(locals[i].id) {
+                        forEachCandidate(ofLocal: i) { j in
+                            guard eligible(remotes[Int(j)].id) else { return }
+                            // The reasons only for the pairs that are kept.
+                            let comparison = Comparison(locals[i], remotes[Int(j)])
+                            guard Scorer.probability(comparison, weights: weights) >= minScore else { return }
+                            found.append(Suggestion(localId: locals[i].id, remoteId: remotes[Int(j)].id, match: Scorer.score(comparison, weights: weights)))
+                        }
+                    }
                 }
             }
             resultsBase.pointer[chunk] = found

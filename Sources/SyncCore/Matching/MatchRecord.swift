@@ -8,6 +8,9 @@ public struct MatchRecord: Sendable, Hashable {
     public let city: String?
     /// The city without its spaces ("salisburyeast" and "salisbury east" agree).
     public let cityJoined: String?
+    /// The city and the city without spaces as bytes, for the comparison loop.
+    public let cityBytes: [UInt8]
+    public let cityJoinedBytes: [UInt8]
     public let email: String?
     public let phone: String?
     public let cvr: String?
@@ -21,6 +24,8 @@ public struct MatchRecord: Sendable, Hashable {
         zip = fields.zip.map(Normalize.digits).flatMap { $0.isEmpty ? nil : $0 }
         city = fields.city.map(Self.cityKey).flatMap { $0.isEmpty ? nil : $0 }
         cityJoined = city.map { $0.filter { $0 != " " } }
+        cityBytes = city.map { Array($0.utf8) } ?? []
+        cityJoinedBytes = cityJoined.map { Array($0.utf8) } ?? []
         email = Normalize.comparable(.email, fields.email)
         let phone = Normalize.comparable(.phone, fields.phone)
         self.phone = (phone?.count ?? 0) >= 6 ? phone : nil
@@ -47,9 +52,8 @@ public struct MatchRecord: Sendable, Hashable {
     /// chosen so that a true pair survives any one field corrupted or missing:
     /// - strong identifiers alone (CVR, EAN, e-mail, phone);
     /// - the ZIP code with the start of each name word (a replaced first or last name);
-    /// - the ZIP code with the house number, the street with the house number, and the ZIP
-    ///   code with the start of each street word (a changed ZIP code; a street spelt
-    ///   otherwise; a typo in the number);
+    /// - the ZIP code with the house number, and the ZIP code with the start of each street
+    ///   word (a street spelt otherwise; a typo in the number);
     /// - each longer name word, its phonetic code, and each longer street word (a typo in
     ///   the ZIP code and the number).
     /// Common keys make large buckets, which `MatchIndex` walks by sorted neighbourhood.
@@ -67,10 +71,7 @@ public struct MatchRecord: Sendable, Hashable {
         }
         if let address {
             let streetWords = address.street.split(separator: " ")
-            if let number = address.number {
-                if zip != nil { keys.append("n" + zipPart + "|" + number) }
-                if let street = streetWords.first { keys.append("a" + String(street.prefix(4)) + "|" + number) }
-            }
+            if let number = address.number, zip != nil { keys.append("n" + zipPart + "|" + number) }
             for word in Set(streetWords + address.rest.map { Substring($0) }) where word.count >= 5 && !AddressKey.streetTypes.contains(String(word)) {
                 keys.append("s" + word)
             }

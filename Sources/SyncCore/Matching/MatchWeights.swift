@@ -4,23 +4,48 @@ import Foundation
 /// compare so) and u (how often two different customers do); a level's evidence is
 /// log2(m / u) bits. `prior` holds values a Danish customer register shows, set by hand;
 /// `estimated(from:)` learns them from the two registers at hand by expectation–maximisation.
+///
+/// Different customers that get compared are not one population: some met because they share
+/// a name (and rarely an address too), some because they share an address (and rarely a
+/// name). One u table for all of them would take an equal name and an equal address as two
+/// weak, independent pieces of evidence, when together they are strong. So the estimate has
+/// several non-partner classes (`nonMatchClasses`), each with its own u; the score weighs the
+/// pair against their mixture, and the reasons show each field against their average `u`.
 public struct MatchWeights: Sendable, Equatable {
     /// Per field (`MatchField` order), per level (index 0 = level 1).
     public var m: [[Double]]
+    /// Different customers, all classes together: what the reasons' bits are against.
     public var u: [[Double]]
     /// The share of compared pairs that are true partners.
     public var matchShare: Double
+    /// The classes of different customers: each one's share of compared pairs and its u.
+    public var nonMatchClasses: [(share: Double, u: [[Double]])]
     /// Whether these came from the registers (true) or are the hand-set prior.
     public var estimated: Bool
-    /// Weights in bits, per field and level, cached.
+    /// Weights in bits, per field and level, cached: log2(m / u), kept in the order of the
+    /// levels (the reasons).
     public private(set) var bits: [[Double]] = []
+    /// log2 of m and of each class's u, per field and level (the score).
+    private var logM: [[Double]] = []
+    private var logU: [[[Double]]] = []
+    private var logShares: [Double] = []
 
-    public init(m: [[Double]], u: [[Double]], matchShare: Double, estimated: Bool) {
+    public init(m: [[Double]], u: [[Double]], matchShare: Double, estimated: Bool, nonMatchClasses: [(share: Double, u: [[Double]])]? = nil) {
         self.m = m
         self.u = u
         self.matchShare = matchShare
         self.estimated = estimated
+        self.nonMatchClasses = nonMatchClasses ?? [(1 - matchShare, u)]
         bits = zip(m, u).map { zip($0, $1).map { log2($0 / $1) } }
+        keepLevelsInOrder()
+        logM = m.map { $0.map(log2) }
+        logU = self.nonMatchClasses.map { $0.u.map { $0.map(log2) } }
+        logShares = [log2(matchShare)] + self.nonMatchClasses.map { log2($0.share) }
+    }
+
+    public static func == (a: MatchWeights, b: MatchWeights) -> Bool {
+        a.m == b.m && a.u == b.u && a.matchShare == b.matchShare && a.estimated == b.estimated
+            && a.nonMatchClasses.map(\.share) == b.nonMatchClasses.map(\.share) && a.nonMatchClasses.map(\.u) == b.nonMatchClasses.map(\.u)
     }
 
     /// The evidence of one field's level, in bits (0 for level 0: a side lacks the field).
@@ -30,6 +55,26 @@ public struct MatchWeights: Sendable, Equatable {
 
     /// The log2 prior odds that a compared pair is a true one.
     public var priorBits: Double { log2(matchShare / (1 - matchShare)) }
+
+    /// The log2 posterior odds that a pair comparing as `pattern` is one customer: the
+    /// partner class against the mixture of the non-partner classes.
+    public func logOdds(_ pattern: UInt32) -> Double {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: logU.count) { others in
+            var match = logShares[0]
+            for k in others.indices { others[k] = logShares[k + 1] }
+            for f in 0..<MatchField.allCases.count {
+                let level = Int((pattern >> (4 * UInt32(f))) & 0xF)
+                guard level > 0 else { continue }
+                match += logM[f][level - 1]
+                for k in others.indices { others[k] += logU[k][f][level - 1] }
+            }
+            var top = -Double.infinity
+            for k in others.indices { top = max(top, others[k]) }
+            var sum = 0.0
+            for k in others.indices { sum += exp2(others[k] - top) }
+            return match - (top + log2(sum))
+        }
+    }
 
     /// Hand-set: a shared CVR is m 0.97 / u 1e-4 (+13 bits); a name spelt alike m 0.70 / u
     /// 0.002 (+8.5), and so on. The prior odds, 2^-12, are about one true pair in 4,000
@@ -47,61 +92,90 @@ public struct MatchWeights: Sendable, Equatable {
             [0.23, 0.77]],
         matchShare: 1 / (1 + pow(2, 12)), estimated: false)
 
+    /// Where the non-partner classes start: one that shares names, one that shares
+    /// addresses, one like the prior. EM moves them where the registers put them.
+    static func startingClasses(_ u: [[Double]]) -> [[[Double]]] {
+        var names = u, addresses = u
+        names[MatchField.name.rawValue] = [0.3, 0.1, 0.15, 0.15, 0.3]
+        addresses[MatchField.address.rawValue] = [0.3, 0.1, 0.05, 0.1, 0.2, 0.25]
+        return [names, addresses, u]
+    }
+
     /// Weights estimated from the comparison patterns of candidate pairs (pattern → how many
-    /// pairs), by expectation–maximisation under conditional independence, as Fellegi–Sunter
-    /// linkage does (recordlinkage's ECM, Splink). u is estimated on the candidates
-    /// themselves, so it is the right one for the pairs that get scored (Splink's warning
-    /// about u from random pairs under blocking does not apply). The prior is a Dirichlet
-    /// pseudo-count of `priorPairs` pairs a field, so small registers stay near it; the
-    /// matched share has a pseudo-count of `priorSharePairs` pairs at the prior's share (a
-    /// few dozen candidate pairs say little about how many are true) and is capped by the
-    /// one-to-one bound (`maxMatches`); and each field's
-    /// weights are kept in the order of their levels (an equal name never weighs less than
-    /// a typo).
-    public static func estimated(from patterns: [UInt32: Int], maxMatches: Int, iterations: Int = 60,
+    /// pairs), by expectation–maximisation of a latent class model: the partners' class and
+    /// `startingClasses` of different customers, each conditionally independent across fields
+    /// (Fellegi–Sunter as recordlinkage's ECM and Splink fit it, with the non-partners split
+    /// so that blocking's dependence between fields is caught). u is estimated on the
+    /// candidates themselves, so it is the right one for the pairs that get scored. The prior
+    /// is a Dirichlet pseudo-count of `priorPairs` pairs a field and class, so small registers
+    /// stay near it; the partners' share has a pseudo-count of `priorSharePairs` pairs at the
+    /// prior's share (a few dozen candidate pairs say little about how many are true) and is
+    /// capped by the one-to-one bound (`maxMatches`).
+    public static func estimated(from patterns: [UInt32: Int], maxMatches: Int, iterations: Int = 80,
                                  priorPairs: Double = 30, priorSharePairs: Double = 1000, start: MatchWeights = .prior) -> MatchWeights {
         let total = patterns.values.reduce(0, +)
         guard total > 0 else { return start }
         let fields = MatchField.allCases
         let items = patterns.map { (pattern: $0.key, count: Double($0.value)) }
-        var m = start.m, u = start.u
+        var m = start.m
+        var us = startingClasses(start.u)
+        let classes = us.count
         let cap = min(0.5, Double(max(1, maxMatches)) / Double(total))
         var share = min(cap, max(start.matchShare, 1e-6))
+        var classShares = [Double](repeating: (1 - share) / Double(classes), count: classes)
+        let zero = start.m.map { $0.map { _ in 0.0 } }
         for _ in 0..<iterations {
-            var mCount = start.m.map { $0.map { _ in 0.0 } }
-            var uCount = mCount
+            var mCount = zero
+            var uCounts = [[[Double]]](repeating: zero, count: classes)
             var matched = 0.0
-            let logM = m.map { $0.map(log) }, logU = u.map { $0.map(log) }
-            let logShare = log(share), logOther = log(1 - share)
+            var classTotals = [Double](repeating: 0, count: classes)
+            let logM = m.map { $0.map(log) }
+            let logUs = us.map { $0.map { $0.map(log) } }
+            var l = [Double](repeating: 0, count: classes + 1)
             for item in items {
-                var lm = logShare, lu = logOther
+                l[0] = log(share)
+                for k in 0..<classes { l[k + 1] = log(classShares[k]) }
                 for f in fields {
                     let level = Comparison.level(f, of: item.pattern)
                     if level > 0 {
-                        lm += logM[f.rawValue][level - 1]
-                        lu += logU[f.rawValue][level - 1]
+                        l[0] += logM[f.rawValue][level - 1]
+                        for k in 0..<classes { l[k + 1] += logUs[k][f.rawValue][level - 1] }
                     }
                 }
-                let g = 1 / (1 + exp(lu - lm))
+                let top = l.max()!
+                var sum = 0.0
+                for j in l.indices { l[j] = exp(l[j] - top); sum += l[j] }
+                let g = l[0] / sum
                 matched += g * item.count
+                for k in 0..<classes { classTotals[k] += l[k + 1] / sum * item.count }
                 for f in fields {
                     let level = Comparison.level(f, of: item.pattern)
                     if level > 0 {
                         mCount[f.rawValue][level - 1] += g * item.count
-                        uCount[f.rawValue][level - 1] += (1 - g) * item.count
+                        for k in 0..<classes { uCounts[k][f.rawValue][level - 1] += l[k + 1] / sum * item.count }
                     }
                 }
             }
             for f in fields.map(\.rawValue) {
-                let mSum = mCount[f].reduce(0, +), uSum = uCount[f].reduce(0, +)
+                let mSum = mCount[f].reduce(0, +)
                 m[f] = zip(mCount[f], start.m[f]).map { ($0 + priorPairs * $1) / (mSum + priorPairs) }
-                u[f] = zip(uCount[f], start.u[f]).map { ($0 + priorPairs * $1) / (uSum + priorPairs) }
+                for k in 0..<classes {
+                    let uSum = uCounts[k][f].reduce(0, +)
+                    us[k][f] = zip(uCounts[k][f], start.u[f]).map { ($0 + priorPairs * $1) / (uSum + priorPairs) }
+                }
             }
             share = min(cap, max(1e-6, (matched + priorSharePairs * start.matchShare) / (Double(total) + priorSharePairs)))
+            let others = max(1e-12, classTotals.reduce(0, +))
+            classShares = classTotals.map { max(1e-9, $0 / others * (1 - share)) }
         }
-        var weights = MatchWeights(m: m, u: u, matchShare: share, estimated: true)
-        weights.keepLevelsInOrder()
-        return weights
+        // The reasons' u: the classes' average, weighted by their shares.
+        var u = zero
+        let others = classShares.reduce(0, +)
+        for k in 0..<classes {
+            for f in u.indices { for level in u[f].indices { u[f][level] += classShares[k] / others * us[k][f][level] } }
+        }
+        return MatchWeights(m: m, u: u, matchShare: share, estimated: true,
+                            nonMatchClasses: (0..<classes).map { (classShares[$0], us[$0]) })
     }
 
     /// A better level never weighs less than a worse one; level 1 is evidence for, the last

@@ -41,14 +41,19 @@ public enum Scorer {
         score(Comparison(a, b), weights: weights)
     }
 
+    /// The score alone, as `score` rounds it, without building the reasons.
+    public static func probability(_ comparison: Comparison, weights: MatchWeights) -> Double {
+        let score = 1 / (1 + pow(2, -weights.logOdds(comparison.pattern)))
+        return (score * 1000).rounded(.down) / 1000
+    }
+
     public static func score(_ comparison: Comparison, weights: MatchWeights) -> MatchScore {
         var reasons: [MatchReason] = []
-        var total = weights.priorBits
+        let total = weights.logOdds(comparison.pattern)
         for field in MatchField.allCases {
             let level = comparison.level(field)
             guard level > 0 else { continue }
             let weight = weights.weight(field, level)
-            total += weight
             let verdict: MatchReason.Verdict = level == 1 ? .equal : level == field.levelCount ? .different : .similar
             let similarity: Double? = switch field {
             case .name: comparison.nameSimilarity.map(rounded)
