@@ -224,7 +224,7 @@ struct EconomicTests {
     @Test func aDeadAPIChangesNothingAndKeepsTheQueue() throws {
         let s = try server()
         defer { s.close() }
-        _ = try s.result("connect", fake.connectParams(timeout: 0.5))
+        _ = try s.result("connect", fake.connectParams(timeout: 3))
         _ = try s.result("importCustomers", ["side": "local", "content": "Kundenr.;Navn\n42;Svar ApS\n"])
         _ = try s.result("createPartner", ["customerId": "c1"])
         fake.stop()

@@ -14,9 +14,6 @@ public struct AddressKey: Sendable, Hashable {
     public var rest: [String]
     /// Every word of the address but the number, floor and door: the street's, then the rest.
     public var words: [String]
-    /// The street and the words as bytes, for the comparison loop.
-    public var streetBytes: [UInt8]
-    public var wordBytes: [[UInt8]]
 
     /// Word endings and whole words that abbreviate street types.
     static let wordForms: [String: String] = [
@@ -108,8 +105,6 @@ public struct AddressKey: Sendable, Hashable {
         self.door = door
         self.rest = rest
         words = streetWords.flatMap { $0.split(separator: " ").map(String.init) } + rest
-        streetBytes = Array(street.utf8)
-        wordBytes = words.map { Array($0.utf8) }
     }
 
 

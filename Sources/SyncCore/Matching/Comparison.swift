@@ -53,6 +53,15 @@ public struct Comparison: Sendable, Hashable {
 
     /// Compares two customers field by field.
     public init(_ a: MatchRecord, _ b: MatchRecord) {
+        self.init(cheapFieldsOf: a, b)
+        compareAddresses(a, b)
+        compareNames(a, b)
+    }
+
+    /// Only the fields that cost a string comparison or two: identifiers, ZIP code, city. The
+    /// address and the name are compared after, and only when the pair can still score
+    /// (`MatchIndex.pairing`).
+    init(cheapFieldsOf a: MatchRecord, _ b: MatchRecord) {
         func exact(_ field: MatchField, _ x: String?, _ y: String?) {
             guard let x, let y else { return }
             set(field, x == y ? 1 : 2)
@@ -61,50 +70,56 @@ public struct Comparison: Sendable, Hashable {
         exact(.ean, a.ean, b.ean)
         exact(.email, a.email, b.email)
         exact(.phone, a.phone, b.phone)
-
-        if !a.name.words.isEmpty && !b.name.words.isEmpty {
-            let (s, shares) = Similarity.compareNames(a.name, b.name)
-            nameSimilarity = s
-            var level: Int
-            switch s {
-            case 0.97...: level = 1
-            case 0.90..<0.97: level = 2
-            default: level = shares ? 3 : s >= 0.80 ? 4 : 5
-            }
-            // Two legal forms that differ (ApS and A/S) tell two companies apart.
-            if a.name.legalForm != nil && b.name.legalForm != nil && a.name.legalForm != b.name.legalForm { level = max(level, 3) }
-            set(.name, level)
-        }
-        if let x = a.address, let y = b.address, !(x.words.isEmpty && x.number == nil), !(y.words.isEmpty && y.number == nil) {
-            let streets = x.street.isEmpty || y.street.isEmpty ? 0 : Similarity.jaroWinkler(x.streetBytes, y.streetBytes)
-            // Lines in another order, or a street missing on one side: the words as a set.
-            let s = streets >= 0.93 ? streets : max(streets, Similarity.tokens(x.wordBytes, y.wordBytes).similarity)
-            streetSimilarity = s
-            let unitsDiffer = (x.floor != nil && y.floor != nil && x.floor != y.floor) || (x.door != nil && y.door != nil && x.door != y.door)
-            let level: Int
-            switch (x.number, y.number) {
-            case let (m?, n?) where m == n:
-                level = s >= 0.93 && !unitsDiffer ? 1 : s >= 0.80 ? 2 : 6
-            case let (m?, n?) where s >= 0.85 && Self.numberTypo(m, n):
-                level = 3
-            case (nil, _), (_, nil):
-                level = s >= 0.85 ? 4 : 6
-            default:
-                level = s >= 0.93 ? 5 : 6
-            }
-            set(.address, level)
-        }
         if let x = a.zip, let y = b.zip {
             set(.zip, x == y ? 1 : Self.oneDigitOff(x, y) ? 2 : 3)
         }
         if let x = a.city, let y = b.city {
-            let spelt = x == y ? 1 : Similarity.jaroWinkler(a.cityBytes, b.cityBytes)
-            let s = spelt >= 0.92 ? spelt : max(spelt, Similarity.jaroWinkler(a.cityJoinedBytes, b.cityJoinedBytes))
+            let spelt = Similarity.jaroWinkler(x, y)
+            let s = spelt >= 0.92 ? spelt : max(spelt, Similarity.jaroWinkler(a.cityJoined ?? x, b.cityJoined ?? y))
             citySimilarity = s
             // A Danish ZIP code names its town: with equal ZIP codes a city spelled otherwise
             // ("Aarhus" for "Aarhus C") is no evidence against.
             if s >= 0.92 { set(.city, 1) } else if a.zip == nil || a.zip != b.zip { set(.city, 2) }
         }
+    }
+
+    /// Whether both have a name: whether `compareNames` will set a level.
+    static func bothHaveNames(_ a: MatchRecord, _ b: MatchRecord) -> Bool { !a.name.words.isEmpty && !b.name.words.isEmpty }
+
+    mutating func compareNames(_ a: MatchRecord, _ b: MatchRecord) {
+        guard Self.bothHaveNames(a, b) else { return }
+        let (s, shares) = Similarity.compareNames(a.name, b.name)
+        nameSimilarity = s
+        var level: Int
+        switch s {
+        case 0.97...: level = 1
+        case 0.90..<0.97: level = 2
+        default: level = shares ? 3 : s >= 0.80 ? 4 : 5
+        }
+        // Two legal forms that differ (ApS and A/S) tell two companies apart.
+        if a.name.legalForm != nil && b.name.legalForm != nil && a.name.legalForm != b.name.legalForm { level = max(level, 3) }
+        set(.name, level)
+    }
+
+    mutating func compareAddresses(_ a: MatchRecord, _ b: MatchRecord) {
+        guard let x = a.address, let y = b.address, !(x.words.isEmpty && x.number == nil), !(y.words.isEmpty && y.number == nil) else { return }
+        let streets = x.street.isEmpty || y.street.isEmpty ? 0 : Similarity.jaroWinkler(x.street, y.street)
+        // Lines in another order, or a street missing on one side: the words as a set.
+        let s = streets >= 0.93 ? streets : max(streets, Similarity.tokens(x.words, y.words))
+        streetSimilarity = s
+        let unitsDiffer = (x.floor != nil && y.floor != nil && x.floor != y.floor) || (x.door != nil && y.door != nil && x.door != y.door)
+        let level: Int
+        switch (x.number, y.number) {
+        case let (m?, n?) where m == n:
+            level = s >= 0.93 && !unitsDiffer ? 1 : s >= 0.80 ? 2 : 6
+        case let (m?, n?) where s >= 0.85 && Self.numberTypo(m, n):
+            level = 3
+        case (nil, _), (_, nil):
+            level = s >= 0.85 ? 4 : 6
+        default:
+            level = s >= 0.93 ? 5 : 6
+        }
+        set(.address, level)
     }
 
     /// Two house numbers one slip apart: a character added or dropped ("7832j", "292" for

@@ -8,12 +8,6 @@ public enum Similarity {
         return a.withUTF8 { s in b.withUTF8 { t in jaroWinkler(s, t) } }
     }
 
-    /// Jaro-Winkler of two byte strings (the matching keys keep theirs: no String work in the
-    /// comparison loop).
-    public static func jaroWinkler(_ a: [UInt8], _ b: [UInt8]) -> Double {
-        if a == b { return 1 }
-        return a.withUnsafeBufferPointer { s in b.withUnsafeBufferPointer { t in jaroWinkler(s, t) } }
-    }
 
     static func jaroWinkler(_ s: UnsafeBufferPointer<UInt8>, _ t: UnsafeBufferPointer<UInt8>) -> Double {
         if s.isEmpty && t.isEmpty { return 1 }
@@ -53,23 +47,25 @@ public enum Similarity {
     /// Token similarity: each word of the shorter name matched to its most similar word of the
     /// other (Monge-Elkan with Jaro-Winkler), averaged; word order does not matter.
     public static func tokens(_ a: [String], _ b: [String]) -> Double {
-        tokens(a.map { Array($0.utf8) }, b.map { Array($0.utf8) }).similarity
+        compareWords(a, b).similarity
     }
 
     /// The token measure of two lists of words, and whether they share a word of two letters
     /// or more (spelt alike, or with one typo: "Jack Ryan" and "Annika Ryan"), from one pass
     /// over the pairs of words.
-    public static func tokens(_ a: [[UInt8]], _ b: [[UInt8]]) -> (similarity: Double, sharesAWord: Bool) {
+    public static func compareWords(_ a: [String], _ b: [String]) -> (similarity: Double, sharesAWord: Bool) {
         if a.isEmpty || b.isEmpty { return (a.isEmpty && b.isEmpty ? 1 : 0, false) }
         let (short, long) = a.count <= b.count ? (a, b) : (b, a)
         var total = 0.0
         var shares = false
         for word in short {
             var best = 0.0
+            let w = word.utf8.count
             for other in long {
-                let s = word.count == 1 || other.count == 1 ? initial(word, other) : jaroWinkler(word, other)
+                let o = other.utf8.count
+                let s = w == 1 || o == 1 ? initial(word, other) : jaroWinkler(word, other)
                 best = max(best, s)
-                if !shares && word.count >= 2 && other.count >= 2 && (s == 1 || (word.count >= 4 && other.count >= 4 && s >= 0.92)) {
+                if !shares && w >= 2 && o >= 2 && (s == 1 || (w >= 4 && o >= 4 && s >= 0.92)) {
                     shares = true
                 }
                 if best == 1 && shares { break }
@@ -82,14 +78,14 @@ public enum Similarity {
     }
 
     /// An initial against a word: "j" and "jensen" agree as far as an initial can (0.9).
-    static func initial(_ a: [UInt8], _ b: [UInt8]) -> Double {
+    static func initial(_ a: String, _ b: String) -> Double {
         if a == b { return 1 }
-        return a.first == b.first ? 0.9 : 0
+        return a.utf8.first == b.utf8.first ? 0.9 : 0
     }
 
     /// Whether two names share a word of two letters or more: "Jack Ryan" and "Annika Ryan".
     public static func sharesAWord(_ a: [String], _ b: [String]) -> Bool {
-        tokens(a.map { Array($0.utf8) }, b.map { Array($0.utf8) }).sharesAWord
+        compareWords(a, b).sharesAWord
     }
 
     /// The name similarity used for matching: the better of whole-string Jaro-Winkler and the
@@ -98,11 +94,11 @@ public enum Similarity {
 
     /// The name similarity, and whether the two share a word.
     public static func compareNames(_ a: NameKey, _ b: NameKey) -> (similarity: Double, sharesAWord: Bool) {
-        if a.textBytes == b.textBytes { return (1, true) }
-        let whole = jaroWinkler(a.textBytes, b.textBytes)
-        let words = tokens(a.wordBytes, b.wordBytes)
+        if a.text == b.text { return (1, true) }
+        let whole = jaroWinkler(a.text, b.text)
+        let words = compareWords(a.words, b.words)
         // Run together ("JensensAuto"): only where the words are counted otherwise.
-        let joined = a.words.count != b.words.count ? jaroWinkler(a.joinedBytes, b.joinedBytes) : 0
+        let joined = a.words.count != b.words.count ? jaroWinkler(a.joined, b.joined) : 0
         return (max(whole, joined, words.similarity), words.sharesAWord)
     }
 }

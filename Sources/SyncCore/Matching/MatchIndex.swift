@@ -219,6 +219,9 @@ extension MatchIndex {
         results.initialize(repeating: [])
         defer { results.deallocate() }
         let resultsBase = UncheckedPointer(results.baseAddress!)
+        let weights = self.weights  // one copy for every chunk, not one a pair
+        // The log-odds below which no pair reaches minScore (a margin for the rounding).
+        let minLogOdds = minScore <= 0 ? -Double.infinity : minScore >= 1 ? Double.infinity : log2(minScore / (1 - minScore)) - 0.01
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             var found: [Suggestion] = []
             let start = chunk * chunkSize
@@ -230,8 +233,15 @@ extension MatchIndex {
                     for i in start..<end where eligible(locals[i].id) {
                         forEachCandidate(ofLocal: i) { j in
                             guard eligible(remotes[Int(j)].id) else { return }
-                            // The reasons only for the pairs that are kept.
-                            let comparison = Comparison(locals[i], remotes[Int(j)])
+                            // The cheap fields and the address first; the name (the dearest)
+                            // only if some level of it could lift the pair to minScore; the
+                            // reasons only for the pairs that are kept.
+                            var comparison = Comparison(cheapFieldsOf: locals[i], remotes[Int(j)])
+                            comparison.compareAddresses(locals[i], remotes[Int(j)])
+                            if Comparison.bothHaveNames(locals[i], remotes[Int(j)]) {
+                                guard weights.maxLogOdds(comparison.pattern, over: .name) >= minLogOdds else { return }
+                                comparison.compareNames(locals[i], remotes[Int(j)])
+                            }
                             guard Scorer.probability(comparison, weights: weights) >= minScore else { return }
                             found.append(Suggestion(localId: locals[i].id, remoteId: remotes[Int(j)].id, match: Scorer.score(comparison, weights: weights)))
                         }

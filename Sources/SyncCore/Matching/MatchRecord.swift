@@ -8,9 +8,6 @@ public struct MatchRecord: Sendable, Hashable {
     public let city: String?
     /// The city without its spaces ("salisburyeast" and "salisbury east" agree).
     public let cityJoined: String?
-    /// The city and the city without spaces as bytes, for the comparison loop.
-    public let cityBytes: [UInt8]
-    public let cityJoinedBytes: [UInt8]
     public let email: String?
     public let phone: String?
     public let cvr: String?
@@ -24,8 +21,6 @@ public struct MatchRecord: Sendable, Hashable {
         zip = fields.zip.map(Normalize.digits).flatMap { $0.isEmpty ? nil : $0 }
         city = fields.city.map(Self.cityKey).flatMap { $0.isEmpty ? nil : $0 }
         cityJoined = city.map { $0.filter { $0 != " " } }
-        cityBytes = city.map { Array($0.utf8) } ?? []
-        cityJoinedBytes = cityJoined.map { Array($0.utf8) } ?? []
         email = Normalize.comparable(.email, fields.email)
         let phone = Normalize.comparable(.phone, fields.phone)
         self.phone = (phone?.count ?? 0) >= 6 ? phone : nil

@@ -25,10 +25,12 @@ public struct MatchWeights: Sendable, Equatable {
     /// Weights in bits, per field and level, cached: log2(m / u), kept in the order of the
     /// levels (the reasons).
     public private(set) var bits: [[Double]] = []
-    /// log2 of m and of each class's u, per field and level (the score).
-    private var logM: [[Double]] = []
-    private var logU: [[[Double]]] = []
-    private var logShares: [Double] = []
+    /// log2 of the shares, m and each class's u, flat: `table[(c * 8 + field) * 8 + level]`,
+    /// class 0 the partners, level 0 (a field missing) 0; `table[c * 64 + 63]` is the
+    /// class's log2 share. One array, read in place: the score of a pair is a few dozen
+    /// additions.
+    private var table: [Double] = []
+    private var classCount = 0
 
     public init(m: [[Double]], u: [[Double]], matchShare: Double, estimated: Bool, nonMatchClasses: [(share: Double, u: [[Double]])]? = nil) {
         self.m = m
@@ -38,9 +40,15 @@ public struct MatchWeights: Sendable, Equatable {
         self.nonMatchClasses = nonMatchClasses ?? [(1 - matchShare, u)]
         bits = zip(m, u).map { zip($0, $1).map { log2($0 / $1) } }
         keepLevelsInOrder()
-        logM = m.map { $0.map(log2) }
-        logU = self.nonMatchClasses.map { $0.u.map { $0.map(log2) } }
-        logShares = [log2(matchShare)] + self.nonMatchClasses.map { log2($0.share) }
+        let classes = [(matchShare, m)] + self.nonMatchClasses.map { ($0.share, $0.u) }
+        classCount = classes.count
+        table = [Double](repeating: 0, count: classes.count * 64)
+        for (c, (share, probabilities)) in classes.enumerated() {
+            for (f, levels) in probabilities.enumerated() {
+                for (level, p) in levels.enumerated() { table[(c * 8 + f) * 8 + level + 1] = log2(p) }
+            }
+            table[c * 64 + 63] = log2(share)
+        }
     }
 
     public static func == (a: MatchWeights, b: MatchWeights) -> Bool {
@@ -59,20 +67,59 @@ public struct MatchWeights: Sendable, Equatable {
     /// The log2 posterior odds that a pair comparing as `pattern` is one customer: the
     /// partner class against the mixture of the non-partner classes.
     public func logOdds(_ pattern: UInt32) -> Double {
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: logU.count) { others in
-            var match = logShares[0]
-            for k in others.indices { others[k] = logShares[k + 1] }
-            for f in 0..<MatchField.allCases.count {
-                let level = Int((pattern >> (4 * UInt32(f))) & 0xF)
-                guard level > 0 else { continue }
-                match += logM[f][level - 1]
-                for k in others.indices { others[k] += logU[k][f][level - 1] }
+        table.withUnsafeBufferPointer { t in
+            // Each class's log2 likelihood; level 0 reads the 0 the table holds for it.
+            func classLog(_ c: Int) -> Double {
+                var sum = t[c * 64 + 63]
+                for f in 0..<8 { sum += t[(c * 8 + f) * 8 + Int((pattern >> (4 * UInt32(f))) & 0xF)] }
+                return sum
             }
+            let match = classLog(0)
             var top = -Double.infinity
-            for k in others.indices { top = max(top, others[k]) }
+            var logs = (0.0, 0.0, 0.0, 0.0)
+            for c in 1..<min(classCount, 5) {
+                let l = classLog(c)
+                switch c { case 1: logs.0 = l; case 2: logs.1 = l; case 3: logs.2 = l; default: logs.3 = l }
+                top = max(top, l)
+            }
             var sum = 0.0
-            for k in others.indices { sum += exp2(others[k] - top) }
+            for c in 1..<min(classCount, 5) {
+                let l = c == 1 ? logs.0 : c == 2 ? logs.1 : c == 3 ? logs.2 : logs.3
+                sum += exp2(l - top)
+            }
             return match - (top + log2(sum))
+        }
+    }
+
+    /// An upper bound, cheap (additions only), of `logOdds` over every level `field` could
+    /// take with the rest of `pattern` as it is: the partners against the likeliest single
+    /// class of non-partners, which the mixture never falls below.
+    public func maxLogOdds(_ pattern: UInt32, over field: MatchField) -> Double {
+        table.withUnsafeBufferPointer { t in
+            let f = field.rawValue
+            let rest = pattern & ~(UInt32(0xF) << (4 * UInt32(f)))
+            func classLog(_ c: Int) -> Double {
+                var sum = t[c * 64 + 63]
+                for g in 0..<8 { sum += t[(c * 8 + g) * 8 + Int((rest >> (4 * UInt32(g))) & 0xF)] }
+                return sum
+            }
+            var base = (classLog(0), 0.0, 0.0, 0.0, 0.0)
+            let classes = min(classCount, 5)
+            if classes > 1 { base.1 = classLog(1) }
+            if classes > 2 { base.2 = classLog(2) }
+            if classes > 3 { base.3 = classLog(3) }
+            if classes > 4 { base.4 = classLog(4) }
+            var best = -Double.infinity
+            for level in 1...field.levelCount {
+                let match = base.0 + t[(0 * 8 + f) * 8 + level]
+                var top = -Double.infinity
+                if classes > 1 { top = max(top, base.1 + t[(1 * 8 + f) * 8 + level]) }
+                if classes > 2 { top = max(top, base.2 + t[(2 * 8 + f) * 8 + level]) }
+                if classes > 3 { top = max(top, base.3 + t[(3 * 8 + f) * 8 + level]) }
+                if classes > 4 { top = max(top, base.4 + t[(4 * 8 + f) * 8 + level]) }
+                best = max(best, match - top)
+            }
+            return best
         }
     }
 

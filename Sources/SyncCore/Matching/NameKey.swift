@@ -8,10 +8,6 @@ public struct NameKey: Sendable, Hashable {
     /// The words with a space between, and run together ("jensens auto", "jensensauto").
     public let text: String
     public let joined: String
-    /// The same as bytes, for the comparison loop.
-    public let textBytes: [UInt8]
-    public let joinedBytes: [UInt8]
-    public let wordBytes: [[UInt8]]
 
     /// Legal forms by their folded spellings (word sequences), longest first.
     static let legalForms: [([String], String)] = [
@@ -48,8 +44,5 @@ public struct NameKey: Sendable, Hashable {
         self.legalForm = form
         text = words.joined(separator: " ")
         joined = words.joined()
-        textBytes = Array(text.utf8)
-        joinedBytes = Array(joined.utf8)
-        wordBytes = words.map { Array($0.utf8) }
     }
 }
