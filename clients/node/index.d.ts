@@ -20,7 +20,7 @@ export interface ImportResult { added: number; updated: number; unchanged: numbe
 export interface SideCounts { unsynced: number; synced: number; conflict: number; excluded: number; deleted: number; total: number }
 export interface Status { local: SideCounts; remote: SideCounts; links: { synced: number; conflict: number; deleted: number } }
 export interface CreateAllResult { created: number; skipped: { customerId: string; reason: string }[]; dryRun: boolean }
-export interface MatchReason { field: SyncField; verdict: "equal" | "similar" | "different"; similarity?: number; weight: number }
+export interface MatchReason { field: SyncField; verdict: "equal" | "similar" | "different"; level: string; similarity?: number; weight: number }
 export interface Candidate { customer: Customer; score: number; reasons: MatchReason[] }
 export interface Suggestion { localId: string; remoteId: string; score: number; reasons: MatchReason[] }
 export interface AcceptResult { linked: number; synced: number; conflict: number; dryRun: boolean }

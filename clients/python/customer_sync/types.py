@@ -98,6 +98,7 @@ class CreateAllResult(TypedDict):
 class MatchReason(TypedDict, total=False):
     field: str
     verdict: str
+    level: str  # the level of agreement in words ("one name shared"; protocol/scoring.md)
     similarity: float
     weight: float
 
