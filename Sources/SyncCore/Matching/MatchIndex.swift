@@ -49,10 +49,11 @@ public final class MatchIndex: @unchecked Sendable {
         var remoteBuckets: [[Int32]] = []
         var positions: [Int64: (Side, Int32)] = [:]
         positions.reserveCapacity(records.count)
-        func add(_ r: MatchRecord, at i: Int, local: Bool) -> [Int32] {
+        // The keys of every customer, on all cores (the dearest part: building their text).
+        let localKeys = Self.hashedKeys(locals), remoteKeys = Self.hashedKeys(remotes)
+        func add(_ keys: [UInt64], at i: Int, local: Bool) -> [Int32] {
             var mine: [Int32] = []
-            for text in r.blockingKeys {
-                let key = Self.hash(text)
+            for key in keys {
                 let id: Int32
                 if let known = ids[key] {
                     id = known
@@ -68,11 +69,11 @@ public final class MatchIndex: @unchecked Sendable {
         }
         for (i, r) in locals.enumerated() {
             positions[r.id] = (.local, Int32(i))
-            localBuckets.append(add(r, at: i, local: true))
+            localBuckets.append(add(localKeys[i], at: i, local: true))
         }
         for (i, r) in remotes.enumerated() {
             positions[r.id] = (.remote, Int32(i))
-            remoteBuckets.append(add(r, at: i, local: false))
+            remoteBuckets.append(add(remoteKeys[i], at: i, local: false))
         }
         // Only buckets that can pair someone are kept; the large ones sorted for their
         // neighbourhoods.
@@ -104,18 +105,30 @@ public final class MatchIndex: @unchecked Sendable {
     /// sample of `estimationSample` of them) and estimates the weights from them.
     func estimateWeights() -> MatchWeights {
         let step = max(1, locals.count / Self.estimationSample)
-        var patterns: [UInt32: Int] = [:]
-        var sampled = 0
-        for i in stride(from: 0, to: locals.count, by: step) {
-            sampled += 1
+        let sample = Array(stride(from: 0, to: locals.count, by: step))
+        let sampled = sample.count
+        // The patterns counted on all cores, a dictionary a chunk, merged after.
+        let chunks = max(1, min(16, sample.count / 256))
+        let counted = UnsafeMutableBufferPointer<[UInt32: Int]>.allocate(capacity: chunks)
+        counted.initialize(repeating: [:])
+        defer { counted.deallocate() }
+        let base = UncheckedPointer(counted.baseAddress!)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            var patterns: [UInt32: Int] = [:]
             locals.withUnsafeBufferPointer { locals in
                 remotes.withUnsafeBufferPointer { remotes in
-                    forEachCandidate(ofLocal: i) { r in
-                        patterns[Comparison(locals[i], remotes[Int(r)]).pattern, default: 0] += 1
+                    for n in stride(from: chunk, to: sample.count, by: chunks) {
+                        let i = sample[n]
+                        forEachCandidate(ofLocal: i) { r in
+                            patterns[Comparison(locals[i], remotes[Int(r)]).pattern, default: 0] += 1
+                        }
                     }
                 }
             }
+            base.pointer[chunk] = patterns
         }
+        var patterns: [UInt32: Int] = [:]
+        for part in counted { patterns.merge(part, uniquingKeysWith: +) }
         // One-to-one: no more true pairs among the sampled locals than there are of them or
         // of the remotes.
         let maxMatches = min(sampled, remotes.count)
@@ -158,6 +171,21 @@ public final class MatchIndex: @unchecked Sendable {
             }
         }
         return out
+    }
+
+    /// Each record's blocking keys, hashed, computed on all cores.
+    static func hashedKeys(_ records: [MatchRecord]) -> [[UInt64]] {
+        let chunks = max(1, min(64, records.count / 1024))
+        let out = UnsafeMutableBufferPointer<[UInt64]>.allocate(capacity: records.count)
+        out.initialize(repeating: [])
+        defer { out.deallocate() }
+        let base = UncheckedPointer(out.baseAddress!)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            for i in stride(from: chunk, to: records.count, by: chunks) {
+                base.pointer[i] = records[i].blockingKeys.map(hash)
+            }
+        }
+        return Array(out)
     }
 
     /// A blocking key as the index holds it: 64-bit FNV-1a of its text (a collision only
