@@ -150,11 +150,11 @@ final class TableReader: XMLReader {
         guard inTable else { return }
         switch local {
         case "table-row":
-            rowRepeat = attribute("number-rows-repeated", attributes).flatMap { Int($0) } ?? 1
+            rowRepeat = Self.count(attribute("number-rows-repeated", attributes), most: 1_048_576)
             cells.removeAll(keepingCapacity: true)
             column = 0
         case "table-cell", "covered-table-cell":
-            cellRepeat = attribute("number-columns-repeated", attributes).flatMap { Int($0) } ?? 1
+            cellRepeat = Self.count(attribute("number-columns-repeated", attributes), most: 16_384)
             cellText = []
             cellDate = attribute("value-type", attributes) == "date" ? attribute("date-value", attributes) : nil
             // A number in no style shows in General format; only then is its text replaceable.
@@ -165,7 +165,7 @@ final class TableReader: XMLReader {
             paragraph = ""
             inParagraph = true
         case "s" where inParagraph:
-            paragraph += String(repeating: " ", count: attribute("c", attributes).flatMap { Int($0) } ?? 1)
+            paragraph += String(repeating: " ", count: Self.count(attribute("c", attributes), most: 1024))
         case "tab" where inParagraph:
             paragraph += "\t"
         case "line-break" where inParagraph:
@@ -176,7 +176,7 @@ final class TableReader: XMLReader {
     }
 
     override func end(_ name: String) {
-        guard !done, inTable else { return }
+        guard !done, inTable, failure == nil else { return }
         switch Self.localName(name) {
         case "p" where inParagraph:
             cellText.append(paragraph)
@@ -189,6 +189,10 @@ final class TableReader: XMLReader {
             if value.isEmpty {
                 column += cellRepeat  // empty cells, however many, are not built
             } else {
+                guard column + min(cellRepeat, 1024) <= XLSXReader.maxColumns else {
+                    fail("row \(rowNumber + 1) has a value beyond column \(XLSXReader.columnName(XLSXReader.maxColumns - 1)), the last of the \(XLSXReader.maxColumns) columns a register may use: the sheet is not a customer register, or is damaged")
+                    return
+                }
                 if column > cells.count { cells.append(contentsOf: repeatElement("", count: column - cells.count)) }
                 for _ in 0..<min(cellRepeat, 1024) { cells.append(value) }
                 column += cellRepeat
@@ -205,6 +209,12 @@ final class TableReader: XMLReader {
         default:
             break
         }
+    }
+
+    /// A repeat count or a number of spaces from the file, within 1…`most` (a value read from a
+    /// file is never trusted to be sane: `-1` or 2^62 would trap or allocate without end).
+    static func count(_ text: String?, most: Int) -> Int {
+        min(max(text.flatMap { Int($0) } ?? 1, 1), most)
     }
 
     /// A whole number as General format shows it: odfpy (pandas' `.ods` writer) spells the

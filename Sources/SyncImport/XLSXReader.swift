@@ -150,7 +150,12 @@ public enum XLSXReader {
         return rows
     }
 
-    /// "BC12" → 54 (0-based column of the reference).
+    /// The most columns a register's sheet may use (A…AMJ): a cell beyond is refused, so a
+    /// row costs at most this many cells however far right a file puts one.
+    public static let maxColumns = 1024
+
+    /// "BC12" → 54 (0-based column of the reference); nil without letters, or past Excel's
+    /// last column (XFD, 16,384): a value read from a file is never trusted to fit.
     static func columnIndex(_ reference: String) -> Int? {
         var index = 0
         var sawLetter = false
@@ -158,8 +163,21 @@ public enum XLSXReader {
             guard let v = Optional(scalar.value), (65...90).contains(v) || (97...122).contains(v) else { break }
             index = index * 26 + Int((v | 0x20) - 96)
             sawLetter = true
+            if index > 16_384 { return nil }
         }
         return sawLetter ? index - 1 : nil
+    }
+
+    /// A column as a spreadsheet names it: 0 → A, 1023 → AMJ.
+    static func columnName(_ index: Int) -> String {
+        var name = ""
+        var n = index + 1
+        while n > 0 {
+            n -= 1
+            name = String(UnicodeScalar(UInt8(65 + n % 26))) + name
+            n /= 26
+        }
+        return name
     }
 
     /// A numeric cell's text: whole numbers without exponent or fraction (a CVR stays 8 digits).
@@ -174,6 +192,17 @@ public enum XLSXReader {
 /// Base of the small SAX readers below. The delegate methods live here and call overridable
 /// hooks: on Linux a subclass's own delegate methods would not be seen through the protocol.
 class XMLReader: NSObject, XMLParserDelegate {
+    /// Why the part was refused, once a reader found a value it must not trust: the parse
+    /// stops there and `parse` throws it.
+    private(set) var failure: String?
+    private weak var parser: XMLParser?
+
+    func fail(_ message: String) {
+        guard failure == nil else { return }
+        failure = message
+        parser?.abortParsing()
+    }
+
     func start(_ name: String, _ attributes: [String: String]) {}
     func end(_ name: String) {}
     func characters(_ string: String) {}
@@ -210,7 +239,10 @@ class XMLReader: NSObject, XMLParserDelegate {
     private func run(_ parser: XMLParser) throws {
         parser.delegate = self
         parser.shouldProcessNamespaces = false
-        if !parser.parse() {
+        self.parser = parser
+        let parsed = parser.parse()
+        if let failure { throw XLSXReader.Failure(description: failure) }
+        if !parsed {
             throw XLSXReader.Failure(description: "not an XLSX file (broken XML: \(parser.parserError.map { "\($0)" } ?? "unknown error"))")
         }
     }
@@ -274,6 +306,7 @@ final class SheetReader: XMLReader {
     var rowNumber = 0
     var cells: [String] = []
     var cellColumn = 0
+    var cellReference: String?
     var cellType: String?
     var text = ""
     var collecting = false
@@ -293,10 +326,13 @@ final class SheetReader: XMLReader {
     override func start(_ name: String, _ attributes: [String: String]) {
         switch Self.localName(name) {
         case "row":
-            rowNumber = attributes["r"].flatMap { Int($0) } ?? rowNumber + 1
+            rowNumber = attributes["r"].flatMap { Int($0) }.map { min(max($0, 1), 1_048_576) } ?? rowNumber + 1
             cells.removeAll(keepingCapacity: true)
         case "c":
-            cellColumn = attributes["r"].flatMap(XLSXReader.columnIndex) ?? cells.count
+            cellReference = attributes["r"]
+            // Past Excel's last column counts as past ours: checked when the cell turns out to
+            // hold a value (a formatted empty cell far right is common and costs nothing).
+            cellColumn = cellReference.map { XLSXReader.columnIndex($0) ?? Int.max } ?? cells.count
             cellType = attributes["t"]
             cellStyle = attributes["s"].flatMap { Int($0) } ?? 0
             text = ""
@@ -320,6 +356,7 @@ final class SheetReader: XMLReader {
     }
 
     override func end(_ name: String) {
+        guard failure == nil else { return }
         switch Self.localName(name) {
         case "v", "t":
             collecting = false
@@ -329,7 +366,12 @@ final class SheetReader: XMLReader {
             if hasFormula && (!hasValue || (text.isEmpty && cellType != "str" && cellType != "inlineStr")) { uncalculatedFormulas += 1 }
             let value: String
             switch cellType {
-            case "s": value = Int(text.trimmingCharacters(in: .whitespaces)).flatMap { $0 < sharedStrings.count ? sharedStrings[$0] : nil } ?? ""
+            case "s":
+                guard let index = Int(text.trimmingCharacters(in: .whitespaces)), sharedStrings.indices.contains(index) else {
+                    fail("cell \(cellReference ?? "in row \(rowNumber)") refers to shared text '\(text.prefix(20))', which the file does not hold (it holds \(sharedStrings.count)): the file is damaged")
+                    return
+                }
+                value = sharedStrings[index]
             case "inlineStr", "str": value = text
             case "b": value = text == "1" ? "TRUE" : "FALSE"
             case "e": value = ""
@@ -346,6 +388,11 @@ final class SheetReader: XMLReader {
                 } else {
                     value = XLSXReader.numberText(text)
                 }
+            }
+            if value.isEmpty { return }  // an empty cell is not built, however far right
+            guard cellColumn < XLSXReader.maxColumns else {
+                fail("cell \(cellReference ?? "in row \(rowNumber)") lies beyond column \(XLSXReader.columnName(XLSXReader.maxColumns - 1)), the last of the \(XLSXReader.maxColumns) columns a register may use: the sheet is not a customer register, or is damaged")
+                return
             }
             if cellColumn >= cells.count { cells.append(contentsOf: repeatElement("", count: cellColumn - cells.count + 1)) }
             cells[cellColumn] = value

@@ -3,6 +3,7 @@ import SyncCore
 @testable import SyncImport
 import TestSupport
 import Testing
+import ZIPFoundation
 
 /// Workbooks written by the programs users have (openpyxl, xlsxwriter; see
 /// Tests/Fixtures/make_real_workbooks.py), not by our own fixture writer.
@@ -96,6 +97,41 @@ struct ODSTests {
         #expect(file.rows.map(\.fields.zip) == ["0800", "6000"], "the text the sheet shows")
         #expect(file.rows.first?.fields.name == "Bageriet Ørsted ApS")
         #expect(file.rows.first?.line == 2)
+    }
+
+    /// An OpenDocument spreadsheet of the given table rows, as a ZIP.
+    func spreadsheet(_ rows: String) throws -> Data {
+        let archive = try Archive(accessMode: .create)
+        func add(_ path: String, _ text: String) throws {
+            let data = Data(text.utf8)
+            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .none) { position, size in
+                data.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
+        try add("mimetype", ODSReader.mimeType)
+        try add("content.xml", """
+            <office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="Kunder">
+            <table:table-row><table:table-cell><text:p>Kundenr.</text:p></table:table-cell><table:table-cell><text:p>Navn</text:p></table:table-cell></table:table-row>
+            \(rows)</table:table></office:spreadsheet></office:body></office:document-content>
+            """)
+        return try #require(archive.data)
+    }
+
+    /// Counts read from the file are clamped, and a value past the last column is refused:
+    /// no trap, no allocation without end.
+    @Test func hostileRepeatsAreClampedOrRefused() throws {
+        let far = try spreadsheet("""
+            <table:table-row><table:table-cell><text:p>1</text:p></table:table-cell><table:table-cell table:number-columns-repeated="4611686018427387904"/><table:table-cell><text:p>x</text:p></table:table-cell></table:table-row>
+            """)
+        #expect(throws: XLSXReader.Failure.self) { _ = try ODSReader.rows(of: far) }
+        let odd = try spreadsheet("""
+            <table:table-row table:number-rows-repeated="-5"><table:table-cell><text:p>1</text:p></table:table-cell><table:table-cell><text:p>A<text:s text:c="-1"/>B<text:s text:c="9999999999"/>C</text:p></table:table-cell></table:table-row>
+            """)
+        let rows = try ODSReader.rows(of: odd)
+        #expect(rows.count == 2)
+        #expect(rows.last?.cells.first == "1")
+        let text = rows.last?.cells[1] ?? ""
+        #expect(text.count == 1028, "A, one space for -1, B, at most 1,024 spaces, C")
     }
 
     @Test func aHiddenTableOnlyByNameAndTheFormatParamIsAHint() throws {

@@ -89,6 +89,45 @@ struct XLSXReaderTests {
         #expect(XLSXReader.columnIndex("Z9") == 25)
         #expect(XLSXReader.columnIndex("AA10") == 26)
         #expect(XLSXReader.columnIndex("BC12") == 54)
+        #expect(XLSXReader.columnIndex("XFD1") == 16_383)
+        // Past Excel's last column, and far enough to overflow an Int if multiplied on.
+        #expect(XLSXReader.columnIndex("XFE1") == nil)
+        #expect(XLSXReader.columnIndex("ZZZZZZZZZZZZZZ2") == nil)
+        #expect(XLSXReader.columnName(1023) == "AMJ" && XLSXReader.columnName(0) == "A")
+    }
+
+    /// Files of a few hundred bytes that once killed or exhausted the server (issue 14): every
+    /// value read from a file is untrusted, and each gets a clear refusal naming the cell.
+    @Test(arguments: [
+        ("<c r=\"B2\" t=\"s\"><v>-1</v></c>", "refers to shared text '-1'"),
+        ("<c r=\"B2\" t=\"s\"><v>7</v></c>", "which the file does not hold (it holds 2)"),
+        ("<c r=\"ZZZZZZZZZZZZZZ2\"><v>1</v></c>", "cell ZZZZZZZZZZZZZZ2 lies beyond column AMJ"),
+        ("<c r=\"ZZZZZZZZZ2\"><v>1</v></c>", "cell ZZZZZZZZZ2 lies beyond column AMJ"),
+        ("<c r=\"ZZZZZZ2\" t=\"inlineStr\"><is><t>x</t></is></c>", "cell ZZZZZZ2 lies beyond"),
+        ("<c r=\"XFD2\"><v>1</v></c>", "cell XFD2 lies beyond"),
+    ])
+    func hostileCellsAreRefusedNotBuilt(_ cell: String, _ message: String) throws {
+        let data = try workbook(sheet: """
+            <worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>
+            <row r="2"><c r="A2"><v>1001</v></c>\(cell)</row></sheetData></worksheet>
+            """, shared: "<sst><si><t>Kundenr.</t></si><si><t>Navn</t></si></sst>")
+        #expect(throws: XLSXReader.Failure.self) { try XLSXReader.rows(of: data) }
+        do {
+            _ = try XLSXReader.rows(of: data)
+        } catch {
+            #expect("\(error)".contains(message), "\(error)")
+        }
+    }
+
+    /// A formatted but empty cell far to the right (whole-row formatting) costs nothing and is
+    /// no error; the row reads as the cells it holds.
+    @Test func anEmptyCellFarRightIsNotBuilt() throws {
+        let data = try workbook(sheet: """
+            <worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="XFD1" s="3"/></row>
+            <row r="2"><c r="A2"><v>1001</v></c><c r="B2" t="s"><v>1</v></c><c r="XFD2" s="3"/></row></sheetData></worksheet>
+            """, shared: "<sst><si><t>Kundenr.</t></si><si><t>Navn</t></si></sst>")
+        let rows = try XLSXReader.rows(of: data)
+        #expect(rows.map(\.cells) == [["Kundenr.", "Navn"], ["1001", "Navn"]])
     }
 
     @Test func numbersComeBackAsDigits() {
