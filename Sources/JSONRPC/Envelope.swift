@@ -100,6 +100,10 @@ extension JSONScanner {
         var paramsRange: Range<Int>?
         var paramsKeys: [String]?
         var paramsFirst: UInt8 = 0
+        // A member of the envelope given twice: which one was meant is unknown (a parser that
+        // takes the last would run `{"method":"ping","method":"shutdown"}` as a shutdown).
+        var seen: UInt8 = 0
+        var duplicate: String?
         if peek() == UInt8(ascii: "}") {
             offset += 1
         } else {
@@ -107,6 +111,9 @@ extension JSONScanner {
                 guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string key") }
                 let key = try parseString()
                 try expect(UInt8(ascii: ":"), "':'")
+                let bit: UInt8 = switch key { case "jsonrpc": 1; case "method": 2; case "id": 4; case "params": 8; default: 0 }
+                if seen & bit != 0 { duplicate = duplicate ?? key }
+                seen |= bit
                 switch key {
                 case "jsonrpc": version = try parseValue(depth: 2)
                 case "method": method = try parseValue(depth: 2)
@@ -143,6 +150,9 @@ extension JSONScanner {
             RequestID(json: String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
         }
         let replyID = idIsValid ? id! : .null
+        if let duplicate {
+            return .invalid(.invalidRequest("\"\(duplicate)\" is given twice"), id: replyID)
+        }
         guard version == .string("2.0") else {
             return .invalid(.invalidRequest(version == nil ? "missing \"jsonrpc\": \"2.0\"" : "\"jsonrpc\" must be exactly \"2.0\""), id: replyID)
         }

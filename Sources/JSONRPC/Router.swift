@@ -63,6 +63,11 @@ public struct Router<Context> {
             throw RPCError.invalidParams("params must be an object (by name), not an array", path: nil)
         }
         var spelledInSnakeCase = false
+        if let keys = request.paramsKeys, Set(keys).count != keys.count {
+            var once = Set<String>()
+            let twice = keys.first { !once.insert($0).inserted }!
+            throw RPCError.invalidParams("'\(twice)' is given twice", path: twice)
+        }
         if !M.acceptsUnknownParams, let keys = request.paramsKeys {
             let known = Set(M.Params.CodingKeys.allCases.map(\.stringValue))
             for key in keys where !known.contains(key) {
