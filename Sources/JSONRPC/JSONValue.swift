@@ -137,3 +137,20 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     }
     public init(nilLiteral: ()) { self = .null }
 }
+
+/// A progress token as LSP defines it: an integer or a string (anything else is -32602).
+public struct ProgressToken: Decodable, Sendable, Hashable {
+    /// The token as it goes back in `$/progress`.
+    public let json: JSONValue
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Int.self) {
+            json = .int(number)
+        } else if let text = try? container.decode(String.self) {
+            json = .string(text)
+        } else {
+            throw DecodingError.typeMismatch(ProgressToken.self, .init(codingPath: decoder.codingPath, debugDescription: "expected an integer or a string"))
+        }
+    }
+}

@@ -99,8 +99,72 @@ public struct Router<Context> {
         do {
             return try decoder.decode(M.Params.self, from: data)
         } catch let error as DecodingError {
+            // Foundation reports a number that fits no integer (1.5, 2^63, 1e308 for an Int
+            // member) as invalid JSON at the root, without a path: find the member it was.
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
+               let (path, literal) = Self.unfittingNumber(in: data, decoding: M.Params.self, with: decoder) {
+                throw RPCError.invalidParams("expected an integer that fits in 64 bits (got \(literal))", path: path)
+            }
             throw RPCError(decoding: error)
         }
+    }
+}
+
+extension Router {
+    /// The member whose number no integer holds, found by trying each such number as 0: the
+    /// one whose replacement makes the root error go away (only run on a failed decode).
+    static func unfittingNumber<P: Decodable>(in data: Data, decoding: P.Type, with decoder: JSONDecoder) -> (String, String)? {
+        guard let params = try? JSONValue.parse(Array(data)) else { return nil }
+        var candidates: [(path: [PathStep], literal: String)] = []
+        func walk(_ value: JSONValue, _ path: [PathStep]) {
+            switch value {
+            case .number(let literal) where Int(literal) == nil: candidates.append((path, literal))
+            case .array(let items): for (i, item) in items.enumerated() { walk(item, path + [.index(i)]) }
+            case .object(let members): for (key, member) in members.sorted(by: { $0.key < $1.key }) { walk(member, path + [.key(key)]) }
+            default: break
+            }
+        }
+        walk(params, [])
+        for candidate in candidates {
+            let changed = replacing(params, at: candidate.path[...], with: .number("0"))
+            do {
+                _ = try decoder.decode(P.self, from: Data(changed.jsonText.utf8))
+                return (describe(candidate.path), candidate.literal)
+            } catch let error as DecodingError {
+                if case .dataCorrupted(let context) = error, context.codingPath.isEmpty { continue }
+                return (describe(candidate.path), candidate.literal)
+            } catch {
+                continue
+            }
+        }
+        return nil
+    }
+
+    enum PathStep { case key(String), index(Int) }
+
+    static func replacing(_ value: JSONValue, at path: ArraySlice<PathStep>, with new: JSONValue) -> JSONValue {
+        guard let step = path.first else { return new }
+        switch (step, value) {
+        case (.key(let key), .object(var members)):
+            members[key] = members[key].map { replacing($0, at: path.dropFirst(), with: new) }
+            return .object(members)
+        case (.index(let i), .array(var items)) where items.indices.contains(i):
+            items[i] = replacing(items[i], at: path.dropFirst(), with: new)
+            return .array(items)
+        default:
+            return value
+        }
+    }
+
+    static func describe(_ path: [PathStep]) -> String {
+        var out = ""
+        for step in path {
+            switch step {
+            case .key(let key): out += (out.isEmpty ? "" : ".") + key
+            case .index(let i): out += "[\(i)]"
+            }
+        }
+        return out
     }
 }
 
@@ -140,6 +204,7 @@ extension RPCError {
         case is Bool.Type: return "a boolean"
         case is Int.Type, is Int64.Type, is Int32.Type: return "an integer"
         case is Double.Type, is Float.Type: return "a number"
+        case is ProgressToken.Type: return "an integer or a string"
         default:
             let name = String(describing: type)
             if name.hasPrefix("Array") { return "an array" }

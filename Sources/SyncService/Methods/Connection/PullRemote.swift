@@ -21,7 +21,7 @@ public enum PullRemote: SyncMethod {
         public enum CodingKeys: String, CodingKey, CaseIterable { case full, allowMassDelete, progressToken }
         var full: Bool?
         var allowMassDelete: Bool?
-        var progressToken: JSONValue?
+        var progressToken: ProgressToken?
     }
 
     public struct Result: Encodable, Sendable {
@@ -70,7 +70,7 @@ public enum PullRemote: SyncMethod {
                 }
                 result.add(outcome.counts)
                 result.pages += 1
-                if let token = p.progressToken {
+                if let token = p.progressToken?.json {
                     context.session.notify(method: "$/progress", params: Progress(token: token, done: seen, total: page.total))
                 }
             }

@@ -21,7 +21,7 @@ public enum PushRemote: SyncMethod {
 
     public struct Params: RPCParams {
         public enum CodingKeys: String, CodingKey, CaseIterable { case progressToken }
-        var progressToken: JSONValue?
+        var progressToken: ProgressToken?
     }
 
     public struct Failure: Encodable, Sendable {
@@ -72,7 +72,7 @@ public enum PushRemote: SyncMethod {
                 } catch let error as ConnectorError where error.kind == .rejected || error.kind == .numberTaken || error.kind == .notFound {
                     result.failed.append(Failure(customerId: CustomerID.format(customer.id), message: error.message))
                 }
-                if let token = p.progressToken {
+                if let token = p.progressToken?.json {
                     context.session.notify(method: "$/progress", params: PullRemote.Progress(token: token, done: index + 1, total: outgoing.count))
                 }
             }

@@ -12,7 +12,7 @@ public enum CreateAllPartners: SyncMethod {
         var numbering: NumberingParam
         var customerIds: [String]?
         var dryRun: Bool?
-        var progressToken: JSONValue?
+        var progressToken: ProgressToken?
     }
 
     /// `{mode: "keep"}` or `{mode: "sequence", start}` (`start` digits, or a whole number).
@@ -62,7 +62,7 @@ public enum CreateAllPartners: SyncMethod {
         }
         let ids = try p.customerIds.map { try $0.map(ParamsCheck.customerId) }
         var progress: ((Int, Int) -> Void)?
-        if let token = p.progressToken {
+        if let token = p.progressToken?.json {
             let session = context.session
             progress = { done, total in session.notify(method: "$/progress", params: Progress(token: token, done: done, total: total)) }
         }
