@@ -115,11 +115,16 @@ struct RegisterBuilder {
     /// A cell as stored: the formula guard a CSV export adds (a leading `'` before `=`, `+`,
     /// `-`, `@`, tab, CR or another `'`) removed when `guarded`, trimmed, blank = nil.
     static func cellValue(_ raw: String, guarded: Bool = true) -> String? {
+        Normalize.clean(guarded ? unguarded(raw) : raw)
+    }
+
+    /// A cell without the formula guard a CSV export adds.
+    static func unguarded(_ raw: String) -> String {
         var value = raw
-        if guarded, raw.utf8.first == UInt8(ascii: "'"), let second = value.unicodeScalars.dropFirst().first, "=+-@\t\r'".unicodeScalars.contains(second) {
+        if raw.utf8.first == UInt8(ascii: "'"), let second = value.unicodeScalars.dropFirst().first, "=+-@\t\r'".unicodeScalars.contains(second) {
             value.removeFirst()
         }
-        return Normalize.clean(value)
+        return value
     }
 
     /// Where each column's cells go, resolved once from the header: a second column of a
@@ -139,6 +144,9 @@ struct RegisterBuilder {
     /// The row, when it is a valid customer; its problems go to `errors` otherwise.
     mutating func add(line: Int, cells: [String]) -> ImportRow? {
         guard headerRead else {
+            // A header cell carries the CSV guard as any cell does (an own column named
+            // `=HYPERLINK(…)` is written `'=HYPERLINK(…)`).
+            let cells = stripsFormulaGuard ? cells.map(Self.unguarded) : cells
             let header = cells.map(Column.recognise)
             if header.contains(.number) && header.contains(.field(.name)) {
                 setHeader(line: line, cells: cells, header: header)

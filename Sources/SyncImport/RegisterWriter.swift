@@ -78,7 +78,8 @@ public enum RegisterWriter {
             }
             out += [0x0D, 0x0A]
         }
-        line(headers(extraColumns: extra))
+        // A file's own column may be named like a formula: the header is guarded too.
+        line(headers(extraColumns: extra).map(guarded))
         for row in rows { line(cells(row, extraColumns: extra)) }
         return out
     }

@@ -50,6 +50,19 @@ struct ExportTests {
         #expect(text.contains(";'@SUM(1)"))
     }
 
+    /// A file's own column named like a formula is guarded in the header too, and comes back
+    /// under its own name.
+    @Test func aHeaderNamedLikeAFormulaIsGuardedAndRoundTrips() throws {
+        _ = try rpc.result("importCustomers", ["content": "Kundenr.;Navn;=HYPERLINK(\"http://x\")\n1;A;v\n"])
+        let path = dir.appendingPathComponent("header.csv").path
+        _ = try rpc.result("exportCustomers", ["path": .string(path)])
+        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)).dropFirst(3), as: UTF8.self)
+        let header = text.split(separator: "\r\n").first.map(String.init) ?? ""
+        #expect(header.hasSuffix(";\"'=HYPERLINK(\"\"http://x\"\")\""), "\(header)")
+        #expect(try rpc.result("importCustomers", ["path": .string(path)])["unchanged"] == 1)
+        #expect(try rpc.result("getCustomer", ["id": "c1"])["extra"] == ["=HYPERLINK(\"http://x\")": "v"])
+    }
+
     @Test func onlyPendingWritesWhatTheRemoteMustReceive() throws {
         _ = try rpc.result("importCustomers", ["side": "local", "content": "Kundenr.;Navn\n1;A\n2;B\n3;C\n"])
         _ = try rpc.result("importCustomers", ["content": "Kundenr.;Navn\n1;A\n2;B\n"])
