@@ -83,6 +83,13 @@ struct ExportTests {
         _ = try rpc.result("importCustomers", ["content": "Kundenr.;Navn\n1;A\n"])
         #expect(try rpc.call("exportCustomers", ["path": "/no/such/folder/x.csv"])["error"]?["data"]?["kind"] == "NotFound")
         #expect(try rpc.call("exportCustomers", ["path": .string(dir.path)])["error"]?["data"]?["path"] == "path")
+        // A FIFO (as a device: tested on a FIFO only, so that a regression cannot replace a
+        // real device of the machine running the tests) is never replaced by a file.
+        let fifo = dir.appendingPathComponent("pipe.csv").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect(try rpc.call("exportCustomers", ["path": .string(fifo)])["error"]?["data"]?["path"] == "path")
+        var info = stat()
+        #expect(stat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO, "the FIFO is still a FIFO")
         #expect(try rpc.call("exportCustomers", ["path": "x.csv", "format": "pdf"])["error"]?["data"]?["path"] == "format")
         #expect(try rpc.call("exportCustomers", [:])["error"]?["data"]?["path"] == "path")
     }

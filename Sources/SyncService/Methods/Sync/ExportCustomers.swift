@@ -34,6 +34,12 @@ public enum ExportCustomers: SyncMethod {
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw RPCError.invalidParams("\(p.path) is a directory; give a file name", path: "path")
         }
+        // Only a new file, or a regular one replaced: never a device (`/dev/full`, which the
+        // rename would have turned into a file), a FIFO or a socket.
+        var info = stat()
+        if stat(url.path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            throw RPCError.invalidParams("\(p.path) is not a regular file (a device, FIFO or socket); an export writes a new file or replaces a regular one", path: "path")
+        }
         let folder = url.deletingLastPathComponent()
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw SyncError(.notFound, "no folder \(folder.path) to write \(url.lastPathComponent) in", details: ["path": .string(p.path)])
