@@ -190,7 +190,7 @@ final class TableReader: XMLReader {
                 column += cellRepeat  // empty cells, however many, are not built
             } else {
                 guard column + min(cellRepeat, 1024) <= XLSXReader.maxColumns else {
-                    fail("row \(rowNumber + 1) has a value beyond column \(XLSXReader.columnName(XLSXReader.maxColumns - 1)), the last of the \(XLSXReader.maxColumns) columns a register may use: the sheet is not a customer register, or is damaged")
+                    fail(XLSXReader.beyondLastColumn("a value in row \(rowNumber + 1)"))
                     return
                 }
                 if column > cells.count { cells.append(contentsOf: repeatElement("", count: column - cells.count)) }

@@ -280,21 +280,9 @@ struct RegisterBuilder {
         }
         var file = RegisterFile(format: format, rows: [], errors: errors, numbers: mentioned)
         for (index, count) in unnamedColumns.sorted(by: { $0.key < $1.key }) where count > 0 {
-            file.warnings.append("column \(Self.columnName(index)) has no header, so its \(count) \(count == 1 ? "value was" : "values were") not imported (pandas writes its row index so): give the column a header to keep them")
+            file.warnings.append("column \(XLSXReader.columnName(index)) has no header, so its \(count) \(count == 1 ? "value was" : "values were") not imported (pandas writes its row index so): give the column a header to keep them")
         }
         return file
-    }
-
-    /// A column as a spreadsheet names it: 0 → A, 26 → AA.
-    static func columnName(_ index: Int) -> String {
-        var name = ""
-        var n = index + 1
-        while n > 0 {
-            n -= 1
-            name = String(UnicodeScalar(UInt8(65 + n % 26))) + name
-            n /= 26
-        }
-        return name
     }
 }
 

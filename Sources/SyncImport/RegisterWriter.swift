@@ -92,7 +92,7 @@ public enum RegisterWriter {
         func row(_ number: Int, _ cells: [String]) {
             sheet += "<row r=\"\(number)\">"
             for (i, cell) in cells.enumerated() where !cell.isEmpty {
-                sheet += "<c r=\"\(columnName(i))\(number)\" t=\"inlineStr\"><is><t xml:space=\"preserve\">\(xmlEscaped(cell))</t></is></c>"
+                sheet += "<c r=\"\(XLSXReader.columnName(i))\(number)\" t=\"inlineStr\"><is><t xml:space=\"preserve\">\(xmlEscaped(cell))</t></is></c>"
             }
             sheet += "</row>"
         }
@@ -117,16 +117,6 @@ public enum RegisterWriter {
         return data
     }
 
-    static func columnName(_ index: Int) -> String {
-        var n = index + 1
-        var name = ""
-        while n > 0 {
-            let r = (n - 1) % 26
-            name = String(UnicodeScalar(UInt8(65 + r))) + name
-            n = (n - 1) / 26
-        }
-        return name
-    }
 
     static func xmlEscaped(_ s: String) -> String {
         var out = ""

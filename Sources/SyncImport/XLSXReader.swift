@@ -168,7 +168,12 @@ public enum XLSXReader {
         return sawLetter ? index - 1 : nil
     }
 
-    /// A column as a spreadsheet names it: 0 → A, 1023 → AMJ.
+    /// What a value past the last column is told: `where` names the cell or the row.
+    static func beyondLastColumn(_ place: String) -> String {
+        "\(place) lies beyond column \(columnName(maxColumns - 1)), the last of the \(maxColumns) columns a register may use: the sheet is not a customer register, or is damaged"
+    }
+
+    /// A column as a spreadsheet names it: 0 → A, 1023 → AMJ (the XLSX writer's references too).
     static func columnName(_ index: Int) -> String {
         var name = ""
         var n = index + 1
@@ -391,7 +396,7 @@ final class SheetReader: XMLReader {
             }
             if value.isEmpty { return }  // an empty cell is not built, however far right
             guard cellColumn < XLSXReader.maxColumns else {
-                fail("cell \(cellReference ?? "in row \(rowNumber)") lies beyond column \(XLSXReader.columnName(XLSXReader.maxColumns - 1)), the last of the \(XLSXReader.maxColumns) columns a register may use: the sheet is not a customer register, or is damaged")
+                fail(XLSXReader.beyondLastColumn(cellReference.map { "cell \($0)" } ?? "a cell in row \(rowNumber)"))
                 return
             }
             if cellColumn >= cells.count { cells.append(contentsOf: repeatElement("", count: cellColumn - cells.count + 1)) }

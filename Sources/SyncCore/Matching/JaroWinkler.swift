@@ -83,11 +83,6 @@ public enum Similarity {
         return a.utf8.first == b.utf8.first ? 0.9 : 0
     }
 
-    /// Whether two names share a word of two letters or more: "Jack Ryan" and "Annika Ryan".
-    public static func sharesAWord(_ a: [String], _ b: [String]) -> Bool {
-        compareWords(a, b).sharesAWord
-    }
-
     /// The name similarity used for matching: the better of whole-string Jaro-Winkler and the
     /// token measure, on names without their legal form.
     public static func names(_ a: NameKey, _ b: NameKey) -> Double { compareNames(a, b).similarity }

@@ -10,7 +10,7 @@ public final class MatchIndex: @unchecked Sendable {
     public let locals: [MatchRecord]
     public let remotes: [MatchRecord]
     let positionById: [Int64: (Side, Int32)]
-    /// Blocking keys by their text, to bucket ids.
+    /// Blocking keys (their 64-bit hash, `hash`) to bucket ids.
     let bucketIds: [UInt64: Int32]
     /// Per bucket id: positions in `locals` and in `remotes` (a large bucket's sorted by
     /// `neighbourhoodKey`), and whether it is large.
@@ -106,14 +106,8 @@ public final class MatchIndex: @unchecked Sendable {
     func estimateWeights() -> MatchWeights {
         let step = max(1, locals.count / Self.estimationSample)
         let sample = Array(stride(from: 0, to: locals.count, by: step))
-        let sampled = sample.count
         // The patterns counted on all cores, a dictionary a chunk, merged after.
-        let chunks = max(1, min(16, sample.count / 256))
-        let counted = UnsafeMutableBufferPointer<[UInt32: Int]>.allocate(capacity: chunks)
-        counted.initialize(repeating: [:])
-        defer { counted.deallocate() }
-        let base = UncheckedPointer(counted.baseAddress!)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        let counted = Self.inChunks(max(1, min(16, sample.count / 256))) { chunk, chunks in
             var patterns: [UInt32: Int] = [:]
             locals.withUnsafeBufferPointer { locals in
                 remotes.withUnsafeBufferPointer { remotes in
@@ -125,13 +119,12 @@ public final class MatchIndex: @unchecked Sendable {
                     }
                 }
             }
-            base.pointer[chunk] = patterns
+            return patterns
         }
-        var patterns: [UInt32: Int] = [:]
-        for part in counted { patterns.merge(part, uniquingKeysWith: +) }
+        let patterns = counted.reduce(into: [UInt32: Int]()) { $0.merge($1, uniquingKeysWith: +) }
         // One-to-one: no more true pairs among the sampled locals than there are of them or
         // of the remotes.
-        let maxMatches = min(sampled, remotes.count)
+        let maxMatches = min(sample.count, remotes.count)
         return MatchWeights.estimated(from: patterns, maxMatches: maxMatches)
     }
 
@@ -175,17 +168,25 @@ public final class MatchIndex: @unchecked Sendable {
 
     /// Each record's blocking keys, hashed, computed on all cores.
     static func hashedKeys(_ records: [MatchRecord]) -> [[UInt64]] {
-        let chunks = max(1, min(64, records.count / 1024))
-        let out = UnsafeMutableBufferPointer<[UInt64]>.allocate(capacity: records.count)
-        out.initialize(repeating: [])
-        defer { out.deallocate() }
-        let base = UncheckedPointer(out.baseAddress!)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            for i in stride(from: chunk, to: records.count, by: chunks) {
-                base.pointer[i] = records[i].blockingKeys.map(hash)
-            }
+        let chunkSize = 1024
+        return inChunks((records.count + chunkSize - 1) / chunkSize) { chunk, _ in
+            records[(chunk * chunkSize)..<min(records.count, (chunk + 1) * chunkSize)].map { $0.blockingKeys.map(hash) }
+        }.flatMap { $0 }
+    }
+
+    /// `body(chunk, chunks)` for every chunk in `0..<chunks`, on all cores; the results in
+    /// chunk order.
+    static func inChunks<T>(_ chunks: Int, _ body: @Sendable (Int, Int) -> T) -> [T] {
+        guard chunks > 0 else { return [] }
+        let results = UnsafeMutableBufferPointer<T?>.allocate(capacity: chunks)
+        results.initialize(repeating: nil)
+        defer {
+            results.deinitialize()
+            results.deallocate()
         }
-        return Array(out)
+        let base = UncheckedPointer(results.baseAddress!)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in base.pointer[chunk] = body(chunk, chunks) }
+        return results.map { $0! }
     }
 
     /// A blocking key as the index holds it: 64-bit FNV-1a of its text (a collision only
@@ -221,9 +222,10 @@ public final class MatchIndex: @unchecked Sendable {
         }
     }
 
-    /// Scored candidates of one customer among `eligible` ones, best first.
-    public func suggestions(for record: MatchRecord, eligible: (Int64) -> Bool, limit: Int) -> [(MatchRecord, MatchScore)] {
-        var scored = candidates(for: record).filter { eligible($0.id) }.map { ($0, compare(record, $0)) }
+    /// Scored candidates of one customer among `eligible` ones, best first (`among`: its
+    /// candidates, when the caller has them already).
+    public func suggestions(for record: MatchRecord, among candidates: [MatchRecord]? = nil, eligible: (Int64) -> Bool, limit: Int) -> [(MatchRecord, MatchScore)] {
+        var scored = (candidates ?? self.candidates(for: record)).filter { eligible($0.id) }.map { ($0, compare(record, $0)) }
         scored.sort { $0.1.score != $1.1.score ? $0.1.score > $1.1.score : $0.0.id < $1.0.id }
         return Array(scored.prefix(limit))
     }
@@ -242,19 +244,15 @@ extension MatchIndex {
     /// any whose customer is already taken. Ordered by score, then local id.
     public func pairing(minScore: Double, eligible: @Sendable (Int64) -> Bool) -> [Suggestion] {
         let chunks = max(1, min(64, locals.count / 512))
-        let chunkSize = (locals.count + chunks - 1) / max(chunks, 1)
-        let results = UnsafeMutableBufferPointer<[Suggestion]>.allocate(capacity: chunks)
-        results.initialize(repeating: [])
-        defer { results.deallocate() }
-        let resultsBase = UncheckedPointer(results.baseAddress!)
+        let chunkSize = (locals.count + chunks - 1) / chunks
         let weights = self.weights  // one copy for every chunk, not one a pair
         // The log-odds below which no pair reaches minScore (a margin for the rounding).
         let minLogOdds = minScore <= 0 ? -Double.infinity : minScore >= 1 ? Double.infinity : log2(minScore / (1 - minScore)) - 0.01
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        let results = Self.inChunks(chunks) { chunk, _ in
             var found: [Suggestion] = []
             let start = chunk * chunkSize
             let end = min(locals.count, start + chunkSize)
-            guard start < end else { return }
+            guard start < end else { return found }
             // Through buffers: a record is read where it lies, never copied.
             locals.withUnsafeBufferPointer { locals in
                 remotes.withUnsafeBufferPointer { remotes in
@@ -276,7 +274,7 @@ extension MatchIndex {
                     }
                 }
             }
-            resultsBase.pointer[chunk] = found
+            return found
         }
         var all = results.flatMap { $0 }
         all.sort { a, b in

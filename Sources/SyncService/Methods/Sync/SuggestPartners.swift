@@ -34,7 +34,7 @@ public enum SuggestPartners: SyncMethod {
         let record = MatchRecord(id: id, side: customer.side, fields: customer.fields)
         let candidates = index.candidates(for: record)
         let eligible = try context.database.unsyncedIds(among: candidates.map(\.id))
-        let best = index.suggestions(for: record, eligible: { eligible.contains($0) }, limit: limit)
+        let best = index.suggestions(for: record, among: candidates, eligible: { eligible.contains($0) }, limit: limit)
         let customers = Dictionary(uniqueKeysWithValues: try context.database.customers(ids: best.map(\.0.id)).map { ($0.id, $0) })
         return Result(candidates: best.compactMap { other, match in
             customers[other.id].map { Candidate(customer: WireCustomer($0), score: match.score, reasons: match.reasons.map(WireReason.init)) }
