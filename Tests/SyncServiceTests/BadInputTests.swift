@@ -82,6 +82,19 @@ struct BadInputTests {
         ("listUnsynced", #"{"limit":-1}"#, -32602, "limit"),
         ("listLinks", #"{"cursor":"YWZ0ZXI6LTE="}"#, -32602, "cursor"),
         ("getCustomer", #"{"id":"c1","side":"local"}"#, -32602, "side"),
+        // A member twice, a snake_case param with its camelCase twin, numbers no integer
+        // holds, a progress token that is neither integer nor string.
+        ("listUnsynced", #"{"limit":1,"limit":2}"#, -32602, "limit"),
+        ("disableSync", #"{"customer_id":"c1","customerId":"c1"}"#, -32602, "customer_id"),
+        ("listUnsynced", #"{"limit":1.5}"#, -32602, "limit"),
+        ("listUnsynced", #"{"limit":1e308}"#, -32602, "limit"),
+        ("createAllPartners", #"{"side":"local","numbering":{"mode":"keep"},"progressToken":{"a":1}}"#, -32602, "progressToken"),
+        // A control character in a value, whole or in a file's row.
+        ("updateCustomer", #"{"id":"c1","fields":{"name":"AB\u0000CD"}}"#, -32602, "fields.name"),
+        ("createPartner", #"{"customerId":"c1","number":"9","fields":{"city":"\u0007Vejle"}}"#, -32602, "fields.city"),
+        ("importCustomers", #"{"content":"Kundenr.;Navn\n1;A\u0001B\n"}"#, 1006, "ImportRejected"),
+        // A 1.3 KB workbook whose cell reference overflowed an Int (issue 14), as a replace.
+        ("importCustomers", #"{"mode":"replace","contentBase64":"UEsDBBQAAAAAACAJgl19j8M5TQAAAE0AAAATAAAAW0NvbnRlbnRfVHlwZXNdLnhtbDxUeXBlcyB4bWxucz0iaHR0cDovL3NjaGVtYXMub3BlbnhtbGZvcm1hdHMub3JnL3BhY2thZ2UvMjAwNi9jb250ZW50LXR5cGVzIi8+UEsDBBQAAAAAACAJgl2Invqm3wAAAN8AAAAPAAAAeGwvd29ya2Jvb2sueG1sPHdvcmtib29rIHhtbG5zPSJodHRwOi8vc2NoZW1hcy5vcGVueG1sZm9ybWF0cy5vcmcvc3ByZWFkc2hlZXRtbC8yMDA2L21haW4iIHhtbG5zOnI9Imh0dHA6Ly9zY2hlbWFzLm9wZW54bWxmb3JtYXRzLm9yZy9vZmZpY2VEb2N1bWVudC8yMDA2L3JlbGF0aW9uc2hpcHMiPjxzaGVldHM+PHNoZWV0IG5hbWU9IkEiIHNoZWV0SWQ9IjEiIHI6aWQ9InJJZDEiLz48L3NoZWV0cz48L3dvcmtib29rPlBLAwQUAAAAAAAgCYJdtlSqz/EAAADxAAAAGgAAAHhsL19yZWxzL3dvcmtib29rLnhtbC5yZWxzPFJlbGF0aW9uc2hpcHMgeG1sbnM9Imh0dHA6Ly9zY2hlbWFzLm9wZW54bWxmb3JtYXRzLm9yZy9wYWNrYWdlLzIwMDYvcmVsYXRpb25zaGlwcyI+PFJlbGF0aW9uc2hpcCBJZD0icklkMSIgVHlwZT0iaHR0cDovL3NjaGVtYXMub3BlbnhtbGZvcm1hdHMub3JnL29mZmljZURvY3VtZW50LzIwMDYvcmVsYXRpb25zaGlwcy93b3Jrc2hlZXQiIFRhcmdldD0id29ya3NoZWV0cy9zaGVldDEueG1sIi8+PC9SZWxhdGlvbnNoaXBzPlBLAwQUAAAAAAAgCYJdS/jt7hkBAAAZAQAAGAAAAHhsL3dvcmtzaGVldHMvc2hlZXQxLnhtbDx3b3Jrc2hlZXQgeG1sbnM9Imh0dHA6Ly9zY2hlbWFzLm9wZW54bWxmb3JtYXRzLm9yZy9zcHJlYWRzaGVldG1sLzIwMDYvbWFpbiI+PHNoZWV0RGF0YT48cm93IHI9IjEiPjxjIHI9IkExIiB0PSJpbmxpbmVTdHIiPjxpcz48dD5LdW5kZW5yLjwvdD48L2lzPjwvYz48YyByPSJCMSIgdD0iaW5saW5lU3RyIj48aXM+PHQ+TmF2bjwvdD48L2lzPjwvYz48L3Jvdz48cm93IHI9IjIiPjxjIHI9IlpaWlpaWlpaWlpaWlpaMiI+PHY+MTwvdj48L2M+PC9yb3c+PC9zaGVldERhdGE+PC93b3Jrc2hlZXQ+UEsBAhQDFAAAAAAAIAmCXX2PwzlNAAAATQAAABMAAAAAAAAAAAAAAIABAAAAAFtDb250ZW50X1R5cGVzXS54bWxQSwECFAMUAAAAAAAgCYJdiJ76pt8AAADfAAAADwAAAAAAAAAAAAAAgAF+AAAAeGwvd29ya2Jvb2sueG1sUEsBAhQDFAAAAAAAIAmCXbZUqs/xAAAA8QAAABoAAAAAAAAAAAAAAIABigEAAHhsL19yZWxzL3dvcmtib29rLnhtbC5yZWxzUEsBAhQDFAAAAAAAIAmCXUv47e4ZAQAAGQEAABgAAAAAAAAAAAAAAIABswIAAHhsL3dvcmtzaGVldHMvc2hlZXQxLnhtbFBLBQYAAAAABAAEAAwBAAACBAAAAAA="}"#, 1006, "ImportRejected"),
     ]
 
     @Test(arguments: 0..<BadInputTests.cases.count)
