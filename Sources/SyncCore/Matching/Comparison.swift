@@ -20,7 +20,7 @@ public enum MatchField: Int, CaseIterable, Sendable {
     public var levels: [String] {
         switch self {
         case .cvr, .ean, .email, .phone: ["equal", "different"]
-        case .name: ["equal", "typo", "one name shared", "weakly similar", "different"]
+        case .name: ["equal", "typo", "one name shared", "weakly similar", "faintly similar", "different"]
         case .address: ["equal", "same number, similar street", "number spelt otherwise", "street similar, a number missing", "same street, other number", "different"]
         case .zip: ["equal", "one digit off", "different"]
         case .city: ["equal", "different"]
@@ -94,7 +94,9 @@ public struct Comparison: Sendable, Hashable {
         switch s {
         case 0.97...: level = 1
         case 0.90..<0.97: level = 2
-        default: level = shares ? 3 : s >= 0.80 ? 4 : 5
+        // Below 0.80 a name is mostly another person's; what is left of a badly spelt one
+        // ("pzAgvl xCarx" for "Angel Clark") still sits above 0.70, a stranger's mostly below.
+        default: level = shares ? 3 : s >= 0.80 ? 4 : s >= 0.70 ? 5 : 6
         }
         // Two legal forms that differ (ApS and A/S) tell two companies apart.
         if a.name.legalForm != nil && b.name.legalForm != nil && a.name.legalForm != b.name.legalForm { level = max(level, 3) }

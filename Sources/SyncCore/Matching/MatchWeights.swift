@@ -128,12 +128,12 @@ public struct MatchWeights: Sendable, Equatable {
     /// compared: a pair needs 12 bits of evidence to reach a score of 0.5.
     public static let prior = MatchWeights(
         m: [[0.97, 0.03], [0.95, 0.05], [0.85, 0.15], [0.75, 0.25],
-            [0.70, 0.15, 0.07, 0.04, 0.04],
+            [0.70, 0.15, 0.07, 0.04, 0.02, 0.02],
             [0.72, 0.07, 0.04, 0.04, 0.03, 0.10],
             [0.68, 0.03, 0.29],
             [0.46, 0.54]],
         u: [[1e-4, 1 - 1e-4], [2e-4, 1 - 2e-4], [1e-3, 1 - 1e-3], [1.5e-3, 1 - 1.5e-3],
-            [0.002, 0.006, 0.03, 0.06, 0.902],
+            [0.002, 0.006, 0.03, 0.06, 0.15, 0.752],
             [0.005, 0.005, 0.003, 0.01, 0.03, 0.947],
             [0.15, 0.02, 0.83],
             [0.23, 0.77]],
@@ -143,7 +143,7 @@ public struct MatchWeights: Sendable, Equatable {
     /// addresses, one like the prior. EM moves them where the registers put them.
     static func startingClasses(_ u: [[Double]]) -> [[[Double]]] {
         var names = u, addresses = u
-        names[MatchField.name.rawValue] = [0.3, 0.1, 0.15, 0.15, 0.3]
+        names[MatchField.name.rawValue] = [0.3, 0.1, 0.15, 0.15, 0.1, 0.2]
         addresses[MatchField.address.rawValue] = [0.3, 0.1, 0.05, 0.1, 0.2, 0.25]
         return [names, addresses, u]
     }
