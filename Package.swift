@@ -90,6 +90,7 @@ let package = Package(
             name: "customer-sync",
             dependencies: [
                 "SyncService",
+                "SyncImport",
                 "SyncStore",
                 "JSONRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

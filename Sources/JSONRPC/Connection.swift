@@ -77,6 +77,20 @@ public enum Handled {
 
 /// The JSON-RPC 2.0 engine without I/O: one message body in, one reply body (or none) out.
 ///
+/// How much one batch may ask for: its number of messages (`--max-batch`) and the bytes of
+/// its replies (`--max-batch-reply-bytes`; the replies of a batch are sent as one array).
+public struct BatchLimits: Sendable, Equatable {
+    public var maxItems: Int
+    public var maxReplyBytes: Int
+
+    public init(maxItems: Int = 1000, maxReplyBytes: Int = 64 << 20) {
+        self.maxItems = maxItems
+        self.maxReplyBytes = maxReplyBytes
+    }
+
+    public static let standard = BatchLimits()
+}
+
 /// Checks the envelope, answers batches as arrays, never answers notifications, enforces the
 /// shutdown rule and maps every error to its wire form. In-process tests drive it directly.
 /// `$/cancelRequest {id}` is answered here, not by a method: it sets the cancellation flag of
@@ -85,6 +99,7 @@ public final class Connection<Context> {
     public let router: Router<Context>
     public let context: Context
     public let session: Session
+    public let batchLimits: BatchLimits
     let logger: Logger
     /// The cancellation flags of the requests deferred and not yet answered, by id.
     private var cancellations: [RequestID: CancellationFlag] = [:]
@@ -92,10 +107,12 @@ public final class Connection<Context> {
 
     static var cancelMethod: String { "$/cancelRequest" }
 
-    public init(router: Router<Context>, context: Context, session: Session, logger: Logger = Logger(label: "customer-sync.rpc")) {
+    public init(router: Router<Context>, context: Context, session: Session, batchLimits: BatchLimits = .standard,
+                logger: Logger = Logger(label: "customer-sync.rpc")) {
         self.router = router
         self.context = context
         self.session = session
+        self.batchLimits = batchLimits
         self.logger = logger
     }
 
@@ -208,16 +225,29 @@ public final class Connection<Context> {
         case .single(let item):
             return reply(to: item, message: buffer)
         case .batch(let items):
-            var replies: [[UInt8]] = []
-            for item in items {
-                if let r = reply(to: item, message: buffer) { replies.append(r) }
+            guard items.count <= batchLimits.maxItems else {
+                logger.warning("batch of \(items.count) refused, limit \(batchLimits.maxItems)")
+                return Self.errorReply(.batchTooLarge(count: items.count, limit: batchLimits.maxItems), id: .null)
             }
-            if replies.isEmpty { return nil }
+            // The replies go into one array as they are made; once it passes the limit, the
+            // batch's remaining requests are not run (a request run is always answered with
+            // its own result, so the array holds at most the limit and one reply more).
             var out: [UInt8] = [UInt8(ascii: "[")]
-            for (i, r) in replies.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
+            var any = false
+            for item in items {
+                let r: [UInt8]?
+                if out.count > batchLimits.maxReplyBytes, case .request(let request) = item {
+                    guard let id = request.id else { continue }  // a notification: not run, never answered
+                    r = Self.errorReply(.batchReplyTooLarge(limit: batchLimits.maxReplyBytes), id: id)
+                } else {
+                    r = reply(to: item, message: buffer)
+                }
+                guard let r else { continue }
+                if any { out.append(UInt8(ascii: ",")) }
                 out += r
+                any = true
             }
+            if !any { return nil }
             out.append(UInt8(ascii: "]"))
             return out
         }

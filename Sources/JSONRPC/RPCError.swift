@@ -91,6 +91,19 @@ public struct RPCError: Error, Hashable, Sendable, Encodable {
         return invalidRequest(detail, kind: "MessageTooLarge", extra: extra)
     }
 
+    /// -32600 for a batch of more messages than `--max-batch`: none of it is run.
+    public static func batchTooLarge(count: Int, limit: Int) -> RPCError {
+        invalidRequest("a batch of \(count) messages exceeds the limit of \(limit) (--max-batch); nothing in it was run",
+                       kind: "BatchTooLarge", extra: ["limit": .int(limit), "size": .int(count)])
+    }
+
+    /// -32600 for a request of a batch whose earlier replies already passed
+    /// `--max-batch-reply-bytes`: it was not run; send it again, alone or in a smaller batch.
+    public static func batchReplyTooLarge(limit: Int) -> RPCError {
+        invalidRequest("not run: the batch's replies already passed the limit of \(limit) bytes (--max-batch-reply-bytes); send it again in a smaller batch",
+                       kind: "BatchReplyTooLarge", extra: ["limit": .int(limit)])
+    }
+
     /// The stable kind name in `data.kind`, if any.
     public var kind: String? { data?["kind"]?.stringValue }
 }

@@ -7,9 +7,19 @@ public struct CSVReader {
     public let delimiter: UInt8
     /// Where the first record starts: after a `sep=` line, if there is one.
     let start: Int
+    /// The longest cell (UTF-8 bytes) and the most cells of a record that are read; past
+    /// either, `forEachRecord` throws before it builds the cell.
+    public var limits: ImportLimits
 
-    public init(utf8 bytes: [UInt8], delimiter: UInt8? = nil) {
+    /// A cell or a record past `limits`.
+    public struct Failure: Error, Sendable {
+        public var line: Int
+        public var message: String
+    }
+
+    public init(utf8 bytes: [UInt8], delimiter: UInt8? = nil, limits: ImportLimits = .standard) {
         self.bytes = bytes
+        self.limits = limits
         if let (hinted, end) = Self.separatorHint(bytes) {
             self.delimiter = delimiter ?? hinted
             self.start = end
@@ -70,8 +80,11 @@ public struct CSVReader {
     }
 
     /// Calls `body` once per record with its physical 1-based start line and its cells.
-    /// A record that holds only one empty cell (a blank line) is skipped.
-    public func forEachRecord(_ body: (_ line: Int, _ cells: [String]) throws -> Void) rethrows {
+    /// A record that holds only one empty cell (a blank line) is skipped. A cell longer than
+    /// `limits.cellBytes` or a record of more than `limits.columns` cells is a `Failure`.
+    public func forEachRecord(_ body: (_ line: Int, _ cells: [String]) throws -> Void) throws {
+        let maxCell = limits.cellBytes, maxCells = limits.columns
+        func cellTooLong(_ line: Int) -> Failure { Failure(line: line, message: limits.cellTooLong("a cell on line \(line)")) }
         try bytes.withUnsafeBufferPointer { buf in
             let n = buf.count
             var i = start
@@ -101,17 +114,23 @@ public struct CSVReader {
                             }
                             if b == 0x0A || (b == 0x0D && !(i + 1 < n && buf[i + 1] == 0x0A)) { line += 1 }
                             quoted.append(b)
+                            if quoted.count > maxCell { throw cellTooLong(recordLine) }
                             i += 1
                         }
                         // Anything between the closing quote and the delimiter is kept (lenient).
                         let tailStart = i
                         while i < n && buf[i] != delimiter && buf[i] != 0x0A && buf[i] != 0x0D { i += 1 }
+                        if quoted.count + (i - tailStart) > maxCell { throw cellTooLong(recordLine) }
                         if i > tailStart { quoted.append(contentsOf: UnsafeBufferPointer(rebasing: buf[tailStart..<i])) }
                         cells.append(String(decoding: quoted, as: UTF8.self))
                     } else {
                         let start = i
                         while i < n && buf[i] != delimiter && buf[i] != 0x0A && buf[i] != 0x0D { i += 1 }
+                        if i - start > maxCell { throw cellTooLong(recordLine) }
                         cells.append(String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self))
+                    }
+                    if cells.count > maxCells {
+                        throw Failure(line: recordLine, message: limits.beyondLastColumn("a value on line \(recordLine)"))
                     }
                     if i >= n {
                         endOfRecord = true

@@ -23,11 +23,11 @@ public enum ODSReader {
         } catch {
             return false
         }
-        guard let out = try? XLSXReader.part("mimetype", of: archive, kind: "ODS", maxBytes: 1024) else { return false }
+        guard let out = try? XLSXReader.part("mimetype", of: archive, kind: "ODS", limits: ImportLimits(partBytes: 1024)) else { return false }
         return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == mimeType
     }
 
-    public static func rows(of data: Data, sheet: String? = nil, maxPartBytes: Int = XLSXReader.maxPartBytes) throws -> [XLSXReader.Row] {
+    public static func rows(of data: Data, sheet: String? = nil, limits: ImportLimits = .standard) throws -> [XLSXReader.Row] {
         let archive: Archive
         do {
             archive = try Archive(data: data, accessMode: .read)
@@ -35,7 +35,7 @@ public enum ODSReader {
             throw XLSXReader.Failure(description: "not an ODS file (it is not a readable ZIP archive)")
         }
         func part(_ path: String) throws -> Data? {
-            try XLSXReader.part(path, of: archive, kind: "ODS", maxBytes: maxPartBytes)
+            try XLSXReader.part(path, of: archive, kind: "ODS", limits: limits)
         }
         guard let content = try part("content.xml") else {
             throw XLSXReader.Failure(description: "not an ODS file (no content.xml)")
@@ -61,7 +61,7 @@ public enum ODSReader {
             let visible = tables.tables.filter { !tables.hiddenStyles.contains($0.style ?? "") }.map(\.name)
             chosen = active.flatMap { visible.contains($0) ? $0 : nil } ?? visible.first ?? names.first
         }
-        let reader = TableReader(table: chosen)
+        let reader = TableReader(table: chosen, limits: limits)
         try reader.parse(content)
         return reader.rows
     }
@@ -134,7 +134,12 @@ final class TableReader: XMLReader {
     private var cellPlainNumber: String?
     private var inCell = false
 
-    init(table: String?) { self.table = table }
+    let limits: ImportLimits
+
+    init(table: String?, limits: ImportLimits = .standard) {
+        self.table = table
+        self.limits = limits
+    }
 
     func attribute(_ local: String, _ attributes: [String: String]) -> String? {
         attributes.first { Self.localName($0.key) == Substring(local) }?.value
@@ -166,6 +171,7 @@ final class TableReader: XMLReader {
             inParagraph = true
         case "s" where inParagraph:
             paragraph += String(repeating: " ", count: Self.count(attribute("c", attributes), most: 1024))
+            if paragraph.utf8.count > limits.cellBytes { fail(limits.cellTooLong("a cell in row \(rowNumber + 1)")) }
         case "tab" where inParagraph:
             paragraph += "\t"
         case "line-break" where inParagraph:
@@ -184,13 +190,17 @@ final class TableReader: XMLReader {
         case "table-cell", "covered-table-cell":
             inCell = false
             var value = cellText.joined(separator: "\n")
+            guard value.utf8.count <= limits.cellBytes else {
+                fail(limits.cellTooLong("a cell in row \(rowNumber + 1)"))
+                return
+            }
             if let date = cellDate { value = date.replacingOccurrences(of: "T", with: " ") }
             if let number = cellPlainNumber, value == number { value = Self.general(number) }
             if value.isEmpty {
                 column += cellRepeat  // empty cells, however many, are not built
             } else {
-                guard column + min(cellRepeat, 1024) <= XLSXReader.maxColumns else {
-                    fail(XLSXReader.beyondLastColumn("a value in row \(rowNumber + 1)"))
+                guard column + min(cellRepeat, 1024) <= limits.columns else {
+                    fail(limits.beyondLastColumn("a value in row \(rowNumber + 1)"))
                     return
                 }
                 if column > cells.count { cells.append(contentsOf: repeatElement("", count: column - cells.count)) }
@@ -200,7 +210,12 @@ final class TableReader: XMLReader {
         case "table-row":
             rowNumber += 1
             if cells.contains(where: { !$0.isEmpty }) {
-                for i in 0..<min(rowRepeat, 1_048_576) { rows.append(XLSXReader.Row(number: rowNumber + i, cells: cells)) }
+                // A header and `limits.rows` records at most, however often a row repeats.
+                guard rows.count + rowRepeat <= limits.rows + 1 else {
+                    fail(limits.tooManyRows)
+                    return
+                }
+                for i in 0..<rowRepeat { rows.append(XLSXReader.Row(number: rowNumber + i, cells: cells)) }
             }
             rowNumber += rowRepeat - 1
         case "table":
@@ -228,6 +243,8 @@ final class TableReader: XMLReader {
     }
 
     override func characters(_ string: String) {
-        if inParagraph { paragraph += string }
+        guard inParagraph, failure == nil else { return }
+        paragraph += string
+        if paragraph.utf8.count > limits.cellBytes { fail(limits.cellTooLong("a cell in row \(rowNumber + 1)")) }
     }
 }

@@ -39,9 +39,9 @@ public struct RegisterFile: Sendable {
     public var warnings: [String] = []
 
     /// Reads `bytes` as `format` (detected from the bytes when nil: a ZIP signature means XLSX).
-    public static func read(_ bytes: [UInt8], format: Format?, side: Side, sheet: String? = nil) throws(RowError) -> RegisterFile {
+    public static func read(_ bytes: [UInt8], format: Format?, side: Side, sheet: String? = nil, limits: ImportLimits = .standard) throws(RowError) -> RegisterFile {
         var rows: [ImportRow] = []
-        var file = try stream(bytes, format: format, side: side, sheet: sheet) { rows.append($0) }
+        var file = try stream(bytes, format: format, side: side, sheet: sheet, limits: limits) { rows.append($0) }
         file.rows = rows
         return file
     }
@@ -49,7 +49,9 @@ public struct RegisterFile: Sendable {
     /// Reads `bytes`, handing each valid row to `onRow` as soon as it is checked; returns the
     /// format and every invalid field (`rows` is left empty). `sheet` names the sheet of a
     /// workbook to read (default: the one the user sees).
-    public static func stream(_ bytes: [UInt8], format: Format?, side: Side, sheet: String? = nil, onRow: (ImportRow) -> Void) throws(RowError) -> RegisterFile {
+    public static func stream(_ bytes: [UInt8], format: Format?, side: Side, sheet: String? = nil, limits: ImportLimits = .standard,
+                              onRow: (ImportRow) -> Void) throws(RowError) -> RegisterFile {
+        guard bytes.count <= limits.fileBytes else { throw RowError(line: 0, field: "file", message: limits.fileTooLarge(bytes.count)) }
         // Excel 97–2003 (.xls) is an OLE2 compound file: not readable here, and not a CSV either.
         if bytes.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
             throw RowError(line: 0, field: "file", message: "this is an Excel 97–2003 workbook (.xls), which cannot be read: open it in Excel or LibreOffice and save it as .xlsx or CSV")
@@ -69,20 +71,36 @@ public struct RegisterFile: Sendable {
         case .csv:
             let (text, _, warning) = TextDecoding.decode(bytes)
             if let warning { warnings.append(warning) }
+            // No text holds a NUL: a binary file, or an encoding that was not recognised.
+            if let nul = text.firstIndex(of: 0) {
+                let line = text[..<nul].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+                throw RowError(line: line, field: "file", message: "line \(line) holds a NUL byte: this is not a text file (a binary file, or text in an encoding that was not recognised)")
+            }
             // At most one row a line: sizing the duplicate check once saves its rehashing.
-            builder.seenNumbers.reserveCapacity(text.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 })
-            CSVReader(utf8: text).forEachRecord { line, cells in
-                if let row = builder.add(line: line, cells: cells) { onRow(row) }
+            let lines = text.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+            builder.seenNumbers.reserveCapacity(min(lines, limits.rows + 1))
+            var records = 0
+            do {
+                try CSVReader(utf8: text, limits: limits).forEachRecord { line, cells in
+                    records += 1
+                    // The header, then `limits.rows` records.
+                    guard records <= limits.rows + 1 else { throw CSVReader.Failure(line: line, message: limits.tooManyRows) }
+                    if let row = builder.add(line: line, cells: cells) { onRow(row) }
+                }
+            } catch let failure as CSVReader.Failure {
+                throw RowError(line: failure.line, field: "file", message: failure.message)
+            } catch {
+                throw RowError(line: 0, field: "file", message: "\(error)")
             }
         case .xlsx, .ods:
             do {
                 if format == .ods {
-                    for sheetRow in try ODSReader.rows(of: workbook, sheet: sheet) {
+                    for sheetRow in try ODSReader.rows(of: workbook, sheet: sheet, limits: limits) {
                         if let row = builder.add(line: sheetRow.number, cells: sheetRow.cells) { onRow(row) }
                     }
                 } else {
                     // Row by row as the sheet is parsed: bounded memory for any size of sheet.
-                    try XLSXReader.forEachRow(of: workbook, sheet: sheet) { sheetRow in
+                    try XLSXReader.forEachRow(of: workbook, sheet: sheet, limits: limits) { sheetRow in
                         if let row = builder.add(line: sheetRow.number, cells: sheetRow.cells) { onRow(row) }
                     }
                 }

@@ -20,23 +20,20 @@ public enum XLSXReader {
         public var cells: [String]
     }
 
-    /// The most one part of the workbook may inflate to. A sheet of a million customers is
-    /// about 300 MB; a ZIP that inflates past this is refused rather than read into memory.
-    public static let maxPartBytes = 1 << 30
-
     /// The rows of the sheet the user sees (the workbook's active tab, else its first visible
     /// sheet), or of the sheet named `sheet`.
-    public static func rows(of data: Data, sheet: String? = nil, maxPartBytes: Int = maxPartBytes) throws -> [Row] {
+    public static func rows(of data: Data, sheet: String? = nil, limits: ImportLimits = .standard) throws -> [Row] {
         var rows: [Row] = []
-        try forEachRow(of: data, sheet: sheet, maxPartBytes: maxPartBytes) { rows.append($0) }
+        try forEachRow(of: data, sheet: sheet, limits: limits) { rows.append($0) }
         return rows
     }
 
     /// Streams the rows of the sheet (see `rows(of:sheet:)`) to `body` as they are read: the
     /// sheet part is inflated to a temporary file and parsed from there in chunks, so neither
     /// the sheet's XML (300 MB for a million customers) nor its rows are held in memory, and
-    /// the XML parser's 10 MB limit on one chunk never applies.
-    public static func forEachRow(of data: Data, sheet: String? = nil, maxPartBytes: Int = maxPartBytes, _ body: (Row) -> Void) throws {
+    /// the XML parser's 10 MB limit on one chunk never applies. A sheet of a million customers
+    /// is about 300 MB inflated; `limits` bound each part, each cell, the columns and the rows.
+    public static func forEachRow(of data: Data, sheet: String? = nil, limits: ImportLimits = .standard, _ body: (Row) -> Void) throws {
         let archive: Archive
         do {
             archive = try Archive(data: data, accessMode: .read)
@@ -44,7 +41,7 @@ public enum XLSXReader {
             throw Failure(description: "not an XLSX file (it is not a readable ZIP archive)")
         }
         func entryData(_ path: String) throws -> Data? {
-            try part(path, of: archive, kind: "XLSX", maxBytes: maxPartBytes)
+            try part(path, of: archive, kind: "XLSX", limits: limits)
         }
         // One pass over the workbook part: its sheets, and its properties (the date system).
         let workbook = try entryData("xl/workbook.xml").map { data in
@@ -56,7 +53,7 @@ public enum XLSXReader {
         guard let sheetEntry = archive[sheetPath] else {
             throw Failure(description: "not an XLSX file (no worksheet at \(sheetPath))")
         }
-        let shared = try entryData("xl/sharedStrings.xml").map(sharedStrings) ?? []
+        let shared = try entryData("xl/sharedStrings.xml").map { try sharedStrings($0, limits: limits) } ?? []
         let date1904 = workbook?.first("workbookPr")?["date1904"].map { $0 == "1" || $0.lowercased() == "true" } ?? false
         let dates = try DateStyles(styles: entryData("xl/styles.xml"), date1904: date1904)
         // The sheet, inflated to a file of its own (removed when done), within the limit.
@@ -68,17 +65,17 @@ public enum XLSXReader {
         defer { try? FileManager.default.removeItem(at: temporary) }
         do {
             defer { try? handle.close() }
-            let tooLarge = Failure(description: "refused: \(sheetPath) in the XLSX file inflates to more than \(maxPartBytes) bytes")
-            if sheetEntry.uncompressedSize > UInt64(maxPartBytes) { throw tooLarge }
+            let tooLarge = Failure(description: limits.partTooLarge(sheetPath, kind: "XLSX"))
+            if sheetEntry.uncompressedSize > UInt64(limits.partBytes) { throw tooLarge }
             var written = 0
             _ = try archive.extract(sheetEntry, skipCRC32: true) { chunk in
                 written += chunk.count
-                if written > maxPartBytes { throw tooLarge }
+                if written > limits.partBytes { throw tooLarge }
                 try handle.write(contentsOf: chunk)
             }
         }
         let uncalculated = try withoutActuallyEscaping(body) { body in
-            let reader = SheetReader(sharedStrings: shared, dates: dates, onRow: body)
+            let reader = SheetReader(sharedStrings: shared, dates: dates, limits: limits, onRow: body)
             try reader.parse(contentsOf: temporary)
             return reader.uncalculatedFormulas
         }
@@ -87,11 +84,12 @@ public enum XLSXReader {
         }
     }
 
-    /// A part of a ZIP-based workbook (XLSX or ODS), inflated within `maxBytes`: the declared
-    /// size may lie, the count of inflated bytes may not. Nil when there is no such part.
-    static func part(_ path: String, of archive: Archive, kind: String, maxBytes: Int) throws -> Data? {
+    /// A part of a ZIP-based workbook (XLSX or ODS), inflated within `limits.partBytes`: the
+    /// declared size may lie, the count of inflated bytes may not. Nil when there is no such part.
+    static func part(_ path: String, of archive: Archive, kind: String, limits: ImportLimits) throws -> Data? {
         guard let entry = archive[path] else { return nil }
-        let tooLarge = Failure(description: "refused: \(path) in the \(kind) file inflates to more than \(maxBytes) bytes")
+        let maxBytes = limits.partBytes
+        let tooLarge = Failure(description: limits.partTooLarge(path, kind: kind))
         if entry.uncompressedSize > UInt64(maxBytes) { throw tooLarge }
         var out = Data()
         _ = try archive.extract(entry, skipCRC32: true) { chunk in
@@ -136,23 +134,19 @@ public enum XLSXReader {
         return "xl/" + target
     }
 
-    static func sharedStrings(_ data: Data) throws -> [String] {
-        let reader = SharedStringsReader()
+    static func sharedStrings(_ data: Data, limits: ImportLimits = .standard) throws -> [String] {
+        let reader = SharedStringsReader(limits: limits)
         try reader.parse(data)
         return reader.strings
     }
 
     /// The rows of a sheet part alone (tests of the sheet reader).
-    static func sheetRows(_ data: Data, sharedStrings: [String], dates: DateStyles = DateStyles()) throws -> [Row] {
+    static func sheetRows(_ data: Data, sharedStrings: [String], dates: DateStyles = DateStyles(), limits: ImportLimits = .standard) throws -> [Row] {
         var rows: [Row] = []
-        let reader = SheetReader(sharedStrings: sharedStrings, dates: dates) { rows.append($0) }
+        let reader = SheetReader(sharedStrings: sharedStrings, dates: dates, limits: limits) { rows.append($0) }
         try reader.parse(data)
         return rows
     }
-
-    /// The most columns a register's sheet may use (A…AMJ): a cell beyond is refused, so a
-    /// row costs at most this many cells however far right a file puts one.
-    public static let maxColumns = 1024
 
     /// "BC12" → 54 (0-based column of the reference); nil without letters, or past Excel's
     /// last column (XFD, 16,384): a value read from a file is never trusted to fit.
@@ -168,10 +162,6 @@ public enum XLSXReader {
         return sawLetter ? index - 1 : nil
     }
 
-    /// What a value past the last column is told: `where` names the cell or the row.
-    static func beyondLastColumn(_ place: String) -> String {
-        "\(place) lies beyond column \(columnName(maxColumns - 1)), the last of the \(maxColumns) columns a register may use: the sheet is not a customer register, or is damaged"
-    }
 
     /// A column as a spreadsheet names it: 0 → A, 1023 → AMJ (the XLSX writer's references too).
     static func columnName(_ index: Int) -> String {
@@ -274,7 +264,10 @@ final class ElementCollector: XMLReader {
 
 /// `<sst><si><t>text</t></si><si><r><t>rich</t></r><r><t> text</t></r></si>…` (phonetic `<rPh>` skipped).
 final class SharedStringsReader: XMLReader {
+    let limits: ImportLimits
     var strings: [String] = []
+
+    init(limits: ImportLimits) { self.limits = limits }
     var current = ""
     var inText = false
     var inPhonetic = false
@@ -298,7 +291,9 @@ final class SharedStringsReader: XMLReader {
     }
 
     override func characters(_ string: String) {
-        if inText { current += string }
+        guard inText, failure == nil else { return }
+        current += string
+        if current.utf8.count > limits.cellBytes { fail(limits.cellTooLong("shared text \(strings.count)")) }
     }
 }
 
@@ -322,9 +317,14 @@ final class SheetReader: XMLReader {
     /// Formula cells without a stored result (openpyxl and other writers that do not calculate).
     var uncalculatedFormulas = 0
 
-    init(sharedStrings: [String], dates: DateStyles, onRow: @escaping (XLSXReader.Row) -> Void) {
+    let limits: ImportLimits
+    /// Rows handed on: past `limits.rows` (and a header) the sheet is refused.
+    var rowsRead = 0
+
+    init(sharedStrings: [String], dates: DateStyles, limits: ImportLimits, onRow: @escaping (XLSXReader.Row) -> Void) {
         self.sharedStrings = sharedStrings
         self.dates = dates
+        self.limits = limits
         self.onRow = onRow
     }
 
@@ -395,20 +395,28 @@ final class SheetReader: XMLReader {
                 }
             }
             if value.isEmpty { return }  // an empty cell is not built, however far right
-            guard cellColumn < XLSXReader.maxColumns else {
-                fail(XLSXReader.beyondLastColumn(cellReference.map { "cell \($0)" } ?? "a cell in row \(rowNumber)"))
+            guard cellColumn < limits.columns else {
+                fail(limits.beyondLastColumn(cellReference.map { "cell \($0)" } ?? "a cell in row \(rowNumber)"))
                 return
             }
             if cellColumn >= cells.count { cells.append(contentsOf: repeatElement("", count: cellColumn - cells.count + 1)) }
             cells[cellColumn] = value
         case "row":
-            if cells.contains(where: { !$0.isEmpty }) { onRow(XLSXReader.Row(number: rowNumber, cells: cells)) }
+            guard cells.contains(where: { !$0.isEmpty }) else { return }
+            rowsRead += 1
+            guard rowsRead <= limits.rows + 1 else {
+                fail(limits.tooManyRows)
+                return
+            }
+            onRow(XLSXReader.Row(number: rowNumber, cells: cells))
         default:
             break
         }
     }
 
     override func characters(_ string: String) {
-        if collecting { text += string }
+        guard collecting, failure == nil else { return }
+        text += string
+        if text.utf8.count > limits.cellBytes { fail(limits.cellTooLong(cellReference.map { "cell \($0)" } ?? "a cell in row \(rowNumber)")) }
     }
 }

@@ -1,4 +1,5 @@
 import JSONRPC
+import SyncImport
 import Logging
 import SyncStore
 
@@ -31,10 +32,12 @@ public enum Registry {
     }
 
     /// A connection serving `database`, ready for a transport.
-    public static func connection(database: AppDatabase, logger: Logger = Logger(label: "customer-sync"), keyFile: String? = nil) -> Connection<ServiceContext> {
+    public static func connection(database: AppDatabase, logger: Logger = Logger(label: "customer-sync"), keyFile: String? = nil,
+                                  limits: ImportLimits = .standard, batchLimits: BatchLimits = .standard,
+                                  files: FileAccess = .unconfined) -> Connection<ServiceContext> {
         let session = Session(allowedAfterShutdown: [Exit.name])
-        let context = ServiceContext(database: database, session: session, logger: logger, keyFile: keyFile)
-        return Connection(router: router(), context: context, session: session, logger: logger)
+        let context = ServiceContext(database: database, session: session, logger: logger, keyFile: keyFile, limits: limits, files: files)
+        return Connection(router: router(), context: context, session: session, batchLimits: batchLimits, logger: logger)
     }
 }
 

@@ -1,5 +1,6 @@
 import JSONRPC
 import Logging
+import SyncImport
 import SyncStore
 
 /// What every method handler gets: the database, the session (lifecycle, notifications), a
@@ -11,13 +12,20 @@ public final class ServiceContext {
     public let logger: Logger
     let matchCache = MatchCache()
     let connections: ConnectionManager
+    /// The most an imported register may hold (`--max-file-bytes` and the like).
+    public let limits: ImportLimits
+    /// Where imports and exports may touch files (`--files-root`).
+    public let files: FileAccess
 
     /// `keyFile`: where the key that seals the connection's tokens is kept (default:
     /// `TokenVault.defaultKeyFile()`, outside the database).
-    public init(database: AppDatabase, session: Session, logger: Logger = Logger(label: "customer-sync"), keyFile: String? = nil) {
+    public init(database: AppDatabase, session: Session, logger: Logger = Logger(label: "customer-sync"), keyFile: String? = nil,
+                limits: ImportLimits = .standard, files: FileAccess = .unconfined) {
         self.database = database
         self.session = session
         self.logger = logger
+        self.limits = limits
+        self.files = files
         connections = ConnectionManager(vault: TokenVault(keyFile: keyFile ?? TokenVault.defaultKeyFile()))
     }
 }

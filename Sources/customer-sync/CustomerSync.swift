@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import JSONRPC
 import Logging
+import SyncImport
 import SyncService
 import SyncStore
 
@@ -35,6 +36,46 @@ struct CustomerSync: ParsableCommand {
     var maxMessageBytes: Int = 64 << 20
 
     @Option(name: .long, help: ArgumentHelp(
+        "The most messages one batch may hold; a larger batch is answered with one error and none of it is run.",
+        valueName: "count"))
+    var maxBatch: Int = BatchLimits.standard.maxItems
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The most bytes of replies one batch may collect; once past it, the batch's remaining requests are not run and are answered with an error.",
+        valueName: "bytes"))
+    var maxBatchReplyBytes: Int = BatchLimits.standard.maxReplyBytes
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The largest register file (or content sent) importCustomers reads, in bytes.",
+        valueName: "bytes"))
+    var maxFileBytes: Int = ImportLimits.standard.fileBytes
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The most records one imported register may hold.",
+        valueName: "count"))
+    var maxRows: Int = ImportLimits.standard.rows
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The most columns an imported register may use.",
+        valueName: "count"))
+    var maxColumns: Int = ImportLimits.standard.columns
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The longest text of one imported cell, in UTF-8 bytes.",
+        valueName: "bytes"))
+    var maxCellBytes: Int = ImportLimits.standard.cellBytes
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The most one part of an XLSX or ODS file (a sheet, its shared strings) may inflate to, in bytes.",
+        valueName: "bytes"))
+    var maxPartBytes: Int = ImportLimits.standard.partBytes
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Confine every file importCustomers and exportCustomers touch to this folder (relative paths are taken from it; links and '..' are resolved first).",
+        valueName: "dir"))
+    var filesRoot: String?
+
+    @Option(name: .long, help: ArgumentHelp(
         "Log level on standard error: trace, debug, info, notice, warning, error or critical.",
         valueName: "level"))
     var logLevel: Logger.Level = .warning
@@ -45,9 +86,12 @@ struct CustomerSync: ParsableCommand {
     var keyFile: String?
 
     func validate() throws {
-        guard maxMessageBytes > 0 else {
-            throw ValidationError("--max-message-bytes must be a positive number of bytes")
+        for (flag, value) in [("--max-message-bytes", maxMessageBytes), ("--max-batch", maxBatch), ("--max-batch-reply-bytes", maxBatchReplyBytes),
+                              ("--max-file-bytes", maxFileBytes), ("--max-rows", maxRows), ("--max-columns", maxColumns),
+                              ("--max-cell-bytes", maxCellBytes), ("--max-part-bytes", maxPartBytes)] where value <= 0 {
+            throw ValidationError("\(flag) must be a positive number")
         }
+        guard maxColumns <= 16_384 else { throw ValidationError("--max-columns can be at most 16384 (XFD, the last column a spreadsheet has)") }
     }
 
     func run() throws {
@@ -65,8 +109,17 @@ struct CustomerSync: ParsableCommand {
             logger.critical("cannot open the database at \(db): \(error)")
             throw ExitCode(1)
         }
+        let files: FileAccess
+        do {
+            files = try filesRoot.map { try FileAccess(root: $0) } ?? .unconfined
+        } catch {
+            logger.critical("--files-root: \(error)")
+            throw ExitCode(1)
+        }
         logger.info("serving \(db)")
-        let connection = Registry.connection(database: database, logger: logger, keyFile: keyFile)
+        let limits = ImportLimits(fileBytes: maxFileBytes, rows: maxRows, columns: maxColumns, cellBytes: maxCellBytes, partBytes: maxPartBytes)
+        let connection = Registry.connection(database: database, logger: logger, keyFile: keyFile, limits: limits,
+                                             batchLimits: BatchLimits(maxItems: maxBatch, maxReplyBytes: maxBatchReplyBytes), files: files)
         let server = StdioServer(connection: connection, mode: framing, maxMessageBytes: maxMessageBytes, logger: logger)
         server.run()
     }

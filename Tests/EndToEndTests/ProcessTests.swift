@@ -207,8 +207,8 @@ struct PersistenceTests {
         return dir
     }
 
-    func run(_ db: String, _ requests: [String]) throws -> [JSONValue] {
-        let p = try ChildProcess(executable: Paths.serverBinary, arguments: ["--db", db], framing: .ndjson)
+    func run(_ db: String, _ requests: [String], flags: [String] = []) throws -> [JSONValue] {
+        let p = try ChildProcess(executable: Paths.serverBinary, arguments: ["--db", db] + flags, framing: .ndjson)
         var replies: [JSONValue] = []
         for (i, r) in requests.enumerated() {
             p.send(Array(#"{"jsonrpc":"2.0","id":\#(i),\#(r)}"#.utf8))
@@ -264,6 +264,74 @@ struct PersistenceTests {
         let reply = try run(":memory:", [#""method":"importCustomers","params":{"path":"\#(fifo)"}"#])
         #expect(reply[0]["error"]?["data"]?["kind"] == "ImportRejected")
         #expect(reply[0]["error"]?["data"]?["errors"]?[0]?["field"] == "path")
+    }
+
+    /// `--files-root`: a relative path is taken from the root, and neither `..`, an absolute
+    /// path nor a link leads out, for an import or an export.
+    @Test func filesRootConfinesImportsAndExports() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let root = dir.appendingPathComponent("root").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try "Kundenr.;Navn\n1;Inde\n".write(toFile: root + "/in.csv", atomically: true, encoding: .utf8)
+        try "Kundenr.;Navn\n1;Hemmelig\n".write(toFile: dir.path + "/secret.csv", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: root + "/link.csv", withDestinationPath: dir.path + "/secret.csv")
+        let replies = try run(":memory:", [
+            #""method":"importCustomers","params":{"path":"in.csv"}"#,
+            #""method":"importCustomers","params":{"path":"../secret.csv"}"#,
+            #""method":"importCustomers","params":{"path":"\#(dir.path)/secret.csv"}"#,
+            #""method":"importCustomers","params":{"path":"link.csv"}"#,
+            #""method":"exportCustomers","params":{"path":"../out.csv"}"#,
+            #""method":"exportCustomers","params":{"path":"out.csv"}"#,
+        ], flags: ["--files-root", root])
+        #expect(replies[0]["result"]?["added"] == 1)
+        for i in 1...4 {
+            #expect(replies[i]["error"]?["code"] == -32602, "request \(i)")
+            #expect(replies[i]["error"]?["data"]?["path"] == "path")
+        }
+        #expect(replies[5]["result"]?["written"] == 1)
+        #expect(FileManager.default.fileExists(atPath: root + "/out.csv"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/out.csv"))
+    }
+
+    /// A path switched between a file and a FIFO while imports run: the server opens first and
+    /// checks what it opened, so it never blocks on the FIFO (it had blocked for ever when it
+    /// checked the path and then opened it).
+    @Test func aPathSwitchedToAFIFOCannotBlockTheServer() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("register.csv").path
+        let file = dir.appendingPathComponent("file.csv").path
+        let fifo = dir.appendingPathComponent("fifo.csv").path
+        try "Kundenr.;Navn\n1;A\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let stop = CancellationFlagBox()
+        let switcher = Thread {
+            var toFifo = true
+            while !stop.isSet {
+                // rename(2) swaps the path atomically, between any two calls of the server.
+                _ = link(toFifo ? fifo : file, path + ".new")
+                _ = rename(path + ".new", path)
+                toFifo.toggle()
+            }
+        }
+        try "Kundenr.;Navn\n1;A\n".write(toFile: path, atomically: true, encoding: .utf8)
+        switcher.start()
+        defer { stop.set() }
+        let p = try ChildProcess(executable: Paths.serverBinary, arguments: ["--db", ":memory:"], framing: .ndjson)
+        var answered = 0
+        for i in 0..<100 {
+            p.send(Array(#"{"jsonrpc":"2.0","id":\#(i),"method":"importCustomers","params":{"path":"\#(path)","format":"csv"}}"#.utf8))
+            guard let reply = p.receive(timeout: .seconds(10)) else { break }
+            let value = try JSONValue.parse(reply)
+            #expect(value["result"] != nil || value["error"]?["data"]?["kind"] == "ImportRejected")
+            answered += 1
+        }
+        stop.set()
+        #expect(answered == 100, "the server stopped answering after \(answered) imports")
+        if answered < 100 { kill(p.process.processIdentifier, SIGKILL) }  // blocked on the FIFO
+        p.closeInput()
+        _ = p.waitForExit()
     }
 
     @Test func importingAnUnreadableFileIsRejected() throws {
@@ -355,4 +423,12 @@ struct ConcurrentStartTests {
             }
         }
     }
+}
+
+/// A flag threads can read and set.
+final class CancellationFlagBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
 }

@@ -136,6 +136,44 @@ struct ConnectionTests {
         #expect(calls.log == ["echo a", "echo b"])
     }
 
+    func limited(_ limits: BatchLimits) -> Connection<Calls> {
+        var router = Router<Calls>()
+        router.register(Echo.self)
+        return Connection(router: router, context: calls, session: Session(), batchLimits: limits)
+    }
+
+    @Test func aBatchPastTheLimitIsOneErrorAndNothingRuns() throws {
+        let connection = limited(BatchLimits(maxItems: 3))
+        let item = #"{"jsonrpc":"2.0","id":1,"method":"echo","params":{"text":"a"}}"#
+        let ok = try JSONValue.parse(try #require(connection.handle(Array("[\(item),\(item),\(item)]".utf8))))
+        guard case .array(let three) = ok else { Issue.record("expected an array"); return }
+        #expect(three.count == 3)
+        calls.log.removeAll()
+        let reply = try JSONValue.parse(try #require(connection.handle(Array("[\(item),\(item),\(item),\(item)]".utf8))))
+        #expect(reply["error"]?["code"] == -32600)
+        #expect(reply["error"]?["data"]?["kind"] == "BatchTooLarge")
+        #expect(reply["error"]?["data"]?["limit"] == 3)
+        #expect(reply["error"]?["data"]?["size"] == 4)
+        #expect(reply["id"] == .null)
+        #expect(calls.log.isEmpty)
+    }
+
+    @Test func aBatchWhoseRepliesPassTheLimitRunsNoMore() throws {
+        // Each reply is about 50 bytes: the third passes 100, so the fourth and fifth are not run.
+        let connection = limited(BatchLimits(maxItems: 10, maxReplyBytes: 100))
+        let items = (1...5).map { #"{"jsonrpc":"2.0","id":\#($0),"method":"echo","params":{"text":"t\#($0)"}}"# }
+        let notification = #"{"jsonrpc":"2.0","method":"echo","params":{"text":"n"}}"#
+        let reply = try JSONValue.parse(try #require(connection.handle(Array("[\(items.joined(separator: ",")),\(notification),5]".utf8))))
+        guard case .array(let replies) = reply else { Issue.record("expected an array"); return }
+        #expect(calls.log == ["echo t1", "echo t2", "echo t3"])
+        #expect(replies.count == 6, "every request is answered, the notification is not, the invalid item is")
+        #expect(replies[2]["result"]?["text"] == "t3")
+        #expect(replies[3]["error"]?["data"]?["kind"] == "BatchReplyTooLarge")
+        #expect(replies[4]["id"] == 5)
+        #expect(replies[4]["error"]?["code"] == -32600)
+        #expect(replies[5]["error"]?["data"]?["kind"] == "InvalidRequest")
+    }
+
     @Test func batchOfNotificationsGetsNothing() throws {
         #expect(try send(#"[{"jsonrpc":"2.0","method":"echo","params":{"text":"a"}}]"#) == nil)
     }

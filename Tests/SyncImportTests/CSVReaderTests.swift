@@ -5,7 +5,7 @@ import Testing
 struct CSVReaderTests {
     func records(_ text: String, delimiter: UInt8? = nil) -> [(Int, [String])] {
         var out: [(Int, [String])] = []
-        CSVReader(utf8: Array(text.utf8), delimiter: delimiter).forEachRecord { out.append(($0, $1)) }
+        try! CSVReader(utf8: Array(text.utf8), delimiter: delimiter).forEachRecord { out.append(($0, $1)) }
         return out
     }
 

@@ -78,7 +78,7 @@ struct XLSXReaderTests {
         #expect(data.count < 10_000)
         #expect(try XLSXReader.rows(of: data).isEmpty)
         #expect {
-            try XLSXReader.rows(of: data, maxPartBytes: 50_000)
+            try XLSXReader.rows(of: data, limits: ImportLimits(partBytes: 50_000))
         } throws: { error in
             "\(error)".contains("inflates to more than 50000 bytes")
         }

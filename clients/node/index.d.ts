@@ -38,6 +38,8 @@ export class ProtocolError extends CustomerSyncError {}
 export class ParseError extends ProtocolError {}
 export class InvalidRequest extends ProtocolError {}
 export class MessageTooLarge extends InvalidRequest {}
+export class BatchTooLarge extends InvalidRequest {}
+export class BatchReplyTooLarge extends InvalidRequest {}
 export class ShutDown extends InvalidRequest {}
 export class MethodNotFound extends ProtocolError {}
 export class InvalidParams extends ProtocolError {}

@@ -19,6 +19,8 @@ export class ProtocolError extends CustomerSyncError {}
 export class ParseError extends ProtocolError {}
 export class InvalidRequest extends ProtocolError {}
 export class MessageTooLarge extends InvalidRequest {}
+export class BatchTooLarge extends InvalidRequest {}
+export class BatchReplyTooLarge extends InvalidRequest {}
 export class ShutDown extends InvalidRequest {}
 export class MethodNotFound extends ProtocolError {}
 export class InvalidParams extends ProtocolError {}
@@ -55,7 +57,7 @@ export class RequestTimeout extends CustomerSyncError {
 }
 
 const byKind = {
-  ParseError, InvalidRequest, MessageTooLarge, ShutDown, MethodNotFound, InvalidParams, InternalError, RequestCancelled,
+  ParseError, InvalidRequest, MessageTooLarge, BatchTooLarge, BatchReplyTooLarge, ShutDown, MethodNotFound, InvalidParams, InternalError, RequestCancelled,
   NotFound, AlreadyLinked, Excluded, NumberTaken, InvalidNumber, ImportRejected, StaleVersion, NotInConflict, WrongSide, Busy, WriteFailed,
   NotConnected, Unauthorized, RemoteUnavailable, RemoteRejected, MassDelete,
 };

@@ -120,10 +120,10 @@ extension RegisterIntake {
 
     /// A register file's rows (CSV or XLSX, `format` nil to tell by the bytes), checked
     /// against the side's rules. A file that cannot be read at all is `ImportRejected`.
-    static func file(_ bytes: [UInt8], format: RegisterFile.Format?, side: Side, sheet: String? = nil) -> Source {
+    static func file(_ bytes: [UInt8], format: RegisterFile.Format?, side: Side, sheet: String? = nil, limits: ImportLimits = .standard) -> Source {
         { emit in
             do throws(RowError) {
-                let file = try RegisterFile.stream(bytes, format: format, side: side, sheet: sheet) { row in
+                let file = try RegisterFile.stream(bytes, format: format, side: side, sheet: sheet, limits: limits) { row in
                     emit(ImportRecord(number: row.number, fields: row.fields, extra: row.extra))
                 }
                 return Report(rejected: file.errors, numbers: file.numbers, warnings: file.warnings)

@@ -28,6 +28,8 @@ class ProtocolError(CustomerSyncError):
 class ParseError(ProtocolError): kind = "ParseError"
 class InvalidRequest(ProtocolError): kind = "InvalidRequest"
 class MessageTooLarge(InvalidRequest): kind = "MessageTooLarge"
+class BatchTooLarge(InvalidRequest): kind = "BatchTooLarge"
+class BatchReplyTooLarge(InvalidRequest): kind = "BatchReplyTooLarge"
 class ShutDown(InvalidRequest): kind = "ShutDown"
 class MethodNotFound(ProtocolError): kind = "MethodNotFound"
 class InvalidParams(ProtocolError): kind = "InvalidParams"
@@ -85,7 +87,7 @@ class RequestTimeout(CustomerSyncError, TimeoutError):
 
 _BY_KIND: Dict[str, Type[CustomerSyncError]] = {
     cls.kind: cls
-    for cls in [ParseError, InvalidRequest, MessageTooLarge, ShutDown, MethodNotFound, InvalidParams, InternalError, RequestCancelled,
+    for cls in [ParseError, InvalidRequest, MessageTooLarge, BatchTooLarge, BatchReplyTooLarge, ShutDown, MethodNotFound, InvalidParams, InternalError, RequestCancelled,
                 NotFound, AlreadyLinked, Excluded, NumberTaken, InvalidNumber, ImportRejected, StaleVersion,
                 NotInConflict, WrongSide, Busy, WriteFailed, NotConnected, Unauthorized, RemoteUnavailable, RemoteRejected, MassDelete]
 }

@@ -25,7 +25,9 @@ public enum ExportCustomers: SyncMethod {
     }
 
     public static func handle(_ p: Params, context: ServiceContext) throws -> Result {
-        let url = URL(fileURLWithPath: p.path)
+        let path = try context.files.path(p.path, param: "path")
+        try context.files.checkWritable(path, param: "path")
+        let url = URL(fileURLWithPath: path)
         let format = p.format ?? (url.pathExtension.lowercased() == "xlsx" ? .xlsx : .csv)
         if format == .ods {
             throw RPCError.invalidParams("an export is written as csv or xlsx (ods is read, not written)", path: "format")

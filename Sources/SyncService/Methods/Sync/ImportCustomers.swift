@@ -44,11 +44,11 @@ public enum ImportCustomers: SyncMethod {
             throw RPCError.invalidParams(given == 0 ? "give one of path, content or contentBase64" : "give only one of path, content or contentBase64",
                                          path: given == 0 ? "path" : "content")
         }
-        let (bytes, format) = try source(p)
+        let (bytes, format) = try source(p, context: context)
         let started = ContinuousClock.now
         let intake = RegisterIntake(database: context.database, side: side, mode: p.mode ?? .merge, skipInvalid: p.skipInvalid ?? false,
                                     cancellation: RequestScope.current?.cancellation, allowMassDelete: p.allowMassDelete ?? false)
-        let done = try intake.run(RegisterIntake.file(bytes, format: format, side: side, sheet: p.sheet))
+        let done = try intake.run(RegisterIntake.file(bytes, format: format, side: side, sheet: p.sheet, limits: context.limits))
         let c = done.counts
         context.logger.info("imported \(side.rawValue) register: \(c.added) added, \(c.updated) updated, \(c.unchanged) unchanged, \(done.rejected.count) invalid fields, in \(ContinuousClock.now - started) (the reader took \(done.readTime))")
         return Result(added: c.added, updated: c.updated, unchanged: c.unchanged, deleted: c.deleted, rejected: done.rejected,
@@ -56,7 +56,7 @@ public enum ImportCustomers: SyncMethod {
     }
 
     /// The bytes to import and the format, when the params or the file name say it.
-    static func source(_ p: Params) throws -> ([UInt8], RegisterFile.Format?) {
+    static func source(_ p: Params, context: ServiceContext) throws -> ([UInt8], RegisterFile.Format?) {
         if let content = p.content { return (Array(content.utf8), p.format ?? .csv) }
         if let encoded = p.contentBase64 {
             // Line breaks (MIME-style base64) are allowed; anything else that is not base64 is not.
@@ -68,6 +68,6 @@ public enum ImportCustomers: SyncMethod {
             return (Array(data), p.format)
         }
         let path = p.path!
-        return (try RegisterFile.bytes(atPath: path), p.format ?? RegisterFile.format(forPath: path))
+        return (try RegisterFile.bytes(atPath: path, access: context.files, limits: context.limits), p.format ?? RegisterFile.format(forPath: path))
     }
 }
