@@ -9,6 +9,7 @@
 //                                          ↘ JSONRPC (knows no customers)
 //                                          ↘ EconomicConnector → SyncCore (e-conomic's wire format; no JSON-RPC, no SQL)
 //   customer-sync-bench, EndToEndTests → JSONRPCClient → JSONRPC (the client end; never in the server)
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -57,6 +58,8 @@ let package = Package(
             name: "SyncImport",
             dependencies: [
                 "SyncCore",
+                "SystemZlib",
+                // Writes the exported XLSX; reading is ZIPReader's.
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
@@ -69,6 +72,8 @@ let package = Package(
         // libsodium (system library, `libsodium-dev`): the connection's tokens are stored
         // encrypted with a key kept outside the database.
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        // zlib, for reading workbooks' ZIP archives ourselves (SyncImport/ZIPReader.swift says why).
+        .systemLibrary(name: "SystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // The methods: one file per method, the registry, domain-to-wire error mapping.
         .target(
@@ -143,6 +148,21 @@ let package = Package(
             dependencies: ["SyncService", "SyncStore", "SyncCore", "SyncImport", "JSONRPC", "TestSupport"]
         ),
         // Spawns the built binary: depends on it so `swift test` builds it first.
-        .testTarget(name: "EndToEndTests", dependencies: ["customer-sync", "JSONRPC", "JSONRPCClient", "TestSupport", "SyncFixtures"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["customer-sync", "JSONRPC", "JSONRPCClient", "TestSupport", "SyncFixtures", "SyncStore",
+                                                    .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )
+
+// libFuzzer targets (Fuzz/README.md): only when Fuzz/run asks for them, since they are built
+// with `-sanitize=fuzzer,address` and have no main of their own (libFuzzer's is linked in).
+if ProcessInfo.processInfo.environment["CUSTOMER_SYNC_FUZZ"] != nil {
+    let fuzzFlags: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+    package.targets += [
+        .target(name: "FuzzSupport", path: "Fuzz/Sources/FuzzSupport"),
+        .executableTarget(name: "fuzz-framing", dependencies: ["JSONRPC", "FuzzSupport"], path: "Fuzz/Sources/fuzz-framing", swiftSettings: fuzzFlags),
+        .executableTarget(name: "fuzz-csv", dependencies: ["SyncImport", "SyncCore", "FuzzSupport"], path: "Fuzz/Sources/fuzz-csv", swiftSettings: fuzzFlags),
+        .executableTarget(name: "fuzz-xlsx", dependencies: ["SyncImport", "SyncCore", "FuzzSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+                          path: "Fuzz/Sources/fuzz-xlsx", swiftSettings: fuzzFlags),
+    ]
+    package.products += ["fuzz-framing", "fuzz-csv", "fuzz-xlsx"].map { .executable(name: $0, targets: [$0]) }
+}

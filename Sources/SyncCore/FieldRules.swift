@@ -37,14 +37,21 @@ public enum FieldRules {
         return out
     }
 
-    /// What is wrong with one non-empty value, or nil.
-    public static func violation(_ field: SyncField, _ value: String) -> String? {
+    /// What is wrong with a value of a column that is no field (an extra), or nil: only the
+    /// control characters, as for every field.
+    public static func controlCharacter(in value: String, name: String) -> String? {
         // A NUL would be cut short by C APIs on the way (storage, export); no other control
         // character belongs in a customer's data either: refused whole, never cut.
-        if let control = value.unicodeScalars.first(where: { ($0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r") || $0.value == 0x7F }) {
-            let code = String(control.value, radix: 16, uppercase: true)
-            return "\(field.rawValue) holds a control character (U+\(String(repeating: "0", count: 4 - code.count) + code)); only tab and line breaks may be in a value"
+        guard let control = value.unicodeScalars.first(where: { ($0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r") || $0.value == 0x7F }) else {
+            return nil
         }
+        let code = String(control.value, radix: 16, uppercase: true)
+        return "\(name) holds a control character (U+\(String(repeating: "0", count: 4 - code.count) + code)); only tab and line breaks may be in a value"
+    }
+
+    /// What is wrong with one non-empty value, or nil.
+    public static func violation(_ field: SyncField, _ value: String) -> String? {
+        if let control = controlCharacter(in: value, name: field.rawValue) { return control }
         if let max = maxLength(field), value.utf8.count > max, value.count > max {
             return "\(field.rawValue) is \(value.count) characters long; at most \(max) are allowed"
         }

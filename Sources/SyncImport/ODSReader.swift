@@ -2,7 +2,6 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import ZIPFoundation
 
 /// Reads a sheet of an OpenDocument spreadsheet (`.ods`, what LibreOffice saves by default):
 /// a ZIP whose `content.xml` holds `table:table` → `table:table-row` → `table:table-cell`.
@@ -17,23 +16,13 @@ public enum ODSReader {
 
     /// Whether `data` is an OpenDocument spreadsheet (its `mimetype` entry says so).
     public static func isSpreadsheet(_ data: Data) -> Bool {
-        let archive: Archive
-        do {
-            archive = try Archive(data: data, accessMode: .read)
-        } catch {
-            return false
-        }
+        guard let archive = try? XLSXReader.archive(of: data, kind: "ODS") else { return false }
         guard let out = try? XLSXReader.part("mimetype", of: archive, kind: "ODS", limits: ImportLimits(partBytes: 1024)) else { return false }
         return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == mimeType
     }
 
     public static func rows(of data: Data, sheet: String? = nil, limits: ImportLimits = .standard) throws -> [XLSXReader.Row] {
-        let archive: Archive
-        do {
-            archive = try Archive(data: data, accessMode: .read)
-        } catch {
-            throw XLSXReader.Failure(description: "not an ODS file (it is not a readable ZIP archive)")
-        }
+        let archive = try XLSXReader.archive(of: data, kind: "ODS")
         func part(_ path: String) throws -> Data? {
             try XLSXReader.part(path, of: archive, kind: "ODS", limits: limits)
         }

@@ -232,7 +232,12 @@ struct RegisterBuilder {
             case .field(let f): fields[f] = value
             case .addressLine: addressLines.append(value)
             case .zipCity: zipCity = value
-            case .extra(let header): extra[header] = value
+            case .extra(let header):
+                if let control = FieldRules.controlCharacter(in: value, name: header) {
+                    rowErrors.append(RowError(line: line, field: header, message: control))
+                } else {
+                    extra[header] = value
+                }
             }
         }
         if !addressLines.isEmpty {

@@ -120,18 +120,27 @@ public enum RegisterWriter {
 
     static func xmlEscaped(_ s: String) -> String {
         var out = ""
-        for scalar in s.unicodeScalars {
+        let scalars = Array(s.unicodeScalars)
+        for (i, scalar) in scalars.enumerated() {
             switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "\r": out += "&#13;"
+            case "_" where XLSXReader.escapeCode(scalars, at: i) != nil:
+                out += "_x005F_"  // a literal "_x0041_" stays itself (ECMA-376's ST_Xstring)
             default:
-                if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" { continue }  // not allowed in XML 1.0
-                out.unicodeScalars.append(scalar)
+                // Not allowed in XML 1.0: written as OOXML's escape (`_x0001_`), never dropped
+                // (a dropped one had turned "\u{1}=1+1" into "=1+1").
+                if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" {
+                    out += "_x" + String(format: "%04X", scalar.value) + "_"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
             }
         }
         return out
     }
+
 }

@@ -2,13 +2,12 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import ZIPFoundation
 
 /// Reads the first worksheet of an XLSX workbook as Excel saves it: shared strings (rich text
 /// runs joined), inline strings, formula results, booleans, numbers stored as numbers (a CVR or
 /// a ZIP comes back as its digits), dates and times (numbers in a date or time format, read
 /// through `xl/styles.xml` and written as ISO 8601), and empty or missing cells. ZIP through
-/// ZIPFoundation, XML through Foundation's `XMLParser`.
+/// `ZIPReader`, XML through Foundation's `XMLParser`.
 public enum XLSXReader {
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var description: String
@@ -34,12 +33,7 @@ public enum XLSXReader {
     /// the XML parser's 10 MB limit on one chunk never applies. A sheet of a million customers
     /// is about 300 MB inflated; `limits` bound each part, each cell, the columns and the rows.
     public static func forEachRow(of data: Data, sheet: String? = nil, limits: ImportLimits = .standard, _ body: (Row) -> Void) throws {
-        let archive: Archive
-        do {
-            archive = try Archive(data: data, accessMode: .read)
-        } catch {
-            throw Failure(description: "not an XLSX file (it is not a readable ZIP archive)")
-        }
+        let archive = try Self.archive(of: data, kind: "XLSX")
         func entryData(_ path: String) throws -> Data? {
             try part(path, of: archive, kind: "XLSX", limits: limits)
         }
@@ -68,11 +62,14 @@ public enum XLSXReader {
             let tooLarge = Failure(description: limits.partTooLarge(sheetPath, kind: "XLSX"))
             if sheetEntry.uncompressedSize > UInt64(limits.partBytes) { throw tooLarge }
             var written = 0
-            _ = try archive.extract(sheetEntry, skipCRC32: true) { chunk in
+            var check = UTF8Check()
+            try archive.extract(sheetEntry) { chunk in
                 written += chunk.count
                 if written > limits.partBytes { throw tooLarge }
+                check.feed(chunk)
                 try handle.write(contentsOf: chunk)
             }
+            try check.finish()
         }
         let uncalculated = try withoutActuallyEscaping(body) { body in
             let reader = SheetReader(sharedStrings: shared, dates: dates, limits: limits, onRow: body)
@@ -84,15 +81,27 @@ public enum XLSXReader {
         }
     }
 
+    /// The ZIP archive of a workbook's bytes (`kind`: XLSX or ODS, for the message), its
+    /// directory checked.
+    static func archive(of data: Data, kind: String) throws -> ZIPReader {
+        do {
+            return try ZIPReader(data)
+        } catch is ZIPReader.NotAZip {
+            throw Failure(description: "not an \(kind) file (it is not a readable ZIP archive)")
+        } catch let damaged as ZIPReader.Damaged {
+            throw Failure(description: damaged.description)
+        }
+    }
+
     /// A part of a ZIP-based workbook (XLSX or ODS), inflated within `limits.partBytes`: the
     /// declared size may lie, the count of inflated bytes may not. Nil when there is no such part.
-    static func part(_ path: String, of archive: Archive, kind: String, limits: ImportLimits) throws -> Data? {
+    static func part(_ path: String, of archive: ZIPReader, kind: String, limits: ImportLimits) throws -> Data? {
         guard let entry = archive[path] else { return nil }
         let maxBytes = limits.partBytes
         let tooLarge = Failure(description: limits.partTooLarge(path, kind: kind))
         if entry.uncompressedSize > UInt64(maxBytes) { throw tooLarge }
         var out = Data()
-        _ = try archive.extract(entry, skipCRC32: true) { chunk in
+        try archive.extract(entry) { chunk in
             if out.count + chunk.count > maxBytes { throw tooLarge }
             out.append(chunk)
         }
@@ -146,6 +155,36 @@ public enum XLSXReader {
         let reader = SheetReader(sharedStrings: sharedStrings, dates: dates, limits: limits) { rows.append($0) }
         try reader.parse(data)
         return rows
+    }
+
+    /// OOXML's escape of a character XML cannot hold (`_x000D_` for a CR, as Excel writes
+    /// line breaks; `_x005F_` for an underscore that would start one), undone.
+    static func unescaped(_ text: String) -> String {
+        guard text.contains("_x") || text.contains("_X") else { return text }
+        let scalars = Array(text.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var i = 0
+        while i < scalars.count {
+            if let code = escapeCode(scalars, at: i), let scalar = Unicode.Scalar(code) {
+                out.append(scalar)
+                i += 7
+            } else {
+                out.append(scalars[i])
+                i += 1
+            }
+        }
+        return String(out)
+    }
+
+    /// The code of an escape `_xHHHH_` starting at `i`, or nil.
+    static func escapeCode(_ scalars: [Unicode.Scalar], at i: Int) -> UInt32? {
+        guard i + 6 < scalars.count, scalars[i] == "_", scalars[i + 1] == "x" || scalars[i + 1] == "X", scalars[i + 6] == "_" else { return nil }
+        var code: UInt32 = 0
+        for k in 2..<6 {
+            guard let digit = Character(scalars[i + k]).hexDigitValue else { return nil }
+            code = code * 16 + UInt32(digit)
+        }
+        return code
     }
 
     /// "BC12" → 54 (0-based column of the reference); nil without letters, or past Excel's
@@ -220,12 +259,16 @@ class XMLReader: NSObject, XMLParserDelegate {
     }
 
     func parse(_ data: Data) throws {
+        var check = UTF8Check()
+        check.feed(data)
+        try check.finish()
         // Through a stream, so the parser gets the XML in chunks: a part over 10 MB handed over
         // whole trips libxml2's limit on one chunk ("broken XML").
         try run(XMLParser(stream: InputStream(data: data)))
     }
 
-    /// Parses a file in chunks, never reading it whole.
+    /// Parses a file in chunks, never reading it whole. The caller has checked its UTF-8
+    /// (`UTF8Check`) as it wrote the file.
     func parse(contentsOf url: URL) throws {
         guard let stream = InputStream(url: url) else { throw XLSXReader.Failure(description: "the unpacked sheet could not be read") }
         try run(XMLParser(stream: stream))
@@ -283,7 +326,7 @@ final class SharedStringsReader: XMLReader {
 
     override func end(_ name: String) {
         switch Self.localName(name) {
-        case "si": strings.append(current)
+        case "si": strings.append(XLSXReader.unescaped(current))
         case "t": inText = false
         case "rPh": inPhonetic = false
         default: break
@@ -377,7 +420,7 @@ final class SheetReader: XMLReader {
                     return
                 }
                 value = sharedStrings[index]
-            case "inlineStr", "str": value = text
+            case "inlineStr", "str": value = XLSXReader.unescaped(text)
             case "b": value = text == "1" ? "TRUE" : "FALSE"
             case "e": value = ""
             case "d": value = text  // an ISO 8601 date cell (strict OOXML); kept as written
@@ -418,5 +461,40 @@ final class SheetReader: XMLReader {
         guard collecting, failure == nil else { return }
         text += string
         if text.utf8.count > limits.cellBytes { fail(limits.cellTooLong(cellReference.map { "cell \($0)" } ?? "a cell in row \(rowNumber)")) }
+    }
+}
+
+/// Whether an XML part is UTF-8, checked in chunks as it is inflated (a sequence may be cut
+/// between two chunks). Foundation's XMLParser traps (the process dies) on an element or
+/// attribute name that is not UTF-8, which libxml2 hands on unchecked (found by fuzzing:
+/// `<r\xffw>`); so no part reaches it unchecked. A part in UTF-16 (its byte-order mark first)
+/// is left to libxml2, which converts it.
+struct UTF8Check {
+    private var carry: [UInt8] = []
+    private var valid = true
+    private var first = true
+    private var skip = false
+
+    mutating func feed(_ chunk: Data) {
+        guard valid, !skip, !chunk.isEmpty else { return }
+        if first {
+            first = false
+            if chunk.starts(with: [0xFF, 0xFE]) || chunk.starts(with: [0xFE, 0xFF]) { skip = true; return }
+        }
+        var bytes = carry
+        bytes.append(contentsOf: chunk)
+        // Up to three bytes of a sequence the next chunk completes wait for it.
+        var lead = bytes.count - 1
+        while lead > 0, bytes.count - lead < 4, bytes[lead] & 0xC0 == 0x80 { lead -= 1 }
+        let needed = bytes[lead] >= 0xF0 ? 4 : bytes[lead] >= 0xE0 ? 3 : bytes[lead] >= 0xC0 ? 2 : 1
+        let cut = bytes.count - lead < needed ? lead : bytes.count
+        valid = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[..<cut]), as: UTF8.self) != nil }
+        carry = Array(bytes[cut...])
+    }
+
+    func finish() throws {
+        guard skip || (valid && carry.isEmpty) else {
+            throw XLSXReader.Failure(description: "the file is damaged: a part of it is not UTF-8 text")
+        }
     }
 }

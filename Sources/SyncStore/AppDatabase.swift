@@ -38,9 +38,15 @@ public struct AppDatabase: Sendable {
                 return
             } catch {
                 attempt += 1
-                if attempt >= 5 { throw error }
+                if attempt >= 5 || Self.isBusy(error) { throw error }
             }
         }
+    }
+
+    /// Whether an error is another connection's lock outlasting the busy timeout.
+    public static func isBusy(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
     }
 
     /// Opens (creating if needed) the database at `path`: a WAL file shared safely between
@@ -68,7 +74,9 @@ public struct AppDatabase: Sendable {
                 return try AppDatabase(DatabasePool(path: url.path, configuration: config))
             } catch {
                 attempt += 1
-                if attempt >= 5 { throw error }
+                // A lock another process holds was waited for already (the busy timeout): trying
+                // again would only multiply the wait (it had added up to two minutes).
+                if attempt >= 5 || Self.isBusy(error) { throw error }
                 Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
             }
         }

@@ -106,7 +106,11 @@ struct CustomerSync: ParsableCommand {
         do {
             database = try AppDatabase.open(path: db)
         } catch {
-            logger.critical("cannot open the database at \(db): \(error)")
+            if AppDatabase.isBusy(error) {
+                logger.critical("cannot open the database at \(db): another process holds it locked; gave up after \(Int(AppDatabase.busyTimeout)) s")
+            } else {
+                logger.critical("cannot open the database at \(db): \(error)")
+            }
             throw ExitCode(1)
         }
         let files: FileAccess

@@ -165,6 +165,31 @@ struct ProcessTests {
         #expect(p.stderrText().contains("cannot open the database"))
     }
 
+    /// A new file another process holds locked: the server gives up within its busy timeout
+    /// (5 s) and says why. It had retried its opening and its migration five times each, the
+    /// busy timeout every time: about two minutes without a word.
+    @Test func aLockedNewDatabaseFailsWithinTheBusyTimeout() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("locked.sqlite").path
+        let holder = try ChildProcess(executable: "/usr/bin/env", arguments: ["python3", "-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None)
+            c.execute("BEGIN EXCLUSIVE")
+            print('{"locked":true}', flush=True)
+            time.sleep(60)
+            """, path], framing: .ndjson)
+        defer { kill(holder.process.processIdentifier, SIGKILL) }
+        #expect(holder.receive(timeout: .seconds(20)) != nil)
+        let started = ContinuousClock.now
+        let p = try spawn(["--db", path], captureStderr: true)
+        p.closeInput()
+        #expect(p.waitForExit() == 1)
+        #expect(ContinuousClock.now - started < .seconds(15))
+        #expect(p.stderrText().contains("another process holds it locked"))
+    }
+
     @Test func databaseFileIsCreatedInWALMode() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

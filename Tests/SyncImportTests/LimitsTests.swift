@@ -2,6 +2,7 @@ import Foundation
 import SyncCore
 @testable import SyncImport
 import Testing
+import TestSupport
 import ZIPFoundation
 
 /// Every limit of `ImportLimits` refuses the file with a message naming the limit and its
@@ -43,6 +44,10 @@ struct LimitsTests {
     }
 
     func workbook(_ sheet: String) throws -> [UInt8] {
+        try workbook(sheetXML: Data("<worksheet><sheetData>\(sheet)</sheetData></worksheet>".utf8))
+    }
+
+    func workbook(sheetXML: Data, shared: Data? = nil) throws -> [UInt8] {
         let archive = try Archive(accessMode: .create)
         func add(_ path: String, _ text: String) throws {
             let data = Data(text.utf8)
@@ -52,7 +57,14 @@ struct LimitsTests {
         }
         try add("xl/workbook.xml", #"<workbook xmlns:r="r"><sheets><sheet name="Kunder" sheetId="1" r:id="rId1"/></sheets></workbook>"#)
         try add("xl/_rels/workbook.xml.rels", #"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="worksheet"/></Relationships>"#)
-        try add("xl/worksheets/sheet1.xml", "<worksheet><sheetData>\(sheet)</sheetData></worksheet>")
+        try archive.addEntry(with: "xl/worksheets/sheet1.xml", type: .file, uncompressedSize: Int64(sheetXML.count), compressionMethod: .deflate) { position, size in
+            sheetXML.subdata(in: Int(position)..<Int(position) + size)
+        }
+        if let shared {
+            try archive.addEntry(with: "xl/sharedStrings.xml", type: .file, uncompressedSize: Int64(shared.count), compressionMethod: .deflate) { position, size in
+                shared.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
         return Array(archive.data!)
     }
 
@@ -70,6 +82,63 @@ struct LimitsTests {
             .contains("cell B4 holds more than 200 bytes"))
         #expect(refusal { _ = try RegisterFile.read(workbook(rows + row(4, "3", "C", "x", "y")), format: .xlsx, side: .remote, limits: ImportLimits(columns: 3)) }
             .contains("--max-columns"))
+    }
+
+    /// Found by fuzzing: Foundation's XMLParser kills the process on an element or attribute
+    /// name that is not UTF-8. Every part is checked first, however it is cut into chunks.
+    @Test func aNameThatIsNotUTF8IsADamagedFileNotACrash() throws {
+        let bad: [UInt8] = [0xFF, 0xFF]
+        let sheet = Data("<worksheet><sheetData><r".utf8) + Data(bad) + Data("w r=\"1\"/></sheetData></worksheet>".utf8)
+        #expect(refusal { _ = try RegisterFile.read(workbook(sheetXML: sheet), format: .xlsx, side: .remote) }.contains("not UTF-8"))
+        let shared = Data("<sst><s".utf8) + Data(bad) + Data("/></sst>".utf8)
+        let good = Data("<worksheet><sheetData/></worksheet>".utf8)
+        #expect(refusal { _ = try RegisterFile.read(workbook(sheetXML: good, shared: shared), format: .xlsx, side: .remote) }.contains("not UTF-8"))
+        // Valid text cut inside a character, in every place, passes; a cut-off one does not.
+        let text = Data("Kundenr.;Ærø 𝄞 ø".utf8)
+        for cut in 0...text.count {
+            var check = UTF8Check()
+            check.feed(text.prefix(cut))
+            check.feed(text.dropFirst(cut))
+            #expect(throws: Never.self) { try check.finish() }
+        }
+        var truncated = UTF8Check()
+        truncated.feed(text.dropLast(1))
+        #expect(throws: XLSXReader.Failure.self) { try truncated.finish() }
+    }
+
+    /// Found by fuzzing: a ZIP whose offsets point past its end killed the process inside
+    /// ZIPFoundation's in-memory archive. Read from a file it is a damaged file, as XLSX or ODS.
+    @Test func aZipThatPointsPastItsEndIsADamagedFileNotACrash() throws {
+        let bytes = Array(try Data(contentsOf: Paths.packageRoot.appendingPathComponent("Tests/Fixtures/hostile/zip-offset-past-end.xlsx")))
+        #expect(refusal { _ = try RegisterFile.read(bytes, format: .xlsx, side: .remote) } != "accepted")
+        #expect(refusal { _ = try RegisterFile.read(bytes, format: nil, side: .remote) } != "accepted")
+        #expect(throws: (any Error).self) { _ = try ODSReader.rows(of: Data(bytes)) }
+    }
+
+    /// Found by fuzzing: an entry whose compressed size runs past the end of the file made
+    /// ZIPFoundation read for ever (a read at the end comes back empty and it asks again).
+    @Test func anEntryLongerThanTheFileIsRefusedAtOnce() throws {
+        let bytes = Array(try Data(contentsOf: Paths.packageRoot.appendingPathComponent("Tests/Fixtures/hostile/zip-entry-past-end.xlsx")))
+        let started = ContinuousClock.now
+        #expect(refusal { _ = try RegisterFile.read(bytes, format: .xlsx, side: .remote) }.contains("damaged"))
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    /// A control character in a column that is no field is refused as in a field, naming the
+    /// column; in an exported XLSX one is escaped, never dropped ("\u{1}=1+1" had come out as
+    /// "=1+1"), and the escape is read back, as Excel's `_x000D_` for a line break is.
+    @Test func controlCharactersInExtrasAndWorkbooks() throws {
+        let file = try csv("Kundenr.;Navn;Note\n1;A;\u{1}=1+1\n2;B;fine\n", .standard)
+        #expect(file.errors.map(\.field) == ["Note"])
+        #expect(file.errors.first?.message.contains("U+0001") == true)
+        #expect(file.rows.map(\.number) == ["2"])
+        #expect(RegisterWriter.xmlEscaped("\u{1}=1+1") == "_x0001_=1+1")
+        for text in ["\u{1}=1+1", "a_x0041_b", "line\r\nbreak", "_x00", "plain"] {
+            #expect(XLSXReader.unescaped(RegisterWriter.xmlEscaped(text).replacingOccurrences(of: "&#13;", with: "\r")) == text, "\(text)")
+        }
+        #expect(XLSXReader.unescaped("Vej 1_x000D_\n2. sal") == "Vej 1\r\n2. sal")
+        let rows = try XLSXReader.rows(of: RegisterWriter.xlsx([ExportRow(number: "7", fields: CustomerFields(name: "A_x0042_"), extra: [:])]))
+        #expect(rows.last?.cells.prefix(2) == ["7", "A_x0042_"])
     }
 
     /// An ODS row repeated a million times is refused by the row limit, not built.

@@ -1,0 +1,1 @@
+// The declaration is in include/FuzzSupport.h; the definition comes from libFuzzer.
