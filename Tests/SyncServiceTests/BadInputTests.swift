@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import JSONRPC
 import SyncCore
+import SyncImport
 import SyncService
 import SyncStore
 import TestSupport
@@ -93,6 +94,11 @@ struct BadInputTests {
         ("updateCustomer", #"{"id":"c1","fields":{"name":"AB\u0000CD"}}"#, -32602, "fields.name"),
         ("createPartner", #"{"customerId":"c1","number":"9","fields":{"city":"\u0007Vejle"}}"#, -32602, "fields.city"),
         ("importCustomers", #"{"content":"Kundenr.;Navn\n1;A\u0001B\n"}"#, 1006, "ImportRejected"),
+        // A NUL in a path, in a CSV; a control character in a column that is no field.
+        ("importCustomers", #"{"path":"register.csv\u0000.xlsx"}"#, -32602, "path"),
+        ("exportCustomers", #"{"path":"out.csv\u0000.xlsx"}"#, -32602, "path"),
+        ("importCustomers", #"{"content":"Kundenr.;Navn\n1;A\u0000B\n"}"#, 1006, "ImportRejected"),
+        ("importCustomers", #"{"content":"Kundenr.;Navn;Note\n1;A;\u0001=1+1\n"}"#, 1006, "ImportRejected"),
         // A 1.3 KB workbook whose cell reference overflowed an Int (issue 14), as a replace.
         ("importCustomers", #"{"mode":"replace","contentBase64":"UEsDBBQAAAAAACAJgl19j8M5TQAAAE0AAAATAAAAW0NvbnRlbnRfVHlwZXNdLnhtbDxUeXBlcyB4bWxucz0iaHR0cDovL3NjaGVtYXMub3BlbnhtbGZvcm1hdHMub3JnL3BhY2thZ2UvMjAwNi9jb250ZW50LXR5cGVzIi8+UEsDBBQAAAAAACAJgl2Invqm3wAAAN8AAAAPAAAAeGwvd29ya2Jvb2sueG1sPHdvcmtib29rIHhtbG5zPSJodHRwOi8vc2NoZW1hcy5vcGVueG1sZm9ybWF0cy5vcmcvc3ByZWFkc2hlZXRtbC8yMDA2L21haW4iIHhtbG5zOnI9Imh0dHA6Ly9zY2hlbWFzLm9wZW54bWxmb3JtYXRzLm9yZy9vZmZpY2VEb2N1bWVudC8yMDA2L3JlbGF0aW9uc2hpcHMiPjxzaGVldHM+PHNoZWV0IG5hbWU9IkEiIHNoZWV0SWQ9IjEiIHI6aWQ9InJJZDEiLz48L3NoZWV0cz48L3dvcmtib29rPlBLAwQUAAAAAAAgCYJdtlSqz/EAAADxAAAAGgAAAHhsL19yZWxzL3dvcmtib29rLnhtbC5yZWxzPFJlbGF0aW9uc2hpcHMgeG1sbnM9Imh0dHA6Ly9zY2hlbWFzLm9wZW54bWxmb3JtYXRzLm9yZy9wYWNrYWdlLzIwMDYvcmVsYXRpb25zaGlwcyI+PFJlbGF0aW9uc2hpcCBJZD0icklkMSIgVHlwZT0iaHR0cDovL3NjaGVtYXMub3BlbnhtbGZvcm1hdHMub3JnL29mZmljZURvY3VtZW50LzIwMDYvcmVsYXRpb25zaGlwcy93b3Jrc2hlZXQiIFRhcmdldD0id29ya3NoZWV0cy9zaGVldDEueG1sIi8+PC9SZWxhdGlvbnNoaXBzPlBLAwQUAAAAAAAgCYJdS/jt7hkBAAAZAQAAGAAAAHhsL3dvcmtzaGVldHMvc2hlZXQxLnhtbDx3b3Jrc2hlZXQgeG1sbnM9Imh0dHA6Ly9zY2hlbWFzLm9wZW54bWxmb3JtYXRzLm9yZy9zcHJlYWRzaGVldG1sLzIwMDYvbWFpbiI+PHNoZWV0RGF0YT48cm93IHI9IjEiPjxjIHI9IkExIiB0PSJpbmxpbmVTdHIiPjxpcz48dD5LdW5kZW5yLjwvdD48L2lzPjwvYz48YyByPSJCMSIgdD0iaW5saW5lU3RyIj48aXM+PHQ+TmF2bjwvdD48L2lzPjwvYz48L3Jvdz48cm93IHI9IjIiPjxjIHI9IlpaWlpaWlpaWlpaWlpaMiI+PHY+MTwvdj48L2M+PC9yb3c+PC9zaGVldERhdGE+PC93b3Jrc2hlZXQ+UEsBAhQDFAAAAAAAIAmCXX2PwzlNAAAATQAAABMAAAAAAAAAAAAAAIABAAAAAFtDb250ZW50X1R5cGVzXS54bWxQSwECFAMUAAAAAAAgCYJdiJ76pt8AAADfAAAADwAAAAAAAAAAAAAAgAF+AAAAeGwvd29ya2Jvb2sueG1sUEsBAhQDFAAAAAAAIAmCXbZUqs/xAAAA8QAAABoAAAAAAAAAAAAAAIABigEAAHhsL19yZWxzL3dvcmtib29rLnhtbC5yZWxzUEsBAhQDFAAAAAAAIAmCXUv47e4ZAQAAGQEAABgAAAAAAAAAAAAAAIABswIAAHhsL3dvcmtzaGVldHMvc2hlZXQxLnhtbFBLBQYAAAAABAAEAAwBAAACBAAAAAA="}"#, 1006, "ImportRejected"),
     ]
@@ -109,6 +115,36 @@ struct BadInputTests {
             #expect(data?["kind"]?.stringValue == mark || data?["path"]?.stringValue == mark, "\(method) \(params): \(error.jsonText)")
         }
         #expect(try snapshot() == before, "\(method) \(params) changed the database")
+        #expect(try rpc.call("ping", "{}")["result"] != nil, "no answer after \(method) \(params)")
+    }
+
+    /// Every file of `Tests/Fixtures/hostile/` (what fuzzing and issue 14 found: archives that
+    /// point past their end, names that are not UTF-8, …) as a replace import: refused as a
+    /// damaged file, nothing changed, the service answering.
+    @Test(arguments: try! FileManager.default.contentsOfDirectory(atPath: Paths.packageRoot.appendingPathComponent("Tests/Fixtures/hostile").path).sorted())
+    func hostileFilesAreRefusedAndChangeNothing(_ name: String) throws {
+        let bytes = try Data(contentsOf: Paths.packageRoot.appendingPathComponent("Tests/Fixtures/hostile/\(name)"))
+        let before = try snapshot()
+        let reply = try rpc.call("importCustomers", #"{"mode":"replace","allowMassDelete":true,"contentBase64":"\#(bytes.base64EncodedString())"}"#)
+        #expect(reply["error"]?["data"]?["kind"]?.stringValue == "ImportRejected", "\(name): \(reply.jsonText.prefix(300))")
+        #expect(try snapshot() == before)
+        #expect(try rpc.call("ping", "{}")["result"] != nil)
+    }
+
+    /// Each import limit, on a service with small ones: refused naming its flag, nothing changed.
+    @Test(arguments: [
+        (#"{"content":"Kundenr.;Navn\n1;A\n2;B\n3;C\n"}"#, "--max-rows"),
+        (#"{"content":"Kundenr.;Navn\n1;Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"}"#, "--max-cell-bytes"),
+        (#"{"content":"Kundenr.;Navn;a;b;c;d;e\n1;A\n"}"#, "--max-columns"),
+        (#"{"content":"Kundenr.;Navn\n1;A\n\#(String(repeating: " ", count: 300))\n"}"#, "--max-file-bytes"),
+    ])
+    func importLimitsAreNamedAndChangeNothing(_ params: String, _ flag: String) throws {
+        let limited = InProcess(Registry.connection(database: database, limits: ImportLimits(fileBytes: 300, rows: 2, columns: 4, cellBytes: 40)))
+        let before = try snapshot()
+        let reply = try limited.call("importCustomers", params)
+        #expect(reply["error"]?["data"]?["kind"]?.stringValue == "ImportRejected")
+        #expect(reply.jsonText.contains(flag), "\(reply.jsonText)")
+        #expect(try snapshot() == before)
     }
 
     @Test func resolveConflictNamesEveryMissingField() throws {
