@@ -250,6 +250,7 @@ extension MatchIndex {
         let minLogOdds = minScore <= 0 ? -Double.infinity : minScore >= 1 ? Double.infinity : log2(minScore / (1 - minScore)) - 0.01
         let results = Self.inChunks(chunks) { chunk, _ in
             var found: [Suggestion] = []
+            var reachableByPattern: [UInt32: Bool] = [:]
             let start = chunk * chunkSize
             let end = min(locals.count, start + chunkSize)
             guard start < end else { return found }
@@ -263,6 +264,17 @@ extension MatchIndex {
                             // only if some level of it could lift the pair to minScore; the
                             // reasons only for the pairs that are kept.
                             var comparison = Comparison(cheapFieldsOf: locals[i], remotes[Int(j)])
+                            // Neither address nor name could lift the pair: not compared. (The
+                            // answer depends on the cheap fields' pattern alone; a few dozen occur.)
+                            let cheap = comparison.pattern
+                            let reachable: Bool
+                            if let known = reachableByPattern[cheap] {
+                                reachable = known
+                            } else {
+                                reachable = weights.maxLogOdds(cheap, overAddressAndName: ()) >= minLogOdds
+                                reachableByPattern[cheap] = reachable
+                            }
+                            guard reachable else { return }
                             comparison.compareAddresses(locals[i], remotes[Int(j)])
                             if Comparison.bothHaveNames(locals[i], remotes[Int(j)]) {
                                 guard weights.maxLogOdds(comparison.pattern, over: .name) >= minLogOdds else { return }

@@ -123,6 +123,35 @@ public struct MatchWeights: Sendable, Equatable {
         }
     }
 
+    /// An upper bound, as `maxLogOdds(_:over:)`, over every pair of levels the address and
+    /// the name could take with the rest of `pattern` as it is: whether a pair is worth
+    /// comparing at all once its cheap fields are known.
+    public func maxLogOdds(_ pattern: UInt32, overAddressAndName: Void = ()) -> Double {
+        table.withUnsafeBufferPointer { t in
+            let a = MatchField.address.rawValue, n = MatchField.name.rawValue
+            let rest = pattern & ~(UInt32(0xF) << (4 * UInt32(a))) & ~(UInt32(0xF) << (4 * UInt32(n)))
+            let classes = min(classCount, 5)
+            return withUnsafeTemporaryAllocation(of: Double.self, capacity: 5) { base in
+                for c in 0..<classes {
+                    var sum = t[c * 64 + 63]
+                    for g in 0..<8 { sum += t[(c * 8 + g) * 8 + Int((rest >> (4 * UInt32(g))) & 0xF)] }
+                    base[c] = sum
+                }
+                // Level 0 too: a field one side lacks stays at 0, no evidence.
+                var best = -Double.infinity
+                for x in 0...MatchField.address.levelCount {
+                    for y in 0...MatchField.name.levelCount {
+                        let match = base[0] + t[(0 * 8 + a) * 8 + x] + t[(0 * 8 + n) * 8 + y]
+                        var top = -Double.infinity
+                        for c in 1..<classes { top = max(top, base[c] + t[(c * 8 + a) * 8 + x] + t[(c * 8 + n) * 8 + y]) }
+                        best = max(best, match - top)
+                    }
+                }
+                return best
+            }
+        }
+    }
+
     /// Hand-set: a shared CVR is m 0.97 / u 1e-4 (+13 bits); a name spelt alike m 0.70 / u
     /// 0.002 (+8.5), and so on. The prior odds, 2^-12, are about one true pair in 4,000
     /// compared: a pair needs 12 bits of evidence to reach a score of 0.5.
