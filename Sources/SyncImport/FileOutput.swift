@@ -10,7 +10,10 @@ public enum FileOutput {
     public static func replace(_ path: String, with bytes: some ContiguousBytes) throws(SyncError) {
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        // A new file of our own: whatever lies at that name (a leftover of a killed export, a
+        // link someone planted) is removed, not written through.
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .writeFailed(path: path, errno: errno) }
         var failure: Int32?
         bytes.withUnsafeBytes { buffer in

@@ -97,6 +97,18 @@ struct ExportTests {
     /// A write the system refuses is `WriteFailed` (code 1011) with the path and the reason,
     /// leaves the target as it was, and marks nothing as exported: the pending rows stay
     /// pending and go out with the next export that succeeds.
+    /// A link planted at the temporary file's name is removed, never written through.
+    @Test func aLinkAtTheTemporaryNameIsNotFollowed() throws {
+        _ = try rpc.result("importCustomers", ["side": "local", "content": "Kundenr.;Navn\n1;A\n"])
+        let victim = dir.appendingPathComponent("victim.txt").path
+        try Data("untouched".utf8).write(to: URL(fileURLWithPath: victim))
+        let path = dir.appendingPathComponent("planted.csv").path
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent(".planted.csv.\(getpid()).tmp").path, withDestinationPath: victim)
+        _ = try rpc.result("exportCustomers", ["side": "local", "path": .string(path)])
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "untouched")
+        #expect(try String(contentsOfFile: path, encoding: .utf8).contains("A"))
+    }
+
     @Test func aRefusedWriteIsWriteFailedAndMarksNothing() throws {
         _ = try rpc.result("importCustomers", ["side": "local", "content": "Kundenr.;Navn\n1;A\n"])
         _ = try rpc.result("createPartner", ["customerId": "c1"])
@@ -109,7 +121,9 @@ struct ExportTests {
         #expect(error["code"] == 1011)
         #expect(error["data"]?["kind"] == "WriteFailed")
         #expect(error["data"]?["path"] == .string(path))
-        #expect(error["data"]?["errno"] == "EISDIR")
+        // The temporary file is always created new (O_EXCL, no link followed): a directory
+        // that cannot be removed from its name makes that EEXIST.
+        #expect(error["data"]?["errno"] == "EEXIST")
         #expect(error["data"]?["reason"]?.stringValue?.isEmpty == false)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "the file as it was")
         try FileManager.default.removeItem(at: inTheWay)
