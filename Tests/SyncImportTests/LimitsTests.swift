@@ -201,7 +201,7 @@ struct LimitsTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // A sparse file of 4 GiB costs nothing on disk and must cost nothing in memory.
         let path = dir + "/sparse.csv"
-        FileManager.default.createFile(atPath: path, contents: Data("Kundenr.;Navn\n".utf8))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("Kundenr.;Navn\n".utf8)))
         let handle = try #require(FileHandle(forWritingAtPath: path))
         try handle.truncate(atOffset: 4 << 30)
         try handle.close()
