@@ -81,9 +81,11 @@ public struct CSVReader {
 
     /// Calls `body` once per record with its physical 1-based start line and its cells.
     /// A record that holds only one empty cell (a blank line) is skipped. A cell longer than
-    /// `limits.cellBytes` or a record of more than `limits.columns` cells is a `Failure`.
+    /// `limits.cellBytes`, a record of more than `limits.columns` cells, or more records than
+    /// a header and `limits.rows` is a `Failure`.
     public func forEachRecord(_ body: (_ line: Int, _ cells: [String]) throws -> Void) throws {
         let maxCell = limits.cellBytes, maxCells = limits.columns
+        var records = 0
         func cellTooLong(_ line: Int) -> Failure { Failure(line: line, message: limits.cellTooLong("a cell on line \(line)")) }
         try bytes.withUnsafeBufferPointer { buf in
             let n = buf.count
@@ -146,6 +148,8 @@ public struct CSVReader {
                     }
                 }
                 if cells.count == 1 && cells[0].isEmpty { continue }
+                records += 1
+                guard records <= limits.rows + 1 else { throw Failure(line: recordLine, message: limits.tooManyRows) }
                 try body(recordLine, cells)
             }
         }

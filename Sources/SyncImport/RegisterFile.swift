@@ -71,20 +71,18 @@ public struct RegisterFile: Sendable {
         case .csv:
             let (text, _, warning) = TextDecoding.decode(bytes)
             if let warning { warnings.append(warning) }
-            // No text holds a NUL: a binary file, or an encoding that was not recognised.
-            if let nul = text.firstIndex(of: 0) {
-                let line = text[..<nul].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
-                throw RowError(line: line, field: "file", message: "line \(line) holds a NUL byte: this is not a text file (a binary file, or text in an encoding that was not recognised)")
+            // One pass: the lines, and a NUL, which no text holds (a binary file, or an
+            // encoding that was not recognised).
+            var lines = 0
+            for byte in text {
+                if byte == 0x0A { lines += 1 } else if byte == 0 {
+                    throw RowError(line: lines + 1, field: "file", message: "line \(lines + 1) holds a NUL byte: this is not a text file (a binary file, or text in an encoding that was not recognised)")
+                }
             }
             // At most one row a line: sizing the duplicate check once saves its rehashing.
-            let lines = text.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
             builder.seenNumbers.reserveCapacity(min(lines, limits.rows + 1))
-            var records = 0
             do {
                 try CSVReader(utf8: text, limits: limits).forEachRecord { line, cells in
-                    records += 1
-                    // The header, then `limits.rows` records.
-                    guard records <= limits.rows + 1 else { throw CSVReader.Failure(line: line, message: limits.tooManyRows) }
                     if let row = builder.add(line: line, cells: cells) { onRow(row) }
                 }
             } catch let failure as CSVReader.Failure {

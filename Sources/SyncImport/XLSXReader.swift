@@ -59,17 +59,7 @@ public enum XLSXReader {
         defer { try? FileManager.default.removeItem(at: temporary) }
         do {
             defer { try? handle.close() }
-            let tooLarge = Failure(description: limits.partTooLarge(sheetPath, kind: "XLSX"))
-            if sheetEntry.uncompressedSize > UInt64(limits.partBytes) { throw tooLarge }
-            var written = 0
-            var check = UTF8Check()
-            try archive.extract(sheetEntry) { chunk in
-                written += chunk.count
-                if written > limits.partBytes { throw tooLarge }
-                check.feed(chunk)
-                try handle.write(contentsOf: chunk)
-            }
-            try check.finish()
+            try extract(sheetEntry, of: archive, kind: "XLSX", limits: limits) { try handle.write(contentsOf: $0) }
         }
         let uncalculated = try withoutActuallyEscaping(body) { body in
             let reader = SheetReader(sharedStrings: shared, dates: dates, limits: limits, onRow: body)
@@ -97,15 +87,26 @@ public enum XLSXReader {
     /// declared size may lie, the count of inflated bytes may not. Nil when there is no such part.
     static func part(_ path: String, of archive: ZIPReader, kind: String, limits: ImportLimits) throws -> Data? {
         guard let entry = archive[path] else { return nil }
-        let maxBytes = limits.partBytes
-        let tooLarge = Failure(description: limits.partTooLarge(path, kind: kind))
-        if entry.uncompressedSize > UInt64(maxBytes) { throw tooLarge }
         var out = Data()
-        try archive.extract(entry) { chunk in
-            if out.count + chunk.count > maxBytes { throw tooLarge }
-            out.append(chunk)
-        }
+        try extract(entry, of: archive, kind: kind, limits: limits) { out.append($0) }
         return out
+    }
+
+    /// Every part's way out of the archive: its declared size and then its counted inflated
+    /// bytes within `limits.partBytes`, its text checked to be UTF-8 (`UTF8Check`) before any
+    /// XML parser sees it, in chunks to `consumer`.
+    static func extract(_ entry: ZIPReader.Entry, of archive: ZIPReader, kind: String, limits: ImportLimits, _ consumer: (Data) throws -> Void) throws {
+        let tooLarge = Failure(description: limits.partTooLarge(entry.name, kind: kind))
+        if entry.uncompressedSize > UInt64(limits.partBytes) { throw tooLarge }
+        var written = 0
+        var check = UTF8Check()
+        try archive.extract(entry) { chunk in
+            written += chunk.count
+            if written > limits.partBytes { throw tooLarge }
+            check.feed(chunk)
+            try consumer(chunk)
+        }
+        try check.finish()
     }
 
     /// The sheet to read: the one named `name` (case and surrounding spaces aside), else the
@@ -260,17 +261,14 @@ class XMLReader: NSObject, XMLParserDelegate {
         name.split(separator: ":").last ?? Substring(name)
     }
 
+    /// Parses a part as `XLSXReader.extract` gave it (its UTF-8 checked there).
     func parse(_ data: Data) throws {
-        var check = UTF8Check()
-        check.feed(data)
-        try check.finish()
         // Through a stream, so the parser gets the XML in chunks: a part over 10 MB handed over
         // whole trips libxml2's limit on one chunk ("broken XML").
         try run(XMLParser(stream: InputStream(data: data)))
     }
 
-    /// Parses a file in chunks, never reading it whole. The caller has checked its UTF-8
-    /// (`UTF8Check`) as it wrote the file.
+    /// Parses a file in chunks, never reading it whole (its UTF-8 checked as it was written).
     func parse(contentsOf url: URL) throws {
         guard let stream = InputStream(url: url) else { throw XLSXReader.Failure(description: "the unpacked sheet could not be read") }
         try run(XMLParser(stream: stream))
