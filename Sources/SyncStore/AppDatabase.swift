@@ -33,20 +33,29 @@ public struct AppDatabase: Sendable {
         // applied and does nothing.
         var attempt = 0
         while true {
+            let started = ContinuousClock.now
             do {
                 try Schema.migrator.migrate(writer)
                 return
             } catch {
                 attempt += 1
-                if attempt >= 5 || Self.isBusy(error) { throw error }
+                if attempt >= 5 || Self.waitedOut(error, since: started) { throw error }
             }
         }
     }
 
-    /// Whether an error is another connection's lock outlasting the busy timeout.
+    /// Whether an error is another connection's lock (busy or locked).
     public static func isBusy(_ error: any Error) -> Bool {
         guard let error = error as? DatabaseError else { return false }
         return error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+    }
+
+    /// Whether an attempt failed on a lock after waiting out the busy timeout: trying again
+    /// would only multiply the wait (five attempts at the opening and five at the migration had
+    /// added up to two minutes). A busy error that came at once (SQLite gives one, without
+    /// waiting, to two processes creating one file in WAL mode) is worth another attempt.
+    static func waitedOut(_ error: any Error, since started: ContinuousClock.Instant) -> Bool {
+        isBusy(error) && ContinuousClock.now - started >= .seconds(busyTimeout * 0.9)
     }
 
     /// Opens (creating if needed) the database at `path`: a WAL file shared safely between
@@ -70,13 +79,12 @@ public struct AppDatabase: Sendable {
         // same moment can make the first attempt fail; a few more, a little apart, settle it.
         var attempt = 0
         while true {
+            let started = ContinuousClock.now
             do {
                 return try AppDatabase(DatabasePool(path: url.path, configuration: config))
             } catch {
                 attempt += 1
-                // A lock another process holds was waited for already (the busy timeout): trying
-                // again would only multiply the wait (it had added up to two minutes).
-                if attempt >= 5 || Self.isBusy(error) { throw error }
+                if attempt >= 5 || Self.waitedOut(error, since: started) { throw error }
                 Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
             }
         }
