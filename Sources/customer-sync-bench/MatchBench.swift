@@ -92,6 +92,18 @@ struct MatchQualityBench: ParsableCommand {
             for s in kept where !truth.contains("\(numberById[s.localId]!)|\(numberById[s.remoteId]!)") {
                 print(s.match.score, fieldsById[s.localId]!.name ?? "", "|", fieldsById[s.remoteId]!.name ?? "", s.match.reasons.map { "\($0.field.rawValue):\($0.weight)" })
             }
+            // Name level × address level over the candidate pairs, true and not: where the
+            // model's independence within a class holds and where it does not.
+            var joint: [String: (true: Int, other: Int)] = [:]
+            for l in index.locals {
+                for r in index.candidates(for: l) {
+                    let c = Comparison(l, r)
+                    let key = "name \(c.level(.name)) address \(c.level(.address)) zip \(c.level(.zip))"
+                    if truth.contains("\(numberById[l.id]!)|\(numberById[r.id]!)") { joint[key, default: (0, 0)].true += 1 } else { joint[key, default: (0, 0)].other += 1 }
+                }
+            }
+            print("-- candidate pairs by levels (0: missing): true / other")
+            for (key, n) in joint.sorted(by: { $0.key < $1.key }) { print("\(key): \(n.true) / \(n.other)") }
             print("-- misses")
             for t in truePairs where !keptKeys.contains("\(t.local)|\(t.remote)") {
                 guard let lid = idByNumber["local|" + t.local], let rid = idByNumber["remote|" + t.remote] else { continue }

@@ -12,6 +12,15 @@ struct MatchingKeyTests {
         ("Søren Østergaard", "soeren oestergaard"),
         ("Müller-Lüdenscheidt", "muller ludenscheidt"),
         ("  ", ""),
+        // Pasted text: zero-width characters, a byte order mark and a soft hyphen break no word.
+        ("Sy\u{200B}ca\u{FEFF}more Ave", "sycamore ave"),
+        ("Jør\u{200D}gen Ol\u{00AD}sen", "joergen olsen"),
+        // Decomposed accents (macOS writes them so) fold as composed ones.
+        ("Ra\u{030A}dhuspladsen", "raadhuspladsen"),
+        ("Jose\u{0301}", "jose"),
+        // Letters outside Latin-1 lose accents and width.
+        ("Łódź Ősz", "łodz osz"),
+        ("ＡＢＣ", "abc"),
     ])
     func folding(_ raw: String, _ folded: String) {
         #expect(Fold.text(raw) == folded)
@@ -217,6 +226,15 @@ struct ComparisonTests {
         #expect(compare(CustomerFields(address: "Vestergade 12"), CustomerFields(address: "Vestergade 13")).level(.address) == 5)
         // A number run into the street is read apart.
         #expect(AddressKey("5333Lburcty Cir").number == "5333")
+        #expect(AddressKey("1i24Madison Ct").number == "1i24" && AddressKey("1i24Madison Ct").street == "madison ct")
+        #expect(AddressKey("7832j Spruce Ln").number == "7832j")
+        // No number where one belongs, but a word with digits: that is the number.
+        #expect(AddressKey("q89as Marle Ct").number == "q89as")
+        #expect(AddressKey("Villa Solbakken").number == nil)
+        // Letters typed in among the digits: the digits still agree.
+        #expect(compare(CustomerFields(address: "4455 Brook Cir"), CustomerFields(address: "4k45u5f Brook Cir")).level(.address) == 3)
+        #expect(compare(CustomerFields(address: "5309 Lake Rd"), CustomerFields(address: "53iq9 Lake Rd")).level(.address) == 3)
+        #expect(compare(CustomerFields(address: "Vestergade 12"), CustomerFields(address: "Vestergade 1x3")).level(.address) == 5)
     }
 
     @Test func zipCodesOneDigitOff() {
@@ -287,7 +305,64 @@ struct PairingTests {
         let index = MatchIndex(records: records)
         let pairs = index.pairing(minScore: 0.1) { _ in true }
         #expect(pairs.map { [$0.localId, $0.remoteId] } == [[1, 3]])
-        #expect(index.pairing(minScore: 0.1) { $0 != 1 }.map { [$0.localId, $0.remoteId] } == [[2, 3]])
+        // With 1 taken, 2 is the next best (same name and ZIP code, no CVR; three of the four
+        // bear the name, so it weighs little here).
+        #expect(index.pairing(minScore: 0.01) { $0 != 1 }.map { [$0.localId, $0.remoteId] } == [[2, 3]])
+        // With both eligible, 2 is 1's rival for 3: 1's CVR leaves it almost nothing.
+        #expect(index.pairing(minScore: 0.01) { _ in true }.map { [$0.localId, $0.remoteId] } == [[1, 3]])
+    }
+
+    /// An equal name weighs less the more customers bear it; a rare one keeps its level's
+    /// weight.
+    @Test func aCommonNameWeighsLess() {
+        var records: [MatchRecord] = []
+        var id: Int64 = 0
+        func add(_ side: Side, _ name: String, _ zip: String) {
+            id += 1
+            records.append(MatchRecord(id: id, side: side, fields: CustomerFields(name: name, zip: zip)))
+        }
+        for i in 0..<40 {
+            add(.local, "Person Nummer\(i)", String(2000 + i))
+            add(.remote, "Person Nummer\(i)", String(2000 + i))
+        }
+        for zip in ["8000", "8200", "8210", "8220"] { add(.local, "Anne Jensen", zip) }
+        for zip in ["8000", "8200", "8230"] { add(.remote, "Anne Jensen", zip) }
+        let index = MatchIndex(records: records)
+        let rare = index.compare(records[0], records[1])
+        let common = index.compare(records[80], records[84])  // Anne Jensen, 8000 on both sides
+        let rareName = rare.reasons.first { $0.field == .name }!, commonName = common.reasons.first { $0.field == .name }!
+        #expect(rareName.level == "equal" && commonName.level == "equal")
+        #expect(index.nameFrequencyBits(2) == 0)
+        #expect(index.nameFrequencyBits(7) < -1)
+        #expect(commonName.weight < rareName.weight - 1)
+        #expect(common.score <= rare.score)
+    }
+
+    /// Two customers of one side that look alike share one partner's likelihood: neither
+    /// pair is suggested as likely when the other is as likely.
+    @Test func rivalsShareTheirPartner() {
+        let local = MatchRecord(id: 1, side: .local, fields: CustomerFields(name: "Scott Cooper", address: "9244 Copper Rd", zip: "85001", city: "Seattle"))
+        let twin = MatchRecord(id: 2, side: .local, fields: CustomerFields(name: "Scott Cooper", address: "9244 Copper Rd", zip: "85001", city: "Seattle"))
+        let remote = MatchRecord(id: 3, side: .remote, fields: CustomerFields(name: "Scott Cooper", address: "9244 Copper Rd", zip: "85001", city: "Seattle"))
+        var filler: [MatchRecord] = []
+        for i in 0..<30 {
+            let fields = CustomerFields(name: "Kunde \(i) Hansen", address: "Vej \(i)", zip: String(3000 + i))
+            filler.append(MatchRecord(id: Int64(10 + 2 * i), side: .local, fields: fields))
+            filler.append(MatchRecord(id: Int64(11 + 2 * i), side: .remote, fields: fields))
+        }
+        let alone = MatchIndex(records: [local, remote] + filler)
+        let both = MatchIndex(records: [local, twin, remote] + filler)
+        let single = alone.suggestions(for: remote, eligible: { _ in true }, limit: 5)
+        #expect(single.first?.0.id == 1 && single.first!.1.score > 0.9 && single.first!.1.rivals == 0)
+        let shared = both.suggestions(for: remote, eligible: { _ in true }, limit: 5)
+        #expect(shared.count == 2 && shared.allSatisfy { $0.1.score <= 0.5 && $0.1.rivals == 1 && $0.1.rivalWeight < -0.9 })
+        // The pairing weighs them alike, and one taken leaves the other alone again.
+        #expect(both.pairing(minScore: 0.7) { _ in true }.allSatisfy { $0.remoteId != 3 })
+        let left = both.pairing(minScore: 0.7) { $0 != 1 }.first { $0.remoteId == 3 }
+        #expect(left?.localId == 2 && left!.match.score > 0.9)
+        // The score a pairing gives is the score suggestPartners gives.
+        let pairScore = both.pairing(minScore: 0.01) { _ in true }.first { $0.remoteId == 3 }?.match.score
+        #expect(pairScore == shared.first?.1.score)
     }
 
     @Test func blockingFindsTyposInTheFirstLetters() {

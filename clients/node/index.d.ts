@@ -21,8 +21,10 @@ export interface SideCounts { unsynced: number; synced: number; conflict: number
 export interface Status { local: SideCounts; remote: SideCounts; links: { synced: number; conflict: number; deleted: number } }
 export interface CreateAllResult { created: number; skipped: { customerId: string; reason: string }[]; dryRun: boolean }
 export interface MatchReason { field: SyncField; verdict: "equal" | "similar" | "different"; level: string; similarity?: number; weight: number }
-export interface Candidate { customer: Customer; score: number; reasons: MatchReason[] }
-export interface Suggestion { localId: string; remoteId: string; score: number; reasons: MatchReason[] }
+/** Other pairs of either customer that score 0.2 or more alone, and the bits they take from this one (<= 0). */
+export interface Rivals { count: number; weight: number }
+export interface Candidate { customer: Customer; score: number; reasons: MatchReason[]; rivals?: Rivals }
+export interface Suggestion { localId: string; remoteId: string; score: number; reasons: MatchReason[]; rivals?: Rivals }
 export interface AcceptResult { linked: number; synced: number; conflict: number; dryRun: boolean }
 export interface HistoryEntry {
   at: string; operation: string; source: "user" | "import" | "sync";

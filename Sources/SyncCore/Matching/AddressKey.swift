@@ -40,9 +40,9 @@ public struct AddressKey: Sendable, Hashable {
             for piece in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
                 let endsWithDot = piece.hasSuffix(".")
                 for word in Fold.words(String(piece)) {
-                    // A number run into the street ("5333lburcty"): the number, then the word.
-                    if let first = word.first, first.isNumber, let cut = word.firstIndex(where: { !$0.isNumber }),
-                       word[cut...].count >= 2, word[cut...].allSatisfy(\.isLetter) {
+                    // A number run into the street ("5333lburcty", "1i24madison"): the number,
+                    // then the word.
+                    if let cut = Self.streetAfterNumber(word) {
                         tokens.append((String(word[..<cut]), part))
                         tokens.append((String(word[cut...]), part))
                     } else {
@@ -99,6 +99,11 @@ public struct AddressKey: Sendable, Hashable {
             }
             index += 1
         }
+        // No number where one belongs, but a word with two digits or more ("q89as Marle Ct",
+        // "v7729 Bluff Ct"): that is the number, spelt wrong.
+        if number == nil, let i = streetWords.firstIndex(where: { $0.utf8.count(where: { $0 >= 0x30 && $0 <= 0x39 }) >= 2 && !$0.contains(" ") }) {
+            number = streetWords.remove(at: i)
+        }
         street = streetWords.joined(separator: " ")
         self.number = number
         self.floor = floor
@@ -107,6 +112,19 @@ public struct AddressKey: Sendable, Hashable {
         words = streetWords.flatMap { $0.split(separator: " ").map(String.init) } + rest
     }
 
+
+    /// Where the street begins in a word that begins with a number: after the last digit,
+    /// when letters alone follow, two or more after a plain number ("5333lburcty"), three or
+    /// more after one with a letter in it ("1i24madison"); nil when the word is a number
+    /// ("12b", "7832j").
+    static func streetAfterNumber(_ word: Substring) -> Substring.Index? {
+        guard let first = word.first, first.isNumber, let last = word.lastIndex(where: \.isNumber) else { return nil }
+        let cut = word.index(after: last)
+        let tail = word[cut...]
+        guard tail.allSatisfy(\.isLetter) else { return nil }
+        let plain = word[..<cut].allSatisfy(\.isNumber)
+        return tail.count >= (plain ? 2 : 3) ? cut : nil
+    }
 
     /// "kongensg" → "kongensgade", "skovv" → "skovvej"; a word written with a dot ("Aav.")
     /// is expanded whatever its length.

@@ -37,6 +37,10 @@ public struct Comparison: Sendable, Hashable {
     public var nameSimilarity: Double?
     public var streetSimilarity: Double?
     public var citySimilarity: Double?
+    /// Evidence beyond the levels, in bits, on the name: how common an equal name is in the
+    /// registers (`MatchIndex.nameFrequencyBits`; never above 0). Added to the score and to
+    /// the name's reason.
+    public var nameFrequencyBits = 0.0
 
     public func level(_ field: MatchField) -> Int { Int((pattern >> (4 * UInt32(field.rawValue))) & 0xF) }
 
@@ -114,7 +118,7 @@ public struct Comparison: Sendable, Hashable {
         switch (x.number, y.number) {
         case let (m?, n?) where m == n:
             level = s >= 0.93 && !unitsDiffer ? 1 : s >= 0.80 ? 2 : 6
-        case let (m?, n?) where s >= 0.85 && Self.numberTypo(m, n):
+        case let (m?, n?) where s >= 0.85 && Self.numberSlip(m, n):
             level = 3
         case (nil, _), (_, nil):
             level = s >= 0.85 ? 4 : 6
@@ -142,6 +146,16 @@ public struct Comparison: Sendable, Hashable {
         var i = 0
         while i < short.count && short[i] == long[i] { i += 1 }
         return short[i...] == long[(i + 1)...]
+    }
+
+    /// A typo in a house number (`numberTypo`), or letters typed in among its digits: the
+    /// digits of one, with letters in between, equal or one slip from the other's
+    /// ("4k45u5f" and "4455", "53iq9" and "5309").
+    static func numberSlip(_ x: String, _ y: String) -> Bool {
+        if numberTypo(x, y) { return true }
+        let a = String(decoding: x.utf8.filter(isDigit), as: UTF8.self), b = String(decoding: y.utf8.filter(isDigit), as: UTF8.self)
+        guard a.utf8.count >= 3, b.utf8.count >= 3, a.utf8.count != x.utf8.count || b.utf8.count != y.utf8.count else { return false }
+        return a == b || numberTypo(a, b)
     }
 
     static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }

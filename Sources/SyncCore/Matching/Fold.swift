@@ -1,8 +1,19 @@
+import Foundation
+
 /// Comparison text: lower-cased, Danish letters written out (æ → ae, ø → oe, å → aa),
 /// accents dropped (é → e, ü → u), everything but letters and digits turned into single
-/// spaces. "Æblegården  A/S" and "aeblegaarden a s" fold alike.
+/// spaces. "Æblegården  A/S" and "aeblegaarden a s" fold alike. A format character (a
+/// zero-width space or joiner, a byte order mark, a soft hyphen: pasted text carries them
+/// unseen) or an accent written as its own mark is dropped without breaking the word; a
+/// letter outside Latin-1 loses its accents and its width ("Ő" → "o", "Ａ" → "a", "ﬁ" → "fi").
 public enum Fold {
     public static func text(_ value: String) -> String {
+        // Decomposed text composed first, so that "a" + U+030A is "å" (→ "aa"), as typed.
+        if value.unicodeScalars.contains(where: { (0x300...0x36F).contains($0.value) }) {
+            let composed = value.precomposedStringWithCanonicalMapping
+            // (Compared scalar by scalar: String's == holds the two spellings equal.)
+            if !composed.unicodeScalars.elementsEqual(value.unicodeScalars) { return text(composed) }
+        }
         var out: [UInt8] = []
         out.reserveCapacity(value.utf8.count + 8)
         var pendingSpace = false
@@ -32,12 +43,23 @@ public enum Fold {
             case 0xD9...0xDB, 0xF9...0xFB: emit(0x75)
             case 0xDD, 0xFD, 0xFF: emit(0x79)
             default:
-                if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
+                switch scalar.properties.generalCategory {
+                // A format character, or an accent written as its own mark (decomposed text,
+                // as macOS writes it: "e" + U+0301): nothing, and the word goes on.
+                case .format, .nonspacingMark, .spacingMark, .enclosingMark:
+                    continue
+                default:
+                    guard scalar.properties.isAlphabetic || scalar.properties.numericType != nil else {
+                        pendingSpace = true
+                        continue
+                    }
                     if pendingSpace && !out.isEmpty { out.append(0x20) }
                     pendingSpace = false
-                    out.append(contentsOf: Array(String(scalar).lowercased().utf8))
-                } else {
-                    pendingSpace = true
+                    let one = String(scalar)
+                    let folded = one.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil)
+                    // What folding leaves may be a letter of the table above ("ǿ" → "ø").
+                    let fits = folded != one && !folded.isEmpty && folded.unicodeScalars.allSatisfy { $0.value < 0x100 }
+                    out.append(contentsOf: Array((fits ? Fold.text(folded) : one.lowercased()).utf8))
                 }
             }
         }

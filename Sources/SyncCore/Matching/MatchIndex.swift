@@ -26,6 +26,15 @@ public final class MatchIndex: @unchecked Sendable {
     /// Per customer: where it sorts in a large bucket.
     let localSortKeys: [String]
     let remoteSortKeys: [String]
+    /// How many customers of both registers bear each name (`NameKey.text`, hashed), and per
+    /// customer its name's count: an equal name is weaker evidence the commoner it is
+    /// (`nameFrequencyBits`).
+    let nameCounts: [UInt64: Int32]
+    let localNameCounts: [Int32]
+    let remoteNameCounts: [Int32]
+    /// Σ count² / Σ count over the names: the count of the name two customers drawn at random
+    /// share, on average over the pairs that share one.
+    let typicalNameCount: Double
     /// The weights every pair is scored with: estimated from these registers' candidate pairs
     /// (`MatchWeights.estimated`), the hand-set prior when `estimate` is false.
     public private(set) var weights: MatchWeights = .prior
@@ -95,6 +104,17 @@ public final class MatchIndex: @unchecked Sendable {
         self.remoteBuckets = remoteBuckets.map { $0.filter { live[Int($0)] } }
         self.localSortKeys = localSortKeys
         self.remoteSortKeys = remoteSortKeys
+        var nameCounts: [UInt64: Int32] = [:]
+        nameCounts.reserveCapacity(records.count)
+        let localNames = locals.map { $0.name.text.isEmpty ? 0 : Self.hash($0.name.text) }
+        let remoteNames = remotes.map { $0.name.text.isEmpty ? 0 : Self.hash($0.name.text) }
+        for h in localNames where h != 0 { nameCounts[h, default: 0] += 1 }
+        for h in remoteNames where h != 0 { nameCounts[h, default: 0] += 1 }
+        let named = nameCounts.values.reduce(0.0) { $0 + Double($1) }
+        typicalNameCount = named > 0 ? nameCounts.values.reduce(0.0) { $0 + Double($1) * Double($1) } / named : 1
+        self.nameCounts = nameCounts
+        localNameCounts = localNames.map { nameCounts[$0] ?? 0 }
+        remoteNameCounts = remoteNames.map { nameCounts[$0] ?? 0 }
         self.locals = locals
         self.remotes = remotes
         self.positionById = positions
@@ -128,9 +148,42 @@ public final class MatchIndex: @unchecked Sendable {
         return MatchWeights.estimated(from: patterns, maxMatches: maxMatches)
     }
 
-    /// Two customers scored with this index's weights.
+    /// Two customers scored with this index's weights, alone (no rivals weighed).
     public func compare(_ a: MatchRecord, _ b: MatchRecord) -> MatchScore {
-        Scorer.compare(a, b, weights: weights)
+        Scorer.score(comparison(a, b), weights: weights)
+    }
+
+    /// Two customers compared, with the name's frequency weighed.
+    func comparison(_ a: MatchRecord, _ b: MatchRecord) -> Comparison {
+        var comparison = Comparison(a, b)
+        if comparison.level(.name) == 1 {
+            comparison.nameFrequencyBits = nameFrequencyBits(max(nameCount(a), nameCount(b)))
+        }
+        return comparison
+    }
+
+    /// The odds, under the model, that a pair comparing so is one customer, alone.
+    func odds(_ comparison: Comparison) -> Double {
+        exp2(weights.logOdds(comparison.pattern) + comparison.nameFrequencyBits)
+    }
+
+    /// How many customers of the registers bear `record`'s name.
+    func nameCount(_ record: MatchRecord) -> Int32 {
+        if let (side, i) = positionById[record.id], side == record.side {
+            let known = side == .local ? locals[Int(i)] : remotes[Int(i)]
+            if known === record || known.name == record.name { return side == .local ? localNameCounts[Int(i)] : remoteNameCounts[Int(i)] }
+        }
+        return record.name.text.isEmpty ? 0 : nameCounts[Self.hash(record.name.text)] ?? 0
+    }
+
+    /// The evidence an equal name borne by `count` customers carries beyond its level's
+    /// average, in bits: log2(typical / count) (as Splink's term-frequency adjustment: a
+    /// value's u is how often it occurs), where `typicalNameCount` is the count of the name
+    /// an agreeing pair shares on average. Never above 0: a rare name keeps its level's
+    /// weight, which the estimate made for names as they come; a common one ("Anne Jensen"
+    /// thrice on each side) weighs less.
+    public func nameFrequencyBits(_ count: Int32) -> Double {
+        count <= 0 ? 0 : min(0, log2(typicalNameCount / Double(count)))
     }
 
     /// The weights in a line, for the benches: each field's bits per level.
@@ -223,11 +276,46 @@ public final class MatchIndex: @unchecked Sendable {
     }
 
     /// Scored candidates of one customer among `eligible` ones, best first (`among`: its
-    /// candidates, when the caller has them already).
+    /// candidates, when the caller has them already). Each is weighed against its rivals as
+    /// `pairing` weighs it: the customer's other candidates and the candidate's other
+    /// customers that score `rivalFloor` or more alone.
     public func suggestions(for record: MatchRecord, among candidates: [MatchRecord]? = nil, eligible: (Int64) -> Bool, limit: Int) -> [(MatchRecord, MatchScore)] {
-        var scored = (candidates ?? self.candidates(for: record)).filter { eligible($0.id) }.map { ($0, compare(record, $0)) }
+        let pool = (candidates ?? self.candidates(for: record)).filter { eligible($0.id) }
+        let compared = pool.map { other in
+            let c = comparison(record, other)
+            return (other: other, comparison: c, odds: odds(c))
+        }
+        let floorOdds = Self.rivalFloor / (1 - Self.rivalFloor)
+        let mine = compared.filter { $0.odds >= floorOdds }
+        var scored: [(MatchRecord, MatchScore)] = compared.map { other, comparison, odds in
+            var rivals = mine.filter { $0.other.id != other.id }.map(\.odds)
+            if odds >= floorOdds {
+                // The candidate's own other customers: only a pair that scores at the floor
+                // can lose enough to them to matter.
+                for theirs in self.candidates(for: other) where theirs.id != record.id && eligible(theirs.id) {
+                    let o = self.odds(self.comparison(theirs, other))
+                    if o >= floorOdds { rivals.append(o) }
+                }
+            }
+            return (other, Self.score(comparison, odds: odds, rivals: rivals, weights: weights))
+        }
         scored.sort { $0.1.score != $1.1.score ? $0.1.score > $1.1.score : $0.0.id < $1.0.id }
         return Array(scored.prefix(limit))
+    }
+
+    /// A pair's score weighed against its rivals' odds: the share of its odds in all of theirs
+    /// and its own, with 1 for "neither customer's partner is among these":
+    /// o / (1 + o + Σ rivals). Alone, this is the model's probability, o / (1 + o).
+    static func score(_ comparison: Comparison, odds: Double, rivals: [Double], weights: MatchWeights) -> MatchScore {
+        var match = Scorer.score(comparison, weights: weights)
+        guard !rivals.isEmpty else { return match }
+        let others = rivals.reduce(0, +)
+        let p = odds / (1 + odds + others)
+        match.score = rounded(p)
+        match.rivals = rivals.count
+        // What the rivals take, in bits of log-odds: log2(p / (1 - p)) against log2(odds).
+        match.rivalWeight = min(0, log2(p / (1 - p)) - log2(odds))
+        return match
     }
 }
 
@@ -246,10 +334,12 @@ extension MatchIndex {
         let chunks = max(1, min(64, locals.count / 512))
         let chunkSize = (locals.count + chunks - 1) / chunks
         let weights = self.weights  // one copy for every chunk, not one a pair
-        // The log-odds below which no pair reaches minScore (a margin for the rounding).
-        let minLogOdds = minScore <= 0 ? -Double.infinity : minScore >= 1 ? Double.infinity : log2(minScore / (1 - minScore)) - 0.01
+        // Pairs are collected down to the rivals' floor: they count against each other.
+        let floor = min(minScore, Self.rivalFloor)
+        // The log-odds below which no pair reaches the floor (a margin for the rounding).
+        let minLogOdds = floor <= 0 ? -Double.infinity : floor >= 1 ? Double.infinity : log2(floor / (1 - floor)) - 0.01
         let results = Self.inChunks(chunks) { chunk, _ in
-            var found: [Suggestion] = []
+            var found: [Rival] = []
             var reachableByPattern: [UInt32: Bool] = [:]
             let start = chunk * chunkSize
             let end = min(locals.count, start + chunkSize)
@@ -261,8 +351,7 @@ extension MatchIndex {
                         forEachCandidate(ofLocal: i) { j in
                             guard eligible(remotes[Int(j)].id) else { return }
                             // The cheap fields and the address first; the name (the dearest)
-                            // only if some level of it could lift the pair to minScore; the
-                            // reasons only for the pairs that are kept.
+                            // only if some level of it could lift the pair to the floor.
                             var comparison = Comparison(cheapFieldsOf: locals[i], remotes[Int(j)])
                             // Neither address nor name could lift the pair: not compared. (The
                             // answer depends on the cheap fields' pattern alone; a few dozen occur.)
@@ -279,16 +368,41 @@ extension MatchIndex {
                             if Comparison.bothHaveNames(locals[i], remotes[Int(j)]) {
                                 guard weights.maxLogOdds(comparison.pattern, over: .name) >= minLogOdds else { return }
                                 comparison.compareNames(locals[i], remotes[Int(j)])
+                                if comparison.level(.name) == 1 {
+                                    comparison.nameFrequencyBits = nameFrequencyBits(max(localNameCounts[i], remoteNameCounts[Int(j)]))
+                                }
                             }
-                            guard Scorer.probability(comparison, weights: weights) >= minScore else { return }
-                            found.append(Suggestion(localId: locals[i].id, remoteId: remotes[Int(j)].id, match: Scorer.score(comparison, weights: weights)))
+                            let logOdds = weights.logOdds(comparison.pattern) + comparison.nameFrequencyBits
+                            guard logOdds >= minLogOdds else { return }
+                            found.append(Rival(local: Int32(i), remote: j, odds: exp2(logOdds), comparison: comparison))
                         }
                     }
                 }
             }
             return found
         }
-        var all = results.flatMap { $0 }
+        let collected = results.flatMap { $0 }
+        // Each customer's rivals: its pairs at the floor or above.
+        let floorOdds = Self.rivalFloor / (1 - Self.rivalFloor)
+        var localRivals = [[Double]](repeating: [], count: locals.count)
+        var remoteRivals = [[Double]](repeating: [], count: remotes.count)
+        for r in collected where r.odds >= floorOdds {
+            localRivals[Int(r.local)].append(r.odds)
+            remoteRivals[Int(r.remote)].append(r.odds)
+        }
+        var all: [Suggestion] = []
+        for r in collected {
+            // The pair's own odds, once from each customer's list, are not its rival.
+            var rivals = localRivals[Int(r.local)] + remoteRivals[Int(r.remote)]
+            if r.odds >= floorOdds {
+                rivals.remove(at: rivals.firstIndex(of: r.odds)!)
+                rivals.remove(at: rivals.firstIndex(of: r.odds)!)
+            }
+            let others = rivals.reduce(0, +)
+            guard Self.rounded(r.odds / (1 + r.odds + others)) >= minScore else { continue }
+            all.append(Suggestion(localId: locals[Int(r.local)].id, remoteId: remotes[Int(r.remote)].id,
+                                  match: Self.score(r.comparison, odds: r.odds, rivals: rivals, weights: weights)))
+        }
         all.sort { a, b in
             if a.match.score != b.match.score { return a.match.score > b.match.score }
             if a.localId != b.localId { return a.localId < b.localId }
@@ -303,6 +417,20 @@ extension MatchIndex {
             pairs.append(s)
         }
         return pairs
+    }
+
+    /// A pair at this score or above is a rival of every other pair of its two customers.
+    public static let rivalFloor = 0.2
+
+    /// Rounded down to three decimals, as scores are shown: never a certain 1.
+    static func rounded(_ p: Double) -> Double { (p * 1000).rounded(.down) / 1000 }
+
+    /// A pair scored on its own, before its rivals are weighed.
+    struct Rival {
+        var local: Int32
+        var remote: Int32
+        var odds: Double
+        var comparison: Comparison
     }
 }
 

@@ -28,6 +28,17 @@ public struct MatchScore: Sendable, Hashable {
     /// The probability-like score in [0, 1].
     public var score: Double
     public var reasons: [MatchReason]
+    /// The other pairs of either customer that score `MatchIndex.rivalFloor` or more on their
+    /// own (0 when scored alone), and the evidence in bits they take from this one (≤ 0).
+    public var rivals = 0
+    public var rivalWeight = 0.0
+
+    public init(score: Double, reasons: [MatchReason], rivals: Int = 0, rivalWeight: Double = 0) {
+        self.score = score
+        self.reasons = reasons
+        self.rivals = rivals
+        self.rivalWeight = rivalWeight
+    }
 }
 
 /// Fellegi–Sunter scoring: each field both customers have is compared to a level of
@@ -43,17 +54,17 @@ public enum Scorer {
 
     /// The score alone, as `score` rounds it, without building the reasons.
     public static func probability(_ comparison: Comparison, weights: MatchWeights) -> Double {
-        let score = 1 / (1 + pow(2, -weights.logOdds(comparison.pattern)))
+        let score = 1 / (1 + pow(2, -(weights.logOdds(comparison.pattern) + comparison.nameFrequencyBits)))
         return (score * 1000).rounded(.down) / 1000
     }
 
     public static func score(_ comparison: Comparison, weights: MatchWeights) -> MatchScore {
         var reasons: [MatchReason] = []
-        let total = weights.logOdds(comparison.pattern)
+        let total = weights.logOdds(comparison.pattern) + comparison.nameFrequencyBits
         for field in MatchField.allCases {
             let level = comparison.level(field)
             guard level > 0 else { continue }
-            let weight = weights.weight(field, level)
+            let weight = weights.weight(field, level) + (field == .name ? comparison.nameFrequencyBits : 0)
             let verdict: MatchReason.Verdict = level == 1 ? .equal : level == field.levelCount ? .different : .similar
             let similarity: Double? = switch field {
             case .name: comparison.nameSimilarity.map(rounded)

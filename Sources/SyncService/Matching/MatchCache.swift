@@ -53,6 +53,18 @@ struct WireReason: Encodable, Sendable {
     }
 }
 
+/// The wire form of a pair's rivals, `{count, weight}`: absent when it has none.
+struct WireRivals: Encodable, Sendable {
+    var count: Int
+    var weight: Double
+
+    init?(_ match: MatchScore) {
+        guard match.rivals > 0 else { return nil }
+        count = match.rivals
+        weight = (match.rivalWeight * 100).rounded() / 100
+    }
+}
+
 /// Checks of the matching params.
 enum MatchParams {
     static let defaultMinScore = 0.7

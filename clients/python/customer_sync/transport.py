@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import collections
+import io
 import itertools
 import json
 import os
@@ -70,8 +71,14 @@ class FrameReader:
             name, _, value = header.partition(b":")
             if name.strip().lower() == b"content-length":
                 length = int(value.strip())
-        body = self.stream.read(length)
-        return body if len(body) == length else None
+        # A pipe hands over at most its buffer at a time: read until the body is whole.
+        body = b""
+        while len(body) < length:
+            chunk = self.stream.read(length - len(body))
+            if not chunk:
+                return None
+            body += chunk
+        return body
 
 
 class Transport:
@@ -102,7 +109,8 @@ class Transport:
     # -- reading -----------------------------------------------------------------------------
 
     def _read_loop(self) -> None:
-        reader = FrameReader(self.process.stdout, self.framing)
+        # Buffered: readline on the raw pipe would read a byte a call.
+        reader = FrameReader(io.BufferedReader(self.process.stdout, 1 << 16), self.framing)
         while True:
             body = reader.read()
             if body is None:

@@ -103,17 +103,30 @@ class MatchReason(TypedDict, total=False):
     weight: float
 
 
-class Candidate(TypedDict):
+class Rivals(TypedDict):
+    count: int  # other pairs of either customer that score 0.2 or more alone
+    weight: float  # the bits they take from this pair's log-odds (<= 0)
+
+
+class _Candidate(TypedDict):
     customer: Customer
     score: float
     reasons: List[MatchReason]
 
 
-class Suggestion(TypedDict):
+class Candidate(_Candidate, total=False):
+    rivals: Rivals  # only when there are any
+
+
+class _Suggestion(TypedDict):
     localId: str
     remoteId: str
     score: float
     reasons: List[MatchReason]
+
+
+class Suggestion(_Suggestion, total=False):
+    rivals: Rivals  # only when there are any
 
 
 class AcceptResult(TypedDict):

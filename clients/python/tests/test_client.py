@@ -168,3 +168,30 @@ def test_a_long_import_is_cancelled_and_changes_nothing(binary):
         worker.join(60)
         assert "error" in outcome, outcome
         assert sync.status()["remote"]["total"] == 0
+
+
+def test_a_body_longer_than_one_read_is_read_whole():
+    """A pipe hands over at most its buffer (64 KiB on Linux) a read; rpc.discover's answer is
+    longer. The reader must gather the whole body, whatever a read returns."""
+    import io
+    from customer_sync.transport import FrameReader
+
+    class Trickle(io.RawIOBase):
+        def __init__(self, data):
+            self.data, self.at = data, 0
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            n = min(len(buffer), 1000, len(self.data) - self.at)
+            buffer[:n] = self.data[self.at:self.at + n]
+            self.at += n
+            return n
+
+    body = b'{"jsonrpc":"2.0","id":1,"result":"' + b"x" * 200_000 + b'"}'
+    raw = b"Content-Length: %d\r\n\r\n" % len(body) + body
+    assert FrameReader(Trickle(raw), "content-length").read() == body
+    assert FrameReader(io.BufferedReader(Trickle(raw)), "content-length").read() == body
+    # Cut short, it is the end of the stream, not a message.
+    assert FrameReader(Trickle(raw[:-5]), "content-length").read() is None

@@ -19,6 +19,7 @@ public enum ListSuggestions: SyncMethod {
         var remoteId: String
         var score: Double
         var reasons: [WireReason]
+        var rivals: WireRivals?
     }
 
     public static func handle(_ p: Params, context: ServiceContext) throws -> WirePage<Item> {
@@ -31,7 +32,7 @@ public enum ListSuggestions: SyncMethod {
         let next = start + limit < pairs.count ? page.last.map(SuggestionCursor.encode) : nil
         return WirePage(
             items: page.map { Item(localId: CustomerID.format($0.localId), remoteId: CustomerID.format($0.remoteId),
-                                   score: $0.match.score, reasons: $0.match.reasons.map(WireReason.init)) },
+                                   score: $0.match.score, reasons: $0.match.reasons.map(WireReason.init), rivals: WireRivals($0.match)) },
             nextCursor: next, total: pairs.count)
     }
 }

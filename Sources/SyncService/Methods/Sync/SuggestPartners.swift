@@ -17,6 +17,7 @@ public enum SuggestPartners: SyncMethod {
         var customer: WireCustomer
         var score: Double
         var reasons: [WireReason]
+        var rivals: WireRivals?
     }
 
     public struct Result: Encodable, Sendable {
@@ -37,7 +38,7 @@ public enum SuggestPartners: SyncMethod {
         let best = index.suggestions(for: record, among: candidates, eligible: { eligible.contains($0) }, limit: limit)
         let customers = Dictionary(uniqueKeysWithValues: try context.database.customers(ids: best.map(\.0.id)).map { ($0.id, $0) })
         return Result(candidates: best.compactMap { other, match in
-            customers[other.id].map { Candidate(customer: WireCustomer($0), score: match.score, reasons: match.reasons.map(WireReason.init)) }
+            customers[other.id].map { Candidate(customer: WireCustomer($0), score: match.score, reasons: match.reasons.map(WireReason.init), rivals: WireRivals(match)) }
         })
     }
 }
