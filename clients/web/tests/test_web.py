@@ -1,0 +1,443 @@
+"""The sync window in a real headless browser (Debian's Chromium and chromium-driver, driven by
+Selenium; nothing downloaded): the article end to end on the shipped example files, the same
+against the fake e-conomic, and the server's refusals. A screenshot of each step is saved under
+$WEB_ARTIFACTS (default .build/web-artifacts)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
+EXAMPLES = os.path.join(ROOT, "protocol", "examples")
+FAKE = os.path.join(ROOT, "Tests", "Fixtures", "fake_economic.py")
+ARTIFACTS = os.environ.get("WEB_ARTIFACTS") or os.path.join(ROOT, ".build", "web-artifacts")
+sys.path.insert(0, os.path.join(ROOT, "clients", "web"))
+sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
+
+import server as web  # noqa: E402
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+
+def binary():
+    path = os.environ.get("CUSTOMER_SYNC_BIN") or os.path.join(ROOT, ".build", "debug", "customer-sync")
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"no customer-sync binary at {path}: run `swift build` or set CUSTOMER_SYNC_BIN")
+    return path
+
+
+class Window:
+    """One server.py on a fresh database, in a thread."""
+
+    def __init__(self, db, args=None):
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=web.serve, kwargs=dict(db=db, binary=binary(), args=args, ready=self._ready), daemon=True)
+        self.thread.start()
+        assert self.ready.wait(30), "the window's server did not start"
+
+    def _ready(self, url, httpd):
+        self.url, self.httpd = url, httpd
+        self.port = httpd.server_address[1]
+        self.token = url.split("token=")[1]
+        self.ready.set()
+
+    def rpc(self, method, params=None, origin=True, token=True, host=None):
+        """A call as the page makes it (or, with the flags, as a stranger would)."""
+        headers = {"Content-Type": "application/json"}
+        if origin:
+            headers["Origin"] = origin if isinstance(origin, str) else f"http://127.0.0.1:{self.port}"
+        if token:
+            headers["X-Token"] = token if isinstance(token, str) else self.token
+        if host:
+            headers["Host"] = host
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/api/rpc", data=json.dumps({"method": method, "params": params or {}}).encode(),
+                                         headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                return reply.status, json.loads(reply.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"{}")
+
+    def close(self):
+        self.httpd.shutdown()
+        self.thread.join(30)
+
+
+@pytest.fixture
+def window(tmp_path):
+    w = Window(str(tmp_path / "demo.sqlite"), args=["--key-file", str(tmp_path / "key")])
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def browser():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if not chromium or not driver_path:
+        pytest.skip("needs Debian's chromium and chromium-driver")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800", "--lang=da"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=driver_path), options=options)
+    driver.set_script_timeout(30)
+    yield driver
+    logs = []
+    try:
+        logs = driver.get_log("browser")
+    except Exception:  # a driver without logs
+        pass
+    driver.quit()
+    # No script error on the page, whatever the test did.
+    assert not [entry for entry in logs if entry.get("level") == "SEVERE" and "favicon" not in entry.get("message", "")], logs
+
+
+class Page:
+    def __init__(self, driver, name):
+        self.driver = driver
+        self.name = name
+        self.steps = 0
+        # A list read again replaces its rows: a row found a moment ago may be gone; look again.
+        self.wait = WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,))
+
+    def open(self, url, language="da"):
+        self.driver.get(url)
+        self.wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+        Select(self.find("#language")).select_by_value(language)
+        self.wait.until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == language)
+
+    def shot(self, step):
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        self.steps += 1
+        self.driver.save_screenshot(os.path.join(ARTIFACTS, f"{self.name}-{self.steps:02d}-{step}.png"))
+
+    def find(self, css):
+        return self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+    def click(self, css):
+        element = self.wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, css)))
+        element.click()
+        return element
+
+    def tab(self, name):
+        self.click(f"#tab-{name}")
+
+    def text(self, css):
+        return self.find(css).text
+
+    def until_text(self, css, fragment):
+        self.wait.until(lambda d: fragment in d.find_element(By.CSS_SELECTOR, css).text)
+        return self.text(css)
+
+    def row(self, table, number):
+        """The row of `table` whose first cell is customer number `number`."""
+        return self.wait.until(lambda d: next((r for r in d.find_elements(By.CSS_SELECTOR, f"#{table} tbody tr")
+                                               if r.find_elements(By.TAG_NAME, "td") and r.find_elements(By.TAG_NAME, "td")[0].text == number), None))
+
+    def press(self, table, number, action):
+        """Presses the `action` button in the row of `number` (looked up again if the list was
+        read anew meanwhile)."""
+        def pressed(_):
+            self.row(table, number).find_element(By.CSS_SELECTOR, f"[data-action={action}]").click()
+            return True
+        self.wait.until(pressed)
+
+    def drop(self, side, name, content=None, mode="merge"):
+        """Drops the example file `name` (or `content` under that name) on the drop zone, as a
+        user drags a file from the desktop."""
+        self.tab("import")
+        Select(self.find("#import-form select[name=side]")).select_by_value(side)
+        Select(self.find("#import-form select[name=mode]")).select_by_value(mode)
+        if content is None:
+            with open(os.path.join(EXAMPLES, name), "rb") as f:
+                content = f.read()
+        data = list(content)
+        self.driver.execute_script("""
+            const [name, bytes] = arguments;
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([new Uint8Array(bytes)], name));
+            const zone = document.getElementById("drop-zone");
+            for (const type of ["dragenter", "dragover", "drop"]) {
+              zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+            }""", name, data)
+
+    def import_file(self, side, name, skip_invalid=False):
+        self.tab("import")
+        Select(self.find("#import-form select[name=side]")).select_by_value(side)
+        box = self.find("#import-form input[name=skipInvalid]")
+        if box.is_selected() != skip_invalid:
+            box.click()
+        self.find("#import-file").send_keys(os.path.join(EXAMPLES, name))
+
+
+def settle(page):
+    """Waits for the action's refresh: a message shown, the progress bar gone."""
+    page.wait.until(lambda d: d.find_element(By.ID, "progress").get_attribute("hidden") is not None)
+    time.sleep(0.3)
+
+
+def test_the_article_end_to_end(window, browser):
+    page = Page(browser, "article")
+    page.open(window.url)
+    assert "Synkronisering" in page.text("h1")
+    page.shot("opened")
+
+    # A file with errors: every rejected line and its reason, and nothing imported.
+    page.import_file("remote", "remote-customers-with-errors.csv")
+    page.until_text("#message", "afvist")
+    rejected = page.find("#rejected").text
+    assert "3" in rejected and "4" in rejected  # the lines of the country and the missing number
+    assert window.rpc("status")[1]["result"]["remote"]["total"] == 0
+    page.shot("rejected-file")
+
+    # The two registers: the local CSV, the remote as the workbook's bytes.
+    page.drop("local", "local-customers.csv")
+    page.until_text("#notice", "Tilføjet 12")
+    page.import_file("remote", "remote-customers.xlsx")
+    page.until_text("#notice", "Tilføjet 11")
+    page.shot("imported")
+
+    # Both lists, side by side.
+    page.tab("unsynced")
+    assert "1004" in page.until_text("#unsynced-local", "Advokatfirmaet")
+    assert "2004" in page.until_text("#unsynced-remote", "Advokatfirma Holm")
+    page.shot("unsynced")
+
+    # Search.
+    search = page.find("#search-remote")
+    search.send_keys("Kontorhuset", Keys.ENTER)
+    page.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#unsynced-remote tbody tr")) == 1)
+    assert browser.switch_to.active_element == search  # the field keeps its focus
+    search.send_keys(Keys.CONTROL, "a", Keys.DELETE, Keys.ENTER)
+    page.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#unsynced-remote tbody tr")) > 5)
+
+    # Choose partner: the likely partners first, with their reasons; then "Choose as partner".
+    page.press("unsynced-local", "1004", "choose")
+    likely = page.until_text("#likely-table", "2004")
+    assert "%" in likely
+    page.shot("likely-partners")
+    page.press("likely-table", "2004", "choose-as")
+
+    # The names and addresses differ: a conflict, shown value by value.
+    page.wait.until(lambda d: d.find_element(By.ID, "tab-conflicts").get_attribute("aria-selected") == "true")
+    form = page.find("form.conflict")
+    submit = form.find_element(By.CSS_SELECTOR, "button[type=submit]")
+    assert not submit.is_enabled()
+    fields = {b.get_attribute("data-field") for b in form.find_elements(By.CSS_SELECTOR, "button.value")}
+    assert {"name", "address"} <= fields
+    page.shot("conflict")
+    for field in sorted(fields):
+        side = "remote" if field == "name" else "local"
+        button = form.find_element(By.CSS_SELECTOR, f"button.value[data-field={field}][data-side={side}]")
+        button.click()
+        assert "chosen" in button.get_attribute("class")
+        # The chosen value turns blue.
+        assert browser.execute_script("return getComputedStyle(arguments[0]).backgroundColor", button) == "rgb(29, 95, 209)"
+    assert submit.is_enabled()
+    page.shot("conflict-chosen")
+    submit.click()
+    page.until_text("#notice", "løst")
+    link = next(l for l in window.rpc("listLinks", {"state": "synced"})[1]["result"]["items"] if l["local"]["number"] == "1004")
+    assert link["local"]["name"] == link["remote"]["name"] == "Advokatfirma Holm & Co."
+    assert link["local"]["address"] == link["remote"]["address"] == "Store Kongensgade 40; 3. th"
+
+    # "No synchronisation" for one customer.
+    page.tab("unsynced")
+    page.press("unsynced-local", "1010", "exclude")
+    page.tab("excluded")
+    page.wait.until(lambda d: "1010" in d.find_element(By.ID, "excluded-table").text)
+    page.shot("excluded")
+
+    # Create partner for one, with a number that is taken: the next free one is proposed.
+    page.tab("unsynced")
+    page.press("unsynced-local", "1005", "create")
+    number = page.find("#partner-number")
+    number.clear()
+    number.send_keys("1001")
+    page.click("#dialog-ok")
+    page.until_text("#dialog-body", "optaget")
+    proposed = page.find("#partner-number").get_attribute("value")
+    assert proposed.isdigit() and proposed != "1001"
+    page.shot("number-taken")
+    page.click("#dialog-ok")
+    page.until_text("#notice", "Opret partner")
+
+    # Create all partners: a preview of what will be created and skipped, then Submit.
+    before = window.rpc("status")[1]["result"]
+    page.click("#open-create-all")
+    preview = page.until_text("#create-all-preview", "oprettes")
+    assert "Springes over" in preview  # numbers taken on the remote side
+    page.shot("create-all-preview")
+    assert window.rpc("status")[1]["result"] == before  # the preview wrote nothing
+    page.click("#dialog-ok")
+    page.until_text("#notice", "oprettet")
+    settle(page)
+    after = window.rpc("status")[1]["result"]
+    assert after["links"]["synced"] > before["links"]["synced"]
+    page.shot("created-all")
+
+    # Stop synchronisation, then restart it by choosing the partner again.
+    page.tab("synced")
+    page.press("synced-table", "1004", "unlink")
+    page.wait.until(lambda d: "1004" not in [r.find_elements(By.TAG_NAME, "td")[0].text for r in d.find_elements(By.CSS_SELECTOR, "#synced-table tbody tr") if r.find_elements(By.TAG_NAME, "td")])
+    page.tab("unsynced")
+    page.press("unsynced-local", "1004", "choose")
+    page.press("likely-table", "2004", "choose-as")
+    page.tab("synced")
+    page.row("synced-table", "1004")
+    page.shot("sync-restarted")
+
+    # Enable sync again for the excluded one.
+    page.tab("excluded")
+    page.find("#excluded-table [data-action=enable]").click()
+    page.wait.until(lambda d: "1010" not in d.find_element(By.ID, "excluded-table").text)
+
+    # The history of a link, on demand.
+    page.tab("synced")
+    page.press("synced-table", "1004", "history")
+    assert page.until_text("#history-list", "selectPartner")
+    page.shot("history")
+    page.find("#dialog-buttons button").click()
+
+    # The accounting register again, as its whole (replace), without one synchronised customer:
+    # that link is deleted, and the Deleted tab offers the choices.
+    with open(os.path.join(EXAMPLES, "remote-customers.csv"), "rb") as f:
+        lines = f.read().split(b"\n")
+    gone = next(line for line in lines if line.startswith(b"2004;"))  # the partner of local 1004
+    page.drop("remote", "remote-without-2004.csv", b"\n".join(line for line in lines if line is not gone), mode="replace")
+    page.until_text("#notice", "remote-without-2004.csv")
+    assert "slettet 1" in page.text("#notice")
+    page.tab("deleted")
+    page.row("deleted-table", "1004")
+    page.shot("deleted")
+    page.press("deleted-table", "1004", "unlink")
+    page.until_text("#deleted", "Ingen slettede")
+    assert window.rpc("status")[1]["result"]["links"]["deleted"] == 0
+
+    # In English too.
+    Select(page.find("#language")).select_by_value("en")
+    page.until_text("#tab-unsynced", "Not synchronised")
+    page.shot("english")
+    final = window.rpc("status")[1]["result"]
+    assert final["local"]["excluded"] == 0 and final["links"]["conflict"] == 0
+
+
+def test_the_window_against_the_fake_economic(window, browser, tmp_path):
+    fake = subprocess.Popen([sys.executable, FAKE, "--port", "0", "--app-secret", "app-tok-7Q", "--grant", "grant-tok-9Z"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{int(fake.stdout.readline().split()[1])}"
+        seed = [{"customerNumber": 7, "name": "Syv ApS", "currency": "DKK", "city": "Vejle", "customerGroup": {"customerGroupNumber": 1},
+                 "paymentTerms": {"paymentTermsNumber": 1}, "vatZone": {"vatZoneNumber": 1}}]
+        urllib.request.urlopen(urllib.request.Request(base + "/__fake/customers", data=json.dumps(seed).encode(), method="POST",
+                                                      headers={"Content-Type": "application/json"})).read()
+        page = Page(browser, "economic")
+        page.open(window.url)
+        page.tab("connection")
+        assert "Ikke forbundet" in page.text("#connection-state")
+
+        def connect(secret):
+            form = page.find("#connect-form")
+            form.find_element(By.NAME, "baseUrl").send_keys(base)
+            form.find_element(By.NAME, "appSecretToken").send_keys(secret)
+            form.find_element(By.NAME, "agreementGrantToken").send_keys("grant-tok-9Z")
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+        # Wrong tokens: said in words; the tokens are gone from the page either way.
+        connect("wrong")
+        page.until_text("#message", "afviste nøglerne")
+        assert page.find("#connect-form input[name=appSecretToken]").get_attribute("value") == ""
+        page.shot("unauthorized")
+        page.find("#connect-form input[name=baseUrl]").clear()
+        connect("app-tok-7Q")
+        page.until_text("#connection-state", "Forbundet til e-conomic")
+        assert "tok-" not in browser.page_source
+        page.shot("connected")
+
+        page.click("#pull")
+        page.until_text("#connection-result", "1 nye")
+        page.tab("unsynced")
+        page.until_text("#unsynced-remote", "Syv ApS")
+        page.shot("pulled")
+
+        # A local customer, created on the remote side, then pushed.
+        page.import_file("local", "local-customers.csv")
+        page.until_text("#notice", "Tilføjet 12")
+        page.tab("unsynced")
+        page.press("unsynced-local", "1006", "create")
+        page.click("#dialog-ok")
+        page.until_text("#notice", "Opret partner")
+        page.tab("connection")
+        page.until_text("#connection-queued", "1")
+        page.click("#push")
+        page.until_text("#connection-result", "1 oprettet")
+        page.until_text("#connection-queued", "0")
+        page.shot("pushed")
+        held = json.loads(urllib.request.urlopen(base + "/__fake/customers").read())
+        assert any(c["customerNumber"] == 1006 and c["name"] == "Lise Kjær (privat)" for c in held)
+    finally:
+        fake.kill()
+        fake.wait()
+
+
+def test_the_keyboard_a_narrow_window_and_labels(window, browser):
+    browser.set_window_size(480, 900)
+    page = Page(browser, "narrow")
+    page.open(window.url)
+    # The tabs by arrow keys, as a tab list should.
+    page.find("#tab-import").click()
+    browser.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)
+    page.wait.until(lambda d: d.find_element(By.ID, "tab-connection").get_attribute("aria-selected") == "true")
+    assert browser.switch_to.active_element.get_attribute("id") == "tab-connection"
+    browser.switch_to.active_element.send_keys(Keys.END)
+    page.wait.until(lambda d: d.find_element(By.ID, "tab-deleted").get_attribute("aria-selected") == "true")
+    page.tab("unsynced")
+    page.shot("narrow-unsynced")
+    # Nothing wider than the window: the page does not scroll sideways.
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+    # Every control has a name a screen reader can say.
+    unnamed = browser.execute_script("""
+        return [...document.querySelectorAll("input, select, button")].filter((e) => {
+          if (e.type === "file" || e.closest("[hidden]")) return false;
+          const label = e.labels && e.labels.length && e.labels[0].textContent.trim();
+          return !(label || e.getAttribute("aria-label") || e.textContent.trim() || e.getAttribute("title"));
+        }).map((e) => e.outerHTML.slice(0, 80));""")
+    assert unnamed == []
+
+
+def test_a_stranger_is_refused(window):
+    # The page's own call goes through.
+    assert window.rpc("status")[0] == 200
+    # Another origin, no token, a wrong token, another Host (DNS rebinding), no Origin on a POST.
+    assert window.rpc("status", origin="http://evil.example")[0] == 403
+    assert window.rpc("status", token=False)[0] == 403
+    assert window.rpc("status", token="guess")[0] == 403
+    assert window.rpc("status", host="evil.example:80")[0] == 403
+    assert window.rpc("status", origin=False)[0] == 403
+    # Only the window's methods are forwarded.
+    assert window.rpc("shutdown")[0] == 400
+    assert window.rpc("status")[0] == 200
+    # The event stream needs the token too; the page itself is served.
+    for path, status in ((f"/api/events", 403), (f"/api/events?token=guess", 403), ("/", 200), ("/../server.py", 404)):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{window.port}{path}", timeout=5) as reply:
+                got = reply.status
+        except urllib.error.HTTPError as error:
+            got = error.code
+        assert got == status, path
+    # A refused call changed nothing.
+    assert window.rpc("status")[1]["result"]["local"]["total"] == 0
