@@ -23,6 +23,11 @@ function el(tag, attributes = {}, ...children) {
   return node;
 }
 
+/** Replaces `node`'s children with those given, leaving out null and undefined. */
+function fill(node, ...children) {
+  node.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined));
+}
+
 // -- messages and progress ------------------------------------------------------------------
 
 function showError(error) {
@@ -129,7 +134,7 @@ async function importFile(file) {
   const form = $("#import-form");
   const format = /\.xlsx$/i.test(file.name) ? "xlsx" : "csv";
   const result = $("#import-result");
-  result.replaceChildren(el("p", { class: "muted", text: `${file.name}: ${t("working")}` }));
+  fill(result, el("p", { class: "muted", text: `${file.name}: ${t("working")}` }));
   await act(async () => {
     try {
       // importCustomers sends no progress: the bar runs without a measure until it answers.
@@ -137,10 +142,10 @@ async function importFile(file) {
         side: form.side.value, mode: form.mode.value, skipInvalid: form.skipInvalid.checked,
         contentBase64: await base64(file), format,
       }));
-      result.replaceChildren(el("p", { text: `${file.name}: ${t("imported", outcome)}` }), rejectedTable(outcome.rejected));
+      fill(result, el("p", { text: `${file.name}: ${t("imported", outcome)}` }), rejectedTable(outcome.rejected));
       showNotice(`${file.name}: ${t("imported", outcome)}`);
     } catch (error) {
-      result.replaceChildren(el("p", { text: file.name }), rejectedTable(error.data?.errors ?? []));
+      fill(result, el("p", { text: file.name }), rejectedTable(error.data?.errors ?? []));
       throw error;
     }
   });
@@ -178,7 +183,7 @@ $("#import-file").addEventListener("change", (event) => {
 async function refreshConnection() {
   const s = await call("connectionStatus");
   const box = $("#connection-status");
-  box.replaceChildren(
+  fill(box, 
     el("p", { id: "connection-state", text: s.connected ? t("connected", { system: s.system }) : t("notConnected") }),
     el("p", { id: "connection-queued", text: t("queued", { queued: s.queued }) }),
     s.lastPull ? el("p", { text: t("lastPull", { at: s.lastPull }) }) : null,
@@ -214,7 +219,7 @@ $("#pull").addEventListener("click", () => act(async () => {
 $("#push").addEventListener("click", () => act(async () => {
   const r = await withProgress((progressToken) => call("pushRemote", { progressToken }));
   const text = t("pushed", { ...r, failed: r.failed.length });
-  $("#connection-result").replaceChildren(el("p", { text }),
+  fill($("#connection-result"), el("p", { text }),
     r.failed.length ? el("ul", {}, r.failed.map((f) => el("li", { text: `${f.customerId}: ${f.message}` }))) : null);
   showNotice(text);
 }));
@@ -253,7 +258,7 @@ function renderSide(side, total) {
     const run = async () => { state.query = search.value.trim(); state.cursors = [null]; await refreshSide(side).catch(showError); };
     search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 250); });
     search.addEventListener("change", () => { clearTimeout(timer); run(); });
-    box.replaceChildren(el("h2"), search, el("div", { class: "table-wrap" }), el("p", { class: "pager" }));
+    fill(box, el("h2"), search, el("div", { class: "table-wrap" }), el("p", { class: "pager" }));
   }
   search.placeholder = t("search");
   search.setAttribute("aria-label", `${t("search")}: ${t(side)}`);
@@ -270,11 +275,11 @@ function renderSide(side, total) {
   });
   const [heading, , wrap, pager] = box.children;
   heading.textContent = `${t(side)} (${total})`;
-  wrap.replaceChildren(el("table", { id: `unsynced-${side}` },
+  fill(wrap, el("table", { id: `unsynced-${side}` },
     el("caption", { class: "muted", text: `${t("tab.unsynced")}: ${t(side)}` }),
     el("thead", {}, el("tr", {}, LIST_FIELDS.map((f) => el("th", { scope: "col", text: t(f) })), el("th", { scope: "col", text: t("actions") }))),
     el("tbody", {}, rows.length ? rows : el("tr", {}, el("td", { colspan: LIST_FIELDS.length + 1, text: t("empty") })))));
-  pager.replaceChildren(
+  fill(pager, 
     el("button", { type: "button", disabled: state.cursors.length <= 1, onclick: async () => { state.cursors.pop(); await refreshSide(side).catch(showError); }, text: t("previous") }),
     el("button", { type: "button", disabled: !state.next, onclick: async () => { state.cursors.push(state.next); await refreshSide(side).catch(showError); }, text: t("next") }));
 }
@@ -305,10 +310,10 @@ async function choosePartner(customer) {
   chosen = chosen?.id === customer.id ? null : customer;
   await refreshUnsynced().catch(showError);
   const box = $("#likely");
-  if (!chosen) { box.replaceChildren(); return; }
+  if (!chosen) { fill(box); return; }
   try {
     const { candidates } = await call("suggestPartners", { customerId: customer.id, limit: 5 });
-    box.replaceChildren(el("h2", { text: t("likely", { name: customer.name ?? customer.number }) }),
+    fill(box, el("h2", { text: t("likely", { name: customer.name ?? customer.number }) }),
       el("div", { class: "table-wrap" }, el("table", { id: "likely-table" },
         el("thead", {}, el("tr", {}, LIST_FIELDS.map((f) => el("th", { scope: "col", text: t(f) })), el("th", { scope: "col", text: t("score") }), el("th", { scope: "col", text: t("reasons") }), el("th", { scope: "col", text: t("actions") }))),
         el("tbody", {}, candidates.map((c) => el("tr", { "data-id": c.customer.id }, customerCells(c.customer),
@@ -324,7 +329,7 @@ async function choosePartner(customer) {
 async function chooseAsPartner(other) {
   const [localId, remoteId] = chosen.side === "local" ? [chosen.id, other.id] : [other.id, chosen.id];
   chosen = null;
-  $("#likely").replaceChildren();
+  fill($("#likely"));
   const link = await act(() => call("selectPartner", { localId, remoteId }));
   if (link?.state === "conflict") selectTab($("#tab-conflicts"));
 }
@@ -343,9 +348,9 @@ $("#open-create-all").addEventListener("click", async () => {
   const show = async () => {
     try {
       const r = await call("createAllPartners", { ...params(), dryRun: true });
-      preview.replaceChildren(el("p", { text: t("willCreate", r) }), skippedList(r.skipped));
+      fill(preview, el("p", { text: t("willCreate", r) }), skippedList(r.skipped));
     } catch (error) {
-      preview.replaceChildren(el("p", { role: "alert", text: explain(error) }));
+      fill(preview, el("p", { role: "alert", text: explain(error) }));
     }
   };
   for (const control of [side, mode, start]) control.addEventListener("change", show);
@@ -371,9 +376,9 @@ $("#open-accept").addEventListener("click", async () => {
   const preview = el("div", { id: "accept-preview", "aria-live": "polite" });
   const show = async () => {
     try {
-      preview.replaceChildren(el("p", { text: t("willLink", await call("acceptSuggestions", { minScore: Number(min.value), dryRun: true })) }));
+      fill(preview, el("p", { text: t("willLink", await call("acceptSuggestions", { minScore: Number(min.value), dryRun: true })) }));
     } catch (error) {
-      preview.replaceChildren(el("p", { role: "alert", text: explain(error) }));
+      fill(preview, el("p", { role: "alert", text: explain(error) }));
     }
   };
   min.addEventListener("change", show);
@@ -388,8 +393,8 @@ $("#open-accept").addEventListener("click", async () => {
 async function refreshConflicts() {
   const links = await all("listLinks", { state: "conflict" }, 200);
   const box = $("#conflicts");
-  if (!links.length) { box.replaceChildren(el("p", { text: t("conflictsNone") })); return; }
-  box.replaceChildren(...links.map(conflictForm));
+  if (!links.length) { fill(box, el("p", { text: t("conflictsNone") })); return; }
+  fill(box, ...links.map(conflictForm));
 }
 
 /** One link in conflict: both values of each field (and the base); a click chooses a value
@@ -448,7 +453,7 @@ function conflictForm(link) {
 
 async function refreshSynced() {
   const links = await all("listLinks", { state: "synced" }, 500);
-  $("#synced").replaceChildren(linkTable("synced-table", links, (link) => [
+  fill($("#synced"), linkTable("synced-table", links, (link) => [
     el("button", { type: "button", "data-action": "unlink", onclick: () => act(() => call("unlink", { linkId: link.id })), text: t("stopSync") }),
     el("button", { type: "button", "data-action": "history", onclick: () => showHistory(link), text: t("history") }),
   ]));
@@ -456,7 +461,7 @@ async function refreshSynced() {
 
 async function refreshExcluded() {
   const customers = await all("listExcluded", {}, 500);
-  $("#excluded").replaceChildren(el("div", { class: "table-wrap" }, el("table", { id: "excluded-table" },
+  fill($("#excluded"), el("div", { class: "table-wrap" }, el("table", { id: "excluded-table" },
     el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("side") }), LIST_FIELDS.map((f) => el("th", { scope: "col", text: t(f) })), el("th", { scope: "col", text: t("actions") }))),
     el("tbody", {}, customers.length ? customers.map((c) => el("tr", { "data-id": c.id }, el("td", { text: t(c.side) }), customerCells(c),
       el("td", { class: "actions" }, el("button", { type: "button", "data-action": "enable", onclick: () => act(() => call("enableSync", { customerId: c.id })), text: t("enableSync") }))))
@@ -465,7 +470,7 @@ async function refreshExcluded() {
 
 async function refreshDeleted() {
   const links = await all("listLinks", { state: "deleted" }, 500);
-  $("#deleted").replaceChildren(links.length ? linkTable("deleted-table", links, (link) => ["deletePartner", "recreate", "unlink"].map((action) =>
+  fill($("#deleted"), links.length ? linkTable("deleted-table", links, (link) => ["deletePartner", "recreate", "unlink"].map((action) =>
     el("button", { type: "button", "data-action": action, onclick: () => act(() => call("resolveDeletion", { linkId: link.id, action })), text: t(`deletion.${action}`) })))
     : el("p", { text: t("deletedNone") }));
 }
@@ -497,10 +502,10 @@ async function showHistory(link) {
 function dialog(title, body, confirm) {
   const box = $("#dialog");
   $("#dialog-title").textContent = title;
-  $("#dialog-body").replaceChildren(...body.filter(Boolean));
+  fill($("#dialog-body"), ...body.filter(Boolean));
   const buttons = [el("button", { value: "cancel", formnovalidate: true, text: confirm ? t("cancel") : t("close") })];
   if (confirm) buttons.push(el("button", { value: "ok", class: "primary", id: "dialog-ok", text: confirm }));
-  $("#dialog-buttons").replaceChildren(...buttons);
+  fill($("#dialog-buttons"), ...buttons);
   box.returnValue = "";
   box.showModal();
   box.querySelector("input, select")?.focus();

@@ -240,20 +240,49 @@ def test_the_article_end_to_end(window, browser):
     fields = {b.get_attribute("data-field") for b in form.find_elements(By.CSS_SELECTOR, "button.value")}
     assert {"name", "address"} <= fields
     page.shot("conflict")
-    for field in sorted(fields):
+    for field in sorted(fields - {"address"}):
         side = "remote" if field == "name" else "local"
         button = form.find_element(By.CSS_SELECTOR, f"button.value[data-field={field}][data-side={side}]")
         button.click()
         assert "chosen" in button.get_attribute("class")
         # The chosen value turns blue.
         assert browser.execute_script("return getComputedStyle(arguments[0]).backgroundColor", button) == "rgb(29, 95, 209)"
+    assert not submit.is_enabled()  # the address has no choice yet
+    # A value of one's own for the address, typed.
+    form.find_element(By.CSS_SELECTOR, "input[data-own=address]").send_keys("Store Kongensgade 40, 3. th.")
     assert submit.is_enabled()
     page.shot("conflict-chosen")
     submit.click()
     page.until_text("#notice", "løst")
     link = next(l for l in window.rpc("listLinks", {"state": "synced"})[1]["result"]["items"] if l["local"]["number"] == "1004")
     assert link["local"]["name"] == link["remote"]["name"] == "Advokatfirma Holm & Co."
-    assert link["local"]["address"] == link["remote"]["address"] == "Store Kongensgade 40; 3. th"
+    assert link["local"]["address"] == link["remote"]["address"] == "Store Kongensgade 40, 3. th."
+
+    # Accept certain suggestions: a preview of how many pairs, then Submit.
+    page.tab("unsynced")
+    page.click("#open-accept")
+    preview = page.until_text("#accept-preview", "par forbindes")
+    linked = int(preview.split()[0])
+    assert linked >= 1
+    page.shot("accept-preview")
+    page.click("#dialog-ok")
+    page.until_text("#notice", "par forbundet")
+    settle(page)
+    links = window.rpc("status")[1]["result"]["links"]
+    assert links["synced"] + links["conflict"] == 1 + linked
+
+    # The accepted pairs that differ wait in Conflicts: each resolved with CleanManager's values.
+    page.tab("conflicts")
+    for _ in range(links["conflict"]):
+        page.wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "form.conflict"))
+        form = browser.find_elements(By.CSS_SELECTOR, "form.conflict")[0]
+        name = form.get_attribute("data-link")
+        for button in form.find_elements(By.CSS_SELECTOR, "button.value[data-side=local]"):
+            button.click()
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        page.wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, f"form.conflict[data-link={name}]"))
+    page.until_text("#conflicts", "Ingen konflikter")
+    assert window.rpc("status")[1]["result"]["links"]["conflict"] == 0
 
     # "No synchronisation" for one customer.
     page.tab("unsynced")
@@ -264,7 +293,7 @@ def test_the_article_end_to_end(window, browser):
 
     # Create partner for one, with a number that is taken: the next free one is proposed.
     page.tab("unsynced")
-    page.press("unsynced-local", "1005", "create")
+    page.press("unsynced-local", "1006", "create")
     number = page.find("#partner-number")
     number.clear()
     number.send_keys("1001")
@@ -280,7 +309,8 @@ def test_the_article_end_to_end(window, browser):
     before = window.rpc("status")[1]["result"]
     page.click("#open-create-all")
     preview = page.until_text("#create-all-preview", "oprettes")
-    assert "Springes over" in preview  # numbers taken on the remote side
+    dry = window.rpc("createAllPartners", {"side": "local", "numbering": {"mode": "keep"}, "dryRun": True})[1]["result"]
+    assert preview.startswith(f"{dry['created']} oprettes") and ("Springes over" in preview) == bool(dry["skipped"])
     page.shot("create-all-preview")
     assert window.rpc("status")[1]["result"] == before  # the preview wrote nothing
     page.click("#dialog-ok")
