@@ -37,7 +37,8 @@ extension AppDatabase {
     }
 
     /// Customers not linked and not excluded, optionally of one side and matching `query`
-    /// (number, name, e-mail, phone or CVR, case-insensitively), in id order after `after`.
+    /// (a part of the number, name, address, ZIP code, city, e-mail, phone or CVR, folded as
+    /// `CustomerSQL.searchKey` folds them), in id order after `after`.
     public func listUnsynced(side: Side?, query: String?, limit: Int, after: Int64?) throws -> Page<Customer> {
         var conditions = [
             "c.excluded = 0",
@@ -102,10 +103,14 @@ extension AppDatabase {
         }
     }
 
-    /// The lower-cased query, and its digits when it looks like a phone number or CVR.
+    /// The folded query, and its digits when it looks like a phone number or CVR. A query that
+    /// folds to nothing (punctuation only) finds nothing: the keys hold no punctuation.
     static func searchTerms(_ query: String?) -> (String, String?)? {
         guard let query = Normalize.clean(query) else { return nil }
-        let text = query.lowercased()
+        var bytes: [UInt8] = []
+        Fold.append(query, to: &bytes, keepingSymbols: true)
+        let folded = String(decoding: bytes, as: UTF8.self)
+        let text = folded.isEmpty ? query.lowercased() : folded
         let looksNumeric = query.allSatisfy { $0.isNumber || $0 == " " || $0 == "+" || $0 == "-" }
         let digits = Normalize.digits(query)
         return (text, looksNumeric && !digits.isEmpty && digits != text ? digits : nil)

@@ -57,28 +57,31 @@ enum CustomerSQL {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// Lower-cased number, name, e-mail, phone (as written and as digits) and CVR, joined by
-    /// U+0001 so a query never matches across two of them.
+    /// What `listUnsynced`'s `query` is matched in: the number, name, address, ZIP code, city,
+    /// e-mail, phone and CVR, each folded as matching folds text (`Fold`: case, æ/ae, ø/oe,
+    /// å/aa, accents, punctuation to single spaces; symbols such as € kept), then the phone's
+    /// and CVR's digits alone;
+    /// joined by U+0001 so a query never matches across two of them.
     static func searchKey(number: String?, fields: CustomerFields) -> String {
+        searchKey(number, fields.name, fields.address, fields.zip, fields.city, fields.email, fields.phone, fields.cvr)
+    }
+
+    static func searchKey(_ number: String?, _ name: String?, _ address: String?, _ zip: String?, _ city: String?,
+                          _ email: String?, _ phone: String?, _ cvr: String?) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(128)
-        var simple = true
-        func add(_ part: String?) {
-            guard let part, simple else { return }
+        out.reserveCapacity(160)
+        for part in [number, name, address, zip, city, email, phone, cvr, phone.map(Normalize.phoneDigits), cvr.map(Normalize.digits)] {
             if !out.isEmpty { out.append(0x01) }
-            simple = Normalize.appendLowercasedUTF8(part, to: &out)
+            if let part { Fold.append(part, to: &out, keepingSymbols: true) }
         }
-        add(number)
-        add(fields.name)
-        add(fields.email)
-        add(fields.phone)
-        add(fields.cvr)
-        add(fields.phone.map(Normalize.phoneDigits))
-        add(fields.cvr.map(Normalize.digits))
-        if simple { return String(decoding: out, as: UTF8.self) }
-        // Letters beyond Latin-1: the full Unicode mapping.
-        return [number, fields.name, fields.email, fields.phone, fields.cvr, fields.phone.map(Normalize.phoneDigits), fields.cvr.map(Normalize.digits)]
-            .compactMap { $0?.lowercased() }.joined(separator: "\u{1}")
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `searchKey` as an SQL function of the customer's columns, for a migration that
+    /// computes every key again.
+    static let searchKeyFunction = DatabaseFunction("search_key", argumentCount: 8, pure: true) { values in
+        let text = values.map { String.fromDatabaseValue($0) }
+        return searchKey(text[0], text[1], text[2], text[3], text[4], text[5], text[6], text[7])
     }
 
     /// The arguments of the synced field columns, in `SyncField` order.

@@ -135,6 +135,13 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v3: search key folded, with address, ZIP code and city") { db in
+            // `query` finds a customer by its address, ZIP code and city too, folded as matching
+            // folds ("Hørsholm" and "HOERSHOLM" alike): every key computed again.
+            db.add(function: CustomerSQL.searchKeyFunction)
+            defer { db.remove(function: CustomerSQL.searchKeyFunction) }
+            try db.execute(sql: "UPDATE customer SET searchKey = search_key(number, name, address, zip, city, email, phone, cvr)")
+        }
         return migrator
     }
 }

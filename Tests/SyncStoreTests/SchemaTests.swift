@@ -29,7 +29,7 @@ struct SchemaTests {
     }
 
     @Test func migrationsAreApplied() throws {
-        #expect(try db.appliedMigrations() == ["v1", "v2: connection"])
+        #expect(try db.appliedMigrations() == DatabaseFileTests.migrations)
     }
 
     @Test func numberIsUniquePerSide() throws {
@@ -120,6 +120,31 @@ struct DatabaseFileTests {
         #expect(try b.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customer") } == 400)
     }
 
+    static let migrations = ["v1", "v2: connection", "v3: search key folded, with address, ZIP code and city"]
+
+    /// A database of before v3 keeps its customers, and its search keys are computed again:
+    /// the address, ZIP code and city become searchable, folded.
+    @Test func v3ComputesEverySearchKeyAgain() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try Schema.migrator.migrate(queue, upTo: "v2: connection")
+            try queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO customer (side, number, name, address, zip, city, searchKey)
+                    VALUES ('local', '7', 'Søren Ås', 'Hovedgaden 3', '2970', 'Hørsholm', '7' || char(1) || 'søren ås')
+                    """)
+                try db.execute(sql: "UPDATE tally SET n = 1 WHERE side = 'local' AND excluded = 0")
+            }
+        }
+        let db = try AppDatabase.open(path: path)
+        #expect(try db.appliedMigrations() == DatabaseFileTests.migrations)
+        for query in ["hørsholm", "HOERSHOLM", "hovedgaden 3", "2970", "soeren aas", "Søren"] {
+            #expect(try db.listUnsynced(side: .local, query: query, limit: 10, after: nil).items.map(\.number) == ["7"], "\(query)")
+        }
+    }
+
     @Test func reopeningKeepsDataAndDoesNotRemigrate() throws {
         let path = temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -128,7 +153,7 @@ struct DatabaseFileTests {
             try db.writerForTests.write { try $0.execute(sql: "INSERT INTO customer (side, number, name) VALUES ('local', '1', 'N')") }
         }
         let again = try AppDatabase.open(path: path)
-        #expect(try again.appliedMigrations() == ["v1", "v2: connection"])
+        #expect(try again.appliedMigrations() == DatabaseFileTests.migrations)
         #expect(try again.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customer") } == 1)
     }
 }

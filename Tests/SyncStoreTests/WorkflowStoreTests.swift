@@ -363,6 +363,37 @@ final class WorkflowStoreTests {
         #expect(try db.listUnsynced(side: nil, query: "e", limit: 10, after: nil).total == 2)
     }
 
+    /// A query finds the address, the ZIP code and the city too, with Danish folding: "Hørsholm"
+    /// and "HOERSHOLM" alike, an address however it is punctuated; never across two fields.
+    @Test func queryMatchesAddressZipAndCityFolded() throws {
+        _ = try db.importCustomers(side: .local, records: [
+            ImportRecord(number: "1", fields: CustomerFields(name: "Anne Holm", address: "Store Kongensgade 40, 3. th.", zip: "1264", city: "København K"), extra: [:]),
+            ImportRecord(number: "2", fields: CustomerFields(name: "Bo Berg", address: "Rungstedvej 1", zip: "2970", city: "Hørsholm"), extra: [:]),
+        ])
+        func numbers(_ q: String) throws -> [String] { try db.listUnsynced(side: nil, query: q, limit: 10, after: nil).items.map(\.number!) }
+        #expect(try numbers("Hørsholm") == ["2"])
+        #expect(try numbers("HOERSHOLM") == ["2"])
+        #expect(try numbers("kobenhavn") == [])  // ø is oe, as Danes spell it without the letter
+        #expect(try numbers("Koebenhavn") == ["1"])
+        #expect(try numbers("kongensgade 40 3") == ["1"])
+        #expect(try numbers("2970") == ["2"])
+        #expect(try numbers("1264") == ["1"])
+        // Not across two fields: a name's end and an address's start.
+        #expect(try numbers("holm store") == [])
+        #expect(try numbers("!!") == [])
+    }
+
+    @Test func aSymbolIsFoundButMatchingIgnoresIt() throws {
+        _ = try db.importCustomers(side: .local, records: [
+            ImportRecord(number: "1", fields: CustomerFields(name: "Engros-Rengøring € ApS"), extra: [:]),
+            ImportRecord(number: "2", fields: CustomerFields(name: "Engros Rengøring ApS"), extra: [:]),
+        ])
+        #expect(try db.listUnsynced(side: nil, query: "€", limit: 10, after: nil).items.map(\.number!) == ["1"])
+        #expect(try db.listUnsynced(side: nil, query: "rengøring", limit: 10, after: nil).items.map(\.number!) == ["1", "2"])
+        // The name as matching reads it has no € word.
+        #expect(NameKey("Engros-Rengøring € ApS").words == ["engros", "rengoering"])
+    }
+
     @Test func statusCountsEverySideAndState() throws {
         let ids = try seed(local: [record("1", "A"), record("2", "B"), record("3", "C")], remote: [record("1", "A"), record("2", "X")])
         _ = try db.selectPartner(localId: ids["local:1"]!, remoteId: ids["remote:1"]!)

@@ -8,17 +8,26 @@ import Foundation
 /// letter outside Latin-1 loses its accents and its width ("Ő" → "o", "Ａ" → "a", "ﬁ" → "fi").
 public enum Fold {
     public static func text(_ value: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(value.utf8.count + 8)
+        append(value, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The folded text of `value` appended to `out` (UTF-8), as `text` gives it; with
+    /// `keepingSymbols`, a symbol (€, $, +, ©: a currency, math or other symbol, not
+    /// punctuation) stays as itself, a word of its own, so that a search can find it.
+    public static func append(_ value: String, to out: inout [UInt8], keepingSymbols: Bool = false) {
         // Decomposed text composed first, so that "a" + U+030A is "å" (→ "aa"), as typed.
         if value.unicodeScalars.contains(where: { (0x300...0x36F).contains($0.value) }) {
             let composed = value.precomposedStringWithCanonicalMapping
             // (Compared scalar by scalar: String's == holds the two spellings equal.)
-            if !composed.unicodeScalars.elementsEqual(value.unicodeScalars) { return text(composed) }
+            if !composed.unicodeScalars.elementsEqual(value.unicodeScalars) { return append(composed, to: &out, keepingSymbols: keepingSymbols) }
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(value.utf8.count + 8)
+        let start = out.count
         var pendingSpace = false
         func emit(_ bytes: UInt8...) {
-            if pendingSpace && !out.isEmpty { out.append(0x20) }
+            if pendingSpace && out.count > start { out.append(0x20) }
             pendingSpace = false
             out.append(contentsOf: bytes)
         }
@@ -48,12 +57,20 @@ public enum Fold {
                 // as macOS writes it: "e" + U+0301): nothing, and the word goes on.
                 case .format, .nonspacingMark, .spacingMark, .enclosingMark:
                     continue
+                case .currencySymbol, .mathSymbol, .otherSymbol:
+                    guard keepingSymbols else {
+                        pendingSpace = true
+                        continue
+                    }
+                    if out.count > start { out.append(0x20) }
+                    out.append(contentsOf: Array(String(scalar).utf8))
+                    pendingSpace = true
                 default:
                     guard scalar.properties.isAlphabetic || scalar.properties.numericType != nil else {
                         pendingSpace = true
                         continue
                     }
-                    if pendingSpace && !out.isEmpty { out.append(0x20) }
+                    if pendingSpace && out.count > start { out.append(0x20) }
                     pendingSpace = false
                     let one = String(scalar)
                     let folded = one.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil)
@@ -63,7 +80,6 @@ public enum Fold {
                 }
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The folded words of a value.
