@@ -38,10 +38,9 @@ extension AppDatabase {
     static func partnerSources(_ db: Database, side: Side, customerIds: [Int64]?) throws
         -> (sources: [PartnerSource], unavailable: [CreateAllOutcome.Skipped]) {
         guard let customerIds else {
-            let linkColumn = side == .local ? "localId" : "remoteId"
             let statement = try db.makeStatement(sql: """
                 SELECT id, number, \(CustomerSQL.fieldColumns) FROM customer c
-                WHERE side = ? AND excluded = 0 AND NOT EXISTS (SELECT 1 FROM link WHERE \(linkColumn) = c.id)
+                WHERE side = ? AND excluded = 0 AND linked = 0
                 ORDER BY id
                 """)
             let id = try statement.position(of: "id"), number = try statement.position(of: "number"), fields = try FieldColumns(statement)
@@ -102,8 +101,8 @@ extension AppDatabase {
             let last = min(count, done + chunk) - 1
             // A partner we create on the remote side must reach the remote file: pending.
             try db.execute(sql: """
-                INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), searchKey, pending)
-                SELECT ? + p.seq, ?, p.number, \(sourceColumns), p.searchKey, ?
+                INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), searchKey, pending, linked)
+                SELECT ? + p.seq, ?, p.number, \(sourceColumns), p.searchKey, ?, 1
                 FROM temp.partner_plan p JOIN customer c ON c.id = p.sourceId WHERE p.seq BETWEEN ? AND ? ORDER BY p.seq
                 """, arguments: [firstCustomer, target.rawValue, target == .remote, done, last])
             // Each partner is a copy of its source: every link starts `synced`, its base implicit.
@@ -115,8 +114,8 @@ extension AppDatabase {
             if done < count { progress(done) }
         }
         try db.execute(sql: "DROP TABLE temp.partner_plan")
-        // Every source's state changed: one statement bumps their versions.
-        try db.execute(sql: "UPDATE customer SET version = version + 1 WHERE id IN (SELECT \(side == .local ? "localId" : "remoteId") FROM link WHERE id >= ?)",
+        // Every source's state changed: one statement marks them linked and bumps their versions.
+        try db.execute(sql: "UPDATE customer SET linked = 1, version = version + 1 WHERE id IN (SELECT \(side == .local ? "localId" : "remoteId") FROM link WHERE id >= ?)",
                        arguments: [firstLink])
         try HistoryWriter(db, operation: "createAllPartners").eventsForLinks(.user, from: firstLink)
         try customerIds.save(db)

@@ -83,6 +83,7 @@ extension AppDatabase {
                     UPDATE link SET \(side == .local ? "localId" : "remoteId") = ?, state = 'synced', base = NULL, vanishedNumber = NULL,
                     version = version + 1 WHERE id = ?
                     """, arguments: [id, linkId])
+                try db.execute(sql: "UPDATE customer SET linked = 1 WHERE id = ?", arguments: [id])
                 try Self.bumpVersion(db, customerIds: [survivor.id])
                 return try Self.fetchLink(db, id: linkId)
             }

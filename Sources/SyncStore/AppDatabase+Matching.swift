@@ -41,7 +41,7 @@ extension AppDatabase {
         try read { db in
             Set(try Int64.fetchAll(db, sql: """
                 SELECT id FROM customer c WHERE excluded = 0
-                AND NOT EXISTS (SELECT 1 FROM link WHERE localId = c.id) AND NOT EXISTS (SELECT 1 FROM link WHERE remoteId = c.id)
+                AND linked = 0
                 """))
         }
     }
@@ -52,7 +52,7 @@ extension AppDatabase {
         return try read { db in
             Set(try Int64.fetchAll(db, sql: """
                 SELECT id FROM customer c WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ","))) AND excluded = 0
-                AND NOT EXISTS (SELECT 1 FROM link WHERE localId = c.id) AND NOT EXISTS (SELECT 1 FROM link WHERE remoteId = c.id)
+                AND linked = 0
                 """, arguments: StatementArguments(ids)))
         }
     }

@@ -41,9 +41,10 @@ extension AppDatabase {
     /// `CustomerSQL.searchKey` folds them), in id order after `after`.
     public func listUnsynced(side: Side?, query: String?, limit: Int, after: Int64?) throws -> Page<Customer> {
         var conditions = [
+            // `linked` is kept by every write that makes or removes a link; with `excluded` it
+            // leads the index, so a page walks the unsynced alone, however many are linked.
             "c.excluded = 0",
-            "NOT EXISTS (SELECT 1 FROM link WHERE localId = c.id)",
-            "NOT EXISTS (SELECT 1 FROM link WHERE remoteId = c.id)",
+            "c.linked = 0",
         ]
         var arguments: StatementArguments = []
         if let side {
@@ -83,7 +84,9 @@ extension AppDatabase {
 
     /// Customers excluded from sync, optionally of one side, in id order after `after`.
     public func listExcluded(side: Side?, limit: Int, after: Int64?) throws -> Page<Customer> {
-        var conditions = ["c.excluded = 1"]
+        // (An excluded customer is never linked: the schema's foreign keys refuse it. Saying so
+        // keeps the walk in the index's id order.)
+        var conditions = ["c.excluded = 1", "c.linked = 0"]
         var arguments: StatementArguments = []
         if let side {
             conditions.insert("c.side = ?", at: 0)

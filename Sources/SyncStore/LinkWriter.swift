@@ -13,12 +13,14 @@ import SyncCore
 struct LinkWriter {
     private var ids: IdAllocator
     private var insert: BulkStatement
-    private var bump: BulkStatement
+    private var mark: BulkStatement
 
     init(_ db: Database) throws {
         ids = try IdAllocator(db, table: "link")
         insert = try BulkStatement(db, sql: "INSERT INTO link (id, localId, remoteId, state, base) VALUES (?, ?, ?, ?, ?)")
-        bump = try BulkStatement(db, sql: "UPDATE customer SET version = version + 1 WHERE id IN (?, ?)")
+        // Both customers are linked now (`customer.linked`, what the unsynced lists read); their
+        // versions grow unless the caller bumps them itself.
+        mark = try BulkStatement(db, sql: "UPDATE customer SET linked = 1, version = version + ? WHERE id IN (?, ?)")
     }
 
     /// Links two unlinked customers with the base they agree on (`ThreeWay.initialBase`
@@ -37,11 +39,10 @@ struct LinkWriter {
         try insert.run()
         try history.event(.user, customer: localId, link: id, operation: nil)
         try history.event(.user, customer: remoteId, link: id, operation: nil)
-        if bumpVersions {
-            bump.bind(localId)
-            bump.bind(remoteId)
-            try bump.run()
-        }
+        mark.bind(bumpVersions ? 1 : 0)
+        mark.bind(localId)
+        mark.bind(remoteId)
+        try mark.run()
         return (id, state)
     }
 

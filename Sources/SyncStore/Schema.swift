@@ -142,6 +142,19 @@ enum Schema {
             defer { db.remove(function: CustomerSQL.searchKeyFunction) }
             try db.execute(sql: "UPDATE customer SET searchKey = search_key(number, name, address, zip, city, email, phone, cvr)")
         }
+        migrator.registerMigration("v4: linked") { db in
+            try db.execute(sql: """
+                -- 1 while the customer is in a link (any state): kept by every write that makes or
+                -- removes a link (LinkWriter, createAllPartners, removeLink, recreate), so that the
+                -- unsynced lists walk an index of the unsynced alone rather than every linked
+                -- customer with two probes of link each (217 ms a page after 1,000,000 links).
+                ALTER TABLE customer ADD COLUMN linked INTEGER NOT NULL DEFAULT 0 CHECK (linked IN (0, 1));
+                UPDATE customer SET linked = 1 WHERE id IN (SELECT localId FROM link WHERE localId IS NOT NULL)
+                    OR id IN (SELECT remoteId FROM link WHERE remoteId IS NOT NULL);
+                DROP INDEX customer_side_excluded;
+                CREATE INDEX customer_side_state ON customer(side, excluded, linked, id);
+                """)
+        }
         return migrator
     }
 }

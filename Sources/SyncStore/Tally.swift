@@ -16,8 +16,8 @@ enum Tally {
 }
 
 extension AppDatabase {
-    /// Recounts the customers and compares with the tally; returns the differences (empty when
-    /// they agree). For tests and diagnostics.
+    /// Recounts the customers and compares with the tally, and each customer's `linked` with
+    /// the links; returns the differences (empty when they agree). For tests and diagnostics.
     public func tallyDifferences() throws -> [String] {
         try read { db in
             var out: [String] = []
@@ -28,6 +28,11 @@ extension AppDatabase {
                     if kept != real { out.append("\(side.rawValue) excluded=\(excluded): tally \(kept), real \(real)") }
                 }
             }
+            let wrong = try Int64.fetchAll(db, sql: """
+                SELECT id FROM customer c WHERE linked <> (EXISTS (SELECT 1 FROM link WHERE localId = c.id) OR EXISTS (SELECT 1 FROM link WHERE remoteId = c.id))
+                ORDER BY id LIMIT 10
+                """)
+            if !wrong.isEmpty { out.append("linked differs from the links for customers \(wrong.map(CustomerID.format))") }
             return out
         }
     }

@@ -120,7 +120,7 @@ struct DatabaseFileTests {
         #expect(try b.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customer") } == 400)
     }
 
-    static let migrations = ["v1", "v2: connection", "v3: search key folded, with address, ZIP code and city"]
+    static let migrations = ["v1", "v2: connection", "v3: search key folded, with address, ZIP code and city", "v4: linked"]
 
     /// A database of before v3 keeps its customers, and its search keys are computed again:
     /// the address, ZIP code and city become searchable, folded.
@@ -140,9 +140,32 @@ struct DatabaseFileTests {
         }
         let db = try AppDatabase.open(path: path)
         #expect(try db.appliedMigrations() == DatabaseFileTests.migrations)
+        #expect(try db.tallyDifferences() == [])
         for query in ["hørsholm", "HOERSHOLM", "hovedgaden 3", "2970", "soeren aas", "Søren"] {
             #expect(try db.listUnsynced(side: .local, query: query, limit: 10, after: nil).items.map(\.number) == ["7"], "\(query)")
         }
+    }
+
+    /// A database of before v4 with links: `linked` is set from them, and the lists and counts
+    /// read the same.
+    @Test func v4MarksTheLinkedCustomers() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try Schema.migrator.migrate(queue, upTo: "v3: search key folded, with address, ZIP code and city")
+            try queue.write { db in
+                for (id, side, number) in [(1, "local", "1"), (2, "local", "2"), (3, "remote", "1"), (4, "remote", "2")] {
+                    try db.execute(sql: "INSERT INTO customer (id, side, number, name) VALUES (?, ?, ?, 'N')", arguments: [id, side, number])
+                }
+                try db.execute(sql: "UPDATE tally SET n = 2 WHERE excluded = 0")
+                try db.execute(sql: "INSERT INTO link (id, localId, remoteId, state) VALUES (1, 1, 3, 'synced')")
+            }
+        }
+        let db = try AppDatabase.open(path: path)
+        #expect(try db.tallyDifferences() == [])
+        #expect(try db.listUnsynced(side: nil, query: nil, limit: 10, after: nil).items.map(\.id) == [2, 4])
+        #expect(try db.status().linksSynced == 1)
     }
 
     @Test func reopeningKeepsDataAndDoesNotRemigrate() throws {
