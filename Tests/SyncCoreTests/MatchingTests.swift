@@ -401,3 +401,25 @@ struct PairingTests {
         #expect(Phonetic.code("kristensen") == "k623")
     }
 }
+
+@Suite("Folding for search")
+struct SearchFoldingTests {
+    func folded(_ value: String, symbols: Bool) -> String {
+        var out: [UInt8] = []
+        Fold.append(value, to: &out, keepingSymbols: symbols)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The ASCII path and the scalar path fold alike, with symbols kept or not.
+    @Test(arguments: ["Store Kongensgade 40, 3. th.", "kontakt@oersted.dk", "+45 86 12 34 56", "A=B|C~D$E<F>G", "  -- ", "Æble € 5 + 6", "Ærø $ ÅÅ"])
+    func bothPathsAgree(_ value: String) {
+        for symbols in [false, true] {
+            // The same text with one letter outside ASCII at the end takes the scalar path.
+            #expect(folded(value + " é", symbols: symbols) == folded(value + " e", symbols: symbols), "\(value)")
+        }
+        #expect(folded("A=B+C", symbols: false) == "a b c")
+        #expect(folded("A=B+C", symbols: true) == "a = b + c")
+        #expect(folded("Pris: 100 €", symbols: true) == "pris 100 €")
+        #expect(folded("Pris: 100 €", symbols: false) == "pris 100")
+    }
+}
