@@ -155,7 +155,7 @@ enum Schema {
                     OR id IN (SELECT remoteId FROM link WHERE remoteId IS NOT NULL);
                 DROP INDEX customer_side_excluded;
                 CREATE INDEX customer_unsynced ON customer(side, id) WHERE excluded = 0 AND linked = 0;
-                CREATE INDEX customer_excluded ON customer(side, id) WHERE excluded = 1;
+                CREATE INDEX customer_excluded ON customer(id) WHERE excluded = 1;
                 """)
         }
         return migrator

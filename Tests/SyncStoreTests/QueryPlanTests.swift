@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+@testable import SyncStore
+import SyncCore
+import Testing
+
+/// Every list a frontend pages through runs on an index: `EXPLAIN QUERY PLAN` of each statement
+/// the list methods execute shows no full scan of `customer`, `link` or `history`. (The text
+/// `query` is not among them yet: it still reads every search key of the side.)
+@Suite("Query plans of the lists")
+struct QueryPlanTests {
+    let db: AppDatabase
+
+    init() throws {
+        db = try AppDatabase.inMemory()
+        let records = (1...40).map { ImportRecord(number: "\($0)", fields: CustomerFields(name: "Kunde \($0)", city: "By \($0 % 4)"), extra: [:]) }
+        _ = try db.importCustomers(side: .local, records: records)
+        _ = try db.importCustomers(side: .remote, records: records)
+        for i in 1...10 { _ = try db.selectPartner(localId: Int64(i), remoteId: Int64(40 + i)) }
+        _ = try db.setExcluded(customerId: 20, true)
+        try db.writerForTests.write { try $0.execute(sql: "ANALYZE") }
+    }
+
+    /// The statements `body` executes, with their arguments in place.
+    func statements(_ body: () throws -> Void) throws -> [String] {
+        let box = Box()
+        db.writerForTests.writeWithoutTransaction { db in
+            db.trace(options: .statement) { event in
+                if case .statement(let statement) = event { box.sql.append(statement.expandedSQL) }
+            }
+        }
+        defer { db.writerForTests.writeWithoutTransaction { $0.trace(options: .statement, nil) } }
+        try body()
+        return box.sql
+    }
+
+    final class Box: @unchecked Sendable { var sql: [String] = [] }
+
+    func plan(_ sql: String) throws -> [String] {
+        try db.reader.read { db in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String } }
+    }
+
+    /// Whether a plan line reads a whole table or index of the three (not a range of one).
+    func isFullScan(_ detail: String) -> Bool {
+        ["customer", "c", "link", "history", "h"].contains { detail == "SCAN \($0)" || detail.hasPrefix("SCAN \($0) ") }
+            // The excluded are few by nature: their partial index may be read whole.
+            && !detail.contains("customer_excluded")
+    }
+
+    @Test(arguments: ["unsynced local", "unsynced remote", "unsynced both", "unsynced local, second page", "excluded", "excluded local",
+                      "links", "links in conflict", "history of a customer", "history of a link", "history"])
+    func aListRunsOnAnIndex(_ list: String) throws {
+        let run: () throws -> Void = switch list {
+        case "unsynced local": { _ = try db.listUnsynced(side: .local, query: nil, limit: 5, after: nil) }
+        case "unsynced remote": { _ = try db.listUnsynced(side: .remote, query: nil, limit: 5, after: nil) }
+        case "unsynced both": { _ = try db.listUnsynced(side: nil, query: nil, limit: 5, after: nil) }
+        case "unsynced local, second page": { _ = try db.listUnsynced(side: .local, query: nil, limit: 5, after: 25) }
+        case "excluded": { _ = try db.listExcluded(side: nil, limit: 5, after: nil) }
+        case "excluded local": { _ = try db.listExcluded(side: .local, limit: 5, after: nil) }
+        case "links": { _ = try db.listLinks(state: nil, limit: 5, after: nil) }
+        case "links in conflict": { _ = try db.listLinks(state: .conflict, limit: 5, after: nil) }
+        case "history of a customer": { _ = try db.history(customerId: 3, linkId: nil, limit: 5, before: nil) }
+        case "history of a link": { _ = try db.history(customerId: nil, linkId: 1, limit: 5, before: nil) }
+        default: { _ = try db.history(customerId: nil, linkId: nil, limit: 5, before: nil) }
+        }
+        let executed = try statements(run)
+        #expect(!executed.isEmpty)
+        for sql in executed where sql.uppercased().hasPrefix("SELECT") {
+            let lines = try plan(sql)
+            if sql.contains(" LIMIT ") {
+                // A page: it walks an index in the order it returns, and stops after the page
+                // (a scan is bounded by the LIMIT; a sort would read every row first).
+                #expect(!lines.contains { $0.contains("USE TEMP B-TREE FOR ORDER BY") }, "\(list): \(sql) → \(lines)")
+                // The unsynced from the index that holds them alone: a page never walks past
+                // the linked (217 ms a page after a million links, when it did).
+                if list.hasPrefix("unsynced") && sql.contains("FROM customer") {
+                    #expect(lines.contains { $0.contains("USING INDEX customer_unsynced") }, "\(list): \(sql) → \(lines)")
+                }
+            } else if lines.contains(where: isFullScan) {
+                if sql.contains("FROM link") || sql.contains("FROM history") {
+                    // What is left of issue 15: these totals are counted by walking a b-tree
+                    // (a few ms at a million); a count kept by the writes would take it off.
+                    withKnownIssue("\(list): the total is a b-tree count: \(sql)") { Issue.record("\(lines)") }
+                } else {
+                    Issue.record("\(list): \(sql) reads a whole table: \(lines)")
+                }
+            }
+        }
+    }
+}
