@@ -31,6 +31,9 @@ extension AppDatabase {
         var id: Int64
         var number: String?
         var fields: CustomerFields
+        /// The source's search key, when read with it: the partner's is the same but for the
+        /// number (`CustomerSQL.searchKey(of:numbered:)`), so it is not folded again.
+        var searchKey: String?
     }
 
     /// The customers to copy, in id order: the given ones (each must be of `side`; excluded or
@@ -39,14 +42,17 @@ extension AppDatabase {
         -> (sources: [PartnerSource], unavailable: [CreateAllOutcome.Skipped]) {
         guard let customerIds else {
             let statement = try db.makeStatement(sql: """
-                SELECT id, number, \(CustomerSQL.fieldColumns) FROM customer c
+                SELECT id, number, searchKey, \(CustomerSQL.fieldColumns) FROM customer c
                 WHERE side = ? AND excluded = 0 AND linked = 0
                 ORDER BY id
                 """)
-            let id = try statement.position(of: "id"), number = try statement.position(of: "number"), fields = try FieldColumns(statement)
+            let id = try statement.position(of: "id"), number = try statement.position(of: "number"), key = try statement.position(of: "searchKey")
+            let fields = try FieldColumns(statement)
             var sources: [PartnerSource] = []
             let rows = try Row.fetchCursor(statement, arguments: [side.rawValue])
-            while let row = try rows.next() { sources.append(PartnerSource(id: row[id], number: row[number], fields: fields.fields(row))) }
+            while let row = try rows.next() {
+                sources.append(PartnerSource(id: row[id], number: row[number], fields: fields.fields(row), searchKey: row[key]))
+            }
             return (sources, [])
         }
         var sources: [PartnerSource] = []
@@ -85,7 +91,8 @@ extension AppDatabase {
             insertPlan.bind(Int64(seq))
             insertPlan.bind(source.id)
             insertPlan.bind(entry.number)
-            insertPlan.bind(CustomerSQL.searchKey(number: entry.number, fields: source.fields))
+            insertPlan.bind(source.searchKey.flatMap { $0.utf8.contains(0x01) ? CustomerSQL.searchKey(of: $0, numbered: entry.number) : nil }
+                ?? CustomerSQL.searchKey(number: entry.number, fields: source.fields))
             try insertPlan.run()
         }
         var customerIds = try IdAllocator(db, table: "customer")

@@ -77,6 +77,16 @@ enum CustomerSQL {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Another customer's search key with `number` in place of its number: the fields'
+    /// parts are the same (a partner copies its source's fields).
+    static func searchKey(of key: String, numbered number: String?) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(key.utf8.count + 8)
+        if let number { Fold.append(number, to: &out, keepingSymbols: true) }
+        if let separator = key.utf8.firstIndex(of: 0x01) { out.append(contentsOf: key.utf8[separator...]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// `searchKey` as an SQL function of the customer's columns, for a migration that
     /// computes every key again.
     static let searchKeyFunction = DatabaseFunction("search_key", argumentCount: 8, pure: true) { values in

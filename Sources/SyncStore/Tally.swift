@@ -16,8 +16,9 @@ enum Tally {
 }
 
 extension AppDatabase {
-    /// Recounts the customers and compares with the tally, and each customer's `linked` with
-    /// the links; returns the differences (empty when they agree). For tests and diagnostics.
+    /// Recounts the customers and compares with the tally, each customer's `linked` with the
+    /// links and its search key with its fields; returns the differences (empty when they
+    /// agree). For tests and diagnostics.
     public func tallyDifferences() throws -> [String] {
         try read { db in
             var out: [String] = []
@@ -33,6 +34,16 @@ extension AppDatabase {
                 ORDER BY id LIMIT 10
                 """)
             if !wrong.isEmpty { out.append("linked differs from the links for customers \(wrong.map(CustomerID.format))") }
+            // Every search key is what the customer's number and fields give now.
+            let statement = try db.makeStatement(sql: "SELECT id, number, searchKey, \(CustomerSQL.fieldColumns) FROM customer ORDER BY id")
+            let id = try statement.position(of: "id"), number = try statement.position(of: "number"), key = try statement.position(of: "searchKey")
+            let fields = try FieldColumns(statement)
+            let rows = try Row.fetchCursor(statement)
+            var stale: [Int64] = []
+            while let row = try rows.next(), stale.count < 10 {
+                if (row[key] as String) != CustomerSQL.searchKey(number: row[number], fields: fields.fields(row)) { stale.append(row[id]) }
+            }
+            if !stale.isEmpty { out.append("search keys out of date for customers \(stale.map(CustomerID.format))") }
             return out
         }
     }

@@ -156,7 +156,8 @@ struct DatabaseFileTests {
             try Schema.migrator.migrate(queue, upTo: "v3: search key folded, with address, ZIP code and city")
             try queue.write { db in
                 for (id, side, number) in [(1, "local", "1"), (2, "local", "2"), (3, "remote", "1"), (4, "remote", "2")] {
-                    try db.execute(sql: "INSERT INTO customer (id, side, number, name) VALUES (?, ?, ?, 'N')", arguments: [id, side, number])
+                    try db.execute(sql: "INSERT INTO customer (id, side, number, name, searchKey) VALUES (?, ?, ?, 'N', ?)",
+                                   arguments: [id, side, number, CustomerSQL.searchKey(number: number, fields: CustomerFields(name: "N"))])
                 }
                 try db.execute(sql: "UPDATE tally SET n = 2 WHERE excluded = 0")
                 try db.execute(sql: "INSERT INTO link (id, localId, remoteId, state) VALUES (1, 1, 3, 'synced')")
