@@ -56,6 +56,8 @@ async function withProgress(work) {
     bar.hidden = false;
     bar.max = Math.max(1, total ?? done);
     bar.value = done;
+    bar.setAttribute("aria-valuetext", `${done} / ${total ?? "?"}`);
+    document.body.dataset.progress = `${done}/${total ?? ""}`;  // the last one seen, for tests
   });
   bar.removeAttribute("value");
   bar.hidden = false;

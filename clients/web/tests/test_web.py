@@ -400,6 +400,8 @@ def test_the_window_against_the_fake_economic(window, browser, tmp_path):
 
         page.click("#pull")
         page.until_text("#connection-result", "1 nye")
+        # The pull's $/progress reached the page through the event stream.
+        page.wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-progress") == "1/1")
         page.tab("unsynced")
         page.until_text("#unsynced-remote", "Syv ApS")
         page.shot("pulled")
