@@ -77,7 +77,8 @@ extension AppDatabase {
 
     /// Writes a plan: the partners and their links by set-based statements from a temporary
     /// table of the plan (one statement a row cost twice as much; measured), in chunks that
-    /// report `progress(created so far)`; then the sources' versions, history, ids, counts.
+    /// report `progress(created so far)`, each with its sources' versions and history; then
+    /// the ids and counts.
     static func apply(_ plan: PartnerPlan, sources: [PartnerSource], side: Side, db: Database, progress: (Int) -> Void) throws {
         let target = side.opposite
         let count = plan.entries.count
@@ -101,8 +102,13 @@ extension AppDatabase {
         let firstLink = linkIds.take(count: count)
         let sourceColumns = SyncField.allCases.map { "c.\($0.rawValue)" }.joined(separator: ", ")
         let (localExpr, remoteExpr) = side == .local ? ("p.sourceId", "? + p.seq") : ("? + p.seq", "p.sourceId")
-        // In chunks, so progress is reported as the rows are written.
+        // In chunks, so progress is reported as the rows are written: the partners, their links,
+        // the sources marked linked (their versions bumped, as their state changed), the history.
+        // Nothing large is left after the last chunk, so progress does not go quiet before the
+        // reply.
         let chunk = max(1, (count + 49) / 50)
+        let sourceColumn = side == .local ? "localId" : "remoteId"
+        let history = try HistoryWriter(db, operation: "createAllPartners")
         var done = 0
         while done < count {
             let last = min(count, done + chunk) - 1
@@ -117,14 +123,14 @@ extension AppDatabase {
                 INSERT INTO link (id, localId, remoteId, state)
                 SELECT ? + p.seq, \(localExpr), \(remoteExpr), 'synced' FROM temp.partner_plan p WHERE p.seq BETWEEN ? AND ? ORDER BY p.seq
                 """, arguments: [firstLink, firstCustomer, done, last])
+            let (low, high) = (firstLink + Int64(done), firstLink + Int64(last))
+            try db.execute(sql: "UPDATE customer SET linked = 1, version = version + 1 WHERE id IN (SELECT \(sourceColumn) FROM link WHERE id BETWEEN ? AND ?)",
+                           arguments: [low, high])
+            try history.eventsForLinks(.user, from: low, through: high)
             done = last + 1
             if done < count { progress(done) }
         }
         try db.execute(sql: "DROP TABLE temp.partner_plan")
-        // Every source's state changed: one statement marks them linked and bumps their versions.
-        try db.execute(sql: "UPDATE customer SET linked = 1, version = version + 1 WHERE id IN (SELECT \(side == .local ? "localId" : "remoteId") FROM link WHERE id >= ?)",
-                       arguments: [firstLink])
-        try HistoryWriter(db, operation: "createAllPartners").eventsForLinks(.user, from: firstLink)
         try customerIds.save(db)
         try linkIds.save(db)
         try Tally.adjust(db, side: target, excluded: false, by: count)

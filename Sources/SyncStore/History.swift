@@ -54,12 +54,12 @@ struct HistoryWriter {
     }
 
     /// One event for each customer of each link whose id is at least `firstId`.
-    func eventsForLinks(_ source: ChangeSource, from firstId: Int64) throws {
+    func eventsForLinks(_ source: ChangeSource, from firstId: Int64, through lastId: Int64) throws {
         for column in ["remoteId", "localId"] {
             try db.execute(sql: """
                 INSERT INTO history (at, operation, source, customerId, linkId)
-                SELECT ?, ?, ?, \(column), id FROM link WHERE id >= ? ORDER BY id
-                """, arguments: [at, operation, source.rawValue, firstId])
+                SELECT ?, ?, ?, \(column), id FROM link WHERE id BETWEEN ? AND ? ORDER BY id
+                """, arguments: [at, operation, source.rawValue, firstId, lastId])
         }
     }
 

@@ -346,6 +346,27 @@ final class WorkflowStoreTests {
         #expect(seen == (1...30).map { "\($0)" })
     }
 
+    /// In chunks, each with its sources marked and its history: every link has one event for
+    /// each of its customers, every source's version grew once, and progress rises to the total.
+    @Test func createAllWritesEachChunkWhole() throws {
+        _ = try db.importCustomers(side: .local, records: (1...120).map { record("\($0)", "Kunde \($0)") })
+        var seen: [Int] = []
+        let outcome = try db.createAllPartners(side: .local, numbering: .keep, customerIds: nil, dryRun: false) { done, total in
+            #expect(total == 120)
+            seen.append(done)
+        }
+        #expect(outcome.created == 120)
+        #expect(seen.count > 10 && seen == seen.sorted() && seen.first == 0 && seen.last == 120)
+        let (events, whole, versions) = try db.reader.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM history WHERE operation = 'createAllPartners'"),
+             try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM link l WHERE (SELECT count(*) FROM history h WHERE h.linkId = l.id AND h.customerId IN (l.localId, l.remoteId)) = 2
+                """),
+             try Int.fetchAll(db, sql: "SELECT DISTINCT version FROM customer WHERE side = 'local'"))
+        }
+        #expect(events == 240 && whole == 120 && versions == [2])
+    }
+
     @Test func queryMatchesNumberNameEmailPhoneAndCVRCaseInsensitively() throws {
         _ = try db.importCustomers(side: .local, records: [
             ImportRecord(number: "1001", fields: CustomerFields(name: "Bageriet ØRSTED", email: "Kontakt@Oersted.dk", phone: "+45 86 12 34 56", cvr: "25043235"), extra: [:]),
