@@ -60,7 +60,7 @@ extension AppDatabase {
         }
     }
 
-    /// One side's page of the unsynced (or both sides' in one walk, for a count).
+    /// One side's page of the unsynced (`side` nil: both in one walk, which sorts them all).
     static func unsyncedPage(_ db: Database, side: Side?, query: String?, limit: Int, after: Int64?, total: Int?) throws -> Page<Customer> {
         let (conditions, arguments) = unsyncedConditions(side: side, query: query)
         return try customerPage(db, conditions: conditions, arguments: arguments, limit: limit, after: after, total: total)

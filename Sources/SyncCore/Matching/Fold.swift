@@ -18,8 +18,8 @@ public enum Fold {
     /// `keepingSymbols`, a symbol (€, $, +, ©: a currency, math or other symbol, not
     /// punctuation) stays as itself, a word of its own, so that a search can find it.
     public static func append(_ value: String, to out: inout [UInt8], keepingSymbols: Bool = false) {
-        // Most text is ASCII: byte by byte, without decoding scalars (the search key of every
-        // imported row is folded; the scalar path cost a third of a 200,000-row import).
+        // Most text is ASCII: byte by byte, without decoding scalars (every imported row's
+        // search key is folded). The same rules as the scalar path below.
         if value.utf8.allSatisfy({ $0 < 0x80 }) {
             let start = out.count
             var pendingSpace = false

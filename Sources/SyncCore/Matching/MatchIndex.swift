@@ -156,10 +156,14 @@ public final class MatchIndex: @unchecked Sendable {
     /// Two customers compared, with the name's frequency weighed.
     func comparison(_ a: MatchRecord, _ b: MatchRecord) -> Comparison {
         var comparison = Comparison(a, b)
-        if comparison.level(.name) == 1 {
-            comparison.nameFrequencyBits = nameFrequencyBits(max(nameCount(a), nameCount(b)))
-        }
+        weighName(&comparison, nameCount(a), nameCount(b))
         return comparison
+    }
+
+    /// An equal name borne by `a` and `b` customers (the counts of the two spellings) weighed
+    /// by the commoner: `nameFrequencyBits`.
+    @inline(__always) func weighName(_ comparison: inout Comparison, _ a: Int32, _ b: Int32) {
+        if comparison.level(.name) == 1 { comparison.nameFrequencyBits = nameFrequencyBits(max(a, b)) }
     }
 
     /// The odds, under the model, that a pair comparing so is one customer, alone.
@@ -285,16 +289,17 @@ public final class MatchIndex: @unchecked Sendable {
             let c = comparison(record, other)
             return (other: other, comparison: c, odds: odds(c))
         }
-        let floorOdds = Self.rivalFloor / (1 - Self.rivalFloor)
-        let mine = compared.filter { $0.odds >= floorOdds }
+        let mine = compared.map(\.odds).filter { $0 >= Self.floorOdds }
         var scored: [(MatchRecord, MatchScore)] = compared.map { other, comparison, odds in
-            var rivals = mine.filter { $0.other.id != other.id }.map(\.odds)
-            if odds >= floorOdds {
+            // This customer's other candidates at the floor.
+            let isRival = odds >= Self.floorOdds
+            var rivals = (sum: mine.reduce(0, +) - (isRival ? odds : 0), count: mine.count - (isRival ? 1 : 0))
+            if isRival {
                 // The candidate's own other customers: only a pair that scores at the floor
                 // can lose enough to them to matter.
                 for theirs in self.candidates(for: other) where theirs.id != record.id && eligible(theirs.id) {
                     let o = self.odds(self.comparison(theirs, other))
-                    if o >= floorOdds { rivals.append(o) }
+                    if o >= Self.floorOdds { rivals.sum += o; rivals.count += 1 }
                 }
             }
             return (other, Self.score(comparison, odds: odds, rivals: rivals, weights: weights))
@@ -303,15 +308,14 @@ public final class MatchIndex: @unchecked Sendable {
         return Array(scored.prefix(limit))
     }
 
-    /// A pair's score weighed against its rivals' odds: the share of its odds in all of theirs
-    /// and its own, with 1 for "neither customer's partner is among these":
-    /// o / (1 + o + Σ rivals). Alone, this is the model's probability, o / (1 + o).
-    static func score(_ comparison: Comparison, odds: Double, rivals: [Double], weights: MatchWeights) -> MatchScore {
+    /// A pair's score weighed against its rivals' odds (their sum and how many): the share of
+    /// its odds in all of theirs and its own, with 1 for "neither customer's partner is among
+    /// these": o / (1 + o + Σ rivals). Alone, this is the model's probability, o / (1 + o).
+    static func score(_ comparison: Comparison, odds: Double, rivals: (sum: Double, count: Int), weights: MatchWeights) -> MatchScore {
         var match = Scorer.score(comparison, weights: weights)
-        guard !rivals.isEmpty else { return match }
-        let others = rivals.reduce(0, +)
-        let p = odds / (1 + odds + others)
-        match.score = rounded(p)
+        guard rivals.count > 0 else { return match }
+        let p = weighed(odds, against: rivals.sum)
+        match.score = Scorer.shown(p)
         match.rivals = rivals.count
         // What the rivals take, in bits of log-odds: log2(p / (1 - p)) against log2(odds).
         match.rivalWeight = min(0, log2(p / (1 - p)) - log2(odds))
@@ -368,9 +372,7 @@ extension MatchIndex {
                             if Comparison.bothHaveNames(locals[i], remotes[Int(j)]) {
                                 guard weights.maxLogOdds(comparison.pattern, over: .name) >= minLogOdds else { return }
                                 comparison.compareNames(locals[i], remotes[Int(j)])
-                                if comparison.level(.name) == 1 {
-                                    comparison.nameFrequencyBits = nameFrequencyBits(max(localNameCounts[i], remoteNameCounts[Int(j)]))
-                                }
+                                weighName(&comparison, localNameCounts[i], remoteNameCounts[Int(j)])
                             }
                             let logOdds = weights.logOdds(comparison.pattern) + comparison.nameFrequencyBits
                             guard logOdds >= minLogOdds else { return }
@@ -382,24 +384,22 @@ extension MatchIndex {
             return found
         }
         let collected = results.flatMap { $0 }
-        // Each customer's rivals: its pairs at the floor or above.
-        let floorOdds = Self.rivalFloor / (1 - Self.rivalFloor)
-        var localRivals = [[Double]](repeating: [], count: locals.count)
-        var remoteRivals = [[Double]](repeating: [], count: remotes.count)
-        for r in collected where r.odds >= floorOdds {
-            localRivals[Int(r.local)].append(r.odds)
-            remoteRivals[Int(r.remote)].append(r.odds)
+        // Each customer's pairs at the floor or above: their summed odds and how many.
+        var localRivals = [(sum: Double, count: Int)](repeating: (0, 0), count: locals.count)
+        var remoteRivals = [(sum: Double, count: Int)](repeating: (0, 0), count: remotes.count)
+        for r in collected where r.odds >= Self.floorOdds {
+            localRivals[Int(r.local)].sum += r.odds
+            localRivals[Int(r.local)].count += 1
+            remoteRivals[Int(r.remote)].sum += r.odds
+            remoteRivals[Int(r.remote)].count += 1
         }
         var all: [Suggestion] = []
         for r in collected {
-            // The pair's own odds, once from each customer's list, are not its rival.
-            var rivals = localRivals[Int(r.local)] + remoteRivals[Int(r.remote)]
-            if r.odds >= floorOdds {
-                rivals.remove(at: rivals.firstIndex(of: r.odds)!)
-                rivals.remove(at: rivals.firstIndex(of: r.odds)!)
-            }
-            let others = rivals.reduce(0, +)
-            guard Self.rounded(r.odds / (1 + r.odds + others)) >= minScore else { continue }
+            // Both customers' pairs but this one, which each of them counted.
+            let own = r.odds >= Self.floorOdds ? 1 : 0
+            let l = localRivals[Int(r.local)], m = remoteRivals[Int(r.remote)]
+            let rivals = (sum: max(0, l.sum + m.sum - 2 * Double(own) * r.odds), count: l.count + m.count - 2 * own)
+            guard Scorer.shown(Self.weighed(r.odds, against: rivals.sum)) >= minScore else { continue }
             all.append(Suggestion(localId: locals[Int(r.local)].id, remoteId: remotes[Int(r.remote)].id,
                                   match: Self.score(r.comparison, odds: r.odds, rivals: rivals, weights: weights)))
         }
@@ -421,9 +421,10 @@ extension MatchIndex {
 
     /// A pair at this score or above is a rival of every other pair of its two customers.
     public static let rivalFloor = 0.2
+    static let floorOdds = rivalFloor / (1 - rivalFloor)
 
-    /// Rounded down to three decimals, as scores are shown: never a certain 1.
-    static func rounded(_ p: Double) -> Double { (p * 1000).rounded(.down) / 1000 }
+    /// The probability of a pair of `odds` whose rivals' odds sum to `others`.
+    static func weighed(_ odds: Double, against others: Double) -> Double { odds / (1 + odds + others) }
 
     /// A pair scored on its own, before its rivals are weighed.
     struct Rival {

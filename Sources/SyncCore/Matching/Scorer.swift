@@ -52,12 +52,6 @@ public enum Scorer {
         score(Comparison(a, b), weights: weights)
     }
 
-    /// The score alone, as `score` rounds it, without building the reasons.
-    public static func probability(_ comparison: Comparison, weights: MatchWeights) -> Double {
-        let score = 1 / (1 + pow(2, -(weights.logOdds(comparison.pattern) + comparison.nameFrequencyBits)))
-        return (score * 1000).rounded(.down) / 1000
-    }
-
     public static func score(_ comparison: Comparison, weights: MatchWeights) -> MatchScore {
         var reasons: [MatchReason] = []
         let total = weights.logOdds(comparison.pattern) + comparison.nameFrequencyBits
@@ -75,9 +69,11 @@ public enum Scorer {
             reasons.append(MatchReason(field: field.syncField, verdict: verdict, similarity: similarity, weight: rounded(weight), level: field.levels[level - 1]))
         }
         let score = 1 / (1 + pow(2, -total))
-        // Rounded down to three decimals: never shown as a certain 1.
-        return MatchScore(score: (score * 1000).rounded(.down) / 1000, reasons: reasons)
+        return MatchScore(score: shown(score), reasons: reasons)
     }
+
+    /// A probability as scores are shown: rounded down to three decimals, never a certain 1.
+    static func shown(_ p: Double) -> Double { (p * 1000).rounded(.down) / 1000 }
 
     static func rounded(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 }
