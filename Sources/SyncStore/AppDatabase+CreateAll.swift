@@ -104,8 +104,8 @@ extension AppDatabase {
         let (localExpr, remoteExpr) = side == .local ? ("p.sourceId", "? + p.seq") : ("? + p.seq", "p.sourceId")
         // In chunks, so progress is reported as the rows are written: the partners, their links,
         // the sources marked linked (their versions bumped, as their state changed), the history.
-        // Nothing large is left after the last chunk, so progress does not go quiet before the
-        // reply.
+        // After the last chunk only the ids and counts are written, then the commit (at a
+        // million rows the commit and its WAL checkpoint still take seconds).
         let chunk = max(1, (count + 49) / 50)
         let sourceColumn = side == .local ? "localId" : "remoteId"
         let history = try HistoryWriter(db, operation: "createAllPartners")

@@ -215,8 +215,8 @@ extension AppDatabase {
         let link = try fetchLink(db, id: linkId)
         let ids = [link.local?.id, link.remote?.id].compactMap { $0 }
         try db.execute(sql: "DELETE FROM link WHERE id = ?", arguments: [linkId])
-        for id in ids { try db.execute(sql: "UPDATE customer SET linked = 0 WHERE id = ?", arguments: [id]) }
-        try bumpVersion(db, customerIds: ids)
+        // Both unlinked now, their state changed: one statement each.
+        for id in ids { try db.execute(sql: "UPDATE customer SET linked = 0, version = version + 1 WHERE id = ?", arguments: [id]) }
         for id in ids { try history.event(.user, customer: id, link: linkId) }
         return (link.local?.id, link.remote?.id)
     }
