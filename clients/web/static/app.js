@@ -23,6 +23,11 @@ function el(tag, attributes = {}, ...children) {
   return node;
 }
 
+/** A table head of column labels (already in words). */
+function head(...labels) {
+  return el("thead", {}, el("tr", {}, labels.flat().map((label) => el("th", { scope: "col", text: label }))));
+}
+
 /** Replaces `node`'s children with those given, leaving out null and undefined. */
 function fill(node, ...children) {
   node.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined));
@@ -70,16 +75,15 @@ async function withProgress(work) {
 }
 
 /** An action: messages cleared, the error shown in words, every view read again after. */
-async function act(work, { refresh = true } = {}) {
+async function act(work) {
   clearMessages();
   try {
-    const outcome = await work();
-    return outcome;
+    return await work();
   } catch (error) {
     showError(error);
     return undefined;
   } finally {
-    if (refresh) await refreshAll();
+    await refreshAll();
   }
 }
 
@@ -158,7 +162,7 @@ function rejectedTable(rows) {
   return el("div", { class: "table-wrap" },
     el("h3", { text: t("rejected") }),
     el("table", { id: "rejected" },
-      el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("line") }), el("th", { scope: "col", text: t("field") }), el("th", { scope: "col", text: t("message") }))),
+      head(t("line"), t("field"), t("message")),
       el("tbody", {}, rows.map((row) => el("tr", {}, el("td", { text: row.line }), el("td", { text: row.field ? t(row.field) : "" }), el("td", { text: row.message }))))));
 }
 
@@ -279,7 +283,7 @@ function renderSide(side, total) {
   heading.textContent = `${t(side)} (${total})`;
   fill(wrap, el("table", { id: `unsynced-${side}` },
     el("caption", { class: "muted", text: `${t("tab.unsynced")}: ${t(side)}` }),
-    el("thead", {}, el("tr", {}, LIST_FIELDS.map((f) => el("th", { scope: "col", text: t(f) })), el("th", { scope: "col", text: t("actions") }))),
+    head(LIST_FIELDS.map((f) => t(f)), t("actions")),
     el("tbody", {}, rows.length ? rows : el("tr", {}, el("td", { colspan: LIST_FIELDS.length + 1, text: t("empty") })))));
   fill(pager, 
     el("button", { type: "button", disabled: state.cursors.length <= 1, onclick: async () => { state.cursors.pop(); await refreshSide(side).catch(showError); }, text: t("previous") }),
@@ -317,7 +321,7 @@ async function choosePartner(customer) {
     const { candidates } = await call("suggestPartners", { customerId: customer.id, limit: 5 });
     fill(box, el("h2", { text: t("likely", { name: customer.name ?? customer.number }) }),
       el("div", { class: "table-wrap" }, el("table", { id: "likely-table" },
-        el("thead", {}, el("tr", {}, LIST_FIELDS.map((f) => el("th", { scope: "col", text: t(f) })), el("th", { scope: "col", text: t("score") }), el("th", { scope: "col", text: t("reasons") }), el("th", { scope: "col", text: t("actions") }))),
+        head(LIST_FIELDS.map((f) => t(f)), t("score"), t("reasons"), t("actions")),
         el("tbody", {}, candidates.map((c) => el("tr", { "data-id": c.customer.id }, customerCells(c.customer),
           el("td", { text: `${Math.round(c.score * 100)} %` }),
           el("td", { class: "reasons", text: c.reasons.map((r) => `${t(r.field)}: ${r.level ?? r.verdict} (${r.weight > 0 ? "+" : ""}${r.weight})`).join(" · ") }),
@@ -438,7 +442,7 @@ function conflictForm(link) {
   const form = el("form", { class: "conflict", "data-link": link.id, "aria-label": `${link.local?.name ?? ""} / ${link.remote?.name ?? ""}` },
     el("h2", { text: `${link.local?.number ?? "–"} ${link.local?.name ?? ""} ⇄ ${link.remote?.number ?? "–"} ${link.remote?.name ?? ""}` }),
     el("div", { class: "table-wrap" }, el("table", {},
-      el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("field") }), el("th", { scope: "col", text: t("local") }), el("th", { scope: "col", text: t("remote") }), el("th", { scope: "col", text: t("base") }), el("th", { scope: "col", text: t("ownValue") }))),
+      head(t("field"), t("local"), t("remote"), t("base"), t("ownValue")),
       el("tbody", {}, rows))),
     el("p", { class: "buttons" }, submit));
   form.addEventListener("submit", (event) => {
@@ -464,7 +468,7 @@ async function refreshSynced() {
 async function refreshExcluded() {
   const customers = await all("listExcluded", {}, 500);
   fill($("#excluded"), el("div", { class: "table-wrap" }, el("table", { id: "excluded-table" },
-    el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("side") }), LIST_FIELDS.map((f) => el("th", { scope: "col", text: t(f) })), el("th", { scope: "col", text: t("actions") }))),
+    head(t("side"), LIST_FIELDS.map((f) => t(f)), t("actions")),
     el("tbody", {}, customers.length ? customers.map((c) => el("tr", { "data-id": c.id }, el("td", { text: t(c.side) }), customerCells(c),
       el("td", { class: "actions" }, el("button", { type: "button", "data-action": "enable", onclick: () => act(() => call("enableSync", { customerId: c.id })), text: t("enableSync") }))))
       : el("tr", {}, el("td", { colspan: LIST_FIELDS.length + 2, text: t("empty") }))))));
@@ -479,8 +483,7 @@ async function refreshDeleted() {
 
 function linkTable(id, links, actions) {
   return el("div", { class: "table-wrap" }, el("table", { id },
-    el("thead", {}, el("tr", {}, el("th", { scope: "col", text: `${t("local")}: ${t("number")}` }), el("th", { scope: "col", text: t("name") }),
-      el("th", { scope: "col", text: `${t("remote")}: ${t("number")}` }), el("th", { scope: "col", text: t("name") }), el("th", { scope: "col", text: t("actions") }))),
+    head(`${t("local")}: ${t("number")}`, t("name"), `${t("remote")}: ${t("number")}`, t("name"), t("actions")),
     el("tbody", {}, links.length ? links.map((link) => el("tr", { "data-link": link.id },
       el("td", { text: link.local?.number ?? "–" }), el("td", { text: link.local?.name ?? "–" }),
       el("td", { text: link.remote?.number ?? "–" }), el("td", { text: link.remote?.name ?? "–" }),
