@@ -12,6 +12,13 @@ public enum CustomerNumber {
         let value = raw.trimmingWhitespace
         switch side {
         case .local:
+            // Most numbers are ASCII letters and digits: checked byte by byte (Character's
+            // isLetter was a fifth of reading a register's rows).
+            let utf8 = value.utf8
+            if !utf8.isEmpty, utf8.count <= localMaximumLength,
+               utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }) {
+                return value
+            }
             guard (1...localMaximumLength).contains(value.count),
                   value.allSatisfy({ $0.isLetter || ($0.isASCII && $0.isNumber) }) else { return nil }
             return value

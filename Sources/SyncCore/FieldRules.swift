@@ -42,10 +42,14 @@ public enum FieldRules {
     public static func controlCharacter(in value: String, name: String) -> String? {
         // A NUL would be cut short by C APIs on the way (storage, export); no other control
         // character belongs in a customer's data either: refused whole, never cut.
-        guard let control = value.unicodeScalars.first(where: { ($0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r") || $0.value == 0x7F }) else {
-            return nil
-        }
-        let code = String(control.value, radix: 16, uppercase: true)
+        // Every control character below U+0080 is one byte of UTF-8, and no byte of a longer
+        // scalar is below 0x80: the bytes tell.
+        func isControl(_ b: UInt8) -> Bool { (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) || b == 0x7F }
+        // Over the contiguous bytes when the string has them (a native string does): the
+        // UTF8View's iterator had been a twelfth of reading a register's rows.
+        let found = value.utf8.withContiguousStorageIfAvailable { bytes in bytes.first(where: isControl) } ?? value.utf8.first(where: isControl)
+        guard let control = found else { return nil }
+        let code = String(control, radix: 16, uppercase: true)
         return "\(name) holds a control character (U+\(String(repeating: "0", count: 4 - code.count) + code)); only tab and line breaks may be in a value"
     }
 
@@ -95,15 +99,16 @@ public enum FieldRules {
     /// Danish CVR modulus-11: weights 2,7,6,5,4,3,2,1; the weighted sum is divisible by 11.
     public static func isValidCVR(_ digits: String) -> Bool {
         let weights = [2, 7, 6, 5, 4, 3, 2, 1]
-        let d = digits.compactMap(\.wholeNumberValue)
-        guard d.count == 8, d[0] != 0 else { return false }
-        return zip(d, weights).reduce(0) { $0 + $1.0 * $1.1 } % 11 == 0
+        // ASCII digits only (`cvrDigits` gives nothing else), read as bytes.
+        guard digits.utf8.count == 8, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), digits.utf8.first != 0x30 else { return false }
+        return zip(digits.utf8, weights).reduce(0) { $0 + Int($1.0 - 0x30) * $1.1 } % 11 == 0
     }
 
     /// GS1 check digit (EAN-13/GLN): from the right, weights 3 and 1 alternate over the body.
     public static func isValidGTIN(_ digits: String) -> Bool {
-        let d = digits.compactMap(\.wholeNumberValue)
-        guard d.count == digits.count, d.count >= 8 else { return false }
+        guard digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }
+        let d = digits.utf8.map { Int($0 - 0x30) }
+        guard d.count >= 8 else { return false }
         let body = d.dropLast()
         var sum = 0
         for (i, digit) in body.reversed().enumerated() { sum += digit * (i % 2 == 0 ? 3 : 1) }

@@ -50,10 +50,10 @@ struct NormalizeTests {
 
 @Suite("Customer numbers")
 struct CustomerNumberTests {
-    @Test(arguments: ["1", "1001", "K1001", "ABCDEFGHIJ", "Ø12"])
+    @Test(arguments: ["1", "1001", "K1001", "ABCDEFGHIJ", "Ø12", "zZ09", "ÆØÅæøåÉü1"])
     func validLocal(_ n: String) { #expect(CustomerNumber.canonical(n, side: .local) == n) }
 
-    @Test(arguments: ["", "ABCDEFGHIJK", "K-100", "10 01", "1.5"])
+    @Test(arguments: ["", "ABCDEFGHIJK", "K-100", "10 01", "1.5", "K@1", "K[1", "ÆØÅÆØÅÆØÅÆØ", "１２"])
     func invalidLocal(_ n: String) { #expect(CustomerNumber.canonical(n, side: .local) == nil) }
 
     @Test func remoteNumbersAreWholeNumbers() {
@@ -118,5 +118,34 @@ struct IdentifierTests {
         #expect(LinkID.parse(LinkID.format(5)) == 5)
         for bad in ["17", "c", "c0", "c-1", "c017", "C17", "L5", "c1x"] { #expect(CustomerID.parse(bad) == nil, "\(bad)") }
         #expect(LinkID.parse("c5") == nil)
+    }
+}
+
+/// The rules' byte-level paths (ASCII digits and control characters read as bytes) against
+/// values chosen at their edges.
+@Suite("Field rules, byte by byte")
+struct FieldRuleBytesTests {
+    @Test func cvrModulus11() {
+        #expect(FieldRules.violation(.cvr, "25052846") == nil)
+        #expect(FieldRules.violation(.cvr, "DK 25 05 28 46") == nil)
+        #expect(FieldRules.violation(.cvr, "25052847")?.contains("modulus-11") == true)
+        #expect(FieldRules.violation(.cvr, "05052846") != nil, "a CVR never starts with 0")
+        #expect(FieldRules.violation(.cvr, "2505284") != nil)
+        #expect(FieldRules.violation(.cvr, "２５０５２８４６") != nil, "full-width digits are no CVR")
+        #expect(!FieldRules.isValidCVR("2505284x"))
+    }
+
+    @Test func eanCheckDigit() {
+        #expect(FieldRules.violation(.ean, "5790000000005") == nil)
+        #expect(FieldRules.violation(.ean, "5790000000006")?.contains("check digit") == true)
+        #expect(!FieldRules.isValidGTIN("579000000012٨"))
+    }
+
+    @Test func controlCharactersFoundAmongAnyText() {
+        #expect(FieldRules.violation(.name, "Søren\u{1}Ærø")?.contains("U+0001") == true)
+        #expect(FieldRules.violation(.name, "Ærø\u{7F}")?.contains("U+007F") == true)
+        #expect(FieldRules.violation(.name, "Søren\tÆrø\r\n") == nil)
+        #expect(FieldRules.violation(.name, "Søren \u{85} Ærø") == nil, "only C0 controls and DEL are refused, as before")
+        #expect(FieldRules.controlCharacter(in: String(decoding: [0x41, 0x00, 0x42], as: UTF8.self), name: "x")?.contains("U+0000") == true)
     }
 }

@@ -20,7 +20,7 @@ public enum Fold {
     public static func append(_ value: String, to out: inout [UInt8], keepingSymbols: Bool = false) {
         // Most text is ASCII: byte by byte, without decoding scalars (every imported row's
         // search key is folded). The same rules as the scalar path below.
-        if value.utf8.allSatisfy({ $0 < 0x80 }) {
+        if value.utf8.withContiguousStorageIfAvailable({ $0.allSatisfy { $0 < 0x80 } }) ?? value.utf8.allSatisfy({ $0 < 0x80 }) {
             let start = out.count
             var pendingSpace = false
             for b in value.utf8 {
@@ -52,10 +52,12 @@ public enum Fold {
         }
         let start = out.count
         var pendingSpace = false
-        func emit(_ bytes: UInt8...) {
+        // One or two bytes, never an array: a variadic parameter allocated one a scalar.
+        func emit(_ first: UInt8, _ second: UInt8 = 0) {
             if pendingSpace && out.count > start { out.append(0x20) }
             pendingSpace = false
-            out.append(contentsOf: bytes)
+            out.append(first)
+            if second != 0 { out.append(second) }
         }
         for scalar in value.unicodeScalars {
             let v = scalar.value
