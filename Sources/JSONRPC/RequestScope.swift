@@ -57,6 +57,24 @@ public final class RequestScope: @unchecked Sendable {
         try current?.cancellation.check()
     }
 
+    /// Work a handler leaves for after its reply has been written (a WAL checkpoint after a
+    /// bulk write): run by the same thread once the reply is out, so the client is answered
+    /// first. Without a server to run it (a handler called in-process), it is never run; it
+    /// must be work that may be left undone.
+    public static func afterReply(_ work: @escaping () -> Void) {
+        guard current != nil else { return }
+        AfterReply.local.append(work)
+    }
+
+    /// Runs and forgets the work the calling thread's handlers left for after their replies.
+    static func runAfterReplyWork() {
+        while !AfterReply.local.isEmpty {
+            let work = AfterReply.local
+            AfterReply.local.removeAll()
+            for item in work { item() }
+        }
+    }
+
     /// Runs `body` with `self` as the calling thread's current scope.
     func run<T>(_ body: () throws -> T) rethrows -> T {
         let previous = pthread_getspecific(Self.key)
@@ -68,6 +86,35 @@ public final class RequestScope: @unchecked Sendable {
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key, nil)
+        return key
+    }()
+}
+
+/// The after-reply work of each thread: the reader's and the worker's are kept apart, so
+/// neither runs the other's work (a checkpoint would wait for the worker's transaction).
+private enum AfterReply {
+    final class Box {
+        var work: [() -> Void] = []
+    }
+
+    static var local: [() -> Void] {
+        get { box.work }
+        set { box.work = newValue }
+    }
+
+    private static var box: Box {
+        if let raw = pthread_getspecific(key) { return Unmanaged<Box>.fromOpaque(raw).takeUnretainedValue() }
+        let box = Box()
+        pthread_setspecific(key, Unmanaged.passRetained(box).toOpaque())
+        return box
+    }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        // The box is released when its thread ends.
+        pthread_key_create(&key) { raw in
+            if let raw { Unmanaged<AnyObject>.fromOpaque(raw).release() }
+        }
         return key
     }()
 }

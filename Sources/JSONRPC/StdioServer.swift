@@ -88,6 +88,7 @@ public final class StdioServer<Context> {
                 break
             }
             flush()
+            RequestScope.runAfterReplyWork()
             if isOutputClosed { break }
         }
         if !exited && parser.bufferedByteCount > 0 {
@@ -96,6 +97,7 @@ public final class StdioServer<Context> {
         // The work in hand is finished before the server returns (and the database closes).
         worker.finish()
         flush()
+        RequestScope.runAfterReplyWork()
     }
 
     /// Answers every complete message buffered that the reader may; hands the others to the
@@ -126,6 +128,7 @@ public final class StdioServer<Context> {
         if case .reply(let reply?) = scope(framing).run({ connection.handle(body, admitting: .all) }) {
             enqueue(reply, framing: framing, flushNow: true)
         }
+        RequestScope.runAfterReplyWork()
         return connection.session.state == .exited
     }
 

@@ -32,3 +32,14 @@ public final class ServiceContext {
 
 /// A method of this service.
 public protocol SyncMethod: RPCMethod where Context == ServiceContext {}
+
+extension ServiceContext {
+    /// After a bulk write (`AppDatabase.bulkWrite`: an import, create-all), the WAL is
+    /// checkpointed once the reply is out, so the client does not wait for it.
+    func checkpointAfterReply() {
+        let database = database, logger = logger
+        RequestScope.afterReply {
+            do { try database.checkpoint() } catch { logger.warning("checkpoint after a bulk write failed: \(error)") }
+        }
+    }
+}

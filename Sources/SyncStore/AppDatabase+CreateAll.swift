@@ -10,7 +10,7 @@ extension AppDatabase {
     /// the plan is applied set-based.
     public func createAllPartners(side: Side, numbering: Numbering, customerIds: [Int64]?, dryRun: Bool,
                                   progress: ((Int, Int) -> Void)? = nil) throws -> CreateAllOutcome {
-        try write(commit: !dryRun) { db in
+        try bulkWrite(commit: !dryRun) { db in
             var outcome = CreateAllOutcome()
             outcome.dryRun = dryRun
             let (sources, unavailable) = try Self.partnerSources(db, side: side, customerIds: customerIds)
@@ -105,7 +105,8 @@ extension AppDatabase {
         // In chunks, so progress is reported as the rows are written: the partners, their links,
         // the sources marked linked (their versions bumped, as their state changed), the history.
         // After the last chunk only the ids and counts are written, then the commit (at a
-        // million rows the commit and its WAL checkpoint still take seconds).
+        // million rows the commit still takes a second or more; its checkpoint waits until the
+        // client has the answer: `bulkWrite`).
         let chunk = max(1, (count + 49) / 50)
         let sourceColumn = side == .local ? "localId" : "remoteId"
         let history = try HistoryWriter(db, operation: "createAllPartners")

@@ -46,6 +46,20 @@ struct SchedulingTests {
         }
     }
 
+    /// Leaves work for after its reply that waits for `release` (as a checkpoint takes time).
+    enum Tidy: RPCMethod {
+        static let name = "tidy"
+        static func handle(_ p: NoParams, context: Log) throws -> EmptyResult {
+            context.add("tidy")
+            RequestScope.afterReply {
+                let deadline = Date().addingTimeInterval(20)
+                while !context.release.isCancelled && Date() < deadline { Thread.sleep(forTimeInterval: 0.002) }
+                context.add("tidied")
+            }
+            return EmptyResult()
+        }
+    }
+
     enum Exit: RPCMethod {
         static let name = "exit"
         static func handle(_ p: NoParams, context: Log) throws -> EmptyResult {
@@ -70,6 +84,7 @@ struct SchedulingTests {
             router.register(Ping.self)
             router.register(Write.self)
             router.register(Exit.self)
+            router.register(Tidy.self)
             let input = Pipe(), output = Pipe()
             pipes = [input, output]
             toServer = input.fileHandleForWriting
@@ -195,5 +210,27 @@ struct SchedulingTests {
         p.done.wait()  // the server returned with its input still open
         #expect(p.log.all == ["slow started", "slow done"])
         try? p.toServer.close()
+    }
+
+    @Test func workLeftForAfterTheReplyRunsOnceTheReplyIsOut() throws {
+        let p = Pipes()
+        p.send(#"{"jsonrpc":"2.0","id":1,"method":"tidy"}"#)
+        // The reply arrives while the work it left is still waiting.
+        #expect(try p.receive()["id"] == 1)
+        #expect(p.log.all == ["tidy"])
+        p.send(#"{"jsonrpc":"2.0","id":2,"method":"write"}"#)
+        p.log.release.cancel()
+        #expect(try p.receive()["id"] == 2)
+        // The same thread ran the work before it read the next request.
+        #expect(p.log.all == ["tidy", "tidied", "write"])
+        p.close()
+    }
+
+    @Test func aHandlerCalledWithoutAServerLeavesNoWork() throws {
+        let log = Log()
+        log.release.cancel()
+        _ = try Tidy.handle(NoParams(), context: log)
+        RequestScope.runAfterReplyWork()
+        #expect(log.all == ["tidy"])
     }
 }

@@ -51,6 +51,8 @@ public enum PullRemote: SyncMethod {
         var mark = stored.pullMark
         var seen = 0
         let started = ContinuousClock.now
+        // Each page is a bulk write: the WAL is checkpointed once, after the reply.
+        defer { context.checkpointAfterReply() }
         do {
             try connector.pull(changedSince: full ? nil : stored.pullMark) { page in
                 try cancellation?.check()
