@@ -11,6 +11,12 @@ public struct ImportRow: Sendable, Hashable {
     public var fields: CustomerFields
     /// Unknown columns, by header, blank cells left out.
     public var extra: [String: String]
+    /// The row as read (`RegisterBuilder.rowDigest`: the file's columns and the cells as
+    /// they are), nil for rows given as values (an API's).
+    public var digest: Int64? = nil
+    /// The row is the one last read for its number (its digest is the stored one): not
+    /// checked again, and `fields` and `extra` are left empty; the writer makes sure.
+    public var lastRead = false
 }
 
 /// One broken rule in one row.
@@ -49,8 +55,12 @@ public struct RegisterFile: Sendable {
     /// Reads `bytes`, handing each valid row to `onRow` as soon as it is checked; returns the
     /// format and every invalid field (`rows` is left empty). `sheet` names the sheet of a
     /// workbook to read (default: the one the user sees).
+    ///
+    /// `lastRead` holds, by number, the digest of each row as last read from this side's
+    /// file (`ImportRow.digest`): a row read again unchanged skips its checks and arrives
+    /// marked `lastRead`.
     public static func stream(_ bytes: [UInt8], format: Format?, side: Side, sheet: String? = nil, limits: ImportLimits = .standard,
-                              onRow: (ImportRow) -> Void) throws(RowError) -> RegisterFile {
+                              lastRead: [String: Int64] = [:], onRow: (ImportRow) -> Void) throws(RowError) -> RegisterFile {
         guard bytes.count <= limits.fileBytes else { throw RowError(line: 0, field: "file", message: limits.fileTooLarge(bytes.count)) }
         // Excel 97–2003 (.xls) is an OLE2 compound file: not readable here, and not a CSV either.
         if bytes.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
@@ -64,6 +74,7 @@ public struct RegisterFile: Sendable {
         let format: Format = isODS ? .ods : format ?? (isZip ? .xlsx : .csv)
         var warnings: [String] = []
         var builder = RegisterBuilder(side: side)
+        builder.lastRead = lastRead
         // Only a CSV can carry the formula guard: an XLSX text cell never runs as a formula,
         // so its cells are taken as they are.
         builder.stripsFormulaGuard = format == .csv
@@ -146,6 +157,26 @@ struct RegisterBuilder {
     /// Where each column's cells go, resolved once from the header: a second column of a
     /// known kind is kept as an unknown column under its own header.
     var targets: [Column] = []
+    /// By number, the digest of each row as last read (see `stream`).
+    var lastRead: [String: Int64] = [:]
+    /// The digest of the header's meaning (which column goes where), that every row's
+    /// digest starts from; and where the number is.
+    var layoutDigest: UInt64 = 0
+    var numberColumn: Int?
+
+    /// FNV-1a over the layout and every cell as read, so that the same row under the same
+    /// columns (and the same reading of them by this version) has the same digest, and any
+    /// change to a cell, a column or its meaning gives another. Not the stored values' digest
+    /// (`ImportRecord`'s), which a row had to be checked and cleaned for.
+    static func rowDigest(layout: UInt64, cells: [String]) -> Int64 {
+        var hash = layout
+        for cell in cells {
+            for b in cell.utf8 { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+            hash = (hash ^ 0x1F) &* 0x0000_0100_0000_01B3
+        }
+        return Int64(bitPattern: hash)
+    }
+
     /// Columns whose header is blank (pandas writes its row index so, `0, 1, 2…`, in column A):
     /// not imported, and how many values each held, for the warning.
     var unnamedColumns: [Int: Int] = [:]
@@ -195,6 +226,11 @@ struct RegisterBuilder {
             if seen.insert(column).inserted { return column }
             return .extra(text)
         }
+        numberColumn = targets.firstIndex(of: .number)
+        // A tag apart from the stored values' digest, then what the columns mean.
+        var layout: UInt64 = 0xcbf2_9ce4_8422_2325 ^ 0x5241_5752_4F57  // "RAWROW"
+        for b in "\(targets)|\(unnamedColumns.keys.sorted())|\(stripsFormulaGuard)".utf8 { layout = (layout ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        layoutDigest = layout
         if !header.contains(.number) {
             errors.append(RowError(line: line, field: "number", message: "no customer number column: the header needs 'Kundenr.' or 'Customer no.'"))
         }
@@ -206,6 +242,8 @@ struct RegisterBuilder {
     mutating func addRow(line: Int, cells: [String]) -> ImportRow? {
         // A header without the required columns is the one error to report, not every row.
         guard headerComplete else { return nil }
+        let digest = Self.rowDigest(layout: layoutDigest, cells: cells)
+        if !lastRead.isEmpty, let row = unchangedRow(line: line, cells: cells, digest: digest) { return row }
         var number: String?
         var fields = CustomerFields()
         var extra: [String: String] = [:]
@@ -247,7 +285,30 @@ struct RegisterBuilder {
             if fields.city == nil { fields.city = city }
         }
         if blank { return nil }
-        return checked(line: line, number: number, fields: fields, extra: extra, rowErrors: rowErrors)
+        var row = checked(line: line, number: number, fields: fields, extra: extra, rowErrors: rowErrors)
+        row?.digest = digest
+        return row
+    }
+
+    /// The row marked `lastRead` when it is exactly as last read under its number, and its
+    /// number has not come before in this file; nil to read it in full.
+    mutating func unchangedRow(line: Int, cells: [String], digest: Int64) -> ImportRow? {
+        guard let numberColumn, numberColumn < cells.count,
+              let raw = Self.cellValue(cells[numberColumn], guarded: stripsFormulaGuard),
+              let number = CustomerNumber.canonical(raw, side: side),
+              lastRead[number] == digest else { return nil }
+        // One lookup for the duplicate check and the note of the number (a duplicate, rare,
+        // puts the first line back and is read in full, to be reported).
+        if let first = seenNumbers.updateValue(line, forKey: number) {
+            seenNumbers[number] = first
+            return nil
+        }
+        mentioned.insert(number)
+        // The values of the columns without a header are still counted, for the warning.
+        for (index, count) in unnamedColumns where index < cells.count && Self.cellValue(cells[index], guarded: stripsFormulaGuard) != nil {
+            unnamedColumns[index] = count + 1
+        }
+        return ImportRow(line: line, number: number, fields: CustomerFields(), extra: [:], digest: digest, lastRead: true)
     }
 
     /// A row's number and fields against the side's rules: the number (canonical, not seen

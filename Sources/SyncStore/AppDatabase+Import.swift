@@ -12,16 +12,36 @@ public struct ImportRecord: Sendable {
     public let extra: [String: String]
     let extraJSON: String
     let searchKey: String
-    /// FNV-1a of the fields and extra columns: equal rows, equal digests.
+    /// What is stored as the row last seen (`seenDigest`): the digest of the row as read from
+    /// a file when given (`rowDigest`), else FNV-1a of the fields and extra columns. Equal
+    /// rows, equal digests.
     let digest: Int64
+    /// The row is the one last read for its number: the digest alone, no values. The writer
+    /// takes it as unchanged when the stored digest is still this one, and refuses it
+    /// otherwise (another process changed the customer after the file was read).
+    let lastRead: Bool
 
-    public init(number: String, fields: CustomerFields, extra: [String: String]) {
+    /// `rowDigest`: the digest of the row as a file holds it (`ImportRow.digest`), so that
+    /// the next import of the same row can skip its checks.
+    public init(number: String, fields: CustomerFields, extra: [String: String], rowDigest: Int64? = nil) {
         self.number = number
         self.fields = fields
         self.extra = extra
         extraJSON = CustomerSQL.encodeExtra(extra)
         searchKey = CustomerSQL.searchKey(number: number, fields: fields)
-        digest = Self.digest(fields: fields, extraJSON: extraJSON)
+        digest = rowDigest ?? Self.digest(fields: fields, extraJSON: extraJSON)
+        lastRead = false
+    }
+
+    /// A row read again exactly as last read under `number` (its digest is `digest`).
+    public init(lastReadNumber number: String, digest: Int64) {
+        self.number = number
+        fields = CustomerFields()
+        extra = [:]
+        extraJSON = "{}"
+        searchKey = ""
+        self.digest = digest
+        lastRead = true
     }
 
     /// FNV-1a over the fields and the extra columns as stored.
@@ -45,6 +65,20 @@ public struct ImportRecord: Sendable {
 }
 
 extension AppDatabase {
+    /// By number, the digest of each customer's row as last read from `side`'s file (or
+    /// written to it): what `RegisterFile.stream` needs to skip the rows read again unchanged.
+    public func lastReadDigests(side: Side) throws -> [String: Int64] {
+        try read { db in
+            var digests: [String: Int64] = [:]
+            digests.reserveCapacity(try Tally.count(db, side: side, excluded: false) + Tally.count(db, side: side, excluded: true))
+            let statement = try db.makeStatement(sql: "SELECT number, seenDigest FROM customer WHERE side = ? AND seenDigest IS NOT NULL AND number IS NOT NULL")
+            let number = try statement.position(of: "number"), digest = try statement.position(of: "seenDigest")
+            let rows = try Row.fetchCursor(statement, arguments: [side.rawValue])
+            while let row = try rows.next() { digests[row[number]] = row[digest] }
+            return digests
+        }
+    }
+
     /// Imports a register into `side` in one transaction: rows are matched to existing customers
     /// by number; new numbers are added, changed rows updated, the rest left alone.
     ///
@@ -64,7 +98,7 @@ extension AppDatabase {
     public func importCustomers(side: Side, records: some Sequence<ImportRecord>,
                                 replaceWith: (() throws -> Set<String>)? = nil, allowMassDelete: Bool = false,
                                 beforeCommit: () throws -> Void = {}) throws -> ImportOutcome {
-        try write { db in
+        try bulkWrite { db in
             var outcome = ImportOutcome()
             // The side's customers by number, with the digest of the row last read for each:
             // a re-import compares digests and reads stored values only for rows that differ.
@@ -99,7 +133,10 @@ extension AppDatabase {
             var editedFields: [Int64: Set<SyncField>] = [:]
             var contested: [Int64: [SyncField: String?]] = [:]
             for record in records {
-                guard let old = existing[record.number] else {
+                guard let old = existing[record.number], !record.lastRead || old.seen == record.digest else {
+                    if record.lastRead {
+                        throw SyncError(.busy, "customer \(record.number) changed while the file was read (another process wrote to the register): import the file again")
+                    }
                     let id = ids.take()
                     insert.bind(id)
                     insert.bind(side.rawValue)
@@ -117,6 +154,7 @@ extension AppDatabase {
                     outcome.unchanged += 1
                     continue
                 }
+                assert(!record.lastRead)
                 let row = try Row.fetchOne(stored, arguments: [old.id])!
                 let current = storedFields.fields(row)
                 let seen = Self.seenValues(seen: row[storedSeen], seenDigest: old.seen, fields: current)

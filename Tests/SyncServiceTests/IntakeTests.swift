@@ -65,4 +65,72 @@ struct IntakeTests {
         #expect(skipped.counts.added == 1)
         #expect(skipped.rejected == [RowError(line: 3, field: "cvr", message: "bad")])
     }
+
+    // MARK: A file read again
+
+    func importFile(_ database: AppDatabase, _ csv: String, mode: RegisterIntake.Mode = .merge) throws -> RegisterIntake.Outcome {
+        try RegisterIntake(database: database, side: .remote, mode: mode)
+            .run(RegisterIntake.file(Array(csv.utf8), format: .csv, side: .remote, database: database))
+    }
+
+    /// A row read again exactly as last read skips its checks; a changed cell, a changed
+    /// column order or a duplicate number is read in full, and lands as before.
+    @Test func rowsReadAgainUnchangedSkipTheirChecksAndChangeNothing() throws {
+        let database = try AppDatabase.inMemory()
+        #expect(try importFile(database, Self.csv).counts.added == 2)
+        let before = try register(database)
+        #expect(try importFile(database, Self.csv).counts == ImportOutcome(unchanged: 2))
+        #expect(try register(database) == before)
+        // The digests are of the rows as read: one changed cell is an update of that row only.
+        let changed = Self.csv.replacingOccurrences(of: "Kolding", with: "Vejle")
+        #expect(try importFile(database, changed).counts == ImportOutcome(updated: 1, unchanged: 1))
+        #expect(try database.customer(id: 2).fields.city == "Vejle")
+        // Columns in another order: every row read in full, found unchanged, its new digest kept.
+        let reordered = "Navn;Kundenr.;Adresse;Postnr.;By;E-mail\nJensens Auto;1;Vestergade 3;5000;Odense C;info@jensens.dk\nCafé Møllen;2;Møllevej 2;6000;Vejle;\n"
+        let digests = try database.lastReadDigests(side: .remote)
+        #expect(try importFile(database, reordered).counts == ImportOutcome(unchanged: 2))
+        #expect(try database.lastReadDigests(side: .remote) != digests)
+        #expect(try importFile(database, reordered).counts == ImportOutcome(unchanged: 2))
+    }
+
+    @Test func aDuplicateOfAnUnchangedRowIsStillReportedWithItsFirstLine() throws {
+        let database = try AppDatabase.inMemory()
+        _ = try importFile(database, Self.csv)
+        let twice = Self.csv + "1;Jensens Auto;Vestergade 3;5000;Odense C;info@jensens.dk\n"
+        let error = #expect(throws: SyncError.self) { try importFile(database, twice) }
+        #expect(error?.kind == .importRejected)
+        let expected: SyncError.Detail = .list([["line": .int(4), "field": .string("number"), "message": .string("customer number 1 also appears on line 2")]])
+        #expect(error?.details["errors"] == expected)
+    }
+
+    @Test func aReplaceKeepsTheUnchangedRowsAndDeletesTheMissing() throws {
+        let database = try AppDatabase.inMemory()
+        _ = try importFile(database, Self.csv + "3;Tredje;;;;\n")
+        let outcome = try importFile(database, Self.csv, mode: .replace)
+        #expect(outcome.counts == ImportOutcome(unchanged: 2, deleted: 1))
+    }
+
+    @Test func aColumnWithoutAHeaderIsCountedOnUnchangedRowsToo() throws {
+        let database = try AppDatabase.inMemory()
+        let indexed = ";Kundenr.;Navn\n0;1;A\n1;2;B\n"
+        _ = try importFile(database, indexed)
+        let again = try importFile(database, indexed)
+        #expect(again.counts == ImportOutcome(unchanged: 2))
+        #expect(again.warnings.contains { $0.contains("its 2 values were not imported") }, "\(again.warnings)")
+    }
+
+    /// A row handed over as unchanged whose customer changed since the file was read (another
+    /// process) is refused, and the import changes nothing.
+    @Test func anUnchangedRowWhoseCustomerChangedMeanwhileIsRefused() throws {
+        let database = try AppDatabase.inMemory()
+        _ = try importFile(database, Self.csv)
+        let before = try register(database)
+        let digest = try database.lastReadDigests(side: .remote)["2"]!
+        for record in [ImportRecord(lastReadNumber: "2", digest: digest &+ 1), ImportRecord(lastReadNumber: "9", digest: digest)] {
+            let stale = [ImportRecord(number: "5", fields: CustomerFields(name: "Ny"), extra: [:]), record]
+            let error = #expect(throws: SyncError.self) { try database.importCustomers(side: .remote, records: stale) }
+            #expect(error?.kind == .busy)
+            #expect(try register(database) == before)
+        }
+    }
 }

@@ -120,11 +120,19 @@ extension RegisterIntake {
 
     /// A register file's rows (CSV or XLSX, `format` nil to tell by the bytes), checked
     /// against the side's rules. A file that cannot be read at all is `ImportRejected`.
-    static func file(_ bytes: [UInt8], format: RegisterFile.Format?, side: Side, sheet: String? = nil, limits: ImportLimits = .standard) -> Source {
-        { emit in
+    ///
+    /// With `database`, the rows read again exactly as last read (`lastReadDigests`) skip
+    /// their checks and are handed over as digests alone. The digests are read here, before
+    /// the intake's transaction: on the reader thread they would wait for it where reads and
+    /// writes share one connection (an in-memory database), and the transaction for the rows.
+    static func file(_ bytes: [UInt8], format: RegisterFile.Format?, side: Side, sheet: String? = nil, limits: ImportLimits = .standard,
+                     database: AppDatabase? = nil) throws -> Source {
+        let lastRead = try database?.lastReadDigests(side: side) ?? [:]
+        return { emit in
             do throws(RowError) {
-                let file = try RegisterFile.stream(bytes, format: format, side: side, sheet: sheet, limits: limits) { row in
-                    emit(ImportRecord(number: row.number, fields: row.fields, extra: row.extra))
+                let file = try RegisterFile.stream(bytes, format: format, side: side, sheet: sheet, limits: limits, lastRead: lastRead) { row in
+                    emit(row.lastRead ? ImportRecord(lastReadNumber: row.number, digest: row.digest!)
+                                      : ImportRecord(number: row.number, fields: row.fields, extra: row.extra, rowDigest: row.digest))
                 }
                 return Report(rejected: file.errors, numbers: file.numbers, warnings: file.warnings)
             } catch {

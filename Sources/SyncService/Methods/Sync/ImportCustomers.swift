@@ -46,9 +46,10 @@ public enum ImportCustomers: SyncMethod {
         }
         let (bytes, format) = try source(p, context: context)
         let started = ContinuousClock.now
+        defer { context.checkpointAfterReply() }
         let intake = RegisterIntake(database: context.database, side: side, mode: p.mode ?? .merge, skipInvalid: p.skipInvalid ?? false,
                                     cancellation: RequestScope.current?.cancellation, allowMassDelete: p.allowMassDelete ?? false)
-        let done = try intake.run(RegisterIntake.file(bytes, format: format, side: side, sheet: p.sheet, limits: context.limits))
+        let done = try intake.run(try RegisterIntake.file(bytes, format: format, side: side, sheet: p.sheet, limits: context.limits, database: context.database))
         let c = done.counts
         context.logger.info("imported \(side.rawValue) register: \(c.added) added, \(c.updated) updated, \(c.unchanged) unchanged, \(done.rejected.count) invalid fields, in \(ContinuousClock.now - started) (the reader took \(done.readTime))")
         return Result(added: c.added, updated: c.updated, unchanged: c.unchanged, deleted: c.deleted, rejected: done.rejected,
