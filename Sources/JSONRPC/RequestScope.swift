@@ -40,9 +40,14 @@ public final class RequestScope: @unchecked Sendable {
     public let framing: Framing
     public let cancellation: CancellationFlag
 
-    init(framing: Framing, cancellation: CancellationFlag = CancellationFlag()) {
+    /// Whether a server runs the work its handlers leave for after the reply (`afterReply`):
+    /// true in `StdioServer`'s scopes and in the scopes made within them.
+    let runsAfterReply: Bool
+
+    init(framing: Framing, cancellation: CancellationFlag = CancellationFlag(), runsAfterReply: Bool = false) {
         self.framing = framing
         self.cancellation = cancellation
+        self.runsAfterReply = runsAfterReply
     }
 
     /// The scope of the request the calling thread is handling, if any.
@@ -59,10 +64,10 @@ public final class RequestScope: @unchecked Sendable {
 
     /// Work a handler leaves for after its reply has been written (a WAL checkpoint after a
     /// bulk write): run by the same thread once the reply is out, so the client is answered
-    /// first. Without a server to run it (a handler called in-process), it is never run; it
-    /// must be work that may be left undone.
+    /// first. Without a server to run it (a handler called in-process), it is dropped at once
+    /// (never kept until its thread ends): it must be work that may be left undone.
     public static func afterReply(_ work: @escaping () -> Void) {
-        guard current != nil else { return }
+        guard current?.runsAfterReply == true else { return }
         AfterReply.local.append(work)
     }
 

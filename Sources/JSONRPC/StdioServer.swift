@@ -35,8 +35,8 @@ public final class StdioServer<Context> {
     private let worker: Worker
     /// The scope of a message by its framing: made once, not per message (a short request
     /// needs only the framing; a long one gets a scope of its own in `Connection`).
-    private let lineScope = RequestScope(framing: .ndjson)
-    private let headerScope = RequestScope(framing: .contentLength)
+    private let lineScope = RequestScope(framing: .ndjson, runsAfterReply: true)
+    private let headerScope = RequestScope(framing: .contentLength, runsAfterReply: true)
     private func scope(_ framing: Framing) -> RequestScope { framing == .ndjson ? lineScope : headerScope }
 
     /// Flush early when this many reply bytes are waiting, even if more input is buffered.
