@@ -120,18 +120,7 @@ extension AppDatabase {
     /// Runs `body` in a transaction that is rolled back when `commit` is false (a dry run sees
     /// exactly what a real run would do, then leaves nothing behind).
     func write<T>(commit: Bool, _ body: (Database) throws -> T) throws -> T {
-        do {
-            return try dbWriter.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return commit ? .commit : .rollback
-                }
-                return result!
-            }
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
-            throw SyncError.busy()
-        }
+        try write(commit: commit, checkpointing: true, body)
     }
 
     /// A write of many rows (an import, create-all): as `write(commit:)`, but its commit does
@@ -139,10 +128,14 @@ extension AppDatabase {
     /// The caller checkpoints once the client has its answer (`checkpoint()`); if it never
     /// does, the next commit of any write checkpoints as usual.
     func bulkWrite<T>(commit: Bool = true, _ body: (Database) throws -> T) throws -> T {
+        try write(commit: commit, checkpointing: false, body)
+    }
+
+    private func write<T>(commit: Bool, checkpointing: Bool, _ body: (Database) throws -> T) throws -> T {
         do {
             return try dbWriter.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
-                defer { try? db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.autoCheckpointPages)") }
+                if !checkpointing { try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+                defer { if !checkpointing { try? db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.autoCheckpointPages)") } }
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(db)
