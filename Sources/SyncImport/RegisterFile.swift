@@ -171,10 +171,15 @@ struct RegisterBuilder {
     static func rowDigest(layout: UInt64, cells: [String]) -> Int64 {
         var hash = layout
         for cell in cells {
-            for b in cell.utf8 { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-            hash = (hash ^ 0x1F) &* 0x0000_0100_0000_01B3
+            mix(&hash, cell.utf8)
+            mix(&hash, CollectionOfOne(0x1F))
         }
         return Int64(bitPattern: hash)
+    }
+
+    /// One FNV-1a step a byte.
+    static func mix(_ hash: inout UInt64, _ bytes: some Sequence<UInt8>) {
+        for b in bytes { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
     }
 
     /// Columns whose header is blank (pandas writes its row index so, `0, 1, 2…`, in column A):
@@ -229,7 +234,7 @@ struct RegisterBuilder {
         numberColumn = targets.firstIndex(of: .number)
         // A tag apart from the stored values' digest, then what the columns mean.
         var layout: UInt64 = 0xcbf2_9ce4_8422_2325 ^ 0x5241_5752_4F57  // "RAWROW"
-        for b in "\(targets)|\(unnamedColumns.keys.sorted())|\(stripsFormulaGuard)".utf8 { layout = (layout ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        Self.mix(&layout, "\(targets)|\(unnamedColumns.keys.sorted())|\(stripsFormulaGuard)".utf8)
         layoutDigest = layout
         if !header.contains(.number) {
             errors.append(RowError(line: line, field: "number", message: "no customer number column: the header needs 'Kundenr.' or 'Customer no.'"))
