@@ -63,11 +63,15 @@ public struct Page<Item: Sendable>: Sendable {
     public var nextAfter: Int64?
     /// How many items match the filter over all pages.
     public var total: Int
+    /// Whether `total` is an estimate: a search whose candidates are too many to count at
+    /// once (`listUnsynced`'s `query`) extrapolates from the first of them.
+    public var totalEstimated: Bool
 
-    public init(items: [Item], nextAfter: Int64?, total: Int) {
+    public init(items: [Item], nextAfter: Int64?, total: Int, totalEstimated: Bool = false) {
         self.items = items
         self.nextAfter = nextAfter
         self.total = total
+        self.totalEstimated = totalEstimated
     }
 }
 

@@ -16,6 +16,8 @@ public final class ServiceContext {
     public let limits: ImportLimits
     /// Where imports and exports may touch files (`--files-root`).
     public let files: FileAccess
+    /// Indexes new customers for search after bulk writes, off the request's thread.
+    let searchIndexer: SearchIndexer
 
     /// `keyFile`: where the key that seals the connection's tokens is kept (default:
     /// `TokenVault.defaultKeyFile()`, outside the database).
@@ -26,6 +28,7 @@ public final class ServiceContext {
         self.logger = logger
         self.limits = limits
         self.files = files
+        searchIndexer = SearchIndexer(database: database, logger: logger)
         connections = ConnectionManager(vault: TokenVault(keyFile: keyFile ?? TokenVault.defaultKeyFile()))
     }
 }
@@ -35,11 +38,29 @@ public protocol SyncMethod: RPCMethod where Context == ServiceContext {}
 
 extension ServiceContext {
     /// After a bulk write (`AppDatabase.bulkWrite`: an import, create-all), the WAL is
-    /// checkpointed once the reply is out, so the client does not wait for it.
-    func checkpointAfterReply() {
-        let database = database, logger = logger
+    /// checkpointed once the reply is out, so the client does not wait for it, and the new
+    /// customers are indexed for search on the indexer's thread.
+    func afterBulkWrite() {
+        let database = database, logger = logger, indexer = searchIndexer
         RequestScope.afterReply {
             do { try database.checkpoint() } catch { logger.warning("checkpoint after a bulk write failed: \(error)") }
+            indexer.start()
         }
+    }
+
+    /// What a server does as it starts: indexes for search the customers a bulk write left
+    /// unindexed (the process that made them ended first).
+    public func startBackgroundWork() {
+        do {
+            if try database.searchIndexBacklog(atLeast: 1) { searchIndexer.start() }
+        } catch {
+            logger.warning("search index: cannot read its backlog: \(error)")
+        }
+    }
+
+    /// What a server does before it returns: stops the background work after the transaction
+    /// in hand.
+    public func stopBackgroundWork() {
+        searchIndexer.stop()
     }
 }

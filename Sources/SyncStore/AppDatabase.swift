@@ -108,10 +108,15 @@ public struct AppDatabase: Sendable {
 
 extension AppDatabase {
     /// Runs `body` in one write transaction. A locked database past the busy timeout becomes
-    /// `SyncError.busy`; anything thrown rolls the whole transaction back.
+    /// `SyncError.busy`; anything thrown rolls the whole transaction back. Every committing
+    /// write indexes the customers it added for search when they are few (`SearchIndex.catchUp`).
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try dbWriter.write(body)
+            return try dbWriter.write { db in
+                let result = try body(db)
+                try SearchIndex.catchUp(db, ifAtMost: SearchIndex.catchUpLimit)
+                return result
+            }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
             throw SyncError.busy()
         }
@@ -139,7 +144,9 @@ extension AppDatabase {
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(db)
-                    return commit ? .commit : .rollback
+                    guard commit else { return .rollback }
+                    try SearchIndex.catchUp(db, ifAtMost: SearchIndex.catchUpLimit)
+                    return .commit
                 }
                 return result!
             }

@@ -158,6 +158,9 @@ enum Schema {
                 CREATE INDEX customer_excluded ON customer(id) WHERE excluded = 1;
                 """)
         }
+        migrator.registerMigration("v5: search index") { db in
+            try db.execute(sql: SearchIndex.schema)
+        }
         return migrator
     }
 }

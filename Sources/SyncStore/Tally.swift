@@ -17,8 +17,8 @@ enum Tally {
 
 extension AppDatabase {
     /// Recounts the customers and compares with the tally, each customer's `linked` with the
-    /// links and its search key with its fields; returns the differences (empty when they
-    /// agree). For tests and diagnostics.
+    /// links, its search key with its fields and the search index with the keys; returns the
+    /// differences (empty when they agree). For tests and diagnostics.
     public func tallyDifferences() throws -> [String] {
         try read { db in
             var out: [String] = []
@@ -44,7 +44,7 @@ extension AppDatabase {
                 if (row[key] as String) != CustomerSQL.searchKey(number: row[number], fields: fields.fields(row)) { stale.append(row[id]) }
             }
             if !stale.isEmpty { out.append("search keys out of date for customers \(stale.map(CustomerID.format))") }
-            return out
+            return out + (try SearchIndex.differences(db))
         }
     }
 }

@@ -125,7 +125,9 @@ struct CustomerSync: ParsableCommand {
         let connection = Registry.connection(database: database, logger: logger, keyFile: keyFile, limits: limits,
                                              batchLimits: BatchLimits(maxItems: maxBatch, maxReplyBytes: maxBatchReplyBytes), files: files)
         let server = StdioServer(connection: connection, mode: framing, maxMessageBytes: maxMessageBytes, logger: logger)
+        connection.context.startBackgroundWork()
         server.run()
+        connection.context.stopBackgroundWork()
     }
 }
 

@@ -14,7 +14,7 @@ export interface Customer {
 }
 export interface Conflict { field: SyncField; base: string | null; local: string | null; remote: string | null }
 export interface Link { id: string; state: LinkState; local: Customer | null; remote: Customer | null; conflicts: Conflict[]; version: number }
-export interface Page<T> { items: T[]; nextCursor: string | null; total: number }
+export interface Page<T> { items: T[]; nextCursor: string | null; total: number; totalEstimated?: true }
 export interface RowError { line: number; field: string; message: string }
 export interface ImportResult { added: number; updated: number; unchanged: number; deleted: number; rejected: RowError[] }
 export interface SideCounts { unsynced: number; synced: number; conflict: number; excluded: number; deleted: number; total: number }

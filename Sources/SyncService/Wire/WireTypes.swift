@@ -53,19 +53,22 @@ public struct WireLink: Encodable, Sendable {
     }
 }
 
-/// A page of a list: `{items, nextCursor, total}`.
+/// A page of a list: `{items, nextCursor, total}`, and `totalEstimated: true` when the total
+/// is an estimate (absent otherwise).
 public struct WirePage<Item: Encodable & Sendable>: Encodable, Sendable {
     public var items: [Item]
     public var nextCursor: String?
     public var total: Int
+    public var totalEstimated = false
 
-    enum CodingKeys: String, CodingKey { case items, nextCursor, total }
+    enum CodingKeys: String, CodingKey { case items, nextCursor, total, totalEstimated }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(items, forKey: .items)
         try c.encodeOrNull(nextCursor, forKey: .nextCursor)
         try c.encode(total, forKey: .total)
+        if totalEstimated { try c.encode(true, forKey: .totalEstimated) }
     }
 }
 
@@ -74,6 +77,7 @@ extension WirePage {
         items = page.items.map(transform)
         nextCursor = page.nextAfter.map(Cursor.encode)
         total = page.total
+        totalEstimated = page.totalEstimated
     }
 }
 

@@ -52,7 +52,7 @@ public enum PullRemote: SyncMethod {
         var seen = 0
         let started = ContinuousClock.now
         // Each page is a bulk write: the WAL is checkpointed once, after the reply.
-        defer { context.checkpointAfterReply() }
+        defer { context.afterBulkWrite() }
         do {
             try connector.pull(changedSince: full ? nil : stored.pullMark) { page in
                 try cancellation?.check()

@@ -68,7 +68,7 @@ public enum CreateAllPartners: SyncMethod {
         }
         let outcome = try context.database.createAllPartners(
             side: p.side, numbering: p.numbering.numbering, customerIds: ids, dryRun: p.dryRun ?? false, progress: progress)
-        if !outcome.dryRun { context.checkpointAfterReply() }
+        if !outcome.dryRun { context.afterBulkWrite() }
         return Result(
             created: outcome.created,
             skipped: outcome.skipped.map { Skipped(customerId: CustomerID.format($0.customerId), reason: $0.reason.rawValue) },

@@ -46,7 +46,7 @@ public enum ImportCustomers: SyncMethod {
         }
         let (bytes, format) = try source(p, context: context)
         let started = ContinuousClock.now
-        defer { context.checkpointAfterReply() }
+        defer { context.afterBulkWrite() }
         let intake = RegisterIntake(database: context.database, side: side, mode: p.mode ?? .merge, skipInvalid: p.skipInvalid ?? false,
                                     cancellation: RequestScope.current?.cancellation, allowMassDelete: p.allowMassDelete ?? false)
         let done = try intake.run(try RegisterIntake.file(bytes, format: format, side: side, sheet: p.sheet, limits: context.limits, database: context.database))

@@ -1,0 +1,197 @@
+import GRDB
+import SyncCore
+
+/// The trigram index of the search keys that `listUnsynced`'s `query` reads: one FTS5 table a
+/// side (`trigram` tokenizer, contentless, `detail=none`), holding every customer whose id is at
+/// most `search_index.upTo`.
+///
+/// Building the index costs about 25 µs a customer (a million-row import would take twice as
+/// long if it indexed as it went; measured in `Benchmarks/README.md`), so the bulk writes leave
+/// their new customers past `upTo` and the index catches up afterwards, a chunk per transaction
+/// (`indexNext`), while a query reads the customers past `upTo` by `instr` as before. Small
+/// writes catch up in their own transaction (`catchUp`), so a register of a few thousand is
+/// always fully indexed.
+///
+/// What keeps it true: customer ids are never reused (`IdAllocator`), so a new customer is
+/// always past `upTo`; the triggers below change the index when an indexed customer's key
+/// changes or the customer is deleted, whatever write does it. A side's index holds
+/// candidates only: a query's trigrams all present, maybe not in a row. Every candidate is
+/// checked against its key with `instr`, so the answer is the same as reading every key.
+enum SearchIndex {
+    static func table(_ side: Side) -> String {
+        side == .local ? "customer_search_local" : "customer_search_remote"
+    }
+
+    static var schema: String {
+        var sql = """
+            -- every customer with an id at most upTo is in its side's trigram index
+            CREATE TABLE search_index (upTo INTEGER NOT NULL);
+            INSERT INTO search_index (upTo) VALUES (0);
+
+            """
+        for side in Side.allCases {
+            let t = table(side)
+            sql += """
+                CREATE VIRTUAL TABLE \(t) USING fts5(searchKey, content='', columnsize=0, detail='none', tokenize='trigram case_sensitive 1');
+                CREATE VIRTUAL TABLE \(t)_terms USING fts5vocab(\(t), 'row');
+                CREATE TRIGGER \(t)_key AFTER UPDATE OF searchKey ON customer
+                    WHEN old.side = '\(side.rawValue)' AND new.searchKey IS NOT old.searchKey AND old.id <= (SELECT upTo FROM search_index)
+                BEGIN
+                    INSERT INTO \(t) (\(t), rowid, searchKey) VALUES ('delete', old.id, old.searchKey);
+                    INSERT INTO \(t) (rowid, searchKey) VALUES (new.id, new.searchKey);
+                END;
+                CREATE TRIGGER \(t)_gone AFTER DELETE ON customer
+                    WHEN old.side = '\(side.rawValue)' AND old.id <= (SELECT upTo FROM search_index)
+                BEGIN
+                    INSERT INTO \(t) (\(t), rowid, searchKey) VALUES ('delete', old.id, old.searchKey);
+                END;
+
+                """
+        }
+        return sql
+    }
+
+    /// The highest id indexed: every customer at or below it is in the index.
+    static func upTo(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT upTo FROM search_index") ?? 0
+    }
+
+    /// Indexes the next customers past `upTo`, at most `limit` of them; returns how many
+    /// (0: the index is complete).
+    @discardableResult
+    static func indexNext(_ db: Database, atMost limit: Int) throws -> Int {
+        let from = try upTo(db)
+        guard let last = try Int64.fetchOne(db, sql: "SELECT max(id) FROM (SELECT id FROM customer WHERE id > ? ORDER BY id LIMIT ?)",
+                                            arguments: [from, limit]) else { return 0 }
+        var indexed = 0
+        for side in Side.allCases {
+            try db.execute(sql: "INSERT INTO \(table(side)) (rowid, searchKey) SELECT id, searchKey FROM customer WHERE id > ? AND id <= ? AND side = ?",
+                           arguments: [from, last, side.rawValue])
+            indexed += db.changesCount
+        }
+        try db.execute(sql: "UPDATE search_index SET upTo = ?", arguments: [last])
+        return indexed
+    }
+
+    /// Indexes every customer past `upTo` when they are at most `limit`; leaves a larger backlog
+    /// to `indexNext` (a bulk write's reply should not wait for it).
+    static func catchUp(_ db: Database, ifAtMost limit: Int) throws {
+        if try !backlog(db, atLeast: limit + 1) { try indexNext(db, atMost: limit) }
+    }
+
+    /// How many customers wait to be indexed.
+    static func backlog(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM customer WHERE id > ?", arguments: [upTo(db)]) ?? 0
+    }
+
+    /// Whether at least `count` customers wait to be indexed (reads no more than that many).
+    static func backlog(_ db: Database, atLeast count: Int) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM customer WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?)",
+                          arguments: [upTo(db), count - 1]) ?? false
+    }
+
+    /// A write's own catch-up covers at most this many new customers (about 50 ms).
+    static let catchUpLimit = 2_000
+
+    /// The distinct trigrams of `text`, as the `trigram` tokenizer cuts them (by code point).
+    static func trigrams(_ text: String) -> [String] {
+        let scalars = Array(text.unicodeScalars)
+        guard scalars.count >= 3 else { return [] }
+        var seen = Set<String>()
+        var trigrams: [String] = []
+        for start in 0...(scalars.count - 3) {
+            var trigram = String.UnicodeScalarView()
+            trigram.append(contentsOf: scalars[start..<start + 3])
+            let text = String(trigram)
+            if seen.insert(text).inserted { trigrams.append(text) }
+        }
+        return trigrams
+    }
+
+    /// The FTS5 expression of keys that hold every trigram of `text` (nil: it has none).
+    static func allTrigrams(of text: String) -> String? {
+        let trigrams = trigrams(text)
+        guard !trigrams.isEmpty else { return nil }
+        return "(" + trigrams.map(quoted).joined(separator: " AND ") + ")"
+    }
+
+    /// The differences between the index and the keys it should hold, for `tallyDifferences`:
+    /// for every trigram, the customers the index finds by it are those of its side, indexed,
+    /// whose key holds it (reads every posting of the index: for tests and diagnostics).
+    static func differences(_ db: Database) throws -> [String] {
+        let upTo = try upTo(db)
+        var out: [String] = []
+        for side in Side.allCases {
+            let t = table(side)
+            var expected: [String: [Int64]] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, searchKey FROM customer WHERE side = ? AND id <= ? ORDER BY id",
+                                           arguments: [side.rawValue, upTo])
+            while let row = try rows.next() {
+                let id: Int64 = row["id"]
+                for trigram in trigrams(row["searchKey"]) { expected[trigram, default: []].append(id) }
+            }
+            let terms = Set(try String.fetchAll(db, sql: "SELECT term FROM \(t)_terms")).union(expected.keys)
+            var wrong: [String] = []
+            for term in terms.sorted() {
+                let found = try Int64.fetchAll(db, sql: "SELECT rowid FROM \(t) WHERE \(t) MATCH ? ORDER BY rowid", arguments: [quoted(term)])
+                if found != expected[term] ?? [] { wrong.append(term) }
+            }
+            if !wrong.isEmpty { out.append("\(side.rawValue) search index differs from the keys for \(wrong.count) trigrams: \(wrong.prefix(10))") }
+        }
+        return out
+    }
+
+    /// A string as an FTS5 string literal.
+    static func quoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// The FTS5 expression of customers whose key may hold one of `terms`: a few of a term's
+    /// trigrams present (`narrowing`; `detail=none` keeps no positions, so whether they are in a
+    /// row is for `instr` to check). Nil when a term is shorter than three characters: the
+    /// index cannot narrow it.
+    static func expression(_ terms: [String]) -> String? {
+        var alternatives: [String] = []
+        for term in terms {
+            let chosen = narrowing(trigrams(term))
+            guard !chosen.isEmpty else { return nil }
+            alternatives.append("(" + chosen.map(quoted).joined(separator: " AND ") + ")")
+        }
+        return alternatives.isEmpty ? nil : alternatives.joined(separator: " OR ")
+    }
+
+    /// The trigrams of a term that the index intersects: FTS5 reads each one's whole list of
+    /// customers, so every trigram more costs as much as its list is long, while `instr` then
+    /// checks each candidate for about a microsecond. At most three: the first, one across a
+    /// word boundary (letter, space, letter: the rarest kind, as "s h" of "jens hansen" is in
+    /// 7,079 keys of a million where "sen" is in 464,611), else one from the middle and the
+    /// last. "jens hansen" by all nine took 22 ms, by "jen" and "s h" 2 ms.
+    static func narrowing(_ trigrams: [String]) -> [String] {
+        guard trigrams.count > 3 else { return trigrams }
+        let across = trigrams.first { trigram in
+            let s = Array(trigram.unicodeScalars)
+            return s[1] == " " && s[0] != " " && s[2] != " "
+        }
+        if let across, across != trigrams[0] { return [trigrams[0], across] }
+        return [trigrams[0], trigrams[trigrams.count / 2], trigrams[trigrams.count - 1]]
+    }
+}
+
+extension AppDatabase {
+    /// Indexes the next customers waiting for the search index, at most `limit`, in one
+    /// transaction; returns how many (0: complete). Run by the service after bulk writes,
+    /// a chunk at a time, so other writes wait at most for one chunk.
+    public func indexSearchKeys(atMost limit: Int) throws -> Int {
+        try write { db in try SearchIndex.indexNext(db, atMost: limit) }
+    }
+
+    /// How many customers wait for the search index (0 when it holds every customer).
+    public func searchIndexBacklog() throws -> Int {
+        try read { db in try SearchIndex.backlog(db) }
+    }
+
+    /// Whether at least `count` customers wait for the search index.
+    public func searchIndexBacklog(atLeast count: Int) throws -> Bool {
+        try read { db in try SearchIndex.backlog(db, atLeast: count) }
+    }
+}
