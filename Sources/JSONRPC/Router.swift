@@ -49,6 +49,11 @@ public struct Router<Context> {
     }
 
     static func encode(_ value: some Encodable) throws -> [UInt8] {
+        if let writable = value as? any JSONWritable {
+            var out = JSONOutput()
+            writable.writeJSON(to: &out)
+            return out.bytes
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {

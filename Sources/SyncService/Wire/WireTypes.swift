@@ -61,6 +61,13 @@ public struct WirePage<Item: Encodable & Sendable>: Encodable, Sendable {
     public var total: Int
     public var totalEstimated = false
 
+    public init(items: [Item], nextCursor: String?, total: Int, totalEstimated: Bool = false) {
+        self.items = items
+        self.nextCursor = nextCursor
+        self.total = total
+        self.totalEstimated = totalEstimated
+    }
+
     enum CodingKeys: String, CodingKey { case items, nextCursor, total, totalEstimated }
 
     public func encode(to encoder: any Encoder) throws {
@@ -78,6 +85,73 @@ extension WirePage {
         nextCursor = page.nextAfter.map(Cursor.encode)
         total = page.total
         totalEstimated = page.totalEstimated
+    }
+}
+
+// The same objects written by hand (`JSONWritable`: a page of customers is most of what the
+// service encodes), keys in sorted order; `WireEncodingTests` holds both encoders to one text.
+
+extension WireCustomer: JSONWritable {
+    public func writeJSON(to out: inout JSONOutput) {
+        let f = customer.fields
+        out.beginObject()
+        out.key("address"); out.string(f.address)
+        out.key("city"); out.string(f.city)
+        out.key("contact"); out.string(f.contact)
+        out.key("country"); out.string(f.country)
+        out.key("cvr"); out.string(f.cvr)
+        out.key("ean"); out.string(f.ean)
+        out.key("email"); out.string(f.email)
+        out.key("extra"); out.stringObject(customer.extra)
+        out.key("id"); out.string(CustomerID.format(customer.id))
+        out.key("linkId"); out.string(customer.linkId.map(LinkID.format))
+        out.key("name"); out.string(f.name)
+        out.key("number"); out.string(customer.number)
+        out.key("phone"); out.string(f.phone)
+        out.key("side"); out.string(customer.side.rawValue)
+        out.key("state"); out.string(customer.state.rawValue)
+        out.key("version"); out.int(customer.version)
+        out.key("zip"); out.string(f.zip)
+        out.endObject()
+    }
+}
+
+extension WireLink: JSONWritable {
+    public func writeJSON(to out: inout JSONOutput) {
+        out.beginObject()
+        out.key("conflicts")
+        out.beginArray()
+        for conflict in link.conflicts {
+            out.beginObject()
+            out.key("base"); out.string(conflict.base ?? nil)
+            out.key("field"); out.string(conflict.field.rawValue)
+            out.key("local"); out.string(conflict.local)
+            out.key("remote"); out.string(conflict.remote)
+            out.endObject()
+        }
+        out.endArray()
+        out.key("id"); out.string(LinkID.format(link.id))
+        out.key("local")
+        if let local = link.local { WireCustomer(local).writeJSON(to: &out) } else { out.null() }
+        out.key("remote")
+        if let remote = link.remote { WireCustomer(remote).writeJSON(to: &out) } else { out.null() }
+        out.key("state"); out.string(link.state.rawValue)
+        out.key("version"); out.int(link.version)
+        out.endObject()
+    }
+}
+
+extension WirePage: JSONWritable where Item: JSONWritable {
+    public func writeJSON(to out: inout JSONOutput) {
+        out.beginObject()
+        out.key("items")
+        out.beginArray()
+        for item in items { item.writeJSON(to: &out) }
+        out.endArray()
+        out.key("nextCursor"); out.string(nextCursor)
+        out.key("total"); out.int(total)
+        if totalEstimated { out.key("totalEstimated"); out.bool(true) }
+        out.endObject()
     }
 }
 
