@@ -106,7 +106,7 @@ extension AppDatabase {
             ids += try Int64.fetchAll(db, sql: "SELECT c.id FROM customer c WHERE " + tail.joined(separator: " AND ") + " ORDER BY c.id LIMIT ?",
                                       arguments: tailArguments + [limit + 1 - ids.count])
         }
-        var (total, estimated) = try indexedCount(db, table: table, expression: expression, search: search, budget: tuning.countBudget)
+        var (total, estimated) = try indexedCount(db, side: side, upTo: upTo, expression: expression, search: search, budget: tuning.countBudget)
         total += try Int.fetchOne(db, sql: "SELECT count(*) FROM customer c WHERE " + tail.joined(separator: " AND "),
                                   arguments: arguments + [upTo]) ?? 0
         var items = try customers(db, ids: ids)
@@ -116,9 +116,11 @@ extension AppDatabase {
     }
 
     /// How many of a side's indexed customers are unsynced and match: exact over at most
-    /// `budget` candidates, else extrapolated from the first ones over the range of ids the
-    /// candidates span (`true`: estimated).
-    static func indexedCount(_ db: Database, table: String, expression: String, search: UnsyncedSearch, budget: Int) throws -> (Int, Bool) {
+    /// `budget` candidates, else extrapolated from the first ones over the ids of the side's
+    /// unsynced customers (`true`: estimated).
+    static func indexedCount(_ db: Database, side: Side, upTo: Int64, expression: String, search: UnsyncedSearch,
+                             budget: Int) throws -> (Int, Bool) {
+        let table = SearchIndex.table(side)
         let row = try Row.fetchOne(db, sql: """
             SELECT count(*) AS candidates, coalesce(sum(c.excluded = 0 AND c.linked = 0 AND \(search.condition)), 0) AS matches,
                    min(f.id) AS first, max(f.id) AS last
@@ -126,8 +128,10 @@ extension AppDatabase {
             """, arguments: search.arguments + [expression, budget + 1])!
         let candidates: Int = row["candidates"], matches: Int = row["matches"]
         guard candidates > budget, let first: Int64 = row["first"], let last: Int64 = row["last"] else { return (matches, false) }
-        let end = try Int64.fetchOne(db, sql: "SELECT rowid FROM \(table) WHERE \(table) MATCH ? ORDER BY rowid DESC LIMIT 1",
-                                     arguments: [expression]) ?? last
+        // The candidates run on to the side's last unsynced customer the index holds (asking
+        // the index for its last candidate took 1.4 ms: FTS5 reads a list backwards whole).
+        let end = max(last, try Int64.fetchOne(db, sql: "SELECT min(max(c.id), ?) FROM customer c WHERE c.side = ? AND c.excluded = 0 AND c.linked = 0",
+                                               arguments: [upTo, side.rawValue]) ?? last)
         let share = Double(end - first + 1) / Double(last - first + 1)
         return (Int((Double(matches) * share).rounded()), true)
     }
