@@ -81,15 +81,16 @@ extension AppDatabase {
         }
         guard let expression = search.expression else {
             // Shorter than a trigram: keys are read until the page is full, and the total is
-            // estimated from the side's first keys (reading all took 0.47 s at a million).
+            // estimated from the side's first `countBudget` keys (reading all took 0.47 s at a million).
             var page = try customerPage(db, conditions: conditions, arguments: arguments, limit: limit, after: after, total: 0)
-            let sample = min(max(tuning.scanLimit, tuning.countBudget, 1), unsynced)
+            let sample = min(max(tuning.countBudget, 1), unsynced)
             let matches = try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM (SELECT c.searchKey FROM customer c WHERE c.side = ? AND c.excluded = 0 AND c.linked = 0 ORDER BY c.id LIMIT ?) c
                 WHERE \(search.condition)
                 """, arguments: [side.rawValue, sample] + search.arguments) ?? 0
             page.total = Int((Double(matches) * Double(unsynced) / Double(sample)).rounded())
             page.totalEstimated = sample < unsynced
+            page.settleEstimate(after: after)
             return page
         }
         // The indexed customers by the index, then those it does not hold yet by their keys.
@@ -112,28 +113,44 @@ extension AppDatabase {
         var items = try customers(db, ids: ids)
         let more = items.count > limit
         if more { items.removeLast() }
-        return Page(items: items, nextAfter: more ? items.last?.id : nil, total: total, totalEstimated: estimated)
+        var page = Page(items: items, nextAfter: more ? items.last?.id : nil, total: total, totalEstimated: estimated)
+        page.settleEstimate(after: after)
+        return page
     }
 
-    /// How many of a side's indexed customers are unsynced and match: exact over at most
-    /// `budget` candidates, else extrapolated from the first ones over the ids of the side's
-    /// unsynced customers (`true`: estimated).
+    /// How many of a side's indexed customers are unsynced and match (`true`: estimated). The
+    /// ids of the side's unsynced customers are cut into `strata` equal ranges; in each, at most
+    /// `budget / strata` candidates are read, and a range with more is extrapolated from the
+    /// share of it they cover. A range with fewer is counted exactly, so a rare query's total
+    /// is exact, and a common one's is sampled across the register, not from its start only.
     static func indexedCount(_ db: Database, side: Side, upTo: Int64, expression: String, search: UnsyncedSearch,
-                             budget: Int) throws -> (Int, Bool) {
+                             budget: Int, strata: Int = 4) throws -> (Int, Bool) {
         let table = SearchIndex.table(side)
-        let row = try Row.fetchOne(db, sql: """
-            SELECT count(*) AS candidates, coalesce(sum(c.excluded = 0 AND c.linked = 0 AND \(search.condition)), 0) AS matches,
-                   min(f.id) AS first, max(f.id) AS last
-            FROM (SELECT rowid AS id FROM \(table) WHERE \(table) MATCH ? ORDER BY rowid LIMIT ?) f CROSS JOIN customer c ON c.id = f.id
-            """, arguments: search.arguments + [expression, budget + 1])!
-        let candidates: Int = row["candidates"], matches: Int = row["matches"]
-        guard candidates > budget, let first: Int64 = row["first"], let last: Int64 = row["last"] else { return (matches, false) }
-        // The candidates run on to the side's last unsynced customer the index holds (asking
-        // the index for its last candidate took 1.4 ms: FTS5 reads a list backwards whole).
-        let end = max(last, try Int64.fetchOne(db, sql: "SELECT min(max(c.id), ?) FROM customer c WHERE c.side = ? AND c.excluded = 0 AND c.linked = 0",
-                                               arguments: [upTo, side.rawValue]) ?? last)
-        let share = Double(end - first + 1) / Double(last - first + 1)
-        return (Int((Double(matches) * share).rounded()), true)
+        let range = try Row.fetchOne(db, sql: "SELECT min(c.id) AS low, min(max(c.id), ?) AS high FROM customer c WHERE c.side = ? AND c.excluded = 0 AND c.linked = 0",
+                                     arguments: [upTo, side.rawValue])
+        guard let low: Int64 = range?["low"], let high: Int64 = range?["high"], low <= high else { return (0, false) }
+        let statement = try db.makeStatement(sql: """
+            SELECT count(*) AS candidates, coalesce(sum(c.excluded = 0 AND c.linked = 0 AND \(search.condition)), 0) AS matches, max(f.id) AS last
+            FROM (SELECT rowid AS id FROM \(table) WHERE \(table) MATCH ? AND rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?) f
+            CROSS JOIN customer c ON c.id = f.id
+            """)
+        let each = max(budget / strata, 1)
+        let width = (high - low + Int64(strata)) / Int64(strata)
+        var total = 0.0, estimated = false
+        var start = low - 1
+        while start < high {
+            let end = min(start + width, high)
+            let row = try Row.fetchOne(statement, arguments: search.arguments + [expression, start, end, each + 1])!
+            let candidates: Int = row["candidates"], matches: Int = row["matches"]
+            if candidates > each, let last: Int64 = row["last"] {
+                total += Double(matches) * Double(end - start) / Double(last - start)
+                estimated = true
+            } else {
+                total += Double(matches)
+            }
+            start = end
+        }
+        return (Int(total.rounded()), estimated)
     }
 
     /// The customers of `ids`, in id order.
@@ -228,4 +245,16 @@ struct SearchTuning {
     var countBudget: Int
 
     static let standard = SearchTuning(scanLimit: 5_000, countBudget: 1_000)
+}
+
+extension Page {
+    /// An estimated total is never below what the page shows (and one more when another page
+    /// follows), and a first page that is also the last shows them all: exact.
+    mutating func settleEstimate(after: Int64?) {
+        if after == nil && nextAfter == nil {
+            (total, totalEstimated) = (items.count, false)
+        } else if totalEstimated {
+            total = max(total, items.count + (nextAfter == nil ? 0 : 1))
+        }
+    }
 }

@@ -156,7 +156,7 @@ struct SearchIndexTests {
         #expect(!rare.totalEstimated && rare.total == rareCount)
         // Shorter than a trigram on a side past the scan limit: from the first keys.
         let short = try walk(.local, "ap", Self.scanned).ids
-        let guess = try db.listUnsynced(side: .local, query: "ap", limit: 5, after: nil, tuning: SearchTuning(scanLimit: 100, countBudget: 60))
+        let guess = try db.listUnsynced(side: .local, query: "ap", limit: 5, after: nil, tuning: SearchTuning(scanLimit: 100, countBudget: 200))
         #expect(guess.totalEstimated && guess.items.map(\.id) == Array(short.prefix(5)))
         #expect(Double(guess.total) > Double(short.count) * 0.7 && Double(guess.total) < Double(short.count) * 1.3,
                 "estimated \(guess.total), exactly \(short.count)")
