@@ -118,39 +118,27 @@ extension AppDatabase {
         return page
     }
 
-    /// How many of a side's indexed customers are unsynced and match (`true`: estimated). The
-    /// ids of the side's unsynced customers are cut into `strata` equal ranges; in each, at most
-    /// `budget / strata` candidates are read, and a range with more is extrapolated from the
-    /// share of it they cover. A range with fewer is counted exactly, so a rare query's total
-    /// is exact, and a common one's is sampled across the register, not from its start only.
+    /// How many of a side's indexed customers are unsynced and match: exact over at most
+    /// `budget` candidates, else extrapolated from the first ones over the ids of the side's
+    /// unsynced customers (`true`: estimated). The first candidates, not a sample spread over
+    /// the ids: FTS5 finds a rowid past a bound by reading its lists from their start (four
+    /// ranges of 250 took 12 ms where the first 1,000 take 4).
     static func indexedCount(_ db: Database, side: Side, upTo: Int64, expression: String, search: UnsyncedSearch,
-                             budget: Int, strata: Int = 4) throws -> (Int, Bool) {
+                             budget: Int) throws -> (Int, Bool) {
         let table = SearchIndex.table(side)
-        let range = try Row.fetchOne(db, sql: "SELECT min(c.id) AS low, min(max(c.id), ?) AS high FROM customer c WHERE c.side = ? AND c.excluded = 0 AND c.linked = 0",
-                                     arguments: [upTo, side.rawValue])
-        guard let low: Int64 = range?["low"], let high: Int64 = range?["high"], low <= high else { return (0, false) }
-        let statement = try db.makeStatement(sql: """
-            SELECT count(*) AS candidates, coalesce(sum(c.excluded = 0 AND c.linked = 0 AND \(search.condition)), 0) AS matches, max(f.id) AS last
-            FROM (SELECT rowid AS id FROM \(table) WHERE \(table) MATCH ? AND rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?) f
-            CROSS JOIN customer c ON c.id = f.id
-            """)
-        let each = max(budget / strata, 1)
-        let width = (high - low + Int64(strata)) / Int64(strata)
-        var total = 0.0, estimated = false
-        var start = low - 1
-        while start < high {
-            let end = min(start + width, high)
-            let row = try Row.fetchOne(statement, arguments: search.arguments + [expression, start, end, each + 1])!
-            let candidates: Int = row["candidates"], matches: Int = row["matches"]
-            if candidates > each, let last: Int64 = row["last"] {
-                total += Double(matches) * Double(end - start) / Double(last - start)
-                estimated = true
-            } else {
-                total += Double(matches)
-            }
-            start = end
-        }
-        return (Int(total.rounded()), estimated)
+        let row = try Row.fetchOne(db, sql: """
+            SELECT count(*) AS candidates, coalesce(sum(c.excluded = 0 AND c.linked = 0 AND \(search.condition)), 0) AS matches,
+                   min(f.id) AS first, max(f.id) AS last
+            FROM (SELECT rowid AS id FROM \(table) WHERE \(table) MATCH ? ORDER BY rowid LIMIT ?) f CROSS JOIN customer c ON c.id = f.id
+            """, arguments: search.arguments + [expression, budget + 1])!
+        let candidates: Int = row["candidates"], matches: Int = row["matches"]
+        guard candidates > budget, let first: Int64 = row["first"], let last: Int64 = row["last"] else { return (matches, false) }
+        // The candidates run on to the side's last unsynced customer the index holds (an index's
+        // end; asking FTS5 for its last candidate took 1.4 ms: it reads a list backwards whole).
+        let lastUnsynced = try Int64.fetchOne(db, sql: "SELECT max(c.id) FROM customer c WHERE c.side = ? AND c.excluded = 0 AND c.linked = 0",
+                                              arguments: [side.rawValue]) ?? last
+        let end = max(last, min(lastUnsynced, upTo))
+        return (Int((Double(matches) * Double(end - first + 1) / Double(last - first + 1)).rounded()), true)
     }
 
     /// The customers of `ids`, in id order.
