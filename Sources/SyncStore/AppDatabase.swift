@@ -109,12 +109,12 @@ public struct AppDatabase: Sendable {
 extension AppDatabase {
     /// Runs `body` in one write transaction. A locked database past the busy timeout becomes
     /// `SyncError.busy`; anything thrown rolls the whole transaction back. Every committing
-    /// write indexes the customers it added for search when they are few (`SearchIndex.catchUp`).
+    /// write ends with `finishWrite`.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try dbWriter.write { db in
                 let result = try body(db)
-                try SearchIndex.catchUp(db, ifAtMost: SearchIndex.catchUpLimit)
+                try Self.finishWrite(db)
                 return result
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
@@ -145,11 +145,28 @@ extension AppDatabase {
                 try db.inTransaction(.immediate) {
                     result = try body(db)
                     guard commit else { return .rollback }
-                    try SearchIndex.catchUp(db, ifAtMost: SearchIndex.catchUpLimit)
+                    try Self.finishWrite(db)
                     return .commit
                 }
                 return result!
             }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            throw SyncError.busy()
+        }
+    }
+
+    /// What every committing write does last: indexes its new customers for search when they
+    /// are few (`SearchIndex.catchUp`), and counts itself in the 'writes' generation.
+    private static func finishWrite(_ db: Database) throws {
+        try SearchIndex.catchUp(db, ifAtMost: SearchIndex.catchUpLimit)
+        try db.execute(sql: "UPDATE generation SET n = n + 1 WHERE name = 'writes'")
+    }
+
+    /// A write that is not the facade's own change of the registers (the search indexer's
+    /// chunks): no catch-up, not counted in 'writes'.
+    func maintenanceWrite<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try dbWriter.write(body)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
             throw SyncError.busy()
         }

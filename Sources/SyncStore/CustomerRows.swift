@@ -10,14 +10,19 @@ enum LinkSQL {
 /// Reading customers from SQL rows (by column name: `CustomerColumns`), and the columns they need.
 enum CustomerSQL {
     /// Selects a customer with its link (if any). Join order: customer c, link as local `ll`, as remote `lr`.
-    static let select = """
+    static let select = select(from: "customer c")
+
+    /// The same, with the customers from `from` (`customer c INDEXED BY …`).
+    static func select(from: String) -> String {
+        """
         SELECT c.id, c.side, c.number, c.name, c.address, c.zip, c.city, c.country, c.email, c.phone,
                c.cvr, c.ean, c.contact, c.extra, c.excluded, c.version,
                coalesce(ll.id, lr.id) AS linkId, coalesce(ll.state, lr.state) AS linkState
-        FROM customer c
+        FROM \(from)
         LEFT JOIN link ll ON ll.localId = c.id
         LEFT JOIN link lr ON lr.remoteId = c.id
         """
+    }
 
     static func decodeExtra(_ json: String?) -> [String: String] {
         guard let json, json != "{}", let object = FlatJSON.decode(json) else { return [:] }

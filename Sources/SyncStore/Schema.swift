@@ -161,6 +161,11 @@ enum Schema {
         migrator.registerMigration("v5: search index") { db in
             try db.execute(sql: SearchIndex.schema)
         }
+        migrator.registerMigration("v6: writes generation") { db in
+            // 'writes' grows with every committed write of the facade (the search indexer's
+            // excepted): who may be paired is unchanged while it stays the same.
+            try db.execute(sql: "INSERT INTO generation VALUES ('writes', 0)")
+        }
         return migrator
     }
 }

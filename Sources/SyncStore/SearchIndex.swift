@@ -182,7 +182,7 @@ extension AppDatabase {
     /// transaction; returns how many (0: complete). Run by the service after bulk writes,
     /// a chunk at a time, so other writes wait at most for one chunk.
     public func indexSearchKeys(atMost limit: Int) throws -> Int {
-        try write { db in try SearchIndex.indexNext(db, atMost: limit) }
+        try maintenanceWrite { db in try SearchIndex.indexNext(db, atMost: limit) }
     }
 
     /// How many customers wait for the search index (0 when it holds every customer).

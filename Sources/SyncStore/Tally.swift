@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 import SyncCore
 
 /// The per-side customer counts in table `tally`. Every write that adds, removes, excludes or
@@ -45,6 +46,19 @@ extension AppDatabase {
             }
             if !stale.isEmpty { out.append("search keys out of date for customers \(stale.map(CustomerID.format))") }
             return out + (try SearchIndex.differences(db))
+        }
+    }
+}
+
+extension AppDatabase {
+    /// The virtual-machine steps SQLite takes to run `sql` to its end (its
+    /// `SQLITE_STMTSTATUS_VM_STEP`): how much of the database a statement reads, whatever its
+    /// plan says. For the tests that bound the work of every list.
+    func stepsToRun(_ sql: String) throws -> Int {
+        try read { db in
+            let statement = try db.makeStatement(sql: sql)
+            _ = try Row.fetchAll(statement)
+            return Int(sqlite3_stmt_status(statement.sqliteStatement, SQLITE_STMTSTATUS_VM_STEP, 0))
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import JSONRPC
 import SyncService
 import SyncStore
@@ -42,6 +43,23 @@ struct SuggestionCacheTests {
         _ = try rpc.call("unlink", #"{"linkId":"L2"}"#)
         let candidates = try rpc.call("suggestPartners", #"{"customerId":"c2"}"#)["result"]?["candidates"]
         #expect(candidates?[0]?["customer"]?["name"] == "Restaurant Havblik")
+    }
+
+    /// Another process's write (another connection to the file) is seen too: every write of
+    /// the facade counts in the database's 'writes' generation, which the pairing keys on.
+    @Test func anotherProcesssLinkIsSeen() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pairing-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("db.sqlite").path
+        let rpc = InProcess(Registry.connection(database: try AppDatabase.open(path: path)))
+        _ = try rpc.call("importCustomers", #"{"side":"local","content":"Kundenr.;Navn;Adresse;Postnr.\n1;Bageriet Ørsted ApS;Østergade 12;8000\n2;Café Møllen;Møllevej 2;6000\n"}"#)
+        _ = try rpc.call("importCustomers", #"{"content":"Kundenr.;Navn;Adresse;Postnr.\n7;Bageriet Oersted;Østergade 12;8000\n8;Cafe Moellen;Møllevej 2;6000\n"}"#)
+        guard case .array(let before)? = try rpc.call("listSuggestions", "{}")["result"]?["items"] else { Issue.record("no suggestions"); return }
+        #expect(before.count == 2)
+        let other = try AppDatabase.open(path: path)
+        _ = try other.selectPartner(localId: 1, remoteId: 3)
+        guard case .array(let after)? = try rpc.call("listSuggestions", "{}")["result"]?["items"] else { Issue.record("no suggestions"); return }
+        #expect(after.map { $0["localId"]?.stringValue } == ["c2"])
     }
 }
 

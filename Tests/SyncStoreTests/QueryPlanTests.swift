@@ -12,6 +12,11 @@ import Testing
 struct QueryPlanTests {
     let db: AppDatabase
 
+    /// Over another register (`ListWorkTests`), for `statements`.
+    init(database: AppDatabase) {
+        db = database
+    }
+
     init() throws {
         db = try AppDatabase.inMemory()
         let records = (1...40).map { ImportRecord(number: "\($0)", fields: CustomerFields(name: "Kunde \($0)", city: "By \($0 % 4)"), extra: [:]) }
@@ -95,6 +100,64 @@ struct QueryPlanTests {
                     Issue.record("\(list): \(sql) reads a whole table: \(lines)")
                 }
             }
+        }
+    }
+}
+
+/// What the plans cannot show: a `SEARCH … (side=?)` may read one end of an index (a lone
+/// `max()`) or all of it (a count). Every statement a list runs, on a register of 20,000 a side
+/// (most linked, the search index complete), takes a bounded number of SQLite's steps, far
+/// fewer than reading a side: a list's work grows with its page and budget, not the register.
+@Suite("Work of the lists")
+struct ListWorkTests {
+    let db: AppDatabase
+    static let size = 20_000
+
+    /// One register for every case (built once: 20,000 a side take a while in a debug build).
+    static let shared = Result { try makeRegister() }
+
+    init() throws {
+        db = try Self.shared.get()
+    }
+
+    static func makeRegister() throws -> AppDatabase {
+        let db = try AppDatabase.inMemory()
+        let names = ["Jens Hansen", "Mette Sørensen", "Rengøring ApS", "Lars Ølgaard"]
+        let records = (1...Self.size).map { i in
+            ImportRecord(number: "\(i)", fields: CustomerFields(name: names[i % 4] + " \(i)", address: "Vestervej \(i % 90)",
+                                                                 city: ["Herning", "Vejle", "Køge"][i % 3], phone: "86 12 \(i % 100)"), extra: [:])
+        }
+        _ = try db.importCustomers(side: .local, records: records)
+        _ = try db.importCustomers(side: .remote, records: records)
+        while try db.indexSearchKeys(atMost: 10_000) > 0 {}
+        _ = try db.createAllPartners(side: .local, numbering: .sequence(start: 900_000), customerIds: Array(1...Int64(Self.size / 2)), dryRun: false)
+        return db
+    }
+
+    /// A side read whole takes about ten steps a customer.
+    static let bound = 40_000
+
+    @Test(arguments: ["unsynced local", "unsynced both", "unsynced remote, page 3", "query city", "query name", "query digits",
+                      "query rare", "query nothing", "query two letters", "excluded", "links"])
+    func aListsWorkIsBounded(_ list: String) throws {
+        let plans = QueryPlanTests(database: db)
+        let run: () throws -> Void = switch list {
+        case "unsynced local": { _ = try db.listUnsynced(side: .local, query: nil, limit: 50, after: nil) }
+        case "unsynced both": { _ = try db.listUnsynced(side: nil, query: nil, limit: 50, after: nil) }
+        case "unsynced remote, page 3": { _ = try db.listUnsynced(side: .remote, query: nil, limit: 50, after: Int64(Self.size + 100)) }
+        case "query city": { _ = try db.listUnsynced(side: .remote, query: "herning", limit: 50, after: nil) }
+        case "query name": { _ = try db.listUnsynced(side: nil, query: "jens hansen", limit: 50, after: nil) }
+        case "query digits": { _ = try db.listUnsynced(side: .remote, query: "86 12 7", limit: 50, after: nil) }
+        case "query rare": { _ = try db.listUnsynced(side: .remote, query: "ølgaard 1999", limit: 50, after: nil) }
+        case "query nothing": { _ = try db.listUnsynced(side: .remote, query: "zzqxw", limit: 50, after: nil) }
+        case "query two letters": { _ = try db.listUnsynced(side: .remote, query: "ng", limit: 50, after: nil) }
+        case "excluded": { _ = try db.listExcluded(side: nil, limit: 50, after: nil) }
+        default: { _ = try db.listLinks(state: nil, limit: 50, after: nil) }
+        }
+        for sql in try plans.statements(run) where sql.uppercased().hasPrefix("SELECT") {
+            let steps = try db.stepsToRun(sql)
+            let plan = try plans.plan(sql)
+            #expect(steps < Self.bound, "\(list): \(steps) steps for \(sql): \(plan)")
         }
     }
 }

@@ -131,12 +131,12 @@ struct SearchIndexTests {
         // Found meanwhile by their keys, past what the index holds.
         try expectSameAnswers("with a backlog")
         #expect(try walk(.local, "bulk", Self.indexed).ids.count == many.count)
-        // A chunk at a time, until what is left is few enough for a write to take it all.
+        // A chunk at a time (the indexer's writes do not catch up themselves).
         #expect(try db.indexSearchKeys(atMost: 200) == 200)
         #expect(try db.searchIndexBacklog() == many.count - 200)
         var chunks = 1
         while try db.indexSearchKeys(atMost: 200) > 0 { chunks += 1 }
-        #expect(chunks == 3)
+        #expect(chunks == (many.count + 199) / 200)
         #expect(try db.searchIndexBacklog() == 0)
         #expect(try db.tallyDifferences() == [])
         try expectSameAnswers("indexed after the bulk write")
