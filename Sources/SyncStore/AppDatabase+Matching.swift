@@ -36,7 +36,6 @@ extension AppDatabase {
         try read { db in try Self.linkableCustomer(db, id: id) }
     }
 
-    /// The ids of the customers that may be paired: not linked, not excluded.
     /// The 'writes' generation: the same while no write of the facade has committed, so who
     /// may be paired is the same too (reading them all took a second at a million a side).
     public func writesGeneration() throws -> Int64 {
@@ -47,19 +46,11 @@ extension AppDatabase {
         try Int64.fetchOne(db, sql: "SELECT n FROM generation WHERE name = 'writes'") ?? 0
     }
 
-    /// The customers who may be paired, with the 'writes' generation they were read at.
+    /// The ids of the customers that may be paired (not linked, not excluded), with the
+    /// 'writes' generation they were read at.
     public func pairable() throws -> (writes: Int64, ids: Set<Int64>) {
         try read { db in
             (try Self.writesGeneration(db), Set(try Int64.fetchAll(db, sql: "SELECT id FROM customer c WHERE excluded = 0 AND linked = 0")))
-        }
-    }
-
-    public func unsyncedIds() throws -> Set<Int64> {
-        try read { db in
-            Set(try Int64.fetchAll(db, sql: """
-                SELECT id FROM customer c WHERE excluded = 0
-                AND linked = 0
-                """))
         }
     }
 

@@ -173,9 +173,7 @@ extension AppDatabase {
         // statistics SQLite preferred reading every customer through a covering index.
         let from = "customer c INDEXED BY customer_excluded"
         return try read { db in
-            try Page.fetch(db, select: CustomerSQL.select(from: from), count: "SELECT count(*) FROM " + from, id: "c.id",
-                           conditions: conditions, arguments: arguments, limit: limit, cursor: after,
-                           reader: { try CustomerColumns($0).customer }, itemId: \.id)
+            try Self.customerPage(db, from: from, conditions: conditions, arguments: arguments, limit: limit, after: after)
         }
     }
 
@@ -201,9 +199,10 @@ extension AppDatabase {
         return (text, looksNumeric && !digits.isEmpty && digits != text ? digits : nil)
     }
 
-    static func customerPage(_ db: Database, conditions: [String], arguments: StatementArguments, limit: Int, after: Int64?,
-                             total knownTotal: Int? = nil) throws -> Page<Customer> {
-        try Page.fetch(db, select: CustomerSQL.select, count: "SELECT count(*) FROM customer c", id: "c.id",
+    /// A page of customers (`from`: the table as `c`, maybe with the index to read it by).
+    static func customerPage(_ db: Database, from: String = "customer c", conditions: [String], arguments: StatementArguments,
+                             limit: Int, after: Int64?, total knownTotal: Int? = nil) throws -> Page<Customer> {
+        try Page.fetch(db, select: CustomerSQL.select(from: from), count: "SELECT count(*) FROM " + from, id: "c.id",
                        conditions: conditions, arguments: arguments, limit: limit, cursor: after, knownTotal: knownTotal,
                        reader: { try CustomerColumns($0).customer }, itemId: \.id)
     }

@@ -13,26 +13,33 @@ final class MatchCache {
     /// pair everyone again while nobody was linked, excluded or changed meanwhile. While the
     /// 'writes' generation stays the same nothing was, and the eligible are not read again (a
     /// later page at a million a side took 1.1 s when it read them every call).
-    private var pairing: (generation: Int64, writes: Int64, eligible: Set<Int64>, minScore: Double, pairs: [Suggestion])?
+    private var pairing: Pairing?
+
+    private struct Pairing {
+        var generation: Int64, writes: Int64, eligible: Set<Int64>, minScore: Double, pairs: [Suggestion]
+
+        /// This pairing, cut at `minScore` (greedy pairing cut at a higher score is the same
+        /// pairing, filtered); nil when it was cut higher or made from another index.
+        func cut(at minScore: Double, generation: Int64) -> [Suggestion]? {
+            guard generation == self.generation, self.minScore <= minScore else { return nil }
+            return self.minScore == minScore ? pairs : pairs.filter { $0.match.score >= minScore }
+        }
+    }
 
     func pairing(_ database: AppDatabase, minScore: Double) throws -> [Suggestion] {
         let index = try self.index(database)
-        func reuse(_ cached: (generation: Int64, writes: Int64, eligible: Set<Int64>, minScore: Double, pairs: [Suggestion])) -> [Suggestion] {
-            // Greedy pairing cut at a higher score is the same pairing, filtered.
-            cached.minScore == minScore ? cached.pairs : cached.pairs.filter { $0.match.score >= minScore }
-        }
-        if let cached = pairing, cached.generation == generation, cached.minScore <= minScore,
-           try cached.writes == database.writesGeneration() {
-            return reuse(cached)
+        if let cached = pairing, try cached.writes == database.writesGeneration(),
+           let pairs = cached.cut(at: minScore, generation: generation) {
+            return pairs
         }
         let (writes, eligible) = try database.pairable()
-        if var cached = pairing, cached.generation == generation, cached.minScore <= minScore, cached.eligible == eligible {
+        if var cached = pairing, cached.eligible == eligible, let pairs = cached.cut(at: minScore, generation: generation) {
             cached.writes = writes
             pairing = cached
-            return reuse(cached)
+            return pairs
         }
         let pairs = index.pairing(minScore: minScore) { eligible.contains($0) }
-        pairing = (generation, writes, eligible, minScore, pairs)
+        pairing = Pairing(generation: generation, writes: writes, eligible: eligible, minScore: minScore, pairs: pairs)
         return pairs
     }
 
