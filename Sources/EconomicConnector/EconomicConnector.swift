@@ -5,18 +5,60 @@ import FoundationNetworking
 import SyncCore
 
 /// What a new e-conomic customer needs beyond our fields: e-conomic refuses a customer
-/// without a currency, a customer group, payment terms and a VAT zone.
+/// without a currency, a customer group, payment terms and a VAT zone (its REST docs,
+/// Customers, POST /customers: required properties).
+///
+/// The top-level values are for a customer in Denmark (or of no country); `eu` and `abroad`
+/// override any of them for a customer in another member state of the EU or elsewhere, so a
+/// customer abroad never gets the domestic VAT zone. Without an override the VAT zone is
+/// e-conomic's own: 2 ("EU") and 3 ("Abroad") in every agreement (GET /vat-zones).
 public struct EconomicDefaults: Sendable, Codable, Hashable {
     public var currency: String
     public var customerGroup: Int
     public var paymentTerms: Int
     public var vatZone: Int
+    public var eu: Override?
+    public var abroad: Override?
 
-    public init(currency: String, customerGroup: Int, paymentTerms: Int, vatZone: Int) {
+    /// Values for customers of one region; what is left out is the domestic value (the
+    /// VAT zone: e-conomic's zone of that region).
+    public struct Override: Sendable, Codable, Hashable {
+        public var currency: String?
+        public var customerGroup: Int?
+        public var paymentTerms: Int?
+        public var vatZone: Int?
+
+        public init(currency: String? = nil, customerGroup: Int? = nil, paymentTerms: Int? = nil, vatZone: Int? = nil) {
+            self.currency = currency
+            self.customerGroup = customerGroup
+            self.paymentTerms = paymentTerms
+            self.vatZone = vatZone
+        }
+    }
+
+    /// e-conomic's standard VAT zones (every agreement has them: GET /vat-zones).
+    public static let euVatZone = 2
+    public static let abroadVatZone = 3
+    /// The agreement's own country: e-conomic is a Danish system.
+    public static let home = "DK"
+
+    public init(currency: String, customerGroup: Int, paymentTerms: Int, vatZone: Int, eu: Override? = nil, abroad: Override? = nil) {
         self.currency = currency
         self.customerGroup = customerGroup
         self.paymentTerms = paymentTerms
         self.vatZone = vatZone
+        self.eu = eu
+        self.abroad = abroad
+    }
+
+    /// The values for a new customer in `country` (an ISO code, or the system's text when
+    /// it names no country we know: then abroad, never domestic).
+    public func resolved(for country: String?) -> (currency: String, customerGroup: Int, paymentTerms: Int, vatZone: Int) {
+        guard let country, country != Self.home else { return (currency, customerGroup, paymentTerms, vatZone) }
+        let inEU = Country.europeanUnion.contains(country)
+        let override = inEU ? eu : abroad
+        return (override?.currency ?? currency, override?.customerGroup ?? customerGroup, override?.paymentTerms ?? paymentTerms,
+                override?.vatZone ?? (inEU ? Self.euVatZone : Self.abroadVatZone))
     }
 }
 
@@ -72,17 +114,69 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
     /// Requests sent so far, retries included.
     public var requestCount: Int { http.requestCount }
 
+    /// The max lengths of e-conomic's customer properties (REST docs, Customers, GET
+    /// /customers: Properties) and of a contact's name (…/contacts).
+    public var fieldLimits: [SyncField: Int] {
+        [.name: 255, .address: 510, .zip: 30, .city: 50, .country: 50, .email: 255, .phone: 255, .cvr: 40, .ean: 40, .contact: 255]
+    }
+
     public func verify() throws(ConnectorError) {
         let (status, body) = try http.idempotent("GET", "customers", query: [URLQueryItem(name: "skippages", value: "0"), URLQueryItem(name: "pagesize", value: "1")])
         guard status == 200 else { throw Self.failure(status, body, "GET /customers") }
+        try checkDefaults()
     }
 
-    public func pull(changedSince: String?, onPage: (RemotePage) throws -> Void) throws {
+    /// Each default for new customers names something the agreement has (REST docs:
+    /// GET /currencies/:code, /customer-groups/:n, /payment-terms/:n, /vat-zones/:n, each
+    /// 404 when there is none): a wrong one is refused now, naming it, not at the first push.
+    func checkDefaults() throws(ConnectorError) {
+        let d = settings.defaults
+        var checks: [(path: String, what: String, resource: String)] = [
+            ("defaults.currency", "currency \(d.currency)", "currencies/\(d.currency)"),
+            ("defaults.customerGroup", "customer group \(d.customerGroup)", "customer-groups/\(d.customerGroup)"),
+            ("defaults.paymentTerms", "payment terms \(d.paymentTerms)", "payment-terms/\(d.paymentTerms)"),
+            ("defaults.vatZone", "VAT zone \(d.vatZone)", "vat-zones/\(d.vatZone)"),
+        ]
+        for (name, override, zone) in [("eu", d.eu, EconomicDefaults.euVatZone), ("abroad", d.abroad, EconomicDefaults.abroadVatZone)] {
+            if let c = override?.currency { checks.append(("defaults.\(name).currency", "currency \(c)", "currencies/\(c)")) }
+            if let g = override?.customerGroup { checks.append(("defaults.\(name).customerGroup", "customer group \(g)", "customer-groups/\(g)")) }
+            if let t = override?.paymentTerms { checks.append(("defaults.\(name).paymentTerms", "payment terms \(t)", "payment-terms/\(t)")) }
+            let z = override?.vatZone ?? zone
+            checks.append(("defaults.\(name).vatZone", "VAT zone \(z)", "vat-zones/\(z)"))
+        }
+        var looked: Set<String> = []
+        for check in checks where looked.insert(check.resource).inserted {
+            let (status, body) = try http.idempotent("GET", check.resource)
+            if status == 404 {
+                throw ConnectorError(.rejected, "e-conomic has no \(check.what) (GET /\(check.resource) answered 404): give one the agreement has",
+                                     status: 404, fields: [check.path], reasons: [.init(field: check.path, message: "e-conomic has no \(check.what)")])
+            }
+            guard status == 200 else { throw Self.failure(status, body, "GET /\(check.resource)") }
+        }
+    }
+
+    public func pull(since mark: String?, onPage: (RemotePage) throws -> Void) throws -> String? {
+        // The mark the next pull starts from is the newest change the register holds *before*
+        // this one reads anything: a customer changed while the pages are read has a newer
+        // `lastUpdated`, so the next pull reads it again. (The newest change seen in the pages
+        // would pass over one changed on an early page after it was read.)
+        let next = try newestChange() ?? mark
         var skip = 0
+        // A fixed order on every page (REST docs, Sorting; customerNumber is sortable), so the
+        // pages of one pull do not overlap or leave gaps while nothing changes. A customer
+        // deleted meanwhile shifts the rest; the service confirms each apparent deletion.
+        var sort = true
         while true {
             var query = [URLQueryItem(name: "skippages", value: String(skip)), URLQueryItem(name: "pagesize", value: String(settings.pageSize))]
-            if let changedSince { query.append(URLQueryItem(name: "filter", value: "lastUpdated$gte:\(changedSince)")) }
+            if sort { query.append(URLQueryItem(name: "sort", value: "customerNumber")) }
+            if let mark { query.append(URLQueryItem(name: "filter", value: "lastUpdated$gte:\(mark)")) }
             let (status, body) = try http.idempotent("GET", "customers", query: query)
+            if status == 400 && sort && skip == 0 {
+                // An endpoint that will not sort (REST docs: 400 for what is not sortable):
+                // its default order, which is by number.
+                sort = false
+                continue
+            }
             guard status == 200 else { throw Self.failure(status, body, "GET /customers") }
             guard let page = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
                   let collection = page["collection"] as? [[String: Any]] else {
@@ -91,9 +185,20 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
             let pagination = page["pagination"] as? [String: Any]
             let customers = try collection.map { json throws(ConnectorError) in try remote(json) }
             try onPage(RemotePage(customers: customers, index: skip, total: (pagination?["results"] as? NSNumber)?.intValue))
-            if pagination?["nextPage"] == nil || collection.isEmpty { return }
+            if pagination?["nextPage"] == nil || collection.isEmpty { return next }
             skip += 1
         }
+    }
+
+    /// The `lastUpdated` of the customer changed last, or nil when there is none.
+    func newestChange() throws(ConnectorError) -> String? {
+        let query = [URLQueryItem(name: "skippages", value: "0"), URLQueryItem(name: "pagesize", value: "1"), URLQueryItem(name: "sort", value: "-lastUpdated")]
+        let (status, body) = try http.idempotent("GET", "customers", query: query)
+        // A system that cannot sort so: no mark from here; the old one stays.
+        if status == 400 { return nil }
+        guard status == 200 else { throw Self.failure(status, body, "GET /customers") }
+        let page = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
+        return ((page?["collection"] as? [[String: Any]])?.first?["lastUpdated"]) as? String
     }
 
     public func fetch(number: String) throws(ConnectorError) -> RemoteCustomer? {
@@ -113,12 +218,13 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
 
     public func create(number: String, fields: CustomerFields) throws(ConnectorError) -> RemoteCustomer {
         guard let numeric = Int(number) else { throw ConnectorError(.rejected, "\(number) is not an e-conomic customer number", fields: ["customerNumber"]) }
+        let defaults = settings.defaults.resolved(for: fields.country)
         var json: [String: Any] = [
             "customerNumber": numeric,
-            "currency": settings.defaults.currency,
-            "customerGroup": ["customerGroupNumber": settings.defaults.customerGroup],
-            "paymentTerms": ["paymentTermsNumber": settings.defaults.paymentTerms],
-            "vatZone": ["vatZoneNumber": settings.defaults.vatZone],
+            "currency": defaults.currency,
+            "customerGroup": ["customerGroupNumber": defaults.customerGroup],
+            "paymentTerms": ["paymentTermsNumber": defaults.paymentTerms],
+            "vatZone": ["vatZoneNumber": defaults.vatZone],
         ]
         var withoutContact = fields
         withoutContact.contact = nil
@@ -177,16 +283,25 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
         let before = try remote(json)
         var fields = before.fields
         var skipped: Set<SyncField> = []
+        var written: [SyncField: String?] = [:]
         for (field, value) in changes {
             // Changed in e-conomic since we last saw it: theirs stays, for the pull to show.
-            if let expected, Normalize.comparable(field, before.fields[field]) != Normalize.comparable(field, Self.asRead(field, expected[field])) {
+            // Compared as read (a country as its code), so "Denmark" there is the "DK" we saw.
+            if let expected, Normalize.comparable(field, before.fields[field]) != Normalize.comparable(field, expected[field]) {
                 skipped.insert(field)
                 continue
             }
             fields[field] = value
+            written[field] = value
         }
         guard fields != before.fields else { return RemoteUpdate(customer: before, skipped: skipped) }
-        Self.write(fields, into: &json, except: [.contact])
+        // Only what changed is written: every other property, our fields among them, stays as
+        // e-conomic holds it, spelling and all (PUT replaces the whole customer: REST docs,
+        // HTTP Verbs).
+        for (field, value) in written where field != .contact {
+            guard let key = Self.keys[field] else { continue }
+            if let value { json[key] = field == .country ? Country.danishName(value) : value } else { json.removeValue(forKey: key) }
+        }
         if fields.contact != before.fields.contact {
             if let name = fields.contact {
                 json["attention"] = ["customerContactNumber": try contactNumber(customer: number, name: name)]
@@ -201,12 +316,6 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
             throw ConnectorError(.badResponse, "e-conomic's reply to updating customer \(number) is not a JSON object")
         }
         return RemoteUpdate(customer: try remote(reply), skipped: skipped)
-    }
-
-    /// A value of ours as e-conomic would give it back (a country code is written as its name).
-    static func asRead(_ field: SyncField, _ value: String?) -> String? {
-        guard let value else { return nil }
-        return field == .country ? Country.danishName(value) : value
     }
 
     // MARK: Contacts
@@ -264,6 +373,9 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
         }
         var fields = CustomerFields()
         for (field, key) in Self.keys { fields[field] = Self.text(json[key]) }
+        // Free text there ("Danmark", "Denmark", "Sverige", "DK"): its code where it names a
+        // country, else the text as it is (which then carries a warning).
+        fields.country = fields.country.map(Country.normalize)
         if let attention = json["attention"] as? [String: Any], let contact = (attention["customerContactNumber"] as? NSNumber)?.intValue {
             fields.contact = try contactName(customer: number, contact: contact)
         }
@@ -297,30 +409,57 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
         }
     }
 
-    /// A final non-2xx answer, in e-conomic's own words.
+    /// A final non-2xx answer, in e-conomic's own words: its `message`, and for a refused
+    /// request each property's reasons from the annotated errors (REST docs, "Annotated
+    /// errors": `errors` mirrors the request, each refused property holding `errors: [{
+    /// errorCode, message, value, developerHint}]`, nested objects and `arrayIndex`ed arrays
+    /// alike).
     static func failure(_ status: Int, _ body: Data, _ what: String) -> ConnectorError {
         let json = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
-        let message = (json?["message"] as? String) ?? HTTPURLResponse.localizedString(forStatusCode: status)
+        let message = (json?["message"] as? String).flatMap(Normalize.clean) ?? HTTPURLResponse.localizedString(forStatusCode: status)
         switch status {
-        case 401, 403:
-            return ConnectorError(.unauthorized, "e-conomic refused the tokens (\(status)): \(message)", status: status)
+        case 401:
+            // REST docs, HTTP Status Codes: wrong credentials, or a grant the agreement revoked.
+            return ConnectorError(.unauthorized, "e-conomic refused the tokens (401: an app secret or agreement grant token it does not know, or a grant the agreement has revoked): \(message)", status: status)
+        case 403:
+            // REST docs: authorised, but the roles the grant was issued with do not allow this.
+            return ConnectorError(.unauthorized, "e-conomic denied \(what) (403): the app's grant lacks a role this needs; have the agreement grant the app the role for customers again: \(message)", status: status)
         case 400, 422:
-            let errors = json?["errors"] as? [String: Any] ?? [:]
-            let fields = errors.keys.sorted()
-            let details = fields.compactMap { key -> String? in
-                let list = (errors[key] as? [String: Any])?["errors"] as? [[String: Any]]
-                return list?.compactMap { $0["errorMessage"] as? String }.joined(separator: " ").nonEmpty.map { "\(key): \($0)" }
-            }
-            return ConnectorError(.rejected, "e-conomic refused \(what): \(message)\(details.isEmpty ? "" : " (" + details.joined(separator: "; ") + ")")",
-                                  status: status, fields: fields)
+            let reasons = annotatedReasons(json?["errors"], path: nil)
+            let fields = Array(Set(reasons.map { String($0.field.prefix { $0 != "." && $0 != "[" }) })).sorted()
+            let details = reasons.map { "\($0.field): \($0.message)\($0.code.map { " [\($0)]" } ?? "")" }
+            return ConnectorError(.rejected, "e-conomic refused \(what): \(message)\(details.isEmpty ? "" : " " + details.joined(separator: "; "))",
+                                  status: status, fields: fields, reasons: reasons)
         case 404:
-            return ConnectorError(.notFound, "e-conomic has no \(what.split(separator: " ").last ?? "")", status: status)
+            return ConnectorError(.notFound, "e-conomic has no \(what.split(separator: " ").last ?? ""): \(message)", status: status)
         default:
             return ConnectorError(.badResponse, "e-conomic answered \(what) with \(status): \(message)", status: status)
         }
     }
-}
 
-extension String {
-    var nonEmpty: String? { isEmpty ? nil : self }
+    /// The reasons in an annotated `errors` document, each under its property's path
+    /// (`customerGroup`, `lines[0].unit`). Each error's `message` is read, as documented;
+    /// `errorMessage`, which older answers have used, when there is no `message`.
+    static func annotatedReasons(_ node: Any?, path: String?) -> [ConnectorError.Reason] {
+        var out: [ConnectorError.Reason] = []
+        if let object = node as? [String: Any] {
+            for key in object.keys.sorted() where key != "arrayIndex" {
+                let value = object[key]
+                if key == "errors", let list = value as? [[String: Any]] {
+                    for error in list {
+                        let text = (error["message"] as? String) ?? (error["errorMessage"] as? String) ?? (error["developerHint"] as? String) ?? "refused"
+                        out.append(.init(field: path ?? "request", message: text, code: (error["errorCode"] as? String) ?? (error["errorCode"] as? NSNumber)?.stringValue))
+                    }
+                } else {
+                    out += annotatedReasons(value, path: path.map { "\($0).\(key)" } ?? key)
+                }
+            }
+        } else if let array = node as? [Any] {
+            for (position, item) in array.enumerated() {
+                let index = ((item as? [String: Any])?["arrayIndex"] as? NSNumber)?.intValue ?? position
+                out += annotatedReasons(item, path: "\(path ?? "")[\(index)]")
+            }
+        }
+        return out
+    }
 }

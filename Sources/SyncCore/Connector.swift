@@ -8,12 +8,23 @@ public protocol RemoteConnector: Sendable {
     /// Where it is reached.
     var baseURL: String { get }
 
-    /// One cheap authenticated request: `unauthorized` when the tokens are wrong.
+    /// The longest value the system holds in each of our fields, in characters (its own
+    /// documented limits). A pulled value is never cut to them or to ours; a value longer
+    /// than the system's is not sent.
+    var fieldLimits: [SyncField: Int] { get }
+
+    /// Checks the credentials with cheap authenticated requests (`unauthorized` when they are
+    /// wrong), and that the settings name what exists there (`rejected`, naming the setting
+    /// by its params path, such as `defaults.customerGroup`).
     func verify() throws(ConnectorError)
 
-    /// Every customer (or those changed at or after `changedSince`, the system's own
-    /// timestamp), a page at a time, in a stable order. `onPage` may throw to stop.
-    func pull(changedSince: String?, onPage: (RemotePage) throws -> Void) throws
+    /// Every customer (or those changed since `mark`, a cursor this method returned before),
+    /// a page at a time, in a stable order; `onPage` may throw to stop. Returns the mark the
+    /// next pull starts from: one that no change made during this pull can be older than,
+    /// so a customer changed meanwhile is read again rather than passed over (nil: keep the
+    /// old one). Country values arrive as ISO codes where the system's text names a country,
+    /// as the system's text otherwise.
+    func pull(since mark: String?, onPage: (RemotePage) throws -> Void) throws -> String?
 
     /// The customer with `number`, or nil when there is none.
     func fetch(number: String) throws(ConnectorError) -> RemoteCustomer?
@@ -75,7 +86,8 @@ public struct RemotePage: Sendable {
 /// where it gave one).
 public struct ConnectorError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable {
-        /// 401/403: the tokens are wrong, or the grant was revoked.
+        /// 401: the tokens are wrong, or the grant was revoked; 403: the app lacks a role the
+        /// request needs (the message says which).
         case unauthorized
         /// 400: the system refused the data; `fields` names what it refused.
         case rejected
@@ -95,12 +107,29 @@ public struct ConnectorError: Error, Sendable, Hashable, CustomStringConvertible
     public var status: Int?
     /// The fields the system named (400).
     public var fields: [String]
+    /// The system's reason for each refused field, in its own words and code.
+    public var reasons: [Reason]
 
-    public init(_ kind: Kind, _ message: String, status: Int? = nil, fields: [String] = []) {
+    /// One refused field as the system explains it (e-conomic's annotated errors: the
+    /// property's path, its `message` and `errorCode`).
+    public struct Reason: Sendable, Hashable {
+        public var field: String
+        public var message: String
+        public var code: String?
+
+        public init(field: String, message: String, code: String? = nil) {
+            self.field = field
+            self.message = message
+            self.code = code
+        }
+    }
+
+    public init(_ kind: Kind, _ message: String, status: Int? = nil, fields: [String] = [], reasons: [Reason] = []) {
         self.kind = kind
         self.message = message
         self.status = status
         self.fields = fields
+        self.reasons = reasons
     }
 
     public var description: String { message }

@@ -22,6 +22,14 @@ public struct Customer: Sendable, Hashable {
     /// Increases on every change.
     public var version: Int
 
+    /// The local register's rules this customer's values break: none on the local side, which
+    /// never takes such a value; on the remote side, what an accounting system holds that our
+    /// rules would refuse (a long name, an unknown country), kept as it is there. Such a value
+    /// is not copied to the local register until it fits.
+    public var warnings: [FieldRules.Violation] {
+        side == .remote ? FieldRules.violations(in: fields) : []
+    }
+
     public init(id: Int64, side: Side, number: String?, fields: CustomerFields, extra: [String: String] = [:],
                 state: CustomerState, linkId: Int64?, version: Int) {
         self.id = id
@@ -101,12 +109,26 @@ public enum Numbering: Sendable, Hashable {
 
 /// What `createAllPartners` did, or would do.
 public struct CreateAllOutcome: Sendable, Hashable {
+    /// Why a customer gets no partner.
+    public enum Reason: String, Sendable, Hashable {
+        case invalidNumber = "InvalidNumber"
+        case numberTaken = "NumberTaken"
+        case excluded = "Excluded"
+        case alreadyLinked = "AlreadyLinked"
+        /// A remote customer's value breaks a rule of the local register (`violation` says
+        /// which): it is not copied there broken.
+        case invalidValue = "InvalidValue"
+    }
+
     public struct Skipped: Sendable, Hashable {
         public var customerId: Int64
-        public var reason: SyncError.Kind
-        public init(customerId: Int64, reason: SyncError.Kind) {
+        public var reason: Reason
+        /// With `invalidValue`: the rule the value breaks.
+        public var violation: FieldRules.Violation?
+        public init(customerId: Int64, reason: Reason, violation: FieldRules.Violation? = nil) {
             self.customerId = customerId
             self.reason = reason
+            self.violation = violation
         }
     }
     public var created = 0

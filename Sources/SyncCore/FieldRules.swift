@@ -1,4 +1,10 @@
-/// CleanManager's rules for customer data, applied to imported rows and to values a client sends.
+/// CleanManager's rules for customer data, applied to imported rows, to values a client sends,
+/// and wherever a value would enter the local register. A value an accounting system holds is
+/// never refused by them: it is kept as the system holds it, and what breaks a rule is shown
+/// as a warning (`Customer.warnings`).
+///
+/// The rules fit the world, not Denmark alone: modulus 11 applies to a Danish CVR only, a
+/// foreign VAT or organisation number is text; an e-mail field may hold several addresses.
 public enum FieldRules {
     /// One broken rule.
     public struct Violation: Sendable, Hashable {
@@ -17,7 +23,10 @@ public enum FieldRules {
         case .zip: 10
         case .city: 30
         case .phone: 30
-        case .country, .cvr, .ean: nil
+        // e-conomic's own bound on `corporateIdentificationNumber` (its REST docs, Customers):
+        // a foreign VAT or organisation number is text up to that long.
+        case .cvr: 40
+        case .country, .ean: nil
         }
     }
 
@@ -25,12 +34,12 @@ public enum FieldRules {
     /// when `requireName`.
     public static func violations(in fields: CustomerFields, requireName: Bool = true) -> [Violation] {
         var out: [Violation] = []
-        if requireName && fields.name == nil {
+        if requireName && (fields.name?.isEmpty ?? true) {
             out.append(Violation(field: "name", message: "name is required (1–100 characters)"))
         }
         for field in SyncField.allCases {
             guard let value = fields[field] else { continue }
-            if let message = violation(field, value) {
+            if let message = violation(field, value, country: fields.country) {
                 out.append(Violation(field: field.rawValue, message: message))
             }
         }
@@ -53,27 +62,34 @@ public enum FieldRules {
         return "\(name) holds a control character (U+\(String(repeating: "0", count: 4 - code.count) + code)); only tab and line breaks may be in a value"
     }
 
-    /// What is wrong with one non-empty value, or nil.
-    public static func violation(_ field: SyncField, _ value: String) -> String? {
+    /// What is wrong with one non-empty value, or nil. `country` is the customer's (a code as
+    /// stored): it decides whether a CVR is Danish.
+    public static func violation(_ field: SyncField, _ value: String, country: String? = nil) -> String? {
         if let control = controlCharacter(in: value, name: field.rawValue) { return control }
         if let max = maxLength(field), value.utf8.count > max, value.count > max {
             return "\(field.rawValue) is \(value.count) characters long; at most \(max) are allowed"
         }
         switch field {
         case .country:
-            guard value.utf8.count == 2, value.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) }) else {
-                return "country must be a two-letter code such as DK (got '\(value)')"
+            guard Country.codes.contains(value) else {
+                return "country must be a country's two-letter ISO code such as DK (got '\(value)', which is no country we know)"
             }
         case .cvr:
+            guard isDanishCVR(value, country: country) else { break }
             let d = cvrDigits(value)
-            guard let d, d.count == 8 else { return "CVR must be 8 digits (got '\(value)')" }
+            guard let d, d.count == 8 else { return "a Danish CVR must be 8 digits (got '\(value)'); a foreign VAT number starts with its country's code" }
             guard isValidCVR(d) else { return "CVR '\(value)' fails the modulus-11 check" }
         case .ean:
             let d = spacedDigits(value)
             guard let d, d.count == 13 else { return "EAN must be 13 digits (got '\(value)')" }
             guard isValidGTIN(d) else { return "EAN '\(value)' has a wrong check digit" }
         case .email:
-            guard isEmailShaped(value) else { return "'\(value)' is not an e-mail address" }
+            let addresses = emailAddresses(value)
+            if let bad = addresses.first(where: { !isEmailShaped(String($0)) }) ?? (addresses.isEmpty ? Substring(value) : nil) {
+                // Several addresses: the one at fault; text with no address at all: the whole.
+                let several = addresses.count > 1 && addresses.contains { $0.contains("@") }
+                return several ? "'\(bad)' in the e-mail field is not an e-mail address" : "'\(value)' is not an e-mail address"
+            }
         default:
             break
         }
@@ -87,6 +103,25 @@ public enum FieldRules {
             if b >= 0x30 && b <= 0x39 { out.append(b) } else if b != 0x20 && b != UInt8(ascii: "-") { return nil }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether a CVR field holds a Danish CVR (8 digits, an optional `DK`), which the
+    /// modulus-11 rule applies to: not when it starts with another two-letter prefix
+    /// (`SE556677889901`, `DE123456789`), nor when the customer is in another country.
+    public static func isDanishCVR(_ value: String, country: String?) -> Bool {
+        let bytes = Array(value.utf8.filter { $0 != 0x20 }.prefix(2))
+        if bytes.count == 2, bytes.allSatisfy({ ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }) {
+            return bytes[0] | 0x20 == UInt8(ascii: "d") && bytes[1] | 0x20 == UInt8(ascii: "k")
+        }
+        // A customer in another country (a country we know: text that names none decides nothing).
+        if let country, country != "DK", Country.codes.contains(country) { return false }
+        return true
+    }
+
+    /// The addresses of an e-mail field: e-conomic, among others, keeps several in one,
+    /// separated by spaces; people also write commas and semicolons.
+    public static func emailAddresses(_ value: String) -> [Substring] {
+        value.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ";" || $0 == "\t" || $0 == "\n" || $0 == "\r" })
     }
 
     /// CVR digits: optional `DK` prefix, spaces allowed.

@@ -77,13 +77,14 @@ public enum Normalize {
     }
 
     /// The form two partners' values are compared in: spaces trimmed and collapsed; e-mail
-    /// case-insensitive; phone by its digits without `+45`/`0045`; CVR and EAN by their digits.
+    /// case-insensitive, its addresses however separated; phone by its digits without `+45`/`0045`; CVR and EAN by their digits.
     /// An empty value compares as nil.
     public static func comparable(_ field: SyncField, _ value: String?) -> String? {
         guard let value = clean(value) else { return nil }
         let result: String
         switch field {
-        case .email: result = lowercased(collapsedSpaces(value))
+        // Several addresses compare alike whichever separators hold them apart.
+        case .email: result = lowercased(FieldRules.emailAddresses(value).joined(separator: " "))
         case .phone: result = phoneDigits(value)
         case .cvr, .ean: result = digits(value)
         default: result = collapsedSpaces(value)

@@ -67,7 +67,34 @@ public enum ThreeWay {
                 out.conflicts.append(field)
             }
         }
+        keepLocalRules(&out, local: local, base: base)
         return out
+    }
+
+    /// A value enters the local register only where it keeps the local rules (`FieldRules`):
+    /// a copy that would break one (a long name, a country the accounting system spells as
+    /// text) is undone, and the field stays in conflict for a person to choose or give a value
+    /// that fits, never cut. A copy that only respells an equal value is just not made.
+    static func keepLocalRules(_ out: inout Outcome, local: CustomerFields, base: Base) {
+        var undone = false
+        while !out.copiedToLocal.isEmpty {
+            let violations = FieldRules.violations(in: out.local).compactMap { SyncField(rawValue: $0.field) }
+            // A copied field that breaks a rule; or the country, when its copy makes a CVR the
+            // customer had a Danish one (and so subject to modulus 11).
+            guard let field = violations.first(where: out.copiedToLocal.contains)
+                ?? (violations.contains(.cvr) && out.copiedToLocal.contains(.country) ? .country : nil) else { break }
+            out.copiedToLocal.removeAll { $0 == field }
+            let respelt = same(field, local[field], out.local[field])
+            out.local[field] = local[field]
+            if respelt {
+                out.base[field] = .some(local[field])
+            } else {
+                out.base[field] = base[field]
+                out.conflicts.append(field)
+                undone = true
+            }
+        }
+        if undone { out.conflicts.sort { SyncField.allCases.firstIndex(of: $0)! < SyncField.allCases.firstIndex(of: $1)! } }
     }
 
     /// The base of two customers just linked: every field where they agree.

@@ -21,7 +21,7 @@ public final class FakeEconomic {
     public init(script: String = FakeEconomic.script) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script,
-                             "--port", "0", "--app-secret", Self.appSecret, "--grant", Self.grant, "--revoked", "revoked-grant"]
+                             "--port", "0", "--app-secret", Self.appSecret, "--grant", Self.grant, "--revoked", "revoked-grant", "--read-only", "read-only-grant"]
         let output = Pipe()
         process.standardOutput = output
         try process.run()

@@ -101,8 +101,16 @@ public struct CSVReader {
                 while !endOfRecord {
                     if i < n && buf[i] == UInt8(ascii: "\"") {
                         // Quoted field.
+                        let quoteLine = line
+                        // A quote that is never closed would make the rest of the file one
+                        // cell, and its customers vanish: the file is refused, naming the line
+                        // where the quote opened (as pandas does: "EOF inside string").
+                        func unclosed() -> Failure {
+                            Failure(line: quoteLine, message: "the quote that opens a value on line \(quoteLine) is never closed, so the rest of the file would be one value: close it (\"\") or remove it")
+                        }
                         i += 1
                         quoted.removeAll(keepingCapacity: true)
+                        var closed = false
                         while i < n {
                             let b = buf[i]
                             if b == UInt8(ascii: "\"") {
@@ -112,13 +120,18 @@ public struct CSVReader {
                                     continue
                                 }
                                 i += 1
+                                closed = true
                                 break
                             }
                             if b == 0x0A || (b == 0x0D && !(i + 1 < n && buf[i + 1] == 0x0A)) { line += 1 }
                             quoted.append(b)
-                            if quoted.count > maxCell { throw cellTooLong(recordLine) }
+                            if quoted.count > maxCell {
+                                // Too long, or never closed: the second is the one to tell.
+                                throw buf[i...].contains(UInt8(ascii: "\"")) ? cellTooLong(recordLine) : unclosed()
+                            }
                             i += 1
                         }
+                        if !closed { throw unclosed() }
                         // Anything between the closing quote and the delimiter is kept (lenient).
                         let tailStart = i
                         while i < n && buf[i] != delimiter && buf[i] != 0x0A && buf[i] != 0x0D { i += 1 }

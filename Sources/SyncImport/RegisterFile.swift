@@ -373,22 +373,10 @@ struct RegisterBuilder {
     }
 }
 
-/// Rows that arrive as values rather than cells (pages of an accounting system's API): they
-/// get exactly the checks a file's rows get (number, duplicates, CleanManager's field rules,
-/// country names to codes, trimming), so a pulled register behaves like an imported one.
-public struct RegisterRows: Sendable {
-    var builder: RegisterBuilder
-
-    public init(side: Side) {
-        builder = RegisterBuilder(side: side)
-    }
-
-    /// The row, when valid; its problems go to `errors` otherwise. `line` is the row's
-    /// position in the whole register (1-based), which the errors name.
-    public mutating func add(line: Int, number: String?, fields raw: CustomerFields) -> ImportRow? {
-        builder.checked(line: line, number: number.flatMap(Normalize.clean), fields: Self.cleaned(raw), extra: [:], rowErrors: [])
-    }
-
+/// Values that arrive as values rather than cells (an accounting system's API), in the form a
+/// register stores them. No rule is applied: what the system holds is kept as it holds it
+/// (`PullRemote`), and the rules decide where a value would enter the local register.
+public enum RegisterRows {
     /// Values as a row's are stored: trimmed, blank = nil, a country name as its code.
     public static func cleaned(_ raw: CustomerFields) -> CustomerFields {
         var fields = CustomerFields()
@@ -398,9 +386,4 @@ public struct RegisterRows: Sendable {
         }
         return fields
     }
-
-    /// Every invalid field so far.
-    public var errors: [RowError] { builder.errors }
-    /// Every number mentioned so far, valid rows or not (canonical where valid).
-    public var numbers: Set<String> { builder.mentioned }
 }

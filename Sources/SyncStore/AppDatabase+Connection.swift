@@ -136,4 +136,26 @@ extension AppDatabase {
                            arguments: [ImportRecord.digest(fields: sent, extraJSON: extraJSON), same ? nil : FieldMapCoding.encode(sent), same ? 0 : 1, customerId])
         }
     }
+
+    /// The numbers of `side`'s customers once read from its register (a file or a pull):
+    /// those a full read that no longer lists them would delete.
+    public func numbersOnceSeen(side: Side) throws -> Set<String> {
+        try read { db in
+            Set(try String.fetchAll(db, sql: "SELECT number FROM customer WHERE side = ? AND seenDigest IS NOT NULL AND number IS NOT NULL",
+                                    arguments: [side.rawValue]))
+        }
+    }
+
+    /// The ids of `side`'s customers with these numbers, by number.
+    public func customerIds(side: Side, numbers: some Collection<String>) throws -> [String: Int64] {
+        guard !numbers.isEmpty else { return [:] }
+        return try read { db in
+            var out: [String: Int64] = [:]
+            let statement = try db.makeStatement(sql: "SELECT id FROM customer WHERE side = ? AND number = ?")
+            for number in numbers {
+                if let id = try Int64.fetchOne(statement, arguments: [side.rawValue, number]) { out[number] = id }
+            }
+            return out
+        }
+    }
 }

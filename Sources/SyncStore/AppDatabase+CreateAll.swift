@@ -13,7 +13,17 @@ extension AppDatabase {
         try bulkWrite(commit: !dryRun) { db in
             var outcome = CreateAllOutcome()
             outcome.dryRun = dryRun
-            let (sources, unavailable) = try Self.partnerSources(db, side: side, customerIds: customerIds)
+            var (sources, unavailable) = try Self.partnerSources(db, side: side, customerIds: customerIds)
+            if side == .remote {
+                // A remote value that breaks a local rule is not copied there broken: that
+                // customer is passed over, with the rule, for one-by-one creation with a value
+                // that fits.
+                sources.removeAll { source in
+                    guard let violation = FieldRules.violations(in: source.fields).first else { return false }
+                    unavailable.append(.init(customerId: source.id, reason: .invalidValue, violation: violation))
+                    return true
+                }
+            }
             let taken = Set(try String.fetchAll(db, sql: "SELECT number FROM customer WHERE side = ? AND number IS NOT NULL",
                                                 arguments: [side.opposite.rawValue]))
             let plan = PartnerPlan(sources: sources.map { ($0.id, $0.number) }, target: side.opposite, numbering: numbering, taken: taken)

@@ -81,6 +81,17 @@ extension AppDatabase {
         return id
     }
 
+    /// Values about to enter the local register (a partner created there, a value chosen for
+    /// it) must keep its rules; a remote customer's value that does not (a long name, a
+    /// foreign country spelt as text) is refused, naming the field under `path` for the
+    /// client to give a value that fits, and never cut.
+    static func checkEntersLocal(_ fields: CustomerFields, path: String) throws {
+        guard let violation = FieldRules.violations(in: fields).first else { return }
+        throw ParamsError(path: "\(path).\(violation.field)",
+                          "the remote customer's \(violation.field) cannot enter the local register as it is: \(violation.message); give \(path).\(violation.field) a value that fits",
+                          details: ["field": .string(violation.field)])
+    }
+
     /// A base in which every field agrees on `fields`.
     static func fullBase(_ fields: CustomerFields) -> Base {
         Dictionary(uniqueKeysWithValues: SyncField.allCases.map { ($0, fields[$0]) })
@@ -99,6 +110,7 @@ extension AppDatabase {
             let partnerNumber = try Self.freeNumber(db, number ?? source.number, side: target)
             var fields = source.fields
             for (field, value) in overrides { fields[field] = value }
+            if target == .local { try Self.checkEntersLocal(fields, path: "fields") }
             if fields != source.fields {
                 try Self.writeFields(db, customer: source, fields: fields)
                 try history.changes(.user, customer: source.id, old: source.fields, new: fields)
@@ -185,6 +197,20 @@ extension AppDatabase {
             for field in resolutions.keys {
                 localFields[field] = fields[field]
                 remoteFields[field] = fields[field]
+            }
+            // A remote value chosen for the local register must keep its rules (a long name
+            // from the accounting system, a country it spells as text): refused, never cut.
+            let before = Set(FieldRules.violations(in: linkLocal.fields).map(\.field))
+            if let violation = FieldRules.violations(in: localFields).first(where: { !before.contains($0.field) }) {
+                let field = SyncField(rawValue: violation.field)
+                let path: String
+                switch field.flatMap({ resolutions[$0] }) {
+                case .value: path = "values.\(violation.field)"
+                case .some: path = "choices.\(violation.field)"
+                case nil: path = "choices"
+                }
+                throw ParamsError(path: path, "the chosen \(violation.field) cannot enter the local register: \(violation.message); give values.\(violation.field) a value that fits",
+                                  details: ["field": .string(violation.field)])
             }
             var history = try HistoryWriter(db, operation: "resolveConflict")
             try Self.writeFields(db, customer: linkLocal, fields: localFields)

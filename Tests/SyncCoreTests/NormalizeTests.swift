@@ -79,7 +79,7 @@ struct FieldRulesTests {
     @Test(arguments: ["25043235", "25051831", "25148630", "DK25043235", "25 04 32 35"])
     func validCVR(_ cvr: String) { #expect(FieldRules.violation(.cvr, cvr) == nil) }
 
-    @Test(arguments: ["25043236", "2504323", "250432351", "ABCDEFGH", "05043235"])
+    @Test(arguments: ["25043236", "2504323", "250432351", "DKABCDEF", "05043235", "DK 2504323"])
     func invalidCVR(_ cvr: String) { #expect(FieldRules.violation(.cvr, cvr) != nil) }
 
     @Test(arguments: ["5790001527525", "5790004392977", "5790000000005"])

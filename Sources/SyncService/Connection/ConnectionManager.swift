@@ -56,6 +56,9 @@ final class ConnectionManager: @unchecked Sendable {
         let connector = make(baseURL, tokens, settings)
         do {
             try connector.verify()
+        } catch let error where error.kind == .rejected && error.fields.count == 1 && error.fields[0].hasPrefix("defaults.") {
+            // A default that names nothing the system has: the param at fault, by its path.
+            throw ParamsError(path: error.fields[0], error.message)
         } catch {
             throw SyncError(error)
         }
@@ -84,6 +87,10 @@ extension SyncError {
         var details: [String: Detail] = [:]
         if let status = error.status { details["status"] = .int(status) }
         if !error.fields.isEmpty { details["fields"] = .strings(error.fields) }
+        // The system's own reason for each field, and its code (e-conomic's annotated errors).
+        if !error.reasons.isEmpty {
+            details["errors"] = .list(error.reasons.map { ["field": .string($0.field), "message": .string($0.message), "errorCode": $0.code.map { .string($0) } ?? .null] })
+        }
         switch error.kind {
         case .unauthorized: self.init(.unauthorized, error.message, details: details)
         case .unavailable, .badResponse: self.init(.remoteUnavailable, error.message, details: details)

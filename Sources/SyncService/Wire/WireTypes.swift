@@ -3,14 +3,16 @@ import JSONRPC
 import SyncCore
 
 /// The wire form of a customer (protocol/openrpc.json#/components/schemas/Customer).
-/// Every member is always present; an empty field is `null`.
+/// Every member is always present; an empty field is `null`. `warnings` is there only when
+/// the customer has some (a remote value that breaks a local rule, `Customer.warnings`).
 public struct WireCustomer: Encodable, Sendable {
     public var customer: Customer
     public init(_ customer: Customer) { self.customer = customer }
 
     enum CodingKeys: String, CodingKey {
-        case id, side, number, name, address, zip, city, country, email, phone, cvr, ean, contact, state, linkId, version, extra
+        case id, side, number, name, address, zip, city, country, email, phone, cvr, ean, contact, state, linkId, version, extra, warnings
     }
+    enum WarningKeys: String, CodingKey { case field, message }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -24,6 +26,15 @@ public struct WireCustomer: Encodable, Sendable {
         try c.encodeOrNull(customer.linkId.map(LinkID.format), forKey: .linkId)
         try c.encode(customer.version, forKey: .version)
         try c.encode(customer.extra, forKey: .extra)
+        let warnings = customer.warnings
+        if !warnings.isEmpty {
+            var list = c.nestedUnkeyedContainer(forKey: .warnings)
+            for warning in warnings {
+                var item = list.nestedContainer(keyedBy: WarningKeys.self)
+                try item.encode(warning.field, forKey: .field)
+                try item.encode(warning.message, forKey: .message)
+            }
+        }
     }
 }
 
@@ -111,6 +122,18 @@ extension WireCustomer: JSONWritable {
         out.key("side"); out.string(customer.side.rawValue)
         out.key("state"); out.string(customer.state.rawValue)
         out.key("version"); out.int(customer.version)
+        let warnings = customer.warnings
+        if !warnings.isEmpty {
+            out.key("warnings")
+            out.beginArray()
+            for warning in warnings {
+                out.beginObject()
+                out.key("field"); out.string(warning.field)
+                out.key("message"); out.string(warning.message)
+                out.endObject()
+            }
+            out.endArray()
+        }
         out.key("zip"); out.string(f.zip)
         out.endObject()
     }

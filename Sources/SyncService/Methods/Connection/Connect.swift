@@ -1,3 +1,4 @@
+import EconomicConnector
 import Foundation
 import JSONRPC
 import SyncCore
@@ -22,12 +23,39 @@ public enum Connect: SyncMethod {
 
     enum System: String, Sendable, ClosedStringSet { case economic = "e-conomic" }
 
+    /// Values for new customers in Denmark; `eu` and `abroad` override any of them for
+    /// customers in another EU member state or elsewhere (the VAT zone defaults to
+    /// e-conomic's own zone of that region, never the domestic one).
     struct Defaults: Decodable, Sendable {
-        enum CodingKeys: String, CodingKey, CaseIterable { case currency, customerGroup, paymentTerms, vatZone }
+        enum CodingKeys: String, CodingKey, CaseIterable { case currency, customerGroup, paymentTerms, vatZone, eu, abroad }
         var currency: String
         var customerGroup: Int
         var paymentTerms: Int
         var vatZone: Int
+        var eu: Override?
+        var abroad: Override?
+    }
+
+    struct Override: Decodable, Sendable {
+        enum CodingKeys: String, CodingKey, CaseIterable { case currency, customerGroup, paymentTerms, vatZone }
+        var currency: String?
+        var customerGroup: Int?
+        var paymentTerms: Int?
+        var vatZone: Int?
+    }
+
+    /// A currency as e-conomic writes it, or `InvalidParams` at `path`.
+    static func currency(_ value: String, path: String) throws -> String {
+        let currency = value.uppercased()
+        guard currency.count == 3, currency.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+            throw RPCError.invalidParams("currency must be a three-letter ISO 4217 code such as DKK (got '\(value)')", path: path)
+        }
+        return currency
+    }
+
+    /// A number of something in e-conomic (a customer group, payment terms, a VAT zone).
+    static func reference(_ value: Int?, _ name: String, path: String) throws {
+        if let value, value < 1 { throw RPCError.invalidParams("\(name) must be the number of one in e-conomic (1 or more)", path: path) }
     }
 
     public static func handle(_ p: Params, context: ServiceContext) throws -> ConnectionStatus.Result {
@@ -39,18 +67,25 @@ public enum Connect: SyncMethod {
         where token.trimmingCharacters(in: .whitespaces).isEmpty || token.contains(where: { $0.isNewline }) {
             throw RPCError.invalidParams("\(path) must be a token: not empty, one line", path: path)
         }
-        let currency = p.defaults.currency.uppercased()
-        guard currency.count == 3, currency.allSatisfy({ $0.isASCII && $0.isLetter }) else {
-            throw RPCError.invalidParams("currency must be a three-letter ISO 4217 code such as DKK (got '\(p.defaults.currency)')", path: "defaults.currency")
+        let currency = try Self.currency(p.defaults.currency, path: "defaults.currency")
+        for (value, path) in [(p.defaults.customerGroup, "customerGroup"), (p.defaults.paymentTerms, "paymentTerms"), (p.defaults.vatZone, "vatZone")] {
+            try reference(value, path, path: "defaults.\(path)")
         }
-        for (value, path) in [(p.defaults.customerGroup, "customerGroup"), (p.defaults.paymentTerms, "paymentTerms"), (p.defaults.vatZone, "vatZone")] where value < 1 {
-            throw RPCError.invalidParams("\(path) must be the number of one in e-conomic (1 or more)", path: "defaults.\(path)")
+        var overrides: [EconomicDefaults.Override?] = []
+        for (override, region) in [(p.defaults.eu, "eu"), (p.defaults.abroad, "abroad")] {
+            guard let override else { overrides.append(nil); continue }
+            for (value, path) in [(override.customerGroup, "customerGroup"), (override.paymentTerms, "paymentTerms"), (override.vatZone, "vatZone")] {
+                try reference(value, path, path: "defaults.\(region).\(path)")
+            }
+            overrides.append(EconomicDefaults.Override(currency: try override.currency.map { try Self.currency($0, path: "defaults.\(region).currency") },
+                                                       customerGroup: override.customerGroup, paymentTerms: override.paymentTerms, vatZone: override.vatZone))
         }
         if let timeout = p.timeout, !(0.1...600).contains(timeout) {
             throw RPCError.invalidParams("timeout is seconds from 0.1 to 600", path: "timeout")
         }
         let settings = ConnectionSettings(
-            defaults: .init(currency: currency, customerGroup: p.defaults.customerGroup, paymentTerms: p.defaults.paymentTerms, vatZone: p.defaults.vatZone),
+            defaults: .init(currency: currency, customerGroup: p.defaults.customerGroup, paymentTerms: p.defaults.paymentTerms, vatZone: p.defaults.vatZone,
+                            eu: overrides[0], abroad: overrides[1]),
             timeout: p.timeout ?? 30)
         _ = try context.connections.connect(context.database, system: p.system.rawValue, baseURL: url,
                                             tokens: .init(appSecretToken: p.appSecretToken, agreementGrantToken: p.agreementGrantToken),

@@ -13,8 +13,10 @@ import SyncStore
 /// number, never twice (the connector looks the number up after a lost reply, and after a
 /// crash the next push finds it landed and adopts it). One it has gets only the fields that
 /// differ from what it last showed, over what it holds now: a value changed there meanwhile
-/// is not overwritten, and a conflicting field, which sync never copies, is left alone.
-/// What could not be sent stays queued for the next push.
+/// is not overwritten but read back at once, as a pull would read it, so the link shows the
+/// conflict now; a conflicting field, which sync never copies, is left alone. A value longer
+/// than the system holds is not sent. Every queued change lands, becomes a conflict, or is
+/// listed under `failed` with the system's own reason, and stays queued for the next push.
 public enum PushRemote: SyncMethod {
     public static let name = "pushRemote"
     public static var scheduling: Scheduling { .long }
@@ -34,6 +36,9 @@ public enum PushRemote: SyncMethod {
         var updated = 0
         /// Queued customers the system already held as we have them (nothing was sent).
         var unchanged = 0
+        /// Queued customers with a change the system had made meanwhile to a field we meant to
+        /// send: read back, so their links are in conflict now.
+        var conflicts = 0
         var failed: [Failure] = []
     }
 
@@ -51,9 +56,14 @@ public enum PushRemote: SyncMethod {
                     continue
                 }
                 do {
+                    if let problem = tooLong(customer.changes, limits: connector.fieldLimits, system: stored.system) {
+                        result.failed.append(Failure(customerId: CustomerID.format(customer.id), message: problem))
+                        continue
+                    }
                     // What the system holds afterwards, as a pull would read it; a field it changed
-                    // meanwhile keeps the value we saw last, so the next pull sees its change.
+                    // meanwhile keeps the value we saw last, so reading it back shows its change.
                     var sent: CustomerFields
+                    var changedThere: RemoteCustomer?
                     if let seen = customer.seen {
                         if customer.changes.isEmpty {
                             sent = customer.fields
@@ -62,6 +72,7 @@ public enum PushRemote: SyncMethod {
                             let update = try connector.update(number: number, changes: customer.changes, expected: seen)
                             sent = RegisterRows.cleaned(update.customer.fields)
                             for field in update.skipped { sent[field] = seen[field] }
+                            if !update.skipped.isEmpty { changedThere = update.customer }
                             if update.skipped.count < customer.changes.count { result.updated += 1 } else { result.unchanged += 1 }
                         }
                     } else {
@@ -69,6 +80,14 @@ public enum PushRemote: SyncMethod {
                         result.created += 1
                     }
                     try context.database.markSent(customerId: customer.id, sent: sent)
+                    if let changedThere {
+                        let record = try PullRemote.record(changedThere)
+                        _ = try RegisterIntake(database: context.database, side: .remote).run { emit in
+                            emit(record)
+                            return RegisterIntake.Report()
+                        }
+                        result.conflicts += 1
+                    }
                 } catch let error as ConnectorError where error.kind == .rejected || error.kind == .numberTaken || error.kind == .notFound {
                     result.failed.append(Failure(customerId: CustomerID.format(customer.id), message: error.message))
                 }
@@ -87,5 +106,14 @@ public enum PushRemote: SyncMethod {
         try context.database.notePush(at: Timestamp.now(), error: result.failed.isEmpty ? nil : "pushRemote: \(result.failed.count) customer(s) refused")
         context.logger.info("pushed \(outgoing.count) customer(s) to \(stored.system) in \(ContinuousClock.now - started)")
         return result
+    }
+
+    /// Why a value cannot be sent because the system holds shorter ones, or nil.
+    static func tooLong(_ values: [SyncField: String?], limits: [SyncField: Int], system: String) -> String? {
+        for field in SyncField.allCases {
+            guard let limit = limits[field], let value = values[field] ?? nil, value.count > limit else { continue }
+            return "\(field.rawValue) is \(value.count) characters long; \(system) holds at most \(limit)"
+        }
+        return nil
     }
 }

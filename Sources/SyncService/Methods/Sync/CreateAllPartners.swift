@@ -39,9 +39,12 @@ public enum CreateAllPartners: SyncMethod {
         }
     }
 
+    /// `field` and `message` only with reason `InvalidValue`.
     public struct Skipped: Encodable, Sendable {
         var customerId: String
         var reason: String
+        var field: String?
+        var message: String?
     }
 
     public struct Result: Encodable, Sendable {
@@ -71,7 +74,8 @@ public enum CreateAllPartners: SyncMethod {
         if !outcome.dryRun { context.afterBulkWrite() }
         return Result(
             created: outcome.created,
-            skipped: outcome.skipped.map { Skipped(customerId: CustomerID.format($0.customerId), reason: $0.reason.rawValue) },
+            skipped: outcome.skipped.map { Skipped(customerId: CustomerID.format($0.customerId), reason: $0.reason.rawValue,
+                                                 field: $0.violation?.field, message: $0.violation?.message) },
             dryRun: outcome.dryRun
         )
     }
