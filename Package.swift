@@ -145,7 +145,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SyncServiceTests",
-            dependencies: ["SyncService", "SyncStore", "SyncCore", "SyncImport", "JSONRPC", "TestSupport"]
+            dependencies: ["SyncService", "SyncStore", "SyncCore", "SyncImport", "JSONRPC", "TestSupport", "EconomicConnector"]
         ),
         // Spawns the built binary: depends on it so `swift test` builds it first.
         .testTarget(name: "EndToEndTests", dependencies: ["customer-sync", "JSONRPC", "JSONRPCClient", "TestSupport", "SyncFixtures", "SyncStore",

@@ -94,6 +94,31 @@ public final class FakeEconomic {
         return out
     }
 
+    /// `count` customers as real agreements hold them, numbered from 1, one kind in turn:
+    /// a Danish customer with a valid CVR; a CVR that fails modulus 11 with the country in
+    /// English; a Swedish and a German VAT number; two invoice addresses in one e-mail field
+    /// (separated by a space, as e-conomic documents); a 180-character name; an EAN with a
+    /// wrong check digit; the country as a code; Norway in English; a country no one knows.
+    /// Kinds 1, 5, 6 and 9 break a rule of the local register, the rest none
+    /// (`Benchmarks/as_held.py` writes the same register).
+    public static func asAgreementsHoldThem(_ count: Int) -> [JSONValue] {
+        (1...max(1, count)).map { n in
+            let name = "Kunde \(n)"
+            switch n % 10 {
+            case 0: return customer(n, name, extra: ["corporateIdentificationNumber": "25043235", "country": "Danmark"])
+            case 1: return customer(n, name, extra: ["corporateIdentificationNumber": "12345678", "country": "Denmark"])
+            case 2: return customer(n, name, extra: ["corporateIdentificationNumber": "SE556677889901", "country": "Sverige"])
+            case 3: return customer(n, name, extra: ["corporateIdentificationNumber": "DE123456789", "country": "Tyskland"])
+            case 4: return customer(n, name, extra: ["email": .string("faktura\(n)@firma.dk bogholderi@firma.dk")])
+            case 5: return customer(n, name + " " + String(repeating: "x", count: 180 - name.count - 1))
+            case 6: return customer(n, name, extra: ["ean": "5790001527526"])
+            case 7: return customer(n, name, extra: ["country": "DK", "email": .string("kunde\(n)@firma.dk")])
+            case 8: return customer(n, name, extra: ["country": "Norway"])
+            default: return customer(n, name, extra: ["country": "Atlantis"])
+            }
+        }
+    }
+
     /// A customer as e-conomic would hold it, with what a new one needs.
     public static func customer(_ number: Int, _ name: String, extra: [String: JSONValue] = [:]) -> JSONValue {
         var c: [String: JSONValue] = [

@@ -42,7 +42,7 @@ Test controls under `/__fake/` (no tokens needed):
   `status` answers with that code (429 with `Retry-After: 0`), `lose` does the write and then
   sends nothing for `seconds` (default 5) before closing the connection, `slow` waits before
   answering, `delete` deletes customer `number` and `touch` changes customer `number` (with
-  `fields`) just before the request is served (someone working in e-conomic during a pull);
+  `fields`; `number` may be a list, changed in its order) just before the request is served (someone working in e-conomic during a pull);
   `path` is a prefix; `skip: N` lets the first N matching requests through;
 - `GET /__fake/stats` counts requests by method and `POST`s by customer number, and the time
   spent serving the API (`serveSeconds`, the fake's own share of a benchmark);
@@ -193,12 +193,13 @@ class Handler(BaseHTTPRequestHandler):
         if fault and fault.get("kind") in ("delete", "touch"):
             # Someone works in e-conomic while we read: the change lands just before this request.
             with self.state.lock:
-                number = int(fault["number"])
-                if fault["kind"] == "delete":
-                    self.state.customers.pop(number, None)
-                elif number in self.state.customers:
-                    self.state.customers[number].update(fault.get("fields", {}))
-                    self.state.customers[number]["lastUpdated"] = self.state.now()
+                numbers = fault["number"] if isinstance(fault["number"], list) else [fault["number"]]
+                for number in map(int, numbers):
+                    if fault["kind"] == "delete":
+                        self.state.customers.pop(number, None)
+                    elif number in self.state.customers:
+                        self.state.customers[number].update(fault.get("fields", {}))
+                        self.state.customers[number]["lastUpdated"] = self.state.now()
             fault = None
         if fault and "status" in fault:
             self.body()

@@ -124,3 +124,46 @@ struct EightBitEncodingTests {
         #expect(try RegisterFile.read(Array("Kundenr.;Navn\n1;Æble\n".utf8), format: .csv, side: .remote).warnings.isEmpty)
     }
 }
+
+/// A quote never closed would swallow the rest of the file into one value: refused, naming
+/// the line where it opened (pandas: "EOF inside string starting at row N").
+@Suite("CSV: a quote never closed")
+struct UnclosedQuoteTests {
+    func failure(_ text: String, limits: ImportLimits = .standard) -> CSVReader.Failure? {
+        do {
+            try CSVReader(utf8: Array(text.utf8), limits: limits).forEachRecord { _, _ in }
+            return nil
+        } catch {
+            return error as? CSVReader.Failure
+        }
+    }
+
+    @Test func aShortTailIsRefusedNotImported() throws {
+        let f = try #require(failure("Kundenr.;Navn\n1;\"Jensen\n2;Hansen\n3;Olsen\n"))
+        #expect(f.line == 2)
+        #expect(f.message.contains("line 2") && f.message.contains("never closed"))
+    }
+
+    @Test func aLongTailNamesTheQuoteNotTheLength() throws {
+        var limits = ImportLimits.standard
+        limits.cellBytes = 64
+        let rows = (3...40).map { "\($0);Kunde \($0)" }.joined(separator: "\n")
+        let f = try #require(failure("Kundenr.;Navn\n1;Ok\n2;\"Åben\n\(rows)\n", limits: limits))
+        #expect(f.line == 3)
+        #expect(f.message.contains("never closed"))
+        // A long value whose quote is closed further on is still too long, as before.
+        let closed = try #require(failure("Kundenr.;Navn\n1;\"\(String(repeating: "x", count: 100))\"\n", limits: limits))
+        #expect(!closed.message.contains("never closed"))
+    }
+
+    @Test func aQuoteOpenedOnALaterLineOfARecordIsNamedByItsOwnLine() throws {
+        let f = try #require(failure("a;b;c\n1;\"two\nlines\";\"open\n2;x;y\n"))
+        #expect(f.line == 3)
+    }
+
+    @Test func throughTheRegisterReaderTheFileIsRejectedWhole() {
+        #expect(throws: RowError.self) {
+            _ = try RegisterFile.read(Array("Kundenr.;Navn\n1;\"Jensen\n2;Hansen\n".utf8), format: .csv, side: .local)
+        }
+    }
+}
