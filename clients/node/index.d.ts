@@ -11,7 +11,14 @@ export interface Customer {
   name: string | null; address: string | null; zip: string | null; city: string | null; country: string | null;
   email: string | null; phone: string | null; cvr: string | null; ean: string | null; contact: string | null;
   state: CustomerState; linkId: string | null; version: number; extra: Record<string, string>;
+  /** Present only when a value breaks a rule of the local register (kept as the accounting system holds it). */
+  warnings?: Warning[];
 }
+export interface EconomicOverride { currency?: string; customerGroup?: number; paymentTerms?: number; vatZone?: number }
+/** For customers in Denmark; eu and abroad override any value for customers elsewhere (VAT zone: e-conomic's 2 and 3). */
+export interface EconomicDefaults { currency: string; customerGroup: number; paymentTerms: number; vatZone: number; eu?: EconomicOverride; abroad?: EconomicOverride }
+export interface Warning { field: SyncField; message: string }
+export interface PullWarning { customerId: string; number: string; field: SyncField; message: string }
 export interface Conflict { field: SyncField; base: string | null; local: string | null; remote: string | null }
 export interface Link { id: string; state: LinkState; local: Customer | null; remote: Customer | null; conflicts: Conflict[]; version: number }
 export interface Page<T> { items: T[]; nextCursor: string | null; total: number; totalEstimated?: true }
@@ -19,7 +26,7 @@ export interface RowError { line: number; field: string; message: string }
 export interface ImportResult { added: number; updated: number; unchanged: number; deleted: number; rejected: RowError[] }
 export interface SideCounts { unsynced: number; synced: number; conflict: number; excluded: number; deleted: number; total: number }
 export interface Status { local: SideCounts; remote: SideCounts; links: { synced: number; conflict: number; deleted: number } }
-export interface CreateAllResult { created: number; skipped: { customerId: string; reason: string }[]; dryRun: boolean }
+export interface CreateAllResult { created: number; skipped: { customerId: string; reason: "InvalidNumber" | "NumberTaken" | "AlreadyLinked" | "Excluded" | "InvalidValue"; field?: SyncField; message?: string }[]; dryRun: boolean }
 export interface MatchReason { field: SyncField; verdict: "equal" | "similar" | "different"; level: string; similarity?: number; weight: number }
 /** Other pairs of either customer that score 0.2 or more alone, and the bits they take from this one (<= 0). */
 export interface Rivals { count: number; weight: number }
@@ -129,11 +136,11 @@ export class CustomerSync {
   updateCustomer(id: string, fields: Fields, params?: { expectedVersion?: number }): Promise<Customer>;
   deleteCustomer(id: string, params?: { expectedVersion?: number }): Promise<{}>;
   resolveDeletion(linkId: string, action: "deletePartner" | "recreate" | "unlink", params?: { expectedVersion?: number }): Promise<Link | null>;
-  connect(params: { appSecretToken: string; agreementGrantToken: string; defaults: { currency: string; customerGroup: number; paymentTerms: number; vatZone: number }; system?: "e-conomic"; baseUrl?: string; timeout?: number }, options?: CallOptions): Promise<ConnectionStatus>;
+  connect(params: { appSecretToken: string; agreementGrantToken: string; defaults: EconomicDefaults; system?: "e-conomic"; baseUrl?: string; timeout?: number }, options?: CallOptions): Promise<ConnectionStatus>;
   disconnect(): Promise<{}>;
   connectionStatus(): Promise<ConnectionStatus>;
-  pullRemote(params?: { full?: boolean; allowMassDelete?: boolean; progress?: (p: Progress) => void }, options?: CallOptions): Promise<{ added: number; updated: number; unchanged: number; deleted: number; rejected: RowError[]; pages: number; full: boolean }>;
-  pushRemote(params?: { progress?: (p: Progress) => void }, options?: CallOptions): Promise<{ created: number; updated: number; unchanged: number; failed: { customerId: string; message: string }[] }>;
+  pullRemote(params?: { full?: boolean; allowMassDelete?: boolean; progress?: (p: Progress) => void }, options?: CallOptions): Promise<{ added: number; updated: number; unchanged: number; deleted: number; warnings: PullWarning[]; pages: number; full: boolean }>;
+  pushRemote(params?: { progress?: (p: Progress) => void }, options?: CallOptions): Promise<{ created: number; updated: number; unchanged: number; conflicts: number; failed: { customerId: string; message: string }[] }>;
   exportCustomers(params: { path: string; side?: Side; format?: "csv" | "xlsx"; onlyPending?: boolean }): Promise<{ written: number; path: string }>;
   history(params?: { customerId?: string; linkId?: string; limit?: number; cursor?: string }): Promise<Page<HistoryEntry>>;
   iterHistory(params?: { customerId?: string; linkId?: string; pageSize?: number }): AsyncIterable<HistoryEntry>;

@@ -223,12 +223,14 @@ class CustomerSync:
 
     def pull_remote(self, full: Optional[bool] = None, allow_mass_delete: Optional[bool] = None, progress: Optional[Callable[[Progress], None]] = None,
                     timeout: Optional[float] = None, cancel: Optional[threading.Event] = None) -> Dict[str, Any]:
-        """Reads the accounting system into the remote register (added, updated, unchanged, deleted, rejected, pages, full)."""
+        """Reads the accounting system into the remote register, nothing dropped or cut (added, updated, unchanged, deleted,
+        warnings: [{customerId, number, field, message}] for values that break a local rule, pages, full)."""
         return self._with_progress("pullRemote", _params(full=full, allowMassDelete=allow_mass_delete), progress, timeout, cancel)
 
     def push_remote(self, progress: Optional[Callable[[Progress], None]] = None, timeout: Optional[float] = None,
                     cancel: Optional[threading.Event] = None) -> Dict[str, Any]:
-        """Sends what is queued (created, updated, unchanged, failed: [{customerId, message}])."""
+        """Sends what is queued (created, updated, unchanged, conflicts, failed: [{customerId, message}]): each change lands,
+        becomes a conflict (a field the system changed meanwhile), or fails with the system's reason."""
         return self._with_progress("pushRemote", {}, progress, timeout, cancel)
 
     def history(self, customer_id: Optional[str] = None, link_id: Optional[str] = None, limit: Optional[int] = None,

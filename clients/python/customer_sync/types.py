@@ -13,7 +13,18 @@ CustomerState = Literal["unsynced", "synced", "conflict", "excluded", "deleted"]
 LinkState = Literal["synced", "conflict", "deleted"]
 
 
-class Customer(TypedDict):
+class Warning(TypedDict):
+    """A value that breaks a rule of the local register (kept as the accounting system holds it)."""
+    field: str
+    message: str
+
+
+class _CustomerWarnings(TypedDict, total=False):
+    # Present only when the customer has some.
+    warnings: List[Warning]
+
+
+class Customer(_CustomerWarnings):
     id: str
     side: Side
     number: Optional[str]

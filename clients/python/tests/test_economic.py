@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 
 from conftest import ROOT
-from customer_sync import CustomerSync, NotConnected, Unauthorized
+from customer_sync import CustomerSync, InvalidParams, NotConnected, Unauthorized
 
 FAKE = os.path.join(ROOT, "Tests", "Fixtures", "fake_economic.py")
 
@@ -55,3 +55,29 @@ def test_connect_pull_create_push(binary, fake, tmp_path):
         assert sync.connection_status()["queued"] == 0
         sync.disconnect()
         assert sync.connection_status()["connected"] is False
+
+
+def test_what_the_system_holds_arrives_whole_with_warnings(binary, fake, tmp_path):
+    """A customer whose values break a local rule is stored as e-conomic holds it, with warnings on the Customer and in
+    the pull's result; its value is not copied into the local register."""
+    long_name = "Meget Lang Virksomhed " + "x" * 160
+    base = {"currency": "DKK", "customerGroup": {"customerGroupNumber": 1}, "paymentTerms": {"paymentTermsNumber": 1},
+            "vatZone": {"vatZoneNumber": 1}}
+    control(fake, "/__fake/customers", [dict(base, customerNumber=1, name=long_name, country="Sverige", corporateIdentificationNumber="SE556677889901"),
+                                        dict(base, customerNumber=2, name="Atlantis ApS", country="Atlantis"),
+                                        dict(base, customerNumber=3, name="To Adresser ApS", email="a@firma.dk b@firma.dk")])
+    defaults = {"currency": "DKK", "customerGroup": 1, "paymentTerms": 1, "vatZone": 1}
+    with CustomerSync.spawn(db=":memory:", binary=binary, args=["--key-file", str(tmp_path / "key")]) as sync:
+        sync.connect("app-tok-7Q", "grant-tok-9Z", defaults, base_url=fake)
+        pulled = sync.pull_remote()
+        assert pulled["added"] == 3
+        assert sorted((w["number"], w["field"]) for w in pulled["warnings"]) == [("1", "name"), ("2", "country")]
+        held = {c["number"]: c for c in sync.list_unsynced(side="remote")["items"]}
+        assert held["1"]["name"] == long_name and held["1"]["country"] == "SE" and held["1"]["cvr"] == "SE556677889901"
+        assert [w["field"] for w in held["1"]["warnings"]] == ["name"]
+        assert held["2"]["country"] == "Atlantis" and held["2"]["warnings"][0]["field"] == "country"
+        assert "warnings" not in held["3"]
+        with pytest.raises(InvalidParams) as refused:
+            sync.create_partner(held["1"]["id"])
+        assert refused.value.data["path"] == "fields.name"
+        assert sync.status()["local"]["total"] == 0
