@@ -1,6 +1,7 @@
 import Foundation
 import JSONRPC
 import JSONRPCClient
+import SyncFixtures
 import TestSupport
 import Testing
 
@@ -27,15 +28,31 @@ struct GoldenTests {
     @Test(arguments: cases)
     func replay(_ c: Case) throws {
         let t = c.transcript
+        // A transcript that talks to e-conomic gets a fake one, seeded, and a key file.
+        var arguments = t.arguments
+        var fake: FakeEconomic?
+        if let seed = t.fakeEconomicSeed {
+            let started = try FakeEconomic()
+            guard case .array(let customers) = try JSONValue.parse(Array(seed.utf8)) else {
+                throw Failure("\(t.url.lastPathComponent): #! fake-economic: wants a JSON array of customers")
+            }
+            try started.seed(customers)
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("golden-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            arguments += ["--key-file", dir.appendingPathComponent("key").path]
+            fake = started
+        }
+        defer { fake?.stop() }
         let server = try ChildProcess(
             executable: Paths.serverBinary,
-            arguments: ["--db", ":memory:", "--framing", c.framing.rawValue] + t.arguments,
+            arguments: ["--db", ":memory:", "--framing", c.framing.rawValue] + arguments,
             framing: c.framing
         )
         var recorded: [[String]] = []
         var pendingRecord = false
         for exchange in t.exchanges {
-            server.send(Array(exchange.send.utf8))
+            let text = fake.map { exchange.send.replacingOccurrences(of: "$ECONOMIC", with: $0.baseURL) } ?? exchange.send
+            server.send(Array(text.utf8))
             var got: [String] = []
             for (i, expected) in exchange.expect.enumerated() {
                 let where_ = "\(t.url.lastPathComponent):\(exchange.expectLines[i])"

@@ -60,8 +60,24 @@ struct ContractTests {
             }
         }
         guard case .object(let schemas)? = doc["components"]?["schemas"] else { Issue.record("no schemas"); return }
+        // A generated Python model named like a builtin class resolves to the builtin (a
+        // component `Warning` broke openrpcclientgenerator's client: pydantic got the class
+        // `Warning`). Python 3.11's builtin classes:
+        let pythonBuiltins: Set<String> = Set("""
+            ArithmeticError AssertionError AttributeError BaseException BaseExceptionGroup BlockingIOError BrokenPipeError BufferError \
+            BytesWarning ChildProcessError ConnectionAbortedError ConnectionError ConnectionRefusedError ConnectionResetError \
+            DeprecationWarning EOFError Ellipsis EncodingWarning EnvironmentError Exception ExceptionGroup FileExistsError \
+            FileNotFoundError FloatingPointError FutureWarning GeneratorExit IOError ImportError ImportWarning IndentationError \
+            IndexError InterruptedError IsADirectoryError KeyError KeyboardInterrupt LookupError MemoryError ModuleNotFoundError \
+            NameError NotADirectoryError NotImplemented NotImplementedError OSError OverflowError PendingDeprecationWarning \
+            PermissionError ProcessLookupError RecursionError ReferenceError ResourceWarning RuntimeError RuntimeWarning \
+            StopAsyncIteration StopIteration SyntaxError SyntaxWarning SystemError SystemExit TabError TimeoutError TypeError \
+            UnboundLocalError UnicodeDecodeError UnicodeEncodeError UnicodeError UnicodeTranslateError UnicodeWarning UserWarning \
+            ValueError Warning ZeroDivisionError
+            """.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
         for (name, schema) in schemas {
             #expect(schema["properties"] != nil || schema["enum"] != nil, "component \(name) is an object with properties or an enum")
+            #expect(!pythonBuiltins.contains(name), "component \(name) is not named like a Python builtin class")
         }
         // Every object result is a named component, written `type: object` + `allOf: [$ref]`
         // (generators.md says why), or the empty object.

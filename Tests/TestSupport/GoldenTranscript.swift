@@ -19,6 +19,10 @@ public struct GoldenTranscript: Sendable {
     public var arguments: [String] = []
     public var framings: [Framing] = Framing.allCases
     public var exchanges: [Exchange] = []
+    /// `#! fake-economic: [customers]`: the customers a fake e-conomic
+    /// (`Tests/Fixtures/fake_economic.py`, tokens `test-app-secret`/`test-grant`) is seeded
+    /// with; `$ECONOMIC` in a sent message is its base URL.
+    public var fakeEconomicSeed: String?
 
     public init(url: URL) throws {
         self.url = url
@@ -28,6 +32,8 @@ public struct GoldenTranscript: Sendable {
             let number = index + 1
             if line.hasPrefix("#! args:") {
                 arguments += line.dropFirst("#! args:".count).split(separator: " ").map(String.init)
+            } else if line.hasPrefix("#! fake-economic:") {
+                fakeEconomicSeed = String(line.dropFirst("#! fake-economic:".count)).trimmingCharacters(in: .whitespaces)
             } else if line.hasPrefix("#! framing:") {
                 let name = line.dropFirst("#! framing:".count).trimmingCharacters(in: .whitespaces)
                 guard let framing = Framing(rawValue: name) else { throw Failure("\(url.lastPathComponent):\(number): unknown framing \(name)") }

@@ -12,12 +12,12 @@ export interface Customer {
   email: string | null; phone: string | null; cvr: string | null; ean: string | null; contact: string | null;
   state: CustomerState; linkId: string | null; version: number; extra: Record<string, string>;
   /** Present only when a value breaks a rule of the local register (kept as the accounting system holds it). */
-  warnings?: Warning[];
+  warnings?: FieldWarning[];
 }
 export interface EconomicOverride { currency?: string; customerGroup?: number; paymentTerms?: number; vatZone?: number }
 /** For customers in Denmark; eu and abroad override any value for customers elsewhere (VAT zone: e-conomic's 2 and 3). */
 export interface EconomicDefaults { currency: string; customerGroup: number; paymentTerms: number; vatZone: number; eu?: EconomicOverride; abroad?: EconomicOverride }
-export interface Warning { field: SyncField; message: string }
+export interface FieldWarning { field: SyncField; message: string }
 export interface PullWarning { customerId: string; number: string; field: SyncField; message: string }
 export interface Conflict { field: SyncField; base: string | null; local: string | null; remote: string | null }
 export interface Link { id: string; state: LinkState; local: Customer | null; remote: Customer | null; conflicts: Conflict[]; version: number }

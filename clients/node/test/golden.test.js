@@ -1,8 +1,11 @@
 // Every transcript in protocol/golden/, replayed through this client's own transport.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, mkdtempSync } from "node:fs";
 import { join, dirname } from "node:path";
+import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Transport } from "../index.js";
 
@@ -10,15 +13,26 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const golden = join(root, "protocol", "golden");
 
 function load(name) {
-  let args = [], framings = ["ndjson", "content-length"];
+  let args = [], framings = ["ndjson", "content-length"], seed = null;
   const exchanges = [];
   readFileSync(join(golden, name), "utf8").split("\n").forEach((line, i) => {
     if (line.startsWith("#! args:")) args = args.concat(line.slice(8).trim().split(/\s+/));
+    else if (line.startsWith("#! fake-economic:")) seed = JSON.parse(line.slice("#! fake-economic:".length));
     else if (line.startsWith("#! framing:")) framings = [line.slice(11).trim()];
     else if (line.startsWith("--> ")) exchanges.push({ send: line.slice(4), replies: [] });
     else if (line.startsWith("<-- ")) exchanges.at(-1).replies.push({ line: i + 1, text: line.slice(4) });
   });
-  return { args, framings, exchanges };
+  return { args, framings, exchanges, seed };
+}
+
+// `#! fake-economic: [customers]`: Tests/Fixtures/fake_economic.py, seeded; `$ECONOMIC` is its base URL.
+async function fakeEconomic(seed) {
+  const child = spawn("python3", [join(root, "Tests", "Fixtures", "fake_economic.py"), "--port", "0",
+    "--app-secret", "test-app-secret", "--grant", "test-grant"], { stdio: ["ignore", "pipe", "inherit"] });
+  const first = await new Promise((resolve) => createInterface({ input: child.stdout }).once("line", resolve));
+  const base = `http://127.0.0.1:${first.split(" ")[1]}`;
+  await fetch(`${base}/__fake/customers`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(seed) });
+  return { base, child, args: ["--key-file", join(mkdtempSync(join(tmpdir(), "golden-")), "key")] };
 }
 
 function difference(expected, actual, path = "$") {
@@ -44,10 +58,11 @@ for (const name of readdirSync(golden).filter((n) => n.endsWith(".transcript")).
   const transcript = load(name);
   for (const framing of transcript.framings) {
     test(`${name} [${framing}]`, async () => {
-      const transport = new Transport({ db: ":memory:", framing, args: transcript.args });
+      const fake = transcript.seed ? await fakeEconomic(transcript.seed) : null;
+      const transport = new Transport({ db: ":memory:", framing, args: transcript.args.concat(fake ? fake.args : []) });
       transport.rawMode();
       for (const exchange of transcript.exchanges) {
-        transport.sendRaw(exchange.send);
+        transport.sendRaw(fake ? exchange.send.replaceAll("$ECONOMIC", fake.base) : exchange.send);
         for (const reply of exchange.replies) {
           const actual = await transport.receiveRaw(30000);
           assert.notEqual(actual, null, `${name}:${reply.line}: the server ended`);
@@ -58,6 +73,7 @@ for (const name of readdirSync(golden).filter((n) => n.endsWith(".transcript")).
       transport.child.stdin.end();
       assert.equal(await transport.exit, 0);
       assert.equal(await transport.receiveRaw(10000), null, "no output after the last reply");
+      fake?.child.kill();
     });
   }
 }

@@ -13,7 +13,7 @@ CustomerState = Literal["unsynced", "synced", "conflict", "excluded", "deleted"]
 LinkState = Literal["synced", "conflict", "deleted"]
 
 
-class Warning(TypedDict):
+class FieldWarning(TypedDict):
     """A value that breaks a rule of the local register (kept as the accounting system holds it)."""
     field: str
     message: str
@@ -21,7 +21,7 @@ class Warning(TypedDict):
 
 class _CustomerWarnings(TypedDict, total=False):
     # Present only when the customer has some.
-    warnings: List[Warning]
+    warnings: List[FieldWarning]
 
 
 class Customer(_CustomerWarnings):

@@ -6,14 +6,18 @@ import glob
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 import time
+import urllib.request
 
+import jsonschema
 import pytest
 
 from customer_sync import CustomerSync, Transport
 from conftest import GOLDEN, ROOT
 
-jsonschema = pytest.importorskip("jsonschema")
+# jsonschema is installed by .ci/run (pip); a missing one fails the run rather than skip it.
 
 
 class Spec:
@@ -73,6 +77,8 @@ def load(path):
         for number, line in enumerate(f.read().split("\n"), 1):
             if line.startswith("#! args:"):
                 args += line[len("#! args:"):].split()
+            elif line.startswith("#! fake-economic:"):
+                args.append(("fake-economic", json.loads(line[len("#! fake-economic:"):])))
             elif line.startswith("#! framing:"):
                 framings = [line[len("#! framing:"):].strip()]
             elif line.startswith("--> "):
@@ -112,13 +118,43 @@ CASES = [(os.path.basename(p), framing) for p in sorted(glob.glob(os.path.join(G
          for framing in load(p)[1]]
 
 
+class FakeEconomic:
+    """`#! fake-economic: [customers]`: Tests/Fixtures/fake_economic.py, seeded; `$ECONOMIC` is its base URL."""
+
+    def __init__(self, seed, tmp_path):
+        script = os.path.join(ROOT, "Tests", "Fixtures", "fake_economic.py")
+        self.process = subprocess.Popen([sys.executable, script, "--port", "0", "--app-secret", "test-app-secret", "--grant", "test-grant"],
+                                        stdout=subprocess.PIPE, text=True)
+        self.base = f"http://127.0.0.1:{int(self.process.stdout.readline().split()[1])}"
+        request = urllib.request.Request(self.base + "/__fake/customers", data=json.dumps(seed).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request).read()
+        self.args = ["--key-file", str(tmp_path / "key")]
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+
+
 @pytest.mark.parametrize("name,framing", CASES)
-def test_replay(binary, name, framing):
+def test_replay(binary, name, framing, tmp_path):
     args, _, exchanges = load(os.path.join(GOLDEN, name))
+    fakes = [FakeEconomic(seed, tmp_path) for kind, seed in (a for a in args if isinstance(a, tuple))]
+    args = [a for a in args if not isinstance(a, tuple)] + [x for f in fakes for x in f.args]
+    try:
+        replay(binary, name, framing, args, exchanges, fakes[0].base if fakes else None)
+    finally:
+        for f in fakes:
+            f.stop()
+
+
+def replay(binary, name, framing, args, exchanges, economic):
     transport = Transport(db=":memory:", binary=binary, framing=framing, args=args)
     transport.raw_mode()
     methods = {}
     for _, text, replies in exchanges:
+        if economic:
+            text = text.replace("$ECONOMIC", economic)
         methods.update(request_methods(text))
         transport.send_raw(text)
         for number, expected in replies:

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-pylsp_jsonrpc = pytest.importorskip("pylsp_jsonrpc")
+import pylsp_jsonrpc  # noqa: E402,F401  (installed by .ci/run: a missing one fails, never skips)
 from pylsp_jsonrpc.endpoint import Endpoint  # noqa: E402
 from pylsp_jsonrpc.streams import JsonRpcStreamReader, JsonRpcStreamWriter  # noqa: E402
 

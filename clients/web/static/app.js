@@ -217,14 +217,17 @@ $("#connect-form").addEventListener("submit", async (event) => {
 
 $("#pull").addEventListener("click", () => act(async () => {
   const r = await withProgress((progressToken) => call("pullRemote", { progressToken }));
-  const text = t("pulled", r);
-  $("#connection-result").textContent = text;
+  const warnings = r.warnings ?? [];
+  const text = t("pulled", { ...r, warnings: new Set(warnings.map((w) => w.customerId)).size });
+  // Kept as the accounting system holds them; what breaks a local rule is listed by customer.
+  fill($("#connection-result"), el("p", { text }),
+    warnings.length ? el("ul", { id: "pull-warnings" }, warnings.map((w) => el("li", { text: `${w.number} (${w.field}): ${w.message}` }))) : null);
   showNotice(text);
 }));
 
 $("#push").addEventListener("click", () => act(async () => {
   const r = await withProgress((progressToken) => call("pushRemote", { progressToken }));
-  const text = t("pushed", { ...r, failed: r.failed.length });
+  const text = t("pushed", { ...r, conflicts: r.conflicts ?? 0, failed: r.failed.length });
   fill($("#connection-result"), el("p", { text }),
     r.failed.length ? el("ul", {}, r.failed.map((f) => el("li", { text: `${f.customerId}: ${f.message}` }))) : null);
   showNotice(text);
