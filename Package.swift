@@ -64,10 +64,14 @@ let package = Package(
             ]
         ),
 
-        // The e-conomic REST API as a RemoteConnector (SyncCore): its wire format, HTTP with
-        // retries (Foundation's URLSession: no extra build cost). Knows nothing of JSON-RPC
-        // or of the database.
-        .target(name: "EconomicConnector", dependencies: ["SyncCore"]),
+        // HTTP as every connector talks it: retries within a time budget, Retry-After, pacing
+        // under a rate limit, https only, no redirects (Foundation's URLSession: no extra
+        // build cost).
+        .target(name: "RemoteHTTP", dependencies: ["SyncCore"]),
+
+        // The e-conomic REST API as a RemoteConnector (SyncCore): its wire format. Knows
+        // nothing of JSON-RPC or of the database.
+        .target(name: "EconomicConnector", dependencies: ["SyncCore", "RemoteHTTP"]),
 
         // libsodium (system library, `libsodium-dev`): the connection's tokens are stored
         // encrypted with a key kept outside the database.

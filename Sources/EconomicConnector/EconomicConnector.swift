@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import RemoteHTTP
 import SyncCore
 
 /// What a new e-conomic customer needs beyond our fields: e-conomic refuses a customer
@@ -74,8 +75,8 @@ public struct EconomicSettings: Sendable {
     public var timeout: Double = 30
     /// Customers a page (e-conomic allows at most 1000).
     public var pageSize = 1000
-    /// Further attempts after a 429, a 5xx or no reply.
-    public var retries = 5
+    /// Seconds one call may spend retrying a 429, a 5xx or no reply.
+    public var retryBudget = 60.0
     /// The first wait between attempts, in seconds (doubled each time, at most 8 s).
     public var retryBase = 0.25
 
@@ -101,14 +102,24 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
     public let system = "e-conomic"
     public var baseURL: String { settings.baseURL.absoluteString }
     let settings: EconomicSettings
-    let http: EconomicHTTP
+    let http: HTTPClient
     /// Contact names already read, by customer and contact number (one request each, once).
     private var contactNames: [String: String] = [:]
     private let lock = NSLock()
 
     public init(settings: EconomicSettings) {
         self.settings = settings
-        http = EconomicHTTP(settings: settings)
+        // REST docs, TL;DR: the two token headers on every request. Retries as e-conomic says
+        // is worth it (429 with Retry-After; 500, 502, 503, 504; no reply).
+        http = HTTPClient(baseURL: settings.baseURL, system: "e-conomic",
+                          headers: ["X-AppSecretToken": settings.appSecretToken, "X-AgreementGrantToken": settings.agreementGrantToken],
+                          policy: .init(timeout: settings.timeout, retryBudget: settings.retryBudget, retryBase: settings.retryBase))
+    }
+
+    /// A request that may be repeated, retried as the policy says: its status and body.
+    func idempotent(_ method: String, _ path: String, query: [URLQueryItem] = [], body: Data? = nil) throws(ConnectorError) -> (status: Int, body: Data) {
+        let answer = try http.idempotent(method, path, query: query, body: body)
+        return (answer.status, answer.body)
     }
 
     /// Requests sent so far, retries included.
@@ -121,7 +132,7 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
     }
 
     public func verify() throws(ConnectorError) {
-        let (status, body) = try http.idempotent("GET", "customers", query: [URLQueryItem(name: "skippages", value: "0"), URLQueryItem(name: "pagesize", value: "1")])
+        let (status, body) = try idempotent("GET", "customers", query: [URLQueryItem(name: "skippages", value: "0"), URLQueryItem(name: "pagesize", value: "1")])
         guard status == 200 else { throw Self.failure(status, body, "GET /customers") }
         try checkDefaults()
     }
@@ -146,7 +157,7 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
         }
         var looked: Set<String> = []
         for check in checks where looked.insert(check.resource).inserted {
-            let (status, body) = try http.idempotent("GET", check.resource)
+            let (status, body) = try idempotent("GET", check.resource)
             if status == 404 {
                 throw ConnectorError(.rejected, "e-conomic has no \(check.what) (GET /\(check.resource) answered 404): give one the agreement has",
                                      status: 404, fields: [check.path], reasons: [.init(field: check.path, message: "e-conomic has no \(check.what)")])
@@ -170,7 +181,7 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
             var query = [URLQueryItem(name: "skippages", value: String(skip)), URLQueryItem(name: "pagesize", value: String(settings.pageSize))]
             if sort { query.append(URLQueryItem(name: "sort", value: "customerNumber")) }
             if let mark { query.append(URLQueryItem(name: "filter", value: "lastUpdated$gte:\(mark)")) }
-            let (status, body) = try http.idempotent("GET", "customers", query: query)
+            let (status, body) = try idempotent("GET", "customers", query: query)
             if status == 400 && sort && skip == 0 {
                 // An endpoint that will not sort (REST docs: 400 for what is not sortable):
                 // its default order, which is by number.
@@ -193,7 +204,7 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
     /// The `lastUpdated` of the customer changed last, or nil when there is none.
     func newestChange() throws(ConnectorError) -> String? {
         let query = [URLQueryItem(name: "skippages", value: "0"), URLQueryItem(name: "pagesize", value: "1"), URLQueryItem(name: "sort", value: "-lastUpdated")]
-        let (status, body) = try http.idempotent("GET", "customers", query: query)
+        let (status, body) = try idempotent("GET", "customers", query: query)
         // A system that cannot sort so: no mark from here; the old one stays.
         if status == 400 { return nil }
         guard status == 200 else { throw Self.failure(status, body, "GET /customers") }
@@ -207,7 +218,7 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
     }
 
     func fetchJSON(number: String) throws(ConnectorError) -> [String: Any]? {
-        let (status, body) = try http.idempotent("GET", "customers/\(number)")
+        let (status, body) = try idempotent("GET", "customers/\(number)")
         if status == 404 { return nil }
         guard status == 200 else { throw Self.failure(status, body, "GET /customers/\(number)") }
         guard let json = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else {
@@ -232,7 +243,9 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
         let body = try Self.encode(json)
         var created: RemoteCustomer?
         var lastProblem = ""
-        attempts: for attempt in 0...settings.retries {
+        let started = ContinuousClock.now
+        var attempt = 0
+        attempts: while true {
             switch http.exchange("POST", "customers", body: body) {
             case .answered(let status, let data, _) where status == 200 || status == 201:
                 guard let reply = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
@@ -240,11 +253,11 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
                 }
                 created = try remote(reply)
                 break attempts
-            case .answered(let status, _, let retryAfter) where EconomicHTTP.isTransient(status):
+            case .answered(let status, _, let headers) where HTTPClient.isTransient(status):
                 // A 5xx may have landed: look before sending again.
                 lastProblem = "e-conomic answered \(status)"
                 if let landed = try adoptIfLanded(number: number, fields: fields) { created = landed; break attempts }
-                if attempt < settings.retries { http.backoff(attempt, retryAfter: retryAfter) }
+                guard http.wait(attempt, retryAfter: HTTPClient.retryAfter(headers["retry-after"]), since: started) else { break attempts }
             case .answered(let status, let data, _):
                 let failure = Self.failure(status, data, "POST /customers")
                 if failure.kind == .rejected, failure.fields == ["customerNumber"] {
@@ -256,11 +269,12 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
             case .noReply(let reason):
                 lastProblem = reason
                 if let landed = try adoptIfLanded(number: number, fields: fields) { created = landed; break attempts }
-                if attempt < settings.retries { http.backoff(attempt, retryAfter: nil) }
+                guard attempt + 1 < http.policy.noReplyAttempts, http.wait(attempt, retryAfter: nil, since: started) else { break attempts }
             }
+            attempt += 1
         }
         guard let created else {
-            throw ConnectorError(.unavailable, "e-conomic did not take customer \(number) after \(settings.retries + 1) attempts: \(lastProblem)")
+            throw ConnectorError(.unavailable, "e-conomic did not take customer \(number) after \(attempt + 1) attempt(s): \(lastProblem)")
         }
         // The contact person is a contact of the customer: only now can it be made.
         if fields.contact != nil && created.fields.contact != fields.contact {
@@ -310,7 +324,7 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
             }
         }
         json.removeValue(forKey: "self")
-        let (status, body) = try http.idempotent("PUT", "customers/\(number)", body: try Self.encode(json))
+        let (status, body) = try idempotent("PUT", "customers/\(number)", body: try Self.encode(json))
         guard status == 200 || status == 201 else { throw Self.failure(status, body, "PUT /customers/\(number)") }
         guard let reply = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else {
             throw ConnectorError(.badResponse, "e-conomic's reply to updating customer \(number) is not a JSON object")
@@ -322,13 +336,13 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
 
     /// The number of the customer's contact called `name`, created when there is none.
     func contactNumber(customer: String, name: String) throws(ConnectorError) -> Int {
-        let (status, body) = try http.idempotent("GET", "customers/\(customer)/contacts", query: [URLQueryItem(name: "pagesize", value: "1000")])
+        let (status, body) = try idempotent("GET", "customers/\(customer)/contacts", query: [URLQueryItem(name: "pagesize", value: "1000")])
         guard status == 200 else { throw Self.failure(status, body, "GET /customers/\(customer)/contacts") }
         let contacts = ((try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["collection"] as? [[String: Any]]) ?? []
         for contact in contacts where Normalize.comparable(.contact, contact["name"] as? String) == Normalize.comparable(.contact, name) {
             if let n = (contact["customerContactNumber"] as? NSNumber)?.intValue { return n }
         }
-        let (created, reply) = try http.idempotent("POST", "customers/\(customer)/contacts", body: try Self.encode(["name": name]))
+        let (created, reply) = try idempotent("POST", "customers/\(customer)/contacts", body: try Self.encode(["name": name]))
         guard created == 200 || created == 201,
               let json = try? JSONSerialization.jsonObject(with: reply) as? [String: Any],
               let n = (json["customerContactNumber"] as? NSNumber)?.intValue else {
@@ -344,7 +358,7 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
         let known = contactNames[key]
         lock.unlock()
         if let known { return known }
-        let (status, body) = try http.idempotent("GET", "customers/\(customer)/contacts/\(contact)")
+        let (status, body) = try idempotent("GET", "customers/\(customer)/contacts/\(contact)")
         if status == 404 { return nil }
         guard status == 200 else { throw Self.failure(status, body, "GET /customers/\(customer)/contacts/\(contact)") }
         let name = (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["name"] as? String
