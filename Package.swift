@@ -7,7 +7,8 @@
 //   customer-sync (executable) → SyncService → SyncStore  → SyncCore
 //                                          ↘ SyncImport → SyncCore
 //                                          ↘ JSONRPC (knows no customers)
-//                                          ↘ EconomicConnector → SyncCore (e-conomic's wire format; no JSON-RPC, no SQL)
+//                  ↘ EconomicConnector, DineroConnector → RemoteHTTP → SyncCore (a system's wire format;
+//                    no JSON-RPC, no SQL; the service knows them only as SyncCore's RemoteSystem)
 //   customer-sync-bench, EndToEndTests → JSONRPCClient → JSONRPC (the client end; never in the server)
 import Foundation
 import PackageDescription
@@ -87,7 +88,6 @@ let package = Package(
                 "SyncStore",
                 "SyncImport",
                 "JSONRPC",
-                "EconomicConnector",
                 "CSodium",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -99,6 +99,9 @@ let package = Package(
             name: "customer-sync",
             dependencies: [
                 "SyncService",
+                "SyncCore",
+                // The accounting systems `connect` offers, named here and nowhere else.
+                "EconomicConnector",
                 "SyncImport",
                 "SyncStore",
                 "JSONRPC",

@@ -222,15 +222,15 @@ extension RPCError {
 /// A params member's name. The protocol's names are camelCase; a top-level param may also come
 /// spelled in snake_case (`customer_id` for `customerId`), as clients generated for Python
 /// send them (transport.md).
-struct ParamName: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
+public struct ParamName: CodingKey {
+    public var stringValue: String
+    public var intValue: Int? { nil }
+    public init(stringValue: String) { self.stringValue = stringValue }
+    public init?(intValue: Int) { nil }
 
     /// `customer_id` → `customerId`; nil when `name` is not snake_case with at least one `_`
     /// between lowercase words.
-    static func camelCase(_ name: String) -> String? {
+    public static func camelCase(_ name: String) -> String? {
         let words = name.split(separator: "_", omittingEmptySubsequences: false)
         guard words.count > 1, words.allSatisfy({ word in
             !word.isEmpty && word.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber) }

@@ -74,14 +74,8 @@ public final class HTTPClient: @unchecked Sendable {
     private var retryAfterSeconds = 0.0
     private var sent: [ContinuousClock.Instant] = []
 
-    /// Whether `url` may be talked to: https, or http to this machine.
-    public static func isAllowed(_ url: URL) -> Bool {
-        switch url.scheme?.lowercased() {
-        case "https": return url.host != nil
-        case "http": return ["127.0.0.1", "localhost", "::1", "[::1]"].contains(url.host?.lowercased() ?? "")
-        default: return false
-        }
-    }
+    /// Whether `url` may be talked to (`RemoteURL.isAllowed`).
+    public static func isAllowed(_ url: URL) -> Bool { RemoteURL.isAllowed(url) }
 
     public init(baseURL: URL, system: String, headers: [String: String] = [:], policy: Policy = Policy()) {
         self.baseURL = baseURL

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The other register, when it is an accounting system reached through its API rather than a
 /// file: what a connector (e-conomic today; Dinero, Uniconta or Billy later) must offer. It
 /// speaks the system's wire format and knows nothing of JSON-RPC or of our database; the
@@ -133,4 +135,49 @@ public struct ConnectorError: Error, Sendable, Hashable, CustomStringConvertible
     }
 
     public var description: String { message }
+}
+
+/// Where a connector may send credentials: https, or plain http to this machine (a test's
+/// fake, a local proxy), never plain http across a network.
+public enum RemoteURL {
+    public static func isAllowed(_ url: URL) -> Bool {
+        switch url.scheme?.lowercased() {
+        case "https": return url.host != nil
+        case "http": return ["127.0.0.1", "localhost", "::1", "[::1]"].contains(url.host?.lowercased() ?? "")
+        default: return false
+        }
+    }
+}
+
+/// An accounting system that can be connected (`connect {system, …}`): which params it
+/// reads, what of them is secret, and how its connector is made. Each connector target
+/// offers one; the executable hands them to the service, which knows none by name.
+public protocol RemoteSystem: Sendable {
+    /// What `connect` reads for this system beyond `system`, `baseUrl` and `timeout`.
+    associatedtype ConnectParams: Decodable
+    /// The name on the wire (`connect`'s `system`).
+    var name: String { get }
+    /// Where the system is reached when `connect` gives no `baseUrl`.
+    var defaultBaseURL: URL { get }
+    /// The names of `ConnectParams`' members (a member of another system's params is refused).
+    var parameterNames: [String] { get }
+    /// Checks the params (a `ParamsError` names the one at fault) and splits them into the
+    /// credentials, which the service seals, and the settings, kept in clear.
+    func configure(_ params: ConnectParams) throws -> RemoteConfiguration
+    /// The connector of a stored connection. `settings` is what `configure` gave (a JSON
+    /// object, which may carry members of the service's own beside it).
+    func connector(baseURL: URL, credentials: [String: String], settings: Data, timeout: Double) throws -> any RemoteConnector
+}
+
+/// What a connection stores of a system's connect params.
+public struct RemoteConfiguration: Sendable, Equatable {
+    /// Secrets (tokens, keys): sealed, never echoed or logged.
+    public var credentials: [String: String]
+    /// The rest, as a JSON object: defaults for new customers, other URLs.
+    public var settings: Data
+
+    public init(credentials: [String: String], settings: Data) {
+        self.credentials = credentials
+        self.settings = settings
+    }
 }

@@ -1,4 +1,5 @@
 import JSONRPC
+import SyncCore
 import SyncImport
 import Logging
 import SyncStore
@@ -34,9 +35,10 @@ public enum Registry {
     /// A connection serving `database`, ready for a transport.
     public static func connection(database: AppDatabase, logger: Logger = Logger(label: "customer-sync"), keyFile: String? = nil,
                                   limits: ImportLimits = .standard, batchLimits: BatchLimits = .standard,
-                                  files: FileAccess = .unconfined) -> Connection<ServiceContext> {
+                                  files: FileAccess = .unconfined, systems: [any RemoteSystem] = []) -> Connection<ServiceContext> {
         let session = Session(allowedAfterShutdown: [Exit.name])
-        let context = ServiceContext(database: database, session: session, logger: logger, keyFile: keyFile, limits: limits, files: files)
+        let context = ServiceContext(database: database, session: session, logger: logger, keyFile: keyFile, limits: limits, files: files,
+                                     systems: systems)
         return Connection(router: router(), context: context, session: session, batchLimits: batchLimits, logger: logger)
     }
 }

@@ -1,5 +1,6 @@
 import JSONRPC
 import Logging
+import SyncCore
 import SyncImport
 import SyncStore
 
@@ -20,16 +21,17 @@ public final class ServiceContext {
     let searchIndexer: SearchIndexer
 
     /// `keyFile`: where the key that seals the connection's tokens is kept (default:
-    /// `TokenVault.defaultKeyFile()`, outside the database).
+    /// `TokenVault.defaultKeyFile()`, outside the database). `systems`: the accounting systems
+    /// `connect` offers (the executable gives e-conomic and Dinero).
     public init(database: AppDatabase, session: Session, logger: Logger = Logger(label: "customer-sync"), keyFile: String? = nil,
-                limits: ImportLimits = .standard, files: FileAccess = .unconfined) {
+                limits: ImportLimits = .standard, files: FileAccess = .unconfined, systems: [any RemoteSystem] = []) {
         self.database = database
         self.session = session
         self.logger = logger
         self.limits = limits
         self.files = files
         searchIndexer = SearchIndexer(database: database, logger: logger)
-        connections = ConnectionManager(vault: TokenVault(keyFile: keyFile ?? TokenVault.defaultKeyFile()))
+        connections = ConnectionManager(vault: TokenVault(keyFile: keyFile ?? TokenVault.defaultKeyFile()), systems: systems)
     }
 }
 

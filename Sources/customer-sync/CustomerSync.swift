@@ -1,7 +1,9 @@
 import ArgumentParser
+import EconomicConnector
 import Foundation
 import JSONRPC
 import Logging
+import SyncCore
 import SyncImport
 import SyncService
 import SyncStore
@@ -123,12 +125,18 @@ struct CustomerSync: ParsableCommand {
         logger.info("serving \(db)")
         let limits = ImportLimits(fileBytes: maxFileBytes, rows: maxRows, columns: maxColumns, cellBytes: maxCellBytes, partBytes: maxPartBytes)
         let connection = Registry.connection(database: database, logger: logger, keyFile: keyFile, limits: limits,
-                                             batchLimits: BatchLimits(maxItems: maxBatch, maxReplyBytes: maxBatchReplyBytes), files: files)
+                                             batchLimits: BatchLimits(maxItems: maxBatch, maxReplyBytes: maxBatchReplyBytes), files: files,
+                                             systems: Self.systems)
         let server = StdioServer(connection: connection, mode: framing, maxMessageBytes: maxMessageBytes, logger: logger)
         connection.context.startBackgroundWork()
         server.run()
         connection.context.stopBackgroundWork()
     }
+}
+
+extension CustomerSync {
+    /// The accounting systems `connect` offers: the one place that names them.
+    static var systems: [any RemoteSystem] { [EconomicSystem()] }
 }
 
 extension FramingMode: ExpressibleByArgument {}

@@ -1,34 +1,26 @@
-import EconomicConnector
 import Foundation
 import SyncCore
 import SyncStore
 
-/// What is stored beside the sealed tokens: the connector's settings.
-struct ConnectionSettings: Codable, Sendable, Equatable {
-    var defaults: EconomicDefaults
-    /// Seconds to wait for one reply.
-    var timeout: Double
-}
-
 /// The live connector: made from the stored connection on first use (so a restarted server
-/// pushes what is queued without a new `connect`), dropped on `disconnect`.
+/// pushes what is queued without a new `connect`), dropped on `disconnect`. Which systems
+/// there are is given (`systems`): the service names none of them.
 final class ConnectionManager: @unchecked Sendable {
+    // Unchecked: `live` is read and written under `lock`; the rest is constant.
     let vault: TokenVault
+    /// The systems `connect` knows, by name.
+    let systems: [String: any RemoteSystem]
     private let lock = NSLock()
     private var live: (connection: StoredConnection, connector: any RemoteConnector)?
-    /// How a connector is made (tests may make another).
-    let make: @Sendable (_ baseURL: URL, _ tokens: TokenVault.Tokens, _ settings: ConnectionSettings) -> any RemoteConnector
 
-    init(vault: TokenVault, make: @escaping @Sendable (URL, TokenVault.Tokens, ConnectionSettings) -> any RemoteConnector = ConnectionManager.economic) {
+    init(vault: TokenVault, systems: [any RemoteSystem]) {
         self.vault = vault
-        self.make = make
+        self.systems = Dictionary(systems.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    static func economic(_ baseURL: URL, _ tokens: TokenVault.Tokens, _ settings: ConnectionSettings) -> any RemoteConnector {
-        var economic = EconomicSettings(baseURL: baseURL, appSecretToken: tokens.appSecretToken,
-                                        agreementGrantToken: tokens.agreementGrantToken, defaults: settings.defaults)
-        economic.timeout = settings.timeout
-        return EconomicConnector(settings: economic)
+    /// The seconds to wait for one reply, stored beside the system's settings.
+    static func timeout(in settings: Data) -> Double {
+        ((try? JSONSerialization.jsonObject(with: settings)) as? [String: Any])?["timeout"] as? Double ?? 30
     }
 
     /// The connector of the stored connection, or `NotConnected`.
@@ -41,19 +33,26 @@ final class ConnectionManager: @unchecked Sendable {
         if let live, live.connection.baseUrl == stored.baseUrl, live.connection.sealedTokens == stored.sealedTokens {
             return (stored, live.connector)
         }
+        guard let system = systems[stored.system] else {
+            throw SyncError(.notConnected, "the stored connection is to \(stored.system), which this build does not know; connect again")
+        }
         let tokens = try vault.open(stored.sealedTokens)
+        let settings = Data(stored.settings.utf8)
         guard let url = URL(string: stored.baseUrl),
-              let settings = try? JSONDecoder().decode(ConnectionSettings.self, from: Data(stored.settings.utf8)) else {
+              let connector = try? system.connector(baseURL: url, credentials: tokens, settings: settings, timeout: Self.timeout(in: settings)) else {
             throw SyncError(.notConnected, "the stored connection is damaged; connect again")
         }
-        let connector = make(url, tokens, settings)
         live = (stored, connector)
         return (stored, connector)
     }
 
-    /// Checks the tokens against the system, then stores the connection (tokens sealed).
-    func connect(_ database: AppDatabase, system: String, baseURL: URL, tokens: TokenVault.Tokens, settings: ConnectionSettings) throws -> StoredConnection {
-        let connector = make(baseURL, tokens, settings)
+    /// Checks the credentials and settings against the system, then stores the connection
+    /// (credentials sealed; settings in clear, with the timeout).
+    func connect(_ database: AppDatabase, system: any RemoteSystem, baseURL: URL, configuration: RemoteConfiguration, timeout: Double) throws -> StoredConnection {
+        var settings = ((try? JSONSerialization.jsonObject(with: configuration.settings)) as? [String: Any]) ?? [:]
+        settings["timeout"] = timeout
+        let settingsData = try JSONSerialization.data(withJSONObject: settings, options: [.sortedKeys])
+        let connector = try system.connector(baseURL: baseURL, credentials: configuration.credentials, settings: settingsData, timeout: timeout)
         do {
             try connector.verify()
         } catch let error where error.kind == .rejected && error.fields.count == 1 && error.fields[0].hasPrefix("defaults.") {
@@ -62,8 +61,8 @@ final class ConnectionManager: @unchecked Sendable {
         } catch {
             throw SyncError(error)
         }
-        let stored = StoredConnection(system: system, baseUrl: baseURL.absoluteString, sealedTokens: try vault.seal(tokens),
-                                      settings: String(decoding: try JSONEncoder().encode(settings), as: UTF8.self))
+        let stored = StoredConnection(system: system.name, baseUrl: baseURL.absoluteString, sealedTokens: try vault.seal(configuration.credentials),
+                                      settings: String(decoding: settingsData, as: UTF8.self))
         try database.saveConnection(stored)
         lock.lock()
         live = (stored, connector)

@@ -2,7 +2,8 @@ import CSodium
 import Foundation
 import SyncCore
 
-/// The connection's tokens, sealed for the database with a key kept outside it: a copy of
+/// The connection's credentials (whatever the system's are: e-conomic's two tokens, Dinero's
+/// client secret and API key), sealed for the database with a key kept outside it: a copy of
 /// the database file alone does not give them away.
 ///
 /// libsodium's `crypto_secretbox` (XSalsa20-Poly1305, a random nonce per seal): the sealed
@@ -10,10 +11,9 @@ import SyncCore
 /// 0700), made on first use: `--key-file`, else `$CUSTOMER_SYNC_KEY_FILE`, else
 /// `$XDG_CONFIG_HOME/customer-sync/key` (`~/.config/customer-sync/key`).
 struct TokenVault: Sendable {
-    struct Tokens: Codable, Sendable, Equatable {
-        var appSecretToken: String
-        var agreementGrantToken: String
-    }
+    /// By name, as the system's `RemoteConfiguration` gives them (sealed as a JSON object: a
+    /// connection stored before systems had their own shapes opens as the same two names).
+    typealias Tokens = [String: String]
 
     let keyFile: String
 

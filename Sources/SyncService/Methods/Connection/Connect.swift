@@ -1,97 +1,89 @@
-import EconomicConnector
 import Foundation
 import JSONRPC
 import SyncCore
 import SyncStore
 
-/// `connect`: checks the tokens against the accounting system and stores the connection
-/// (tokens sealed, never echoed). Spec: protocol/openrpc.json#connect.
+/// `connect`: checks the credentials against the accounting system named by `system` and
+/// stores the connection (credentials sealed, never echoed). Spec: protocol/openrpc.json#connect.
+///
+/// `system`, `baseUrl` and `timeout` are everyone's; every other param is the system's own
+/// (`RemoteSystem.ConnectParams`), decoded and checked by it: a param of another system is
+/// refused as unknown.
 public enum Connect: SyncMethod {
     public static let name = "connect"
-    /// One request to the system (with retries): the worker runs it, `ping` is answered.
+    /// Requests to the system (with retries): the worker runs it, `ping` is answered.
     public static var scheduling: Scheduling { .long }
+    /// The members depend on `system`: checked in `handle`.
+    public static var acceptsUnknownParams: Bool { true }
 
     public struct Params: RPCParams {
-        public enum CodingKeys: String, CodingKey, CaseIterable { case system, baseUrl, appSecretToken, agreementGrantToken, defaults, timeout }
-        var system: System
-        var baseUrl: String?
-        var appSecretToken: String
-        var agreementGrantToken: String
-        var defaults: Defaults
-        var timeout: Double?
-    }
+        public enum CodingKeys: String, CodingKey, CaseIterable { case system, baseUrl, timeout }
+        /// Every member as given (the system's own are decoded by the system).
+        var members: [String: JSONValue]
 
-    enum System: String, Sendable, ClosedStringSet { case economic = "e-conomic" }
-
-    /// Values for new customers in Denmark; `eu` and `abroad` override any of them for
-    /// customers in another EU member state or elsewhere (the VAT zone defaults to
-    /// e-conomic's own zone of that region, never the domestic one).
-    struct Defaults: Decodable, Sendable {
-        enum CodingKeys: String, CodingKey, CaseIterable { case currency, customerGroup, paymentTerms, vatZone, eu, abroad }
-        var currency: String
-        var customerGroup: Int
-        var paymentTerms: Int
-        var vatZone: Int
-        var eu: Override?
-        var abroad: Override?
-    }
-
-    struct Override: Decodable, Sendable {
-        enum CodingKeys: String, CodingKey, CaseIterable { case currency, customerGroup, paymentTerms, vatZone }
-        var currency: String?
-        var customerGroup: Int?
-        var paymentTerms: Int?
-        var vatZone: Int?
-    }
-
-    /// A currency as e-conomic writes it, or `InvalidParams` at `path`.
-    static func currency(_ value: String, path: String) throws -> String {
-        let currency = value.uppercased()
-        guard currency.count == 3, currency.allSatisfy({ $0.isASCII && $0.isLetter }) else {
-            throw RPCError.invalidParams("currency must be a three-letter ISO 4217 code such as DKK (got '\(value)')", path: path)
+        public init(from decoder: any Decoder) throws {
+            guard case .object(let members) = try JSONValue(from: decoder) else {
+                throw RPCError.invalidParams("params must be an object", path: nil)
+            }
+            self.members = members
         }
-        return currency
-    }
-
-    /// A number of something in e-conomic (a customer group, payment terms, a VAT zone).
-    static func reference(_ value: Int?, _ name: String, path: String) throws {
-        if let value, value < 1 { throw RPCError.invalidParams("\(name) must be the number of one in e-conomic (1 or more)", path: path) }
     }
 
     public static func handle(_ p: Params, context: ServiceContext) throws -> ConnectionStatus.Result {
-        let base = p.baseUrl ?? "https://restapi.e-conomic.com"
-        guard let url = URL(string: base), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http", url.host != nil else {
+        // snake_case spellings of the top-level names are taken as their camelCase (transport.md).
+        var members: [String: JSONValue] = [:]
+        for (key, value) in p.members {
+            let name = ParamName.camelCase(key) ?? key
+            if members[name] != nil { throw RPCError.invalidParams("'\(key)' and '\(name)' are the same param, given twice", path: key) }
+            members[name] = value
+        }
+        let known = context.connections.systems.keys.sorted()
+        guard case .string(let systemName)? = members["system"] else {
+            throw RPCError.invalidParams(members["system"] == nil ? "missing required field 'system'" : "system must be a string", path: "system")
+        }
+        guard let system = context.connections.systems[systemName] else {
+            throw RPCError.invalidParams("must be one of \(known.map { "'\($0)'" }.joined(separator: ", ")) (got '\(systemName)')", path: "system")
+        }
+        let shared: Set<String> = ["system", "baseUrl", "timeout"]
+        let own = Set(system.parameterNames)
+        for key in members.keys.sorted() where !shared.contains(key) && !own.contains(key) {
+            throw RPCError.invalidParams("unknown field '\(key)' (\(system.name) takes \(system.parameterNames.joined(separator: ", ")))", path: key)
+        }
+        var base = system.defaultBaseURL.absoluteString
+        if let given = members["baseUrl"], given != .null {
+            guard case .string(let text) = given else { throw RPCError.invalidParams("baseUrl must be a string", path: "baseUrl") }
+            base = text
+        }
+        guard let url = URL(string: base), url.host != nil, ["https", "http"].contains(url.scheme?.lowercased() ?? "") else {
             throw RPCError.invalidParams("baseUrl must be an http or https URL (got '\(base)')", path: "baseUrl")
         }
-        for (token, path) in [(p.appSecretToken, "appSecretToken"), (p.agreementGrantToken, "agreementGrantToken")]
-        where token.trimmingCharacters(in: .whitespaces).isEmpty || token.contains(where: { $0.isNewline }) {
-            throw RPCError.invalidParams("\(path) must be a token: not empty, one line", path: path)
+        guard RemoteURL.isAllowed(url) else {
+            throw RPCError.invalidParams("baseUrl must be https (plain http only to this machine) (got '\(base)')", path: "baseUrl")
         }
-        let currency = try Self.currency(p.defaults.currency, path: "defaults.currency")
-        for (value, path) in [(p.defaults.customerGroup, "customerGroup"), (p.defaults.paymentTerms, "paymentTerms"), (p.defaults.vatZone, "vatZone")] {
-            try reference(value, path, path: "defaults.\(path)")
-        }
-        var overrides: [EconomicDefaults.Override?] = []
-        for (override, region) in [(p.defaults.eu, "eu"), (p.defaults.abroad, "abroad")] {
-            guard let override else { overrides.append(nil); continue }
-            for (value, path) in [(override.customerGroup, "customerGroup"), (override.paymentTerms, "paymentTerms"), (override.vatZone, "vatZone")] {
-                try reference(value, path, path: "defaults.\(region).\(path)")
+        var timeout = 30.0
+        if let given = members["timeout"], given != .null {
+            guard case .number(let literal) = given, let seconds = Double(literal), (0.1...600).contains(seconds) else {
+                throw RPCError.invalidParams("timeout is seconds from 0.1 to 600", path: "timeout")
             }
-            overrides.append(EconomicDefaults.Override(currency: try override.currency.map { try Self.currency($0, path: "defaults.\(region).currency") },
-                                                       customerGroup: override.customerGroup, paymentTerms: override.paymentTerms, vatZone: override.vatZone))
+            timeout = seconds
         }
-        if let timeout = p.timeout, !(0.1...600).contains(timeout) {
-            throw RPCError.invalidParams("timeout is seconds from 0.1 to 600", path: "timeout")
-        }
-        let settings = ConnectionSettings(
-            defaults: .init(currency: currency, customerGroup: p.defaults.customerGroup, paymentTerms: p.defaults.paymentTerms, vatZone: p.defaults.vatZone,
-                            eu: overrides[0], abroad: overrides[1]),
-            timeout: p.timeout ?? 30)
-        _ = try context.connections.connect(context.database, system: p.system.rawValue, baseURL: url,
-                                            tokens: .init(appSecretToken: p.appSecretToken, agreementGrantToken: p.agreementGrantToken),
-                                            settings: settings)
-        context.logger.info("connected to \(p.system.rawValue) at \(url.absoluteString)")
+        let configuration = try configure(system, members.filter { own.contains($0.key) })
+        _ = try context.connections.connect(context.database, system: system, baseURL: url, configuration: configuration, timeout: timeout)
+        context.logger.info("connected to \(system.name) at \(url.absoluteString)")
         return try ConnectionStatus.status(context)
+    }
+
+    /// The system's own params, decoded as its `ConnectParams` (a decoding error names the
+    /// member, as for any method's params) and checked by it.
+    static func configure<S: RemoteSystem>(_ system: S, _ members: [String: JSONValue]) throws -> RemoteConfiguration {
+        let data = Data(JSONValue.object(members).jsonText.utf8)
+        let params: S.ConnectParams
+        do {
+            params = try JSONDecoder().decode(S.ConnectParams.self, from: data)
+        } catch let error as DecodingError {
+            throw RPCError(decoding: error)
+        }
+        return try system.configure(params)
     }
 }
 
