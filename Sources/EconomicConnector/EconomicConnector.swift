@@ -166,7 +166,7 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
         }
     }
 
-    public func pull(since mark: String?, onPage: (RemotePage) throws -> Void) throws -> String? {
+    public func pull(since mark: String?, onPage: (RemotePage) throws -> Void) throws -> RemotePull {
         // The mark the next pull starts from is the newest change the register holds *before*
         // this one reads anything: a customer changed while the pages are read has a newer
         // `lastUpdated`, so the next pull reads it again. (The newest change seen in the pages
@@ -196,7 +196,8 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
             let pagination = page["pagination"] as? [String: Any]
             let customers = try collection.map { json throws(ConnectorError) in try remote(json) }
             try onPage(RemotePage(customers: customers, index: skip, total: (pagination?["results"] as? NSNumber)?.intValue))
-            if pagination?["nextPage"] == nil || collection.isEmpty { return next }
+            // e-conomic has no feed of deletions: a full pull finds them (REST docs, Customers).
+            if pagination?["nextPage"] == nil || collection.isEmpty { return RemotePull(mark: next) }
             skip += 1
         }
     }
@@ -212,7 +213,8 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
         return ((page?["collection"] as? [[String: Any]])?.first?["lastUpdated"]) as? String
     }
 
-    public func fetch(number: String) throws(ConnectorError) -> RemoteCustomer? {
+    /// e-conomic's key is the customer number.
+    public func fetch(key number: String) throws(ConnectorError) -> RemoteCustomer? {
         guard let json = try fetchJSON(number: number) else { return nil }
         return try remote(json)
     }
@@ -278,7 +280,7 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
         }
         // The contact person is a contact of the customer: only now can it be made.
         if fields.contact != nil && created.fields.contact != fields.contact {
-            return try update(number: number, changes: [.contact: fields.contact], expected: nil).customer
+            return try update(key: number, changes: [.contact: fields.contact], expected: nil).customer
         }
         return created
     }
@@ -286,11 +288,11 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
     /// The customer `number` if it is there and is the one we meant to create (same name
     /// after normalisation): what an earlier attempt landed.
     func adoptIfLanded(number: String, fields: CustomerFields) throws(ConnectorError) -> RemoteCustomer? {
-        guard let existing = try fetch(number: number) else { return nil }
+        guard let existing = try fetch(key: number) else { return nil }
         return Normalize.comparable(.name, existing.fields.name) == Normalize.comparable(.name, fields.name) ? existing : nil
     }
 
-    public func update(number: String, changes: [SyncField: String?], expected: CustomerFields?) throws(ConnectorError) -> RemoteUpdate {
+    public func update(key number: String, changes: [SyncField: String?], expected: CustomerFields?) throws(ConnectorError) -> RemoteUpdate {
         guard var json = try fetchJSON(number: number) else {
             throw ConnectorError(.notFound, "customer \(number) is not in e-conomic (deleted there?); pull to see", status: 404)
         }

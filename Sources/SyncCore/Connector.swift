@@ -24,23 +24,38 @@ public protocol RemoteConnector: Sendable {
     /// a page at a time, in a stable order; `onPage` may throw to stop. Returns the mark the
     /// next pull starts from: one that no change made during this pull can be older than,
     /// so a customer changed meanwhile is read again rather than passed over (nil: keep the
-    /// old one). Country values arrive as ISO codes where the system's text names a country,
-    /// as the system's text otherwise.
-    func pull(since mark: String?, onPage: (RemotePage) throws -> Void) throws -> String?
+    /// old one), and, for a pull since a mark, the keys of the customers the system deleted
+    /// since then where it can tell (a full pull finds deletions by what it no longer reads).
+    /// Country values arrive as ISO codes where the system's text names a country, as the
+    /// system's text otherwise.
+    func pull(since mark: String?, onPage: (RemotePage) throws -> Void) throws -> RemotePull
 
-    /// The customer with `number`, or nil when there is none.
-    func fetch(number: String) throws(ConnectorError) -> RemoteCustomer?
+    /// The customer whose key is `key`, or nil when there is none (or it was deleted).
+    func fetch(key: String) throws(ConnectorError) -> RemoteCustomer?
 
     /// Creates a customer under `number`. Never creates it twice: after a timeout or a lost
     /// reply it first looks the number up, and adopts what landed if it is ours.
     func create(number: String, fields: CustomerFields) throws(ConnectorError) -> RemoteCustomer
 
-    /// Sets `changes` on the customer `number`, leaving everything else as the system holds
+    /// Sets `changes` on the customer `key`, leaving everything else as the system holds
     /// it (the system's own fields, and ours that did not change): read, modify, write. A
     /// changed field whose value there is no longer `expected` (what we last saw) was changed
     /// there meanwhile: it is not overwritten but left out (`skipped`), for the next pull to
     /// show as a conflict.
-    func update(number: String, changes: [SyncField: String?], expected: CustomerFields?) throws(ConnectorError) -> RemoteUpdate
+    func update(key: String, changes: [SyncField: String?], expected: CustomerFields?) throws(ConnectorError) -> RemoteUpdate
+}
+
+/// How a pull ended: where the next one starts, and what the system says it deleted.
+public struct RemotePull: Sendable, Equatable {
+    /// The mark the next pull starts from (nil: keep the old one).
+    public var mark: String?
+    /// Keys of customers deleted since the mark the pull started from.
+    public var deleted: [String]
+
+    public init(mark: String?, deleted: [String] = []) {
+        self.mark = mark
+        self.deleted = deleted
+    }
 }
 
 /// What an update did: the customer as the system holds it now, and the changes it left out
@@ -56,16 +71,28 @@ public struct RemoteUpdate: Sendable, Hashable {
 }
 
 /// A customer as the connected system holds it, in our fields.
+///
+/// The system's identity of a customer (`key`) is kept apart from the number the sync window
+/// shows (`number`): e-conomic's key is its customer number, Dinero's a GUID it assigns, with
+/// our number in its external reference. A pull matches customers by key, so it never changes
+/// one's identity; the number may change, or be missing.
 public struct RemoteCustomer: Sendable, Hashable {
-    public var number: String
+    public var key: String
+    public var number: String?
     public var fields: CustomerFields
     /// The system's timestamp of its last change, when it keeps one.
     public var lastUpdated: String?
 
-    public init(number: String, fields: CustomerFields, lastUpdated: String? = nil) {
+    public init(key: String, number: String?, fields: CustomerFields, lastUpdated: String? = nil) {
+        self.key = key
         self.number = number
         self.fields = fields
         self.lastUpdated = lastUpdated
+    }
+
+    /// A customer of a system whose key is its number.
+    public init(number: String, fields: CustomerFields, lastUpdated: String? = nil) {
+        self.init(key: number, number: number, fields: fields, lastUpdated: lastUpdated)
     }
 }
 

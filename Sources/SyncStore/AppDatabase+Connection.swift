@@ -27,6 +27,9 @@ public struct StoredConnection: Sendable, Hashable {
 public struct OutgoingCustomer: Sendable, Hashable {
     public var id: Int64
     public var number: String?
+    /// The system's key, once it has the customer (nil for a system whose key is the number
+    /// and whose customer was not pulled since keys were kept: then the number is the key).
+    public var key: String?
     public var fields: CustomerFields
     public var version: Int
     /// What the system last showed (pulled or pushed), or nil when it has never had this
@@ -109,16 +112,17 @@ extension AppDatabase {
     public func outgoing() throws -> [OutgoingCustomer] {
         try read { db in
             let statement = try db.makeStatement(sql: """
-                SELECT id, number, \(CustomerSQL.fieldColumns), version, seen, seenDigest FROM customer
+                SELECT id, number, systemKey, \(CustomerSQL.fieldColumns), version, seen, seenDigest FROM customer
                 WHERE side = 'remote' AND pending = 1 ORDER BY id
                 """)
             let fields = try FieldColumns(statement)
             let id = try statement.position(of: "id"), number = try statement.position(of: "number"), version = try statement.position(of: "version")
             let seen = try statement.position(of: "seen"), digest = try statement.position(of: "seenDigest")
+            let key = try statement.position(of: "systemKey")
             return try Row.fetchAll(statement).map { row in
                 let current = fields.fields(row)
                 let last = Self.seenValues(seen: row[seen], seenDigest: row[digest], fields: current)
-                return OutgoingCustomer(id: row[id], number: row[number], fields: current, version: row[version],
+                return OutgoingCustomer(id: row[id], number: row[number], key: row[key], fields: current, version: row[version],
                                         seen: last.map(FieldMapCoding.fields))
             }
         }
@@ -127,33 +131,45 @@ extension AppDatabase {
     /// After a push: the system now holds `sent` for the customer. It becomes what the
     /// remote register was last seen to hold; the customer is no longer pending unless it
     /// changed meanwhile (then what changed goes with the next push).
-    public func markSent(customerId: Int64, sent: CustomerFields) throws {
+    /// `key`: the system's key of the customer (what a create answered), kept so later pulls
+    /// and pushes find it by what the system calls it.
+    public func markSent(customerId: Int64, sent: CustomerFields, key: String? = nil) throws {
         try write { db in
             guard let customer = try Self.fetchCustomerIfPresent(db, id: customerId) else { return }
             let extraJSON = CustomerSQL.encodeExtra(customer.extra)
             let same = customer.fields == sent
-            try db.execute(sql: "UPDATE customer SET seenDigest = ?, seen = ?, pending = ? WHERE id = ?",
-                           arguments: [ImportRecord.digest(fields: sent, extraJSON: extraJSON), same ? nil : FieldMapCoding.encode(sent), same ? 0 : 1, customerId])
+            // As a pull would compute it, so the next pull of the same values is unchanged.
+            let keyed = try key != nil || String.fetchOne(db, sql: "SELECT systemKey FROM customer WHERE id = ?", arguments: [customerId]) != nil
+            let digestExtra = keyed ? extraJSON + "\u{1D}" + (customer.number ?? "") : extraJSON
+            try db.execute(sql: "UPDATE customer SET seenDigest = ?, seen = ?, pending = ?, systemKey = coalesce(?, systemKey) WHERE id = ?",
+                           arguments: [ImportRecord.digest(fields: sent, extraJSON: digestExtra), same ? nil : FieldMapCoding.encode(sent), same ? 0 : 1,
+                                       key, customerId])
         }
     }
 
-    /// The numbers of `side`'s customers once read from its register (a file or a pull):
-    /// those a full read that no longer lists them would delete.
-    public func numbersOnceSeen(side: Side) throws -> Set<String> {
+    /// Who of `side`'s customers was once read from its register (a file or a pull), by
+    /// what names them there: the system's key where one is kept, else the number. Those a
+    /// full read that no longer lists them would delete.
+    public func identitiesOnceSeen(side: Side) throws -> Set<String> {
         try read { db in
-            Set(try String.fetchAll(db, sql: "SELECT number FROM customer WHERE side = ? AND seenDigest IS NOT NULL AND number IS NOT NULL",
-                                    arguments: [side.rawValue]))
+            Set(try String.fetchAll(db, sql: """
+                SELECT coalesce(systemKey, number) FROM customer
+                WHERE side = ? AND seenDigest IS NOT NULL AND coalesce(systemKey, number) IS NOT NULL
+                """, arguments: [side.rawValue]))
         }
     }
 
-    /// The ids of `side`'s customers with these numbers, by number.
-    public func customerIds(side: Side, numbers: some Collection<String>) throws -> [String: Int64] {
-        guard !numbers.isEmpty else { return [:] }
+    /// The ids of `side`'s customers named by these keys (a system's key, else a number).
+    public func customerIds(side: Side, keys: some Collection<String>) throws -> [String: Int64] {
+        guard !keys.isEmpty else { return [:] }
         return try read { db in
             var out: [String: Int64] = [:]
-            let statement = try db.makeStatement(sql: "SELECT id FROM customer WHERE side = ? AND number = ?")
-            for number in numbers {
-                if let id = try Int64.fetchOne(statement, arguments: [side.rawValue, number]) { out[number] = id }
+            let byKey = try db.makeStatement(sql: "SELECT id FROM customer WHERE side = ? AND systemKey = ?")
+            let byNumber = try db.makeStatement(sql: "SELECT id FROM customer WHERE side = ? AND number = ? AND systemKey IS NULL")
+            for key in keys {
+                if let id = try Int64.fetchOne(byKey, arguments: [side.rawValue, key]) ?? Int64.fetchOne(byNumber, arguments: [side.rawValue, key]) {
+                    out[key] = id
+                }
             }
             return out
         }

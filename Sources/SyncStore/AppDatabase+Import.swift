@@ -7,7 +7,12 @@ import SyncCore
 /// made, so an import that builds records on a reader thread does that work there, beside
 /// the writer.
 public struct ImportRecord: Sendable {
-    public let number: String
+    /// The number the register shows: always for a file's row; for a system's customer
+    /// (`key` given) it may be missing, or taken by another customer (then it is left out).
+    public let number: String?
+    /// The connected system's identity of the customer (`RemoteCustomer.key`), which a pull
+    /// matches by; nil for a file's row, matched by number.
+    public let key: String?
     public let fields: CustomerFields
     public let extra: [String: String]
     let extraJSON: String
@@ -24,18 +29,30 @@ public struct ImportRecord: Sendable {
     /// `rowDigest`: the digest of the row as a file holds it (`ImportRow.digest`), so that
     /// the next import of the same row can skip its checks.
     public init(number: String, fields: CustomerFields, extra: [String: String], rowDigest: Int64? = nil) {
+        self.init(number: number, key: nil, fields: fields, extra: extra, rowDigest: rowDigest)
+    }
+
+    /// A customer of a connected system: its key, and the number it shows if any.
+    public init(key: String, number: String?, fields: CustomerFields, extra: [String: String] = [:]) {
+        self.init(number: number, key: key, fields: fields, extra: extra, rowDigest: nil)
+    }
+
+    init(number: String?, key: String?, fields: CustomerFields, extra: [String: String], rowDigest: Int64?) {
         self.number = number
+        self.key = key
         self.fields = fields
         self.extra = extra
         extraJSON = CustomerSQL.encodeExtra(extra)
         searchKey = CustomerSQL.searchKey(number: number, fields: fields)
-        digest = rowDigest ?? Self.digest(fields: fields, extraJSON: extraJSON)
+        // A system's customer whose number alone changed has changed: the number is in its digest.
+        digest = rowDigest ?? Self.digest(fields: fields, extraJSON: key == nil ? extraJSON : extraJSON + "\u{1D}" + (number ?? ""))
         lastRead = false
     }
 
     /// A row read again exactly as last read under `number` (its digest is `digest`).
     public init(lastReadNumber number: String, digest: Int64) {
         self.number = number
+        key = nil
         fields = CustomerFields()
         extra = [:]
         extraJSON = "{}"
@@ -118,8 +135,8 @@ extension AppDatabase {
             let storedExtra = try stored.position(of: "extra"), storedSeen = try stored.position(of: "seen")
             let storedPending = try stored.position(of: "pending"), storedNumber = try stored.position(of: "number")
             var insert = try BulkStatement(db, sql: """
-                INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), extra, searchKey, seenDigest)
-                VALUES (?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?, ?, ?)
+                INSERT INTO customer (id, side, number, systemKey, \(CustomerSQL.fieldColumns), extra, searchKey, seenDigest)
+                VALUES (?, ?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?, ?, ?)
                 """)
             var update = try BulkStatement(db, sql: """
                 UPDATE customer SET \(CustomerSQL.fieldAssignments), extra = ?, searchKey = ?, seenDigest = ?, seen = ?, pending = ?,
@@ -132,20 +149,60 @@ extension AppDatabase {
             var touched: [Int64] = []
             var editedFields: [Int64: Set<SyncField>] = [:]
             var contested: [Int64: [SyncField: String?]] = [:]
+            // A system's customers (records with a key) are matched by key: loaded on the first.
+            var byKey: [String: Int64]?
+            var keyOf: [Int64: String] = [:]
+            var numberOf: [Int64: String] = [:]
+            var seenOf: [Int64: Int64?] = [:]
             for record in records {
-                guard let old = existing[record.number], !record.lastRead || old.seen == record.digest else {
+                var number = record.number
+                var old: (id: Int64, seen: Int64?)?
+                if let key = record.key {
+                    if byKey == nil {
+                        var map: [String: Int64] = [:]
+                        for row in try Row.fetchAll(db, sql: "SELECT id, number, systemKey, seenDigest FROM customer WHERE side = ?", arguments: [side.rawValue]) {
+                            let id: Int64 = row["id"]
+                            if let k: String = row["systemKey"] { map[k] = id; keyOf[id] = k }
+                            if let n: String = row["number"] { numberOf[id] = n }
+                            seenOf[id] = .some(row["seenDigest"])
+                        }
+                        byKey = map
+                    }
+                    if let id = byKey?[key] {
+                        old = (id, seenOf[id] ?? nil)
+                    } else if let n = number, let holder = existing[n], keyOf[holder.id] == nil {
+                        // Read before its key was kept (or from a file): its number names it.
+                        old = holder
+                    }
+                    // A number another customer holds stays with that one; this one shows none.
+                    if let n = number, let holder = existing[n], holder.id != old?.id { number = nil }
+                    if let found = old, keyOf[found.id] != key || numberOf[found.id] != number {
+                        try Self.setIdentity(db, id: found.id, key: key, number: number)
+                        if let before = numberOf[found.id] { existing[before] = nil }
+                        if let number { existing[number] = found }
+                        numberOf[found.id] = number
+                        keyOf[found.id] = key
+                        byKey?[key] = found.id
+                    }
+                } else {
+                    old = existing[number ?? ""]
+                }
+                guard let old, !record.lastRead || old.seen == record.digest else {
                     if record.lastRead {
-                        throw SyncError(.busy, "customer \(record.number) changed while the file was read (another process wrote to the register): import the file again")
+                        throw SyncError(.busy, "customer \(number ?? "") changed while the file was read (another process wrote to the register): import the file again")
                     }
                     let id = ids.take()
                     insert.bind(id)
                     insert.bind(side.rawValue)
-                    insert.bind(record.number)
+                    insert.bind(number)
+                    insert.bind(record.key)
                     for field in SyncField.allCases { insert.bind(record.fields[field]) }
                     insert.bind(record.extraJSON)
-                    insert.bind(record.searchKey)
+                    insert.bind(number == record.number ? record.searchKey : CustomerSQL.searchKey(number: number, fields: record.fields))
                     insert.bind(record.digest)
                     try insert.run()
+                    if let n = number { existing[n] = (id, record.digest); numberOf[id] = n }
+                    if let key = record.key { byKey?[key] = id; keyOf[id] = key }
                     outcome.added += 1
                     continue
                 }
@@ -191,7 +248,7 @@ extension AppDatabase {
                 }
                 for field in SyncField.allCases { update.bind(updated[field]) }
                 update.bind(record.extraJSON)
-                update.bind(updated == record.fields ? record.searchKey : CustomerSQL.searchKey(number: row[storedNumber], fields: updated))
+                update.bind(updated == record.fields && number == record.number ? record.searchKey : CustomerSQL.searchKey(number: row[storedNumber], fields: updated))
                 update.bind(record.digest)
                 update.bind(seenJSON)
                 update.bind(pending ? 1 : 0)
@@ -207,9 +264,11 @@ extension AppDatabase {
             if outcome.added > 0 { try history.eventsForCustomers(.import, from: firstNewId) }
             try ids.save(db)
             if let replaceWith {
+                // Who the source names: a system's customers by key, a file's by number.
                 let mentioned = try replaceWith()
-                let seen = try Row.fetchAll(db, sql: "SELECT id, number FROM customer WHERE side = ? AND seenDigest IS NOT NULL", arguments: [side.rawValue])
-                let missing = seen.filter { !mentioned.contains($0["number"] as String? ?? "") }
+                let seen = try Row.fetchAll(db, sql: "SELECT id, number, systemKey FROM customer WHERE side = ? AND seenDigest IS NOT NULL",
+                                            arguments: [side.rawValue])
+                let missing = seen.filter { !mentioned.contains(($0["systemKey"] as String?) ?? ($0["number"] as String?) ?? "") }
                 let total = try Tally.count(db, side: side, excluded: false) + Tally.count(db, side: side, excluded: true)
                 if !allowMassDelete, MassDelete.refuses(deleting: missing.count, of: total) {
                     throw SyncError(.massDelete, "this would delete \(missing.count) of the \(total) \(side.rawValue) customers: is it the right file (and sheet)? To go ahead, call again with allowMassDelete",
@@ -231,5 +290,15 @@ extension AppDatabase {
             try beforeCommit()
             return outcome
         }
+    }
+
+    /// Gives a customer the key a system knows it by, and the number it shows there now (nil
+    /// when it shows none, or one another customer holds), with the search key that follows.
+    static func setIdentity(_ db: Database, id: Int64, key: String, number: String?) throws {
+        let statement = try db.makeStatement(sql: "SELECT \(CustomerSQL.fieldColumns) FROM customer WHERE id = ?")
+        let columns = try FieldColumns(statement)
+        guard let row = try Row.fetchOne(statement, arguments: [id]) else { return }
+        try db.execute(sql: "UPDATE customer SET systemKey = ?, number = ?, searchKey = ? WHERE id = ?",
+                       arguments: [key, number, CustomerSQL.searchKey(number: number, fields: columns.fields(row)), id])
     }
 }

@@ -166,6 +166,17 @@ enum Schema {
             // excepted): who may be paired is unchanged while it stays the same.
             try db.execute(sql: "INSERT INTO generation VALUES ('writes', 0)")
         }
+        migrator.registerMigration("v7: system key") { db in
+            try db.execute(sql: """
+                -- The connected system's own identity of a remote customer, where it is not the
+                -- number (Dinero's contact GUID; e-conomic's is its customer number, kept here as
+                -- well once pulled): a pull matches by it, so it never changes who a customer is,
+                -- while the number the window shows may change or be missing. Null for a
+                -- register read from a file, matched by number.
+                ALTER TABLE customer ADD COLUMN systemKey TEXT CHECK (systemKey IS NULL OR length(systemKey) >= 1);
+                CREATE UNIQUE INDEX customer_system_key ON customer(side, systemKey) WHERE systemKey IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

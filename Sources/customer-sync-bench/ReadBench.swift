@@ -48,7 +48,7 @@ struct ReadBench: ParsableCommand {
             var n = 0
             _ = try RegisterFile.stream(bytes, format: nil, side: side) { row in
                 let record = ImportRecord(number: row.number, fields: row.fields, extra: row.extra)
-                n += record.number.isEmpty ? 0 : 1
+                n += (record.number?.isEmpty ?? true) ? 0 : 1
             }
             return n
         }

@@ -145,7 +145,7 @@ struct MemoryConnector: RemoteConnector {
 
     func verify() throws(ConnectorError) {}
 
-    func pull(since mark: String?, onPage: (RemotePage) throws -> Void) throws -> String? {
+    func pull(since mark: String?, onPage: (RemotePage) throws -> Void) throws -> RemotePull {
         let (changed, newest) = register.changed(since: mark.flatMap(Int.init))
         var index = 0
         for start in stride(from: 0, to: max(changed.count, 1), by: pageSize) {
@@ -153,10 +153,10 @@ struct MemoryConnector: RemoteConnector {
             try onPage(RemotePage(customers: page.map { RemoteCustomer(number: $0.0, fields: $0.1, lastUpdated: String($0.2)) }, index: index, total: changed.count))
             index += 1
         }
-        return String(newest)
+        return RemotePull(mark: String(newest))
     }
 
-    func fetch(number: String) throws(ConnectorError) -> RemoteCustomer? {
+    func fetch(key number: String) throws(ConnectorError) -> RemoteCustomer? {
         register.get(number).map { RemoteCustomer(number: number, fields: $0) }
     }
 
@@ -165,7 +165,7 @@ struct MemoryConnector: RemoteConnector {
         return RemoteCustomer(number: number, fields: fields)
     }
 
-    func update(number: String, changes: [SyncField: String?], expected: CustomerFields?) throws(ConnectorError) -> RemoteUpdate {
+    func update(key number: String, changes: [SyncField: String?], expected: CustomerFields?) throws(ConnectorError) -> RemoteUpdate {
         guard var fields = register.get(number) else { throw ConnectorError(.notFound, "customer \(number) is gone") }
         var skipped: Set<SyncField> = []
         for (field, value) in changes {

@@ -32,9 +32,20 @@ public enum PullRemote: SyncMethod {
     /// A pulled value that breaks a rule of the local register (one entry per field).
     public struct Warning: Encodable, Sendable, Equatable {
         var customerId: String
-        var number: String
+        /// The number the customer shows, if it shows one.
+        var number: String?
         var field: String
         var message: String
+
+        enum CodingKeys: String, CodingKey { case customerId, number, field, message }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(customerId, forKey: .customerId)
+            try c.encodeOrNull(number, forKey: .number)
+            try c.encode(field, forKey: .field)
+            try c.encode(message, forKey: .message)
+        }
     }
 
     public struct Result: Encodable, Sendable {
@@ -59,25 +70,25 @@ public enum PullRemote: SyncMethod {
         let full = p.full ?? (stored.pullMark == nil)
         let cancellation = RequestScope.current?.cancellation
         var result = Result(full: full)
-        // Every number this pull read, and the rules each broke.
+        // Every key this pull read, and the rules each customer broke (with the number it shows).
         var pulled = Set<String>()
-        var broken: [String: [FieldRules.Violation]] = [:]
+        var broken: [String: (number: String?, violations: [FieldRules.Violation])] = [:]
         var seen = 0
         let started = ContinuousClock.now
         // Each page is a bulk write: the WAL is checkpointed once, after the reply.
         defer { context.afterBulkWrite() }
-        let mark: String?
+        let end: RemotePull
         do {
             func intake(_ customers: [RemoteCustomer]) throws {
-                // One record a number: a page that lists a customer twice keeps the later one.
+                // One record a key: a page that lists a customer twice keeps the later one.
                 var records: [String: ImportRecord] = [:]
                 var order: [String] = []
                 for customer in customers {
-                    let record = try Self.record(customer)
-                    if records.updateValue(record, forKey: record.number) == nil { order.append(record.number) }
-                    pulled.insert(record.number)
+                    let record = Self.record(customer)
+                    if records.updateValue(record, forKey: customer.key) == nil { order.append(customer.key) }
+                    pulled.insert(customer.key)
                     let violations = FieldRules.violations(in: record.fields)
-                    broken[record.number] = violations.isEmpty ? nil : violations
+                    broken[customer.key] = violations.isEmpty ? nil : (record.number, violations)
                 }
                 let batch = order.map { records[$0]! }
                 let outcome = try RegisterIntake(database: context.database, side: .remote).run { emit in
@@ -86,7 +97,14 @@ public enum PullRemote: SyncMethod {
                 }
                 result.add(outcome.counts)
             }
-            mark = try connector.pull(since: full ? nil : stored.pullMark) { page in
+            func delete(keeping keep: Set<String>) throws {
+                let outcome = try RegisterIntake(database: context.database, side: .remote, mode: .replace, skipInvalid: true,
+                                                 allowMassDelete: p.allowMassDelete ?? false).run { _ in
+                    RegisterIntake.Report(numbers: keep)
+                }
+                result.deleted += outcome.counts.deleted
+            }
+            end = try connector.pull(since: full ? nil : stored.pullMark) { page in
                 try cancellation?.check()
                 seen += page.customers.count
                 try intake(page.customers)
@@ -96,28 +114,29 @@ public enum PullRemote: SyncMethod {
                 }
             }
             try cancellation?.check()
+            let known = try context.database.identitiesOnceSeen(side: .remote)
             if full {
                 // Every page is in: who the system no longer has is known now, not before. Each
                 // is asked for once more; one still there was passed over by shifting pages.
                 var kept = pulled
                 var passedOver: [RemoteCustomer] = []
-                for number in try context.database.numbersOnceSeen(side: .remote).subtracting(pulled).sorted(by: numberOrder) {
+                for key in known.subtracting(pulled).sorted(by: numberOrder) {
                     try cancellation?.check()
-                    if let customer = try connector.fetch(number: number) {
+                    if let customer = try connector.fetch(key: key) {
                         passedOver.append(customer)
-                        kept.insert(number)
+                        kept.insert(key)
                     }
                 }
                 if !passedOver.isEmpty {
                     context.logger.info("a full pull passed over \(passedOver.count) customer(s) the system still has (changed during the pull); read them one by one")
                     try intake(passedOver)
                 }
-                let keep = kept
-                let outcome = try RegisterIntake(database: context.database, side: .remote, mode: .replace, skipInvalid: true,
-                                                 allowMassDelete: p.allowMassDelete ?? false).run { _ in
-                    RegisterIntake.Report(numbers: keep)
-                }
-                result.deleted = outcome.counts.deleted
+                try delete(keeping: kept)
+            } else if !end.deleted.isEmpty {
+                // The system says whom it deleted since the mark: they go, as a full pull would
+                // take them (a linked one leaves its link deleted).
+                let gone = Set(end.deleted).subtracting(pulled)
+                if !known.isDisjoint(with: gone) { try delete(keeping: known.subtracting(gone)) }
             }
         } catch {
             let failure = (error as? ConnectorError).map(SyncError.init) ?? error
@@ -127,34 +146,32 @@ public enum PullRemote: SyncMethod {
             }
             throw failure
         }
-        let ids = try context.database.customerIds(side: .remote, numbers: broken.keys)
-        for number in broken.keys.sorted(by: numberOrder) {
-            guard let id = ids[number] else { continue }
-            for violation in broken[number]! {
+        let ids = try context.database.customerIds(side: .remote, keys: broken.keys)
+        for key in broken.keys.sorted(by: numberOrder) {
+            guard let id = ids[key], let (number, violations) = broken[key] else { continue }
+            for violation in violations {
                 result.warnings.append(Warning(customerId: CustomerID.format(id), number: number, field: violation.field, message: violation.message))
             }
         }
-        try context.database.notePull(at: Timestamp.now(), mark: mark, error: nil)
+        try context.database.notePull(at: Timestamp.now(), mark: end.mark, error: nil)
         context.logger.info("pulled \(seen) customers in \(result.pages) page(s) from \(stored.system) in \(ContinuousClock.now - started); \(broken.count) with warnings")
         return result
     }
 
-    /// Remote numbers in numeric order (digits only: the shorter is the smaller).
+    /// Keys in numeric order where they are numbers (the shorter the smaller), else by text.
     static func numberOrder(_ a: String, _ b: String) -> Bool {
         a.utf8.count != b.utf8.count ? a.utf8.count < b.utf8.count : a < b
     }
 
-    /// A customer as the system holds it, as a record of the remote register: its number in
-    /// the side's form (one that has none cannot be stored, and fails the pull rather than
-    /// vanish from it), values trimmed, nothing cut, no rule applied.
-    static func record(_ customer: RemoteCustomer) throws -> ImportRecord {
-        guard let number = CustomerNumber.canonical(customer.number, side: .remote) else {
-            throw SyncError(.remoteUnavailable, "the accounting system holds a customer numbered '\(customer.number)', which is no remote customer number (\(CustomerNumber.rule(for: .remote))); nothing after it was read")
-        }
+    /// A customer as the system holds it, as a record of the remote register: matched by the
+    /// system's key; the number it shows when that is a remote customer number (else none);
+    /// values trimmed, nothing cut, no rule applied.
+    static func record(_ customer: RemoteCustomer) -> ImportRecord {
         var fields = RegisterRows.cleaned(customer.fields)
         // The register needs a name; a system that holds none gets an empty one, and a warning.
         if fields.name == nil { fields.name = "" }
-        return ImportRecord(number: number, fields: fields, extra: [:])
+        let number = customer.number.flatMap { CustomerNumber.canonical($0, side: .remote) }
+        return ImportRecord(key: customer.key, number: number, fields: fields)
     }
 }
 

@@ -63,25 +63,29 @@ public enum PushRemote: SyncMethod {
                     // What the system holds afterwards, as a pull would read it; a field it changed
                     // meanwhile keeps the value we saw last, so reading it back shows its change.
                     var sent: CustomerFields
+                    var key: String?
                     var changedThere: RemoteCustomer?
                     if let seen = customer.seen {
                         if customer.changes.isEmpty {
                             sent = customer.fields
                             result.unchanged += 1
                         } else {
-                            let update = try connector.update(number: number, changes: customer.changes, expected: seen)
+                            let update = try connector.update(key: customer.key ?? number, changes: customer.changes, expected: seen)
                             sent = RegisterRows.cleaned(update.customer.fields)
+                            key = update.customer.key
                             for field in update.skipped { sent[field] = seen[field] }
                             if !update.skipped.isEmpty { changedThere = update.customer }
                             if update.skipped.count < customer.changes.count { result.updated += 1 } else { result.unchanged += 1 }
                         }
                     } else {
-                        sent = RegisterRows.cleaned(try connector.create(number: number, fields: customer.fields).fields)
+                        let created = try connector.create(number: number, fields: customer.fields)
+                        sent = RegisterRows.cleaned(created.fields)
+                        key = created.key
                         result.created += 1
                     }
-                    try context.database.markSent(customerId: customer.id, sent: sent)
+                    try context.database.markSent(customerId: customer.id, sent: sent, key: key)
                     if let changedThere {
-                        let record = try PullRemote.record(changedThere)
+                        let record = PullRemote.record(changedThere)
                         _ = try RegisterIntake(database: context.database, side: .remote).run { emit in
                             emit(record)
                             return RegisterIntake.Report()
