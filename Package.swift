@@ -73,6 +73,8 @@ let package = Package(
         // The e-conomic REST API as a RemoteConnector (SyncCore): its wire format. Knows
         // nothing of JSON-RPC or of the database.
         .target(name: "EconomicConnector", dependencies: ["SyncCore", "RemoteHTTP"]),
+        // Dinero's contacts API as a RemoteConnector: its token, its wire format, its pace.
+        .target(name: "DineroConnector", dependencies: ["SyncCore", "RemoteHTTP"]),
 
         // libsodium (system library, `libsodium-dev`): the connection's tokens are stored
         // encrypted with a key kept outside the database.
@@ -102,6 +104,7 @@ let package = Package(
                 "SyncCore",
                 // The accounting systems `connect` offers, named here and nowhere else.
                 "EconomicConnector",
+                "DineroConnector",
                 "SyncImport",
                 "SyncStore",
                 "JSONRPC",

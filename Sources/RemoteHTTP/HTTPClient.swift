@@ -59,6 +59,12 @@ public final class HTTPClient: @unchecked Sendable {
         public var body: Data
         public var headers: [String: String]
 
+        public init(status: Int, body: Data, headers: [String: String]) {
+            self.status = status
+            self.body = body
+            self.headers = headers
+        }
+
         /// The JSON object of the body, if it is one.
         public var object: [String: Any]? { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] }
     }
@@ -174,11 +180,22 @@ public final class HTTPClient: @unchecked Sendable {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
-        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
+        if let date = date(value) { return max(0, date.timeIntervalSinceNow) }
+        for format in ["EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
             formatter.dateFormat = format
             if let date = formatter.date(from: value) { return max(0, date.timeIntervalSinceNow) }
         }
         return nil
+    }
+
+    /// An HTTP date (a `Date` header), or nil.
+    public static func date(_ value: String?) -> Date? {
+        guard let value else { return nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: value)
     }
 
     /// Waits before attempt `attempt + 1`: `Retry-After` when given, else exponential from

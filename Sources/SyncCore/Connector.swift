@@ -43,6 +43,15 @@ public protocol RemoteConnector: Sendable {
     /// there meanwhile: it is not overwritten but left out (`skipped`), for the next pull to
     /// show as a conflict.
     func update(key: String, changes: [SyncField: String?], expected: CustomerFields?) throws(ConnectorError) -> RemoteUpdate
+
+    /// Called before a push creates customers under `numbers`: a system that does not refuse
+    /// a second customer under one number (Dinero's external reference) looks up, once, which
+    /// of them an earlier push landed, so `create` adopts those instead of making them twice.
+    func prepareToCreate(numbers: [String]) throws(ConnectorError)
+}
+
+extension RemoteConnector {
+    public func prepareToCreate(numbers: [String]) throws(ConnectorError) {}
 }
 
 /// How a pull ended: where the next one starts, and what the system says it deleted.

@@ -11,42 +11,20 @@ public final class FakeEconomic {
     public static let appSecret = "test-app-secret"
     public static let grant = "test-grant"
     /// The script in this repository.
-    public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Tests/Fixtures/fake_economic.py").path
+    public static let script = LoopbackFake.fixture("fake_economic.py")
 
-    public let process = Process()
-    public let port: Int
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    public let server: LoopbackFake
+    public var port: Int { server.port }
+    public var baseURL: String { server.baseURL }
 
     public init(script: String = FakeEconomic.script) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script,
-                             "--port", "0", "--app-secret", Self.appSecret, "--grant", Self.grant, "--revoked", "revoked-grant", "--read-only", "read-only-grant"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        // The first line is "port N".
-        var line = Data()
-        while !line.contains(0x0A) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw FakeEconomicError("the fake e-conomic did not start (\(script))") }
-            line += chunk
-        }
-        guard let text = String(data: line, encoding: .utf8), let port = Int(text.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
-            throw FakeEconomicError("the fake e-conomic said \(String(decoding: line, as: UTF8.self))")
-        }
-        self.port = port
+        server = try LoopbackFake(script: script, arguments: ["--app-secret", Self.appSecret, "--grant", Self.grant, "--revoked", "revoked-grant",
+                                                              "--read-only", "read-only-grant"],
+                                  headers: ["X-AppSecretToken": Self.appSecret, "X-AgreementGrantToken": Self.grant])
     }
 
-    deinit { stop() }
-
-    /// Ends the fake at once. SIGKILL, not SIGTERM: a process spawned from a test's thread
-    /// inherits that thread's blocked signals.
-    public func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    /// Ends the fake at once.
+    public func stop() { server.stop() }
 
     /// The params of `connect` for this fake.
     public func connectParams(secret: String = FakeEconomic.appSecret, grant: String = FakeEconomic.grant, timeout: Double? = nil,
@@ -61,24 +39,7 @@ public final class FakeEconomic {
 
     @discardableResult
     public func control(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
-        var request = URLRequest(url: URL(string: baseURL + path)!)
-        request.httpMethod = method
-        // The API's own paths want the tokens (the controls do not mind them).
-        request.setValue(Self.appSecret, forHTTPHeaderField: "X-AppSecretToken")
-        request.setValue(Self.grant, forHTTPHeaderField: "X-AgreementGrantToken")
-        if let body {
-            request.httpBody = Data(body.jsonText.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var result: Data?
-        URLSession.shared.dataTask(with: request) { data, _, _ in
-            result = data
-            done.signal()
-        }.resume()
-        done.wait()
-        guard let data = result else { throw FakeEconomicError("the fake did not answer \(method) \(path)") }
-        return data.isEmpty ? .null : try JSONValue.parse(Array(data))
+        try server.control(method, path, body)
     }
 
     public func seed(_ customers: [JSONValue]) throws { try control("POST", "/__fake/customers", .array(customers)) }
@@ -127,6 +88,73 @@ public final class FakeEconomic {
         ]
         for (k, v) in extra { c[k] = v }
         return .object(c)
+    }
+}
+
+/// A fake API (a Python script of `Tests/Fixtures/`) on loopback: spawned on a free port,
+/// driven through its `/__fake/` controls, killed when done.
+public final class LoopbackFake: @unchecked Sendable {
+    // Unchecked: `process` is started once in `init` and only stopped after.
+    public let process = Process()
+    public let port: Int
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    /// Headers sent with every control request (an API path may want its tokens).
+    let headers: [String: String]
+
+    /// `Tests/Fixtures/NAME` of this repository.
+    public static func fixture(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Tests/Fixtures/\(name)").path
+    }
+
+    public init(script: String, arguments: [String], headers: [String: String] = [:]) throws {
+        self.headers = headers
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, "--port", "0"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        // The first line is "port N".
+        var line = Data()
+        while !line.contains(0x0A) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { throw FakeEconomicError("the fake did not start (\(script))") }
+            line += chunk
+        }
+        guard let text = String(data: line, encoding: .utf8), let port = Int(text.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
+            throw FakeEconomicError("the fake said \(String(decoding: line, as: UTF8.self))")
+        }
+        self.port = port
+    }
+
+    deinit { stop() }
+
+    /// Ends the fake at once. SIGKILL, not SIGTERM: a process spawned from a test's thread
+    /// inherits that thread's blocked signals.
+    public func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    @discardableResult
+    public func control(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
+        var request = URLRequest(url: URL(string: baseURL + path)!)
+        request.httpMethod = method
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let body {
+            request.httpBody = Data(body.jsonText.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: Data?
+        URLSession.shared.dataTask(with: request) { data, _, _ in
+            result = data
+            done.signal()
+        }.resume()
+        done.wait()
+        guard let data = result else { throw FakeEconomicError("the fake did not answer \(method) \(path)") }
+        return data.isEmpty ? .null : try JSONValue.parse(Array(data))
     }
 }
 

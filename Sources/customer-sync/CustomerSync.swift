@@ -1,4 +1,5 @@
 import ArgumentParser
+import DineroConnector
 import EconomicConnector
 import Foundation
 import JSONRPC
@@ -136,7 +137,7 @@ struct CustomerSync: ParsableCommand {
 
 extension CustomerSync {
     /// The accounting systems `connect` offers: the one place that names them.
-    static var systems: [any RemoteSystem] { [EconomicSystem()] }
+    static var systems: [any RemoteSystem] { [EconomicSystem(), DineroSystem()] }
 }
 
 extension FramingMode: ExpressibleByArgument {}

@@ -49,6 +49,8 @@ public enum PushRemote: SyncMethod {
         var result = Result()
         let started = ContinuousClock.now
         do {
+            let creating = outgoing.filter { $0.seen == nil }.compactMap(\.number)
+            if !creating.isEmpty { try connector.prepareToCreate(numbers: creating) }
             for (index, customer) in outgoing.enumerated() {
                 try cancellation?.check()
                 guard let number = customer.number else {
@@ -60,37 +62,42 @@ public enum PushRemote: SyncMethod {
                         result.failed.append(Failure(customerId: CustomerID.format(customer.id), message: problem))
                         continue
                     }
-                    // What the system holds afterwards, as a pull would read it; a field it changed
-                    // meanwhile keeps the value we saw last, so reading it back shows its change.
-                    var sent: CustomerFields
+                    // What we meant the system to hold afterwards: our values, but a field it
+                    // changed meanwhile keeps the value we saw last. That becomes the last seen;
+                    // where the system holds something else (its change meanwhile, or a value
+                    // it needs that we did not send, such as Dinero's country key), its customer
+                    // is then read back as a pull would read it: a change meanwhile is a
+                    // conflict now, a value it added reaches the partner, and nothing is sent
+                    // again forever.
+                    var meant = customer.fields
                     var key: String?
-                    var changedThere: RemoteCustomer?
+                    var held: RemoteCustomer?
+                    var metChange = false
                     if let seen = customer.seen {
                         if customer.changes.isEmpty {
-                            sent = customer.fields
                             result.unchanged += 1
                         } else {
                             let update = try connector.update(key: customer.key ?? number, changes: customer.changes, expected: seen)
-                            sent = RegisterRows.cleaned(update.customer.fields)
+                            for field in update.skipped { meant[field] = seen[field] }
                             key = update.customer.key
-                            for field in update.skipped { sent[field] = seen[field] }
-                            if !update.skipped.isEmpty { changedThere = update.customer }
+                            held = update.customer
+                            metChange = !update.skipped.isEmpty
                             if update.skipped.count < customer.changes.count { result.updated += 1 } else { result.unchanged += 1 }
                         }
                     } else {
                         let created = try connector.create(number: number, fields: customer.fields)
-                        sent = RegisterRows.cleaned(created.fields)
                         key = created.key
+                        held = created
                         result.created += 1
                     }
-                    try context.database.markSent(customerId: customer.id, sent: sent, key: key)
-                    if let changedThere {
-                        let record = PullRemote.record(changedThere)
+                    try context.database.markSent(customerId: customer.id, sent: meant, key: key)
+                    if let held, metChange || RegisterRows.cleaned(held.fields) != meant {
+                        let record = PullRemote.record(held)
                         _ = try RegisterIntake(database: context.database, side: .remote).run { emit in
                             emit(record)
                             return RegisterIntake.Report()
                         }
-                        result.conflicts += 1
+                        if metChange { result.conflicts += 1 }
                     }
                 } catch let error as ConnectorError where error.kind == .rejected || error.kind == .numberTaken || error.kind == .notFound {
                     result.failed.append(Failure(customerId: CustomerID.format(customer.id), message: error.message))
