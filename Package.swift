@@ -145,6 +145,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["JSONRPC", "JSONRPCClient"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore", "SyncFixtures"]),
+        // The connectors and their HTTP, against the fakes on loopback where a server is needed.
+        .testTarget(name: "ConnectorTests", dependencies: ["RemoteHTTP", "DineroConnector", "EconomicConnector", "SyncCore", "SyncFixtures"]),
         .testTarget(
             name: "SyncImportTests",
             dependencies: ["SyncImport", "SyncCore", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]

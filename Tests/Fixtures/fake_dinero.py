@@ -41,7 +41,7 @@ Test controls under `/__fake/` (no token needed): `POST /__fake/contacts` seeds 
 ones too); `POST /__fake/faults` queues faults as the fake e-conomic does (`status`, `lose`,
 `slow`; `method`, `path` prefix, `times`, `skip`); `POST /__fake/touch` `{guid, fields}` edits
 a contact as a person in Dinero would; `POST /__fake/delete` `{guid}`; `POST /__fake/expire`
-ends every token now; `GET /__fake/stats`: requests by method, POSTs by ExternalReference,
+ends every token now; `GET /__fake/redirect` answers 302 to another place; `GET /__fake/stats`: requests by method, POSTs by ExternalReference,
 tokens issued, 429s answered.
 
 Run: `fake_dinero.py [--port 0] [--client-id C] [--client-secret S] [--api-key K]
@@ -382,6 +382,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/__fake/stats" and method == "GET":
             with s.lock:
                 return self.reply(200, {"requests": s.requests, "posts": s.posts, "tokens": s.issued, "limited": s.limited})
+        if path == "/__fake/redirect" and method == "GET":
+            # Somewhere else, for a client that must not follow (and so not carry its token there).
+            return self.reply(302, {}, {"Location": "http://127.0.0.1:9/elsewhere"})
         if path == "/__fake/reset" and method == "POST":
             with s.lock:
                 s.reset()
