@@ -28,21 +28,31 @@ struct GoldenTests {
     @Test(arguments: cases)
     func replay(_ c: Case) throws {
         let t = c.transcript
-        // A transcript that talks to e-conomic gets a fake one, seeded, and a key file.
+        // A transcript that talks to an accounting system gets a fake one, seeded, and a key file.
         var arguments = t.arguments
-        var fake: FakeEconomic?
-        if let seed = t.fakeEconomicSeed {
-            let started = try FakeEconomic()
-            guard case .array(let customers) = try JSONValue.parse(Array(seed.utf8)) else {
-                throw Failure("\(t.url.lastPathComponent): #! fake-economic: wants a JSON array of customers")
+        var fakes: [(placeholder: String, url: String, stop: () -> Void)] = []
+        func seed(_ text: String) throws -> [JSONValue] {
+            guard case .array(let items) = try JSONValue.parse(Array(text.utf8)) else {
+                throw Failure("\(t.url.lastPathComponent): a fake's seed is a JSON array")
             }
-            try started.seed(customers)
+            return items
+        }
+        if let text = t.fakeEconomicSeed {
+            let started = try FakeEconomic()
+            try started.seed(try seed(text))
+            fakes.append(("$ECONOMIC", started.baseURL, started.stop))
+        }
+        if let text = t.fakeDineroSeed {
+            let started = try FakeDinero()
+            try started.seed(try seed(text))
+            fakes.append(("$DINERO", started.baseURL, started.stop))
+        }
+        if !fakes.isEmpty {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("golden-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             arguments += ["--key-file", dir.appendingPathComponent("key").path]
-            fake = started
         }
-        defer { fake?.stop() }
+        defer { for fake in fakes { fake.stop() } }
         let server = try ChildProcess(
             executable: Paths.serverBinary,
             arguments: ["--db", ":memory:", "--framing", c.framing.rawValue] + arguments,
@@ -51,7 +61,7 @@ struct GoldenTests {
         var recorded: [[String]] = []
         var pendingRecord = false
         for exchange in t.exchanges {
-            let text = fake.map { exchange.send.replacingOccurrences(of: "$ECONOMIC", with: $0.baseURL) } ?? exchange.send
+            let text = fakes.reduce(exchange.send) { $0.replacingOccurrences(of: $1.placeholder, with: $1.url) }
             server.send(Array(text.utf8))
             var got: [String] = []
             for (i, expected) in exchange.expect.enumerated() {

@@ -23,6 +23,10 @@ public struct GoldenTranscript: Sendable {
     /// (`Tests/Fixtures/fake_economic.py`, tokens `test-app-secret`/`test-grant`) is seeded
     /// with; `$ECONOMIC` in a sent message is its base URL.
     public var fakeEconomicSeed: String?
+    /// `#! fake-dinero: [contacts]`: the same with `Tests/Fixtures/fake_dinero.py` (client
+    /// `isv_test`/`test-client-secret`, API key `test-api-key`, organisation 4711) and
+    /// `$DINERO`.
+    public var fakeDineroSeed: String?
 
     public init(url: URL) throws {
         self.url = url
@@ -32,6 +36,8 @@ public struct GoldenTranscript: Sendable {
             let number = index + 1
             if line.hasPrefix("#! args:") {
                 arguments += line.dropFirst("#! args:".count).split(separator: " ").map(String.init)
+            } else if line.hasPrefix("#! fake-dinero:") {
+                fakeDineroSeed = String(line.dropFirst("#! fake-dinero:".count)).trimmingCharacters(in: .whitespaces)
             } else if line.hasPrefix("#! fake-economic:") {
                 fakeEconomicSeed = String(line.dropFirst("#! fake-economic:".count)).trimmingCharacters(in: .whitespaces)
             } else if line.hasPrefix("#! framing:") {

@@ -73,7 +73,7 @@ export class Unauthorized extends DomainError {}
 export class RemoteUnavailable extends DomainError {}
 export class RemoteRejected extends DomainError {}
 export class MassDelete extends DomainError {}
-export interface ConnectionStatus { system: "e-conomic" | null; baseUrl: string | null; connected: boolean; lastPull: string | null; lastPush: string | null; queued: number; lastError: string | null }
+export interface ConnectionStatus { system: "e-conomic" | "dinero" | null; baseUrl: string | null; connected: boolean; lastPull: string | null; lastPush: string | null; queued: number; lastError: string | null }
 export class ServerCrashed extends CustomerSyncError {}
 export class RequestTimeout extends CustomerSyncError {}
 export function errorFromReply(error: { code: number; message: string; data?: any }): CustomerSyncError;
@@ -136,7 +136,9 @@ export class CustomerSync {
   updateCustomer(id: string, fields: Fields, params?: { expectedVersion?: number }): Promise<Customer>;
   deleteCustomer(id: string, params?: { expectedVersion?: number }): Promise<{}>;
   resolveDeletion(linkId: string, action: "deletePartner" | "recreate" | "unlink", params?: { expectedVersion?: number }): Promise<Link | null>;
-  connect(params: { appSecretToken: string; agreementGrantToken: string; defaults: EconomicDefaults; system?: "e-conomic"; baseUrl?: string; timeout?: number }, options?: CallOptions): Promise<ConnectionStatus>;
+  connect(params: { appSecretToken: string; agreementGrantToken: string; defaults: EconomicDefaults; system?: "e-conomic"; baseUrl?: string; timeout?: number }
+    | { system: "dinero"; clientId: string; clientSecret: string; apiKey: string; organizationId: string; authUrl?: string; requestsPerMinute?: number; baseUrl?: string; timeout?: number },
+    options?: CallOptions): Promise<ConnectionStatus>;
   disconnect(): Promise<{}>;
   connectionStatus(): Promise<ConnectionStatus>;
   pullRemote(params?: { full?: boolean; allowMassDelete?: boolean; progress?: (p: Progress) => void }, options?: CallOptions): Promise<{ added: number; updated: number; unchanged: number; deleted: number; warnings: PullWarning[]; pages: number; full: boolean }>;

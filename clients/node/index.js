@@ -312,9 +312,15 @@ export class CustomerSync {
     const result = await this.call("resolveDeletion", drop({ linkId, action, expectedVersion }));
     return result && Object.keys(result).length ? result : null;
   }
-  /** Checks the tokens and stores the connection (sealed); resolves with the connection status. */
-  connect({ appSecretToken, agreementGrantToken, defaults, system = "e-conomic", baseUrl, timeout } = {}, options) {
-    return this.call("connect", drop({ system, baseUrl, appSecretToken, agreementGrantToken, defaults, timeout }), options);
+  /**
+   * Checks the credentials and stores the connection (sealed); resolves with the connection status.
+   * e-conomic: `{appSecretToken, agreementGrantToken, defaults}`; Dinero: `{system: "dinero", clientId,
+   * clientSecret, apiKey, organizationId, authUrl?, requestsPerMinute?}`.
+   */
+  connect({ system = "e-conomic", baseUrl, timeout, appSecretToken, agreementGrantToken, defaults,
+            clientId, clientSecret, apiKey, organizationId, authUrl, requestsPerMinute } = {}, options) {
+    return this.call("connect", drop({ system, baseUrl, timeout, appSecretToken, agreementGrantToken, defaults,
+                                       clientId, clientSecret, apiKey, organizationId, authUrl, requestsPerMinute }), options);
   }
   disconnect() { return this.call("disconnect"); }
   connectionStatus() { return this.call("connectionStatus"); }

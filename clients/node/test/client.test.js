@@ -122,3 +122,33 @@ test("the binary comes from binary, $CUSTOMER_SYNC_BIN or PATH, and a missing on
     process.env.PATH = saved.path;
   }
 });
+
+test("connect takes each system's own params: Dinero through the same client", async () => {
+  const { spawn } = await import("node:child_process");
+  const { createInterface } = await import("node:readline");
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+  const fake = spawn("python3", [join(root, "Tests", "Fixtures", "fake_dinero.py"), "--port", "0", "--client-id", "isv_js",
+    "--client-secret", "js-secret", "--api-key", "js-key", "--organization", "88"], { stdio: ["ignore", "pipe", "inherit"] });
+  const first = await new Promise((resolve) => createInterface({ input: fake.stdout }).once("line", resolve));
+  const base = `http://127.0.0.1:${first.split(" ")[1]}`;
+  await fetch(`${base}/__fake/contacts`, { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify([{ Name: "Node Kunde ApS", ExternalReference: "7", CountryKey: "SE" }]) });
+  const sync = CustomerSync.spawn({ db: ":memory:", args: ["--key-file", join(mkdtempSync(join(tmpdir(), "dinero-")), "key")] });
+  try {
+    await assert.rejects(sync.connect({ system: "dinero", baseUrl: base, clientId: "isv_js", clientSecret: "js-secret", apiKey: "js-key",
+      organizationId: "88", appSecretToken: "no" }), InvalidParams);
+    const status = await sync.connect({ system: "dinero", baseUrl: base, authUrl: `${base}/dineroapi/oauth/token`, clientId: "isv_js",
+      clientSecret: "js-secret", apiKey: "js-key", organizationId: "88" });
+    assert.equal(status.system, "dinero");
+    assert.ok(!JSON.stringify(status).includes("js-secret"));
+    assert.equal((await sync.pullRemote()).added, 1);
+    const page = await sync.listUnsynced({ side: "remote" });
+    assert.equal(page.items[0].number, "7");
+    assert.equal(page.items[0].country, "SE");
+  } finally {
+    await sync.close();
+    fake.kill();
+  }
+});

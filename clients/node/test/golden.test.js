@@ -13,26 +13,35 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const golden = join(root, "protocol", "golden");
 
 function load(name) {
-  let args = [], framings = ["ndjson", "content-length"], seed = null;
+  let args = [], framings = ["ndjson", "content-length"];
+  const seeds = {};
   const exchanges = [];
   readFileSync(join(golden, name), "utf8").split("\n").forEach((line, i) => {
     if (line.startsWith("#! args:")) args = args.concat(line.slice(8).trim().split(/\s+/));
-    else if (line.startsWith("#! fake-economic:")) seed = JSON.parse(line.slice("#! fake-economic:".length));
+    else if (line.startsWith("#! fake-economic:")) seeds.economic = JSON.parse(line.slice("#! fake-economic:".length));
+    else if (line.startsWith("#! fake-dinero:")) seeds.dinero = JSON.parse(line.slice("#! fake-dinero:".length));
     else if (line.startsWith("#! framing:")) framings = [line.slice(11).trim()];
     else if (line.startsWith("--> ")) exchanges.push({ send: line.slice(4), replies: [] });
     else if (line.startsWith("<-- ")) exchanges.at(-1).replies.push({ line: i + 1, text: line.slice(4) });
   });
-  return { args, framings, exchanges, seed };
+  return { args, framings, exchanges, seeds };
 }
 
-// `#! fake-economic: [customers]`: Tests/Fixtures/fake_economic.py, seeded; `$ECONOMIC` is its base URL.
-async function fakeEconomic(seed) {
-  const child = spawn("python3", [join(root, "Tests", "Fixtures", "fake_economic.py"), "--port", "0",
-    "--app-secret", "test-app-secret", "--grant", "test-grant"], { stdio: ["ignore", "pipe", "inherit"] });
+// `#! fake-economic: [customers]`, `#! fake-dinero: [contacts]`: the fake of Tests/Fixtures/, seeded;
+// `$ECONOMIC` / `$DINERO` is its base URL.
+const FAKES = {
+  economic: ["fake_economic.py", ["--app-secret", "test-app-secret", "--grant", "test-grant"], "/__fake/customers", "$ECONOMIC"],
+  dinero: ["fake_dinero.py", ["--client-id", "isv_test", "--client-secret", "test-client-secret", "--api-key", "test-api-key",
+    "--organization", "4711"], "/__fake/contacts", "$DINERO"],
+};
+
+async function startFake(kind, seed) {
+  const [script, args, control, placeholder] = FAKES[kind];
+  const child = spawn("python3", [join(root, "Tests", "Fixtures", script), "--port", "0", ...args], { stdio: ["ignore", "pipe", "inherit"] });
   const first = await new Promise((resolve) => createInterface({ input: child.stdout }).once("line", resolve));
   const base = `http://127.0.0.1:${first.split(" ")[1]}`;
-  await fetch(`${base}/__fake/customers`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(seed) });
-  return { base, child, args: ["--key-file", join(mkdtempSync(join(tmpdir(), "golden-")), "key")] };
+  await fetch(`${base}${control}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(seed) });
+  return { base, child, placeholder };
 }
 
 function difference(expected, actual, path = "$") {
@@ -57,12 +66,16 @@ function difference(expected, actual, path = "$") {
 for (const name of readdirSync(golden).filter((n) => n.endsWith(".transcript")).sort()) {
   const transcript = load(name);
   for (const framing of transcript.framings) {
-    test(`${name} [${framing}]`, async () => {
-      const fake = transcript.seed ? await fakeEconomic(transcript.seed) : null;
-      const transport = new Transport({ db: ":memory:", framing, args: transcript.args.concat(fake ? fake.args : []) });
+    test(`${name} [${framing}]`, async (t) => {
+      const fakes = [];
+      // However the replay ends, the fakes go (a live child would keep this process running).
+      t.after(() => { for (const f of fakes) { f.child.stdout.destroy(); f.child.kill("SIGKILL"); } });
+      for (const [kind, seed] of Object.entries(transcript.seeds)) fakes.push(await startFake(kind, seed));
+      const keyArgs = fakes.length ? ["--key-file", join(mkdtempSync(join(tmpdir(), "golden-")), "key")] : [];
+      const transport = new Transport({ db: ":memory:", framing, args: transcript.args.concat(keyArgs) });
       transport.rawMode();
       for (const exchange of transcript.exchanges) {
-        transport.sendRaw(fake ? exchange.send.replaceAll("$ECONOMIC", fake.base) : exchange.send);
+        transport.sendRaw(fakes.reduce((text, f) => text.replaceAll(f.placeholder, f.base), exchange.send));
         for (const reply of exchange.replies) {
           const actual = await transport.receiveRaw(30000);
           assert.notEqual(actual, null, `${name}:${reply.line}: the server ended`);
@@ -73,7 +86,6 @@ for (const name of readdirSync(golden).filter((n) => n.endsWith(".transcript")).
       transport.child.stdin.end();
       assert.equal(await transport.exit, 0);
       assert.equal(await transport.receiveRaw(10000), null, "no output after the last reply");
-      fake?.child.kill();
     });
   }
 }

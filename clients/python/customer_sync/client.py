@@ -201,6 +201,15 @@ class CustomerSync:
                                             agreementGrantToken=agreement_grant_token, defaults=defaults,
                                             timeout=timeout_seconds), timeout)
 
+    def connect_dinero(self, client_id: str, client_secret: str, api_key: str, organization_id: str,
+                       base_url: Optional[str] = None, auth_url: Optional[str] = None, requests_per_minute: Optional[int] = None,
+                       timeout_seconds: Optional[float] = None, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """Connects to Dinero: the app's client id and secret and the organisation's API key are
+        checked (a token is had with them) and stored sealed. Returns the connection status."""
+        return self.call("connect", _params(system="dinero", baseUrl=base_url, authUrl=auth_url, clientId=client_id,
+                                            clientSecret=client_secret, apiKey=api_key, organizationId=organization_id,
+                                            requestsPerMinute=requests_per_minute, timeout=timeout_seconds), timeout)
+
     def disconnect(self) -> Dict[str, Any]:
         return self.call("disconnect")
 

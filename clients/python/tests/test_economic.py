@@ -81,3 +81,31 @@ def test_what_the_system_holds_arrives_whole_with_warnings(binary, fake, tmp_pat
             sync.create_partner(held["1"]["id"])
         assert refused.value.data["path"] == "fields.name"
         assert sync.status()["local"]["total"] == 0
+
+
+DINERO = os.path.join(ROOT, "Tests", "Fixtures", "fake_dinero.py")
+
+
+def test_dinero_through_the_client(binary, tmp_path):
+    """connect_dinero, a pull and a push against the fake Dinero: the same client, another system."""
+    process = subprocess.Popen([sys.executable, DINERO, "--port", "0", "--client-id", "isv_py", "--client-secret", "py-secret",
+                                "--api-key", "py-key", "--organization", "77"], stdout=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{int(process.stdout.readline().split()[1])}"
+        control(base, "/__fake/contacts", [{"Name": "Dinero Kunde ApS", "ExternalReference": "31", "City": "Vejle", "CountryKey": "DK"}])
+        with CustomerSync.spawn(db=":memory:", binary=binary, args=["--key-file", str(tmp_path / "key")]) as sync:
+            with pytest.raises(Unauthorized):
+                sync.connect_dinero("isv_py", "py-secret", "wrong-key", "77", base_url=base, auth_url=base + "/dineroapi/oauth/token")
+            status = sync.connect_dinero("isv_py", "py-secret", "py-key", "77", base_url=base, auth_url=base + "/dineroapi/oauth/token")
+            assert status["system"] == "dinero" and "py-secret" not in json.dumps(status) and "py-key" not in json.dumps(status)
+            assert sync.pull_remote()["added"] == 1
+            [held] = sync.list_unsynced(side="remote")["items"]
+            assert held["number"] == "31" and held["city"] == "Vejle"
+            sync.import_customers(side="local", content="Kundenr.;Navn;By\n12;Tolv I/S;Odense C\n")
+            sync.create_all_partners(side="local", numbering="keep")
+            assert sync.push_remote()["created"] == 1
+            made = [c for c in control(base, "/__fake/contacts") if c.get("ExternalReference") == "12"]
+            assert len(made) == 1 and made[0]["Name"] == "Tolv I/S" and made[0]["City"] == "Odense C"
+    finally:
+        process.kill()
+        process.wait()

@@ -78,7 +78,9 @@ def load(path):
             if line.startswith("#! args:"):
                 args += line[len("#! args:"):].split()
             elif line.startswith("#! fake-economic:"):
-                args.append(("fake-economic", json.loads(line[len("#! fake-economic:"):])))
+                args.append(("economic", json.loads(line[len("#! fake-economic:"):])))
+            elif line.startswith("#! fake-dinero:"):
+                args.append(("dinero", json.loads(line[len("#! fake-dinero:"):])))
             elif line.startswith("#! framing:"):
                 framings = [line[len("#! framing:"):].strip()]
             elif line.startswith("--> "):
@@ -118,18 +120,25 @@ CASES = [(os.path.basename(p), framing) for p in sorted(glob.glob(os.path.join(G
          for framing in load(p)[1]]
 
 
-class FakeEconomic:
-    """`#! fake-economic: [customers]`: Tests/Fixtures/fake_economic.py, seeded; `$ECONOMIC` is its base URL."""
+FAKES = {
+    # name: (script, arguments, the seed's control path, the placeholder in sent messages)
+    "economic": ("fake_economic.py", ["--app-secret", "test-app-secret", "--grant", "test-grant"], "/__fake/customers", "$ECONOMIC"),
+    "dinero": ("fake_dinero.py", ["--client-id", "isv_test", "--client-secret", "test-client-secret", "--api-key", "test-api-key",
+                                  "--organization", "4711"], "/__fake/contacts", "$DINERO"),
+}
 
-    def __init__(self, seed, tmp_path):
-        script = os.path.join(ROOT, "Tests", "Fixtures", "fake_economic.py")
-        self.process = subprocess.Popen([sys.executable, script, "--port", "0", "--app-secret", "test-app-secret", "--grant", "test-grant"],
+
+class Fake:
+    """`#! fake-economic: [customers]` / `#! fake-dinero: [contacts]`: the fake of Tests/Fixtures/, seeded."""
+
+    def __init__(self, kind, seed):
+        script, arguments, control, self.placeholder = FAKES[kind]
+        self.process = subprocess.Popen([sys.executable, os.path.join(ROOT, "Tests", "Fixtures", script), "--port", "0"] + arguments,
                                         stdout=subprocess.PIPE, text=True)
         self.base = f"http://127.0.0.1:{int(self.process.stdout.readline().split()[1])}"
-        request = urllib.request.Request(self.base + "/__fake/customers", data=json.dumps(seed).encode(), method="POST",
+        request = urllib.request.Request(self.base + control, data=json.dumps(seed).encode(), method="POST",
                                          headers={"Content-Type": "application/json"})
         urllib.request.urlopen(request).read()
-        self.args = ["--key-file", str(tmp_path / "key")]
 
     def stop(self):
         self.process.kill()
@@ -139,22 +148,22 @@ class FakeEconomic:
 @pytest.mark.parametrize("name,framing", CASES)
 def test_replay(binary, name, framing, tmp_path):
     args, _, exchanges = load(os.path.join(GOLDEN, name))
-    fakes = [FakeEconomic(seed, tmp_path) for kind, seed in (a for a in args if isinstance(a, tuple))]
-    args = [a for a in args if not isinstance(a, tuple)] + [x for f in fakes for x in f.args]
+    fakes = [Fake(kind, seed) for kind, seed in (a for a in args if isinstance(a, tuple))]
+    args = [a for a in args if not isinstance(a, tuple)] + (["--key-file", str(tmp_path / "key")] if fakes else [])
     try:
-        replay(binary, name, framing, args, exchanges, fakes[0].base if fakes else None)
+        replay(binary, name, framing, args, exchanges, {f.placeholder: f.base for f in fakes})
     finally:
         for f in fakes:
             f.stop()
 
 
-def replay(binary, name, framing, args, exchanges, economic):
+def replay(binary, name, framing, args, exchanges, urls):
     transport = Transport(db=":memory:", binary=binary, framing=framing, args=args)
     transport.raw_mode()
     methods = {}
     for _, text, replies in exchanges:
-        if economic:
-            text = text.replace("$ECONOMIC", economic)
+        for placeholder, url in urls.items():
+            text = text.replace(placeholder, url)
         methods.update(request_methods(text))
         transport.send_raw(text)
         for number, expected in replies:

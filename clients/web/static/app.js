@@ -190,7 +190,7 @@ async function refreshConnection() {
   const s = await call("connectionStatus");
   const box = $("#connection-status");
   fill(box, 
-    el("p", { id: "connection-state", text: s.connected ? t("connected", { system: s.system }) : t("notConnected") }),
+    el("p", { id: "connection-state", text: s.connected ? t("connected", { system: s.system === "dinero" ? "Dinero" : s.system }) : t("notConnected") }),
     el("p", { id: "connection-queued", text: t("queued", { queued: s.queued }) }),
     s.lastPull ? el("p", { text: t("lastPull", { at: s.lastPull }) }) : null,
     s.lastPush ? el("p", { text: t("lastPush", { at: s.lastPush }) }) : null,
@@ -201,18 +201,32 @@ async function refreshConnection() {
   $("#disconnect").disabled = !s.connected;
 }
 
+// One form, each system's own fields: the ones of the other system are hidden and disabled
+// (so neither sent nor required).
+function showSystemFields() {
+  const system = $("#connect-form").system.value;
+  for (const set of document.querySelectorAll("#connect-form fieldset[data-system]")) {
+    set.hidden = set.disabled = set.dataset.system !== system;
+  }
+}
+$("#connect-form").system.addEventListener("change", showSystemFields);
+showSystemFields();
+
 $("#connect-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = event.target;
-  const params = {
-    system: "e-conomic", appSecretToken: form.appSecretToken.value, agreementGrantToken: form.agreementGrantToken.value,
-    defaults: { currency: form.currency.value, customerGroup: Number(form.customerGroup.value), paymentTerms: Number(form.paymentTerms.value), vatZone: Number(form.vatZone.value) },
-  };
+  const system = form.system.value;
+  const params = system === "dinero"
+    ? { system, clientId: form.clientId.value, clientSecret: form.clientSecret.value, apiKey: form.apiKey.value, organizationId: form.organizationId.value }
+    : {
+      system, appSecretToken: form.appSecretToken.value, agreementGrantToken: form.agreementGrantToken.value,
+      defaults: { currency: form.currency.value, customerGroup: Number(form.customerGroup.value), paymentTerms: Number(form.paymentTerms.value), vatZone: Number(form.vatZone.value) },
+    };
   if (form.baseUrl.value) params.baseUrl = form.baseUrl.value;
-  // The tokens are typed once: gone from the page whatever the answer.
-  form.appSecretToken.value = "";
-  form.agreementGrantToken.value = "";
-  await act(async () => { await call("connect", params); showNotice(t("connected", { system: "e-conomic" })); });
+  if (system === "dinero" && form.authUrl.value) params.authUrl = form.authUrl.value;
+  // The secrets are typed once: gone from the page whatever the answer.
+  for (const secret of ["appSecretToken", "agreementGrantToken", "clientSecret", "apiKey"]) form[secret].value = "";
+  await act(async () => { await call("connect", params); showNotice(t("connected", { system: system === "dinero" ? "Dinero" : "e-conomic" })); });
 });
 
 $("#pull").addEventListener("click", () => act(async () => {

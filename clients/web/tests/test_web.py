@@ -478,3 +478,39 @@ def test_a_stranger_is_refused(window):
         assert got == status, path
     # A refused call changed nothing.
     assert window.rpc("status")[1]["result"]["local"]["total"] == 0
+
+
+def test_the_window_connects_to_dinero(window, browser, tmp_path):
+    """The connection form offers both systems; Dinero's own fields, its pull."""
+    dinero = os.path.join(ROOT, "Tests", "Fixtures", "fake_dinero.py")
+    fake = subprocess.Popen([sys.executable, dinero, "--port", "0", "--client-id", "isv_web", "--client-secret", "web-secret",
+                             "--api-key", "web-key", "--organization", "99"], stdout=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{int(fake.stdout.readline().split()[1])}"
+        seed = [{"Name": "Dinero Kunde ApS", "ExternalReference": "55", "City": "Vejle", "CountryKey": "DK"}]
+        urllib.request.urlopen(urllib.request.Request(base + "/__fake/contacts", data=json.dumps(seed).encode(), method="POST",
+                                                      headers={"Content-Type": "application/json"})).read()
+        page = Page(browser, "dinero")
+        page.open(window.url)
+        page.tab("connection")
+        form = page.find("#connect-form")
+        Select(form.find_element(By.NAME, "system")).select_by_value("dinero")
+        assert form.find_element(By.NAME, "clientId").is_displayed()
+        assert not form.find_element(By.NAME, "appSecretToken").is_displayed(), "e-conomic's fields are hidden"
+        form.find_element(By.NAME, "baseUrl").send_keys(base)
+        form.find_element(By.NAME, "authUrl").send_keys(base + "/dineroapi/oauth/token")
+        form.find_element(By.NAME, "clientId").send_keys("isv_web")
+        form.find_element(By.NAME, "clientSecret").send_keys("web-secret")
+        form.find_element(By.NAME, "apiKey").send_keys("web-key")
+        form.find_element(By.NAME, "organizationId").send_keys("99")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        page.until_text("#connection-state", "Forbundet til Dinero")
+        assert "web-secret" not in browser.page_source and "web-key" not in browser.page_source
+        page.click("#pull")
+        page.until_text("#connection-result", "1 nye")
+        page.tab("unsynced")
+        page.until_text("#unsynced-remote", "Dinero Kunde ApS")
+        page.shot("dinero-pulled")
+    finally:
+        fake.kill()
+        fake.wait()
