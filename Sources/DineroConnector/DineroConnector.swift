@@ -75,6 +75,11 @@ public final class DineroConnector: RemoteConnector, @unchecked Sendable {
     /// Requests sent to the API and for tokens, retries included.
     public var requestCount: Int { api.requestCount + auth.requestCount }
 
+    public var traffic: RemoteTraffic {
+        let waited = api.waited
+        return RemoteTraffic(requests: requestCount, pacedSeconds: waited.pacing, retryAfterSeconds: waited.retryAfter + auth.waited.retryAfter)
+    }
+
     /// Dinero's docs give no lengths for these properties but the external reference (128),
     /// which holds our number.
     public var fieldLimits: [SyncField: Int] { [:] }
@@ -234,9 +239,9 @@ public final class DineroConnector: RemoteConnector, @unchecked Sendable {
             case .answered(401, _, _) where lastProblem != "401":
                 lastProblem = "401"
             case .answered(let status, _, let headers) where HTTPClient.isTransient(status):
-                // A 5xx may have landed: look before sending again.
+                // A 5xx may have landed: look before sending again (a 429 was not taken).
                 lastProblem = "Dinero answered \(status)"
-                if let landed = try landed(number: number) { return landed }
+                if status != 429, let landed = try landed(number: number) { return landed }
                 guard api.wait(attempt, retryAfter: HTTPClient.retryAfter(headers["retry-after"]), since: started) else {
                     throw ConnectorError(.unavailable, "Dinero did not take contact \(number): \(lastProblem)")
                 }

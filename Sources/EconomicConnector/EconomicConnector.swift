@@ -125,6 +125,10 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
     /// Requests sent so far, retries included.
     public var requestCount: Int { http.requestCount }
 
+    public var traffic: RemoteTraffic {
+        RemoteTraffic(requests: http.requestCount, pacedSeconds: http.waited.pacing, retryAfterSeconds: http.waited.retryAfter)
+    }
+
     /// The max lengths of e-conomic's customer properties (REST docs, Customers, GET
     /// /customers: Properties) and of a contact's name (…/contacts).
     public var fieldLimits: [SyncField: Int] {
@@ -256,9 +260,9 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
                 created = try remote(reply)
                 break attempts
             case .answered(let status, _, let headers) where HTTPClient.isTransient(status):
-                // A 5xx may have landed: look before sending again.
+                // A 5xx may have landed: look before sending again (a 429 was not taken).
                 lastProblem = "e-conomic answered \(status)"
-                if let landed = try adoptIfLanded(number: number, fields: fields) { created = landed; break attempts }
+                if status != 429, let landed = try adoptIfLanded(number: number, fields: fields) { created = landed; break attempts }
                 guard http.wait(attempt, retryAfter: HTTPClient.retryAfter(headers["retry-after"]), since: started) else { break attempts }
             case .answered(let status, let data, _):
                 let failure = Self.failure(status, data, "POST /customers")

@@ -48,10 +48,29 @@ public protocol RemoteConnector: Sendable {
     /// a second customer under one number (Dinero's external reference) looks up, once, which
     /// of them an earlier push landed, so `create` adopts those instead of making them twice.
     func prepareToCreate(numbers: [String]) throws(ConnectorError)
+
+    /// Requests sent and time waited so far.
+    var traffic: RemoteTraffic { get }
 }
 
 extension RemoteConnector {
     public func prepareToCreate(numbers: [String]) throws(ConnectorError) {}
+    public var traffic: RemoteTraffic { RemoteTraffic() }
+}
+
+/// What a connector has sent so far and how long it waited, for the logs and the benchmarks.
+public struct RemoteTraffic: Sendable, Equatable {
+    public var requests = 0
+    /// Seconds spent waiting for a turn under the system's rate limit.
+    public var pacedSeconds = 0.0
+    /// Seconds spent waiting as the system's `Retry-After` said.
+    public var retryAfterSeconds = 0.0
+
+    public init(requests: Int = 0, pacedSeconds: Double = 0, retryAfterSeconds: Double = 0) {
+        self.requests = requests
+        self.pacedSeconds = pacedSeconds
+        self.retryAfterSeconds = retryAfterSeconds
+    }
 }
 
 /// How a pull ended: where the next one starts, and what the system says it deleted.

@@ -75,6 +75,7 @@ public enum PullRemote: SyncMethod {
         var broken: [String: (number: String?, violations: [FieldRules.Violation])] = [:]
         var seen = 0
         let started = ContinuousClock.now
+        let before = connector.traffic
         // Each page is a bulk write: the WAL is checkpointed once, after the reply.
         defer { context.afterBulkWrite() }
         let end: RemotePull
@@ -154,7 +155,8 @@ public enum PullRemote: SyncMethod {
             }
         }
         try context.database.notePull(at: Timestamp.now(), mark: end.mark, error: nil)
-        context.logger.info("pulled \(seen) customers in \(result.pages) page(s) from \(stored.system) in \(ContinuousClock.now - started); \(broken.count) with warnings")
+        let traffic = connector.traffic
+        context.logger.info("pulled \(seen) customers in \(result.pages) page(s) from \(stored.system) in \(ContinuousClock.now - started); \(broken.count) with warnings; \(traffic.requests - before.requests) requests, \(traffic.pacedSeconds - before.pacedSeconds) s paced, \(traffic.retryAfterSeconds - before.retryAfterSeconds) s after Retry-After")
         return result
     }
 

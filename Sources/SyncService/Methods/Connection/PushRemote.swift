@@ -48,6 +48,7 @@ public enum PushRemote: SyncMethod {
         let outgoing = try context.database.outgoing()
         var result = Result()
         let started = ContinuousClock.now
+        let before = connector.traffic
         do {
             let creating = outgoing.filter { $0.seen == nil }.compactMap(\.number)
             if !creating.isEmpty { try connector.prepareToCreate(numbers: creating) }
@@ -115,7 +116,8 @@ public enum PushRemote: SyncMethod {
             throw failure
         }
         try context.database.notePush(at: Timestamp.now(), error: result.failed.isEmpty ? nil : "pushRemote: \(result.failed.count) customer(s) refused")
-        context.logger.info("pushed \(outgoing.count) customer(s) to \(stored.system) in \(ContinuousClock.now - started)")
+        let traffic = connector.traffic
+        context.logger.info("pushed \(outgoing.count) customer(s) to \(stored.system) in \(ContinuousClock.now - started); \(traffic.requests - before.requests) requests, \(traffic.pacedSeconds - before.pacedSeconds) s paced, \(traffic.retryAfterSeconds - before.retryAfterSeconds) s after Retry-After")
         return result
     }
 
