@@ -220,7 +220,7 @@ public final class DineroConnector: RemoteConnector, @unchecked Sendable {
         if let guid = lock.withLock({ references[number] }), let existing = try fetch(key: guid) { return existing }
         var body: [String: Any] = ["ExternalReference": number, "IsPerson": false]
         Self.write(fields, into: &body)
-        let data = try Self.encode(body)
+        let data = try JSONBody.encode(body, what: "a contact")
         let started = ContinuousClock.now
         var attempt = 0
         var lastProblem = ""
@@ -282,7 +282,7 @@ public final class DineroConnector: RemoteConnector, @unchecked Sendable {
         // The whole writable contact goes back: every property but the read-only ones.
         for readOnly in ["ContactGuid", "CreatedAt", "UpdatedAt", "DeletedAt", "IsDebitor", "IsCreditor"] { json.removeValue(forKey: readOnly) }
         Self.write(written, into: &json, only: touched)
-        let answer = try request("PUT", "\(contactsPath)/\(key)", body: try Self.encode(json))
+        let answer = try request("PUT", "\(contactsPath)/\(key)", body: try JSONBody.encode(json, what: "a contact"))
         guard (200...204).contains(answer.status) else { throw Self.failure(answer, "PUT /contacts/\(key)") }
         // What Dinero holds now is what was written (a country key it needs included).
         json["ContactGuid"] = key
@@ -301,9 +301,9 @@ public final class DineroConnector: RemoteConnector, @unchecked Sendable {
         guard let guid = json["ContactGuid"] as? String else { throw ConnectorError(.badResponse, "a Dinero contact without a ContactGuid") }
         if let deleted = json["DeletedAt"], !(deleted is NSNull) { return nil }
         var fields = CustomerFields()
-        for (field, key) in Self.keys { fields[field] = Self.text(json[key]) }
+        for (field, key) in Self.keys { fields[field] = JSONBody.text(json[key]) }
         fields.country = fields.country.map(Country.normalize)
-        return RemoteCustomer(key: guid, number: Self.text(json["ExternalReference"]), fields: fields, lastUpdated: json["UpdatedAt"] as? String)
+        return RemoteCustomer(key: guid, number: JSONBody.text(json["ExternalReference"]), fields: fields, lastUpdated: json["UpdatedAt"] as? String)
     }
 
     /// Our fields into a contact: a field without a value is written as null (emptied); a
@@ -317,21 +317,6 @@ public final class DineroConnector: RemoteConnector, @unchecked Sendable {
         }
     }
 
-    static func text(_ value: Any?) -> String? {
-        switch value {
-        case let s as String: return Normalize.clean(s)
-        case let n as NSNumber: return n.stringValue
-        default: return nil
-        }
-    }
-
-    static func encode(_ json: [String: Any]) throws(ConnectorError) -> Data {
-        do {
-            return try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
-        } catch {
-            throw ConnectorError(.badResponse, "a contact could not be written as JSON")
-        }
-    }
 
     static func stamp(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()

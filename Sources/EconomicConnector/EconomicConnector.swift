@@ -246,7 +246,7 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
         var withoutContact = fields
         withoutContact.contact = nil
         Self.write(withoutContact, into: &json, except: [.contact])
-        let body = try Self.encode(json)
+        let body = try JSONBody.encode(json, what: "a customer")
         var created: RemoteCustomer?
         var lastProblem = ""
         let started = ContinuousClock.now
@@ -330,7 +330,7 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
             }
         }
         json.removeValue(forKey: "self")
-        let (status, body) = try idempotent("PUT", "customers/\(number)", body: try Self.encode(json))
+        let (status, body) = try idempotent("PUT", "customers/\(number)", body: try JSONBody.encode(json, what: "a customer"))
         guard status == 200 || status == 201 else { throw Self.failure(status, body, "PUT /customers/\(number)") }
         guard let reply = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else {
             throw ConnectorError(.badResponse, "e-conomic's reply to updating customer \(number) is not a JSON object")
@@ -348,7 +348,7 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
         for contact in contacts where Normalize.comparable(.contact, contact["name"] as? String) == Normalize.comparable(.contact, name) {
             if let n = (contact["customerContactNumber"] as? NSNumber)?.intValue { return n }
         }
-        let (created, reply) = try idempotent("POST", "customers/\(customer)/contacts", body: try Self.encode(["name": name]))
+        let (created, reply) = try idempotent("POST", "customers/\(customer)/contacts", body: try JSONBody.encode(["name": name], what: "a customer"))
         guard created == 200 || created == 201,
               let json = try? JSONSerialization.jsonObject(with: reply) as? [String: Any],
               let n = (json["customerContactNumber"] as? NSNumber)?.intValue else {
@@ -388,11 +388,11 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
 
     /// A customer object as our fields.
     func remote(_ json: [String: Any]) throws(ConnectorError) -> RemoteCustomer {
-        guard let number = Self.text(json["customerNumber"]) else {
+        guard let number = JSONBody.text(json["customerNumber"]) else {
             throw ConnectorError(.badResponse, "an e-conomic customer without a customerNumber")
         }
         var fields = CustomerFields()
-        for (field, key) in Self.keys { fields[field] = Self.text(json[key]) }
+        for (field, key) in Self.keys { fields[field] = JSONBody.text(json[key]) }
         // Free text there ("Danmark", "Denmark", "Sverige", "DK"): its code where it names a
         // country, else the text as it is (which then carries a warning).
         fields.country = fields.country.map(Country.normalize)
@@ -413,21 +413,6 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
         }
     }
 
-    static func text(_ value: Any?) -> String? {
-        switch value {
-        case let s as String: return Normalize.clean(s)
-        case let n as NSNumber: return n.stringValue
-        default: return nil
-        }
-    }
-
-    static func encode(_ json: [String: Any]) throws(ConnectorError) -> Data {
-        do {
-            return try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
-        } catch {
-            throw ConnectorError(.badResponse, "a customer could not be written as JSON")
-        }
-    }
 
     /// A final non-2xx answer, in e-conomic's own words: its `message`, and for a refused
     /// request each property's reasons from the annotated errors (REST docs, "Annotated
