@@ -76,6 +76,28 @@ struct RemoteSeamTests {
         #expect(try rpc.result("status")["remote"]?["total"] == 3)
     }
 
+    @Test func oneRoundBringsBothSidesInStep() throws {
+        register.put("1", CustomerFields(name: "Første ApS", city: "Odense"))
+        register.put("2", CustomerFields(name: "Anden ApS", city: "Vejle"))
+        try connect()
+        _ = try rpc.result("pullRemote")
+        _ = try rpc.result("importCustomers", ["side": "local", "content": "Kundenr.;Navn;By\n1;Første ApS;Odense\n2;Anden ApS;Vejle\n"])
+        #expect(try rpc.result("selectPartner", ["localId": "c3", "remoteId": "c1"])["state"] == "synced")
+        #expect(try rpc.result("selectPartner", ["localId": "c4", "remoteId": "c2"])["state"] == "synced")
+        // An edit on each side, then one round: each reaches the other.
+        _ = try rpc.result("updateCustomer", ["id": "c3", "fields": ["city": "Nyborg"]])
+        register.put("2", CustomerFields(name: "Anden ApS", city: "Kolding"))
+        let round = try rpc.result("syncRemote", ["progressToken": "r"])
+        #expect(round["pull"]?["updated"] == 1)
+        #expect(round["push"]?["updated"] == 1)
+        #expect(register.get("1")?.city == "Nyborg")
+        #expect(try rpc.result("getCustomer", ["id": "c4"])["city"] == "Kolding")
+        #expect(try rpc.result("connectionStatus")["queued"] == 0)
+        // Nothing changed: a quiet round.
+        let quiet = try rpc.result("syncRemote")
+        #expect(quiet["pull"]?["updated"] == 0 && quiet["push"]?["updated"] == 0 && quiet["push"]?["created"] == 0)
+    }
+
     @Test func aValueLongerThanTheSystemHoldsIsNotSentButReported() throws {
         try connect()
         _ = try rpc.result("importCustomers", ["side": "local", "content": .string("Kundenr.;Navn\n7;\(String(repeating: "N", count: 60))\n")])

@@ -143,6 +143,7 @@ export class CustomerSync {
   connectionStatus(): Promise<ConnectionStatus>;
   pullRemote(params?: { full?: boolean; allowMassDelete?: boolean; progress?: (p: Progress) => void }, options?: CallOptions): Promise<{ added: number; updated: number; unchanged: number; deleted: number; warnings: PullWarning[]; pages: number; full: boolean }>;
   pushRemote(params?: { progress?: (p: Progress) => void }, options?: CallOptions): Promise<{ created: number; updated: number; unchanged: number; conflicts: number; failed: { customerId: string; message: string }[] }>;
+  syncRemote(params?: { full?: boolean; progress?: (p: Progress) => void }, options?: CallOptions): Promise<{ pull: { added: number; updated: number; unchanged: number; deleted: number; warnings: PullWarning[]; pages: number; full: boolean }; push: { created: number; updated: number; unchanged: number; conflicts: number; failed: { customerId: string; message: string }[] } }>;
   exportCustomers(params: { path: string; side?: Side; format?: "csv" | "xlsx"; onlyPending?: boolean }): Promise<{ written: number; path: string }>;
   history(params?: { customerId?: string; linkId?: string; limit?: number; cursor?: string }): Promise<Page<HistoryEntry>>;
   iterHistory(params?: { customerId?: string; linkId?: string; pageSize?: number }): AsyncIterable<HistoryEntry>;

@@ -335,6 +335,8 @@ export class CustomerSync {
   }
   pullRemote({ full, allowMassDelete, progress } = {}, options) { return this.#withProgress("pullRemote", { full, allowMassDelete }, progress, options); }
   pushRemote({ progress } = {}, options) { return this.#withProgress("pushRemote", {}, progress, options); }
+  /** One round with the accounting system: a pull, then a push; resolves with `{pull, push}`. */
+  syncRemote({ full, progress } = {}, options) { return this.#withProgress("syncRemote", drop({ full }), progress, options); }
   exportCustomers({ path, side, format, onlyPending }) { return this.call("exportCustomers", drop({ path, side, format, onlyPending })); }
   history({ customerId, linkId, limit, cursor } = {}) { return this.call("history", drop({ customerId, linkId, limit, cursor })); }
   iterHistory({ customerId, linkId, pageSize } = {}) { return this.#pages("history", drop({ customerId, linkId }), pageSize); }

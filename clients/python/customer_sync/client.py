@@ -242,6 +242,11 @@ class CustomerSync:
         becomes a conflict (a field the system changed meanwhile), or fails with the system's reason."""
         return self._with_progress("pushRemote", {}, progress, timeout, cancel)
 
+    def sync_remote(self, full: Optional[bool] = None, progress: Optional[Callable[[Progress], None]] = None,
+                    timeout: Optional[float] = None, cancel: Optional[threading.Event] = None) -> Dict[str, Any]:
+        """One round with the accounting system: a pull, then a push ({pull, push})."""
+        return self._with_progress("syncRemote", _params(full=full), progress, timeout, cancel)
+
     def history(self, customer_id: Optional[str] = None, link_id: Optional[str] = None, limit: Optional[int] = None,
                 cursor: Optional[str] = None) -> Dict[str, Any]:
         return self.call("history", _params(customerId=customer_id, linkId=link_id, limit=limit, cursor=cursor))

@@ -109,3 +109,20 @@ def test_dinero_through_the_client(binary, tmp_path):
     finally:
         process.kill()
         process.wait()
+
+
+def test_one_round_with_sync_remote(binary, fake, tmp_path):
+    """sync_remote: a pull, then a push, in one call."""
+    control(fake, "/__fake/customers", [{"customerNumber": 4, "name": "Fire ApS", "currency": "DKK", "city": "Ribe",
+                                        "customerGroup": {"customerGroupNumber": 1}, "paymentTerms": {"paymentTermsNumber": 1},
+                                        "vatZone": {"vatZoneNumber": 1}}])
+    with CustomerSync.spawn(db=":memory:", binary=binary, args=["--key-file", str(tmp_path / "key")]) as sync:
+        sync.connect("app-tok-7Q", "grant-tok-9Z", {"currency": "DKK", "customerGroup": 1, "paymentTerms": 1, "vatZone": 1}, base_url=fake)
+        sync.import_customers(side="local", content="Kundenr.;Navn;By\n5;Fem ApS;Tønder\n")
+        sync.create_all_partners(side="local", numbering="keep")
+        progress = []
+        round_ = sync.sync_remote(progress=progress.append)
+        assert round_["pull"]["added"] == 1 and round_["push"]["created"] == 1
+        assert progress
+        held = {c["customerNumber"]: c for c in control(fake, "/__fake/customers")}
+        assert held[5]["name"] == "Fem ApS"

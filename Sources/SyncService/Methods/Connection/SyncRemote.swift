@@ -1,0 +1,31 @@
+import JSONRPC
+import SyncCore
+
+/// `syncRemote`: one round with the connected system: a pull, then a push, so what changed on
+/// either side is in step when it returns. Spec: protocol/openrpc.json#syncRemote.
+///
+/// The pull goes first so that a change made there meanwhile meets our queued one as a
+/// conflict at once rather than be overwritten; a full pull (the first, or when the system
+/// says so) finds deletions. A failed pull stops the round before anything is sent. With a
+/// `progressToken`, the pull's and the push's progress go under it in turn.
+public enum SyncRemote: SyncMethod {
+    public static let name = "syncRemote"
+    public static var scheduling: Scheduling { .long }
+
+    public struct Params: RPCParams {
+        public enum CodingKeys: String, CodingKey, CaseIterable { case full, progressToken }
+        var full: Bool?
+        var progressToken: ProgressToken?
+    }
+
+    public struct Result: Encodable, Sendable {
+        var pull: PullRemote.Result
+        var push: PushRemote.Result
+    }
+
+    public static func handle(_ p: Params, context: ServiceContext) throws -> Result {
+        let pull = try PullRemote.handle(PullRemote.Params(full: p.full, allowMassDelete: nil, progressToken: p.progressToken), context: context)
+        let push = try PushRemote.handle(PushRemote.Params(progressToken: p.progressToken), context: context)
+        return Result(pull: pull, push: push)
+    }
+}
