@@ -9,7 +9,21 @@ import SyncImport
 import SyncService
 import SyncStore
 
+/// `customer-sync sync …` runs one round with the accounting system from a shell; anything
+/// else is the server. Dispatched here rather than as ArgumentParser subcommands, so that the
+/// server's flags stay at the top level and in its `--help`.
 @main
+enum Main {
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "sync" {
+            SyncCommand.main(Array(arguments.dropFirst()))
+        } else {
+            CustomerSync.main(arguments)
+        }
+    }
+}
+
 struct CustomerSync: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "customer-sync",
@@ -19,6 +33,9 @@ struct CustomerSync: ParsableCommand {
             output; nothing else is written there. Logs go to standard error. End of input \
             finishes the work in hand and exits 0. The protocol is in protocol/openrpc.json \
             (also answered by the method rpc.discover) and protocol/transport.md.
+
+            `customer-sync sync --db PATH` runs one round with the connected accounting system \
+            (a pull, then a push) and exits: for cron or a systemd timer (`customer-sync sync --help`).
             """,
         version: ServerIdentity.version
     )
@@ -142,3 +159,55 @@ extension CustomerSync {
 
 extension FramingMode: ExpressibleByArgument {}
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// `customer-sync sync`: one round with the connected accounting system, from a shell.
+struct SyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "customer-sync sync",
+        abstract: "One round with the connected accounting system: a pull, then a push.",
+        discussion: """
+            Prints a summary on standard output and exits 0; exits 1 with the reason on standard \
+            error when the round fails (not connected, the system unreachable, the tokens refused). \
+            The database is shared safely with a running server, as two servers share one file.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The SQLite database file of the connection.", valueName: "path"))
+    var db: String = "customer-sync.sqlite"
+
+    @Option(name: .long, help: ArgumentHelp("The file holding the key that seals the tokens (as for the server).", valueName: "path"))
+    var keyFile: String?
+
+    @Flag(name: .long, help: "A full pull, which finds deletions.")
+    var full = false
+
+    @Option(name: .long, help: ArgumentHelp("Log level on standard error.", valueName: "level"))
+    var logLevel: Logger.Level = .warning
+
+    func run() throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "customer-sync")
+        func fail(_ message: String) -> ExitCode {
+            FileHandle.standardError.write(Data("customer-sync sync: \(message)\n".utf8))
+            return ExitCode(1)
+        }
+        guard db != ":memory:" else { throw fail("--db must name a database file with a connection") }
+        let database: AppDatabase
+        do {
+            database = try AppDatabase.open(path: db)
+        } catch {
+            throw fail(AppDatabase.isBusy(error) ? "the database at \(db) stayed locked by another process" : "cannot open the database at \(db): \(error)")
+        }
+        let connection = Registry.connection(database: database, logger: logger, keyFile: keyFile, systems: CustomerSync.systems)
+        do {
+            print(try SyncRemote.round(context: connection.context, full: full))
+        } catch {
+            throw fail("\(error)")
+        }
+    }
+}

@@ -29,3 +29,16 @@ public enum SyncRemote: SyncMethod {
         return Result(pull: pull, push: push)
     }
 }
+
+extension SyncRemote {
+    /// One round run from a shell (`customer-sync sync`): its result as one line for people.
+    public static func round(context: ServiceContext, full: Bool = false) throws -> String {
+        let r = try handle(Params(full: full ? true : nil, progressToken: nil), context: context)
+        var line = "pulled \(r.pull.added) new, \(r.pull.updated) updated, \(r.pull.deleted) deleted"
+        if !r.pull.warnings.isEmpty { line += ", \(Set(r.pull.warnings.map(\.customerId)).count) with warnings" }
+        line += r.pull.full ? " (full)" : ""
+        line += "; pushed \(r.push.created) created, \(r.push.updated) updated, \(r.push.conflicts) now in conflict, \(r.push.failed.count) refused"
+        for failure in r.push.failed { line += "\n  \(failure.customerId): \(failure.message)" }
+        return line
+    }
+}
