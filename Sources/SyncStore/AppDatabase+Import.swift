@@ -149,40 +149,29 @@ extension AppDatabase {
             var touched: [Int64] = []
             var editedFields: [Int64: Set<SyncField>] = [:]
             var contested: [Int64: [SyncField: String?]] = [:]
-            // A system's customers (records with a key) are matched by key: loaded on the first.
-            var byKey: [String: Int64]?
-            var keyOf: [Int64: String] = [:]
-            var numberOf: [Int64: String] = [:]
-            var seenOf: [Int64: Int64?] = [:]
+            // A system's customers (records with a key) are matched by key, through its index:
+            // a page of a pull looks up its own customers, never the whole side.
+            let byKey = try db.makeStatement(sql: "SELECT id, number, seenDigest FROM customer WHERE side = ? AND systemKey = ?")
+            let keyOfId = try db.makeStatement(sql: "SELECT systemKey FROM customer WHERE id = ?")
             for record in records {
                 var number = record.number
                 var old: (id: Int64, seen: Int64?)?
                 if let key = record.key {
-                    if byKey == nil {
-                        var map: [String: Int64] = [:]
-                        for row in try Row.fetchAll(db, sql: "SELECT id, number, systemKey, seenDigest FROM customer WHERE side = ?", arguments: [side.rawValue]) {
-                            let id: Int64 = row["id"]
-                            if let k: String = row["systemKey"] { map[k] = id; keyOf[id] = k }
-                            if let n: String = row["number"] { numberOf[id] = n }
-                            seenOf[id] = .some(row["seenDigest"])
-                        }
-                        byKey = map
-                    }
-                    if let id = byKey?[key] {
-                        old = (id, seenOf[id] ?? nil)
-                    } else if let n = number, let holder = existing[n], keyOf[holder.id] == nil {
+                    var current: (key: String?, number: String?) = (nil, nil)
+                    if let row = try Row.fetchOne(byKey, arguments: [side.rawValue, key]) {
+                        old = (row["id"], row["seenDigest"])
+                        current = (key, row["number"])
+                    } else if let n = number, let holder = existing[n], try String.fetchOne(keyOfId, arguments: [holder.id]) == nil {
                         // Read before its key was kept (or from a file): its number names it.
                         old = holder
+                        current = (nil, n)
                     }
                     // A number another customer holds stays with that one; this one shows none.
                     if let n = number, let holder = existing[n], holder.id != old?.id { number = nil }
-                    if let found = old, keyOf[found.id] != key || numberOf[found.id] != number {
+                    if let found = old, current.key != key || current.number != number {
                         try Self.setIdentity(db, id: found.id, key: key, number: number)
-                        if let before = numberOf[found.id] { existing[before] = nil }
+                        if let before = current.number { existing[before] = nil }
                         if let number { existing[number] = found }
-                        numberOf[found.id] = number
-                        keyOf[found.id] = key
-                        byKey?[key] = found.id
                     }
                 } else {
                     old = existing[number ?? ""]
@@ -201,8 +190,7 @@ extension AppDatabase {
                     insert.bind(number == record.number ? record.searchKey : CustomerSQL.searchKey(number: number, fields: record.fields))
                     insert.bind(record.digest)
                     try insert.run()
-                    if let n = number { existing[n] = (id, record.digest); numberOf[id] = n }
-                    if let key = record.key { byKey?[key] = id; keyOf[id] = key }
+                    if let n = number { existing[n] = (id, record.digest) }
                     outcome.added += 1
                     continue
                 }
