@@ -163,8 +163,10 @@ public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
         for check in checks where looked.insert(check.resource).inserted {
             let (status, body) = try idempotent("GET", check.resource)
             if status == 404 {
-                throw ConnectorError(.rejected, "e-conomic has no \(check.what) (GET /\(check.resource) answered 404): give one the agreement has",
-                                     status: 404, fields: [check.path], reasons: [.init(field: check.path, message: "e-conomic has no \(check.what)")])
+                var refused = ConnectorError(.rejected, "e-conomic has no \(check.what) (GET /\(check.resource) answered 404): give one the agreement has",
+                                             status: 404, fields: [check.path], reasons: [.init(field: check.path, message: "e-conomic has no \(check.what)")])
+                refused.param = check.path
+                throw refused
             }
             guard status == 200 else { throw Self.failure(status, body, "GET /\(check.resource)") }
         }

@@ -16,8 +16,8 @@ public protocol RemoteConnector: Sendable {
     var fieldLimits: [SyncField: Int] { get }
 
     /// Checks the credentials with cheap authenticated requests (`unauthorized` when they are
-    /// wrong), and that the settings name what exists there (`rejected`, naming the setting
-    /// by its params path, such as `defaults.customerGroup`).
+    /// wrong), and that the settings name what exists there (`rejected` with `param`, the
+    /// setting's params path, such as `defaults.customerGroup`).
     func verify() throws(ConnectorError)
 
     /// Every customer (or those changed since `mark`, a cursor this method returned before),
@@ -166,6 +166,9 @@ public struct ConnectorError: Error, Sendable, Hashable, CustomStringConvertible
     public var fields: [String]
     /// The system's reason for each refused field, in its own words and code.
     public var reasons: [Reason]
+    /// The `connect` param at fault, by its path (`defaults.customerGroup`), when the system
+    /// refused a setting rather than data: the service answers it as -32602 at that path.
+    public var param: String?
 
     /// One refused field as the system explains it (e-conomic's annotated errors: the
     /// property's path, its `message` and `errorCode`).

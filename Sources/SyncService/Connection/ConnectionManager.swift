@@ -55,9 +55,9 @@ final class ConnectionManager: @unchecked Sendable {
         let connector = try system.connector(baseURL: baseURL, credentials: configuration.credentials, settings: settingsData, timeout: timeout)
         do {
             try connector.verify()
-        } catch let error where error.kind == .rejected && error.fields.count == 1 && error.fields[0].hasPrefix("defaults.") {
-            // A default that names nothing the system has: the param at fault, by its path.
-            throw ParamsError(path: error.fields[0], error.message)
+        } catch let error where error.param != nil {
+            // A setting that names nothing the system has: the param at fault, by its path.
+            throw ParamsError(path: error.param!, error.message)
         } catch {
             throw SyncError(error)
         }
