@@ -291,7 +291,7 @@ public final class Connection<Context> {
             let result: [UInt8]
             if isLong {
                 // Its own scope: the flag `$/cancelRequest` sets, checked before it starts.
-                let scope = RequestScope(framing: RequestScope.current?.framing ?? .ndjson, cancellation: cancellation(for: request.id),
+                let scope = RequestScope(framing: RequestScope.current?.framing, cancellation: cancellation(for: request.id),
                                          runsAfterReply: RequestScope.current?.runsAfterReply ?? false)
                 try scope.cancellation.check()
                 result = try scope.run { try router.call(entry, request, message: message, context: context) }

@@ -37,14 +37,17 @@ public final class CancellationFlag: @unchecked Sendable {
 /// sends) and its cancellation flag. Kept per thread, since a long request runs on a worker
 /// while the reader answers others (`StdioServer`).
 public final class RequestScope: @unchecked Sendable {
-    public let framing: Framing
+    // Unchecked: every stored property is a constant (the flag is itself thread-safe).
+    /// The framing of the request; nil for work the server started on its own
+    /// (`runDetached`), whose notifications go in the framing the client last used.
+    public let framing: Framing?
     public let cancellation: CancellationFlag
 
     /// Whether a server runs the work its handlers leave for after the reply (`afterReply`):
     /// true in `StdioServer`'s scopes and in the scopes made within them.
     let runsAfterReply: Bool
 
-    init(framing: Framing, cancellation: CancellationFlag = CancellationFlag(), runsAfterReply: Bool = false) {
+    init(framing: Framing?, cancellation: CancellationFlag = CancellationFlag(), runsAfterReply: Bool = false) {
         self.framing = framing
         self.cancellation = cancellation
         self.runsAfterReply = runsAfterReply
@@ -78,6 +81,15 @@ public final class RequestScope: @unchecked Sendable {
             AfterReply.local.removeAll()
             for item in work { item() }
         }
+    }
+
+    /// Runs work the server starts on its own, not for a request (an automatic sync round),
+    /// the way a long request runs: handlers it calls see `cancellation`, and the work they
+    /// leave for after a reply (a checkpoint) runs when `body` returns.
+    public static func runDetached<T>(cancellation: CancellationFlag, _ body: () throws -> T) rethrows -> T {
+        let scope = RequestScope(framing: nil, cancellation: cancellation, runsAfterReply: true)
+        defer { runAfterReplyWork() }
+        return try scope.run(body)
     }
 
     /// Runs `body` with `self` as the calling thread's current scope.

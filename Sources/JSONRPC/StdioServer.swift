@@ -31,6 +31,9 @@ public final class StdioServer<Context> {
     private let outputLock = NSLock()
     private var pending: [UInt8] = []
     private var outputClosed = false
+    /// The framing of the last message read: a notification sent outside any request (an
+    /// automatic round's `remoteSynced`) goes in it.
+    private var lastFraming: Framing = .ndjson
 
     private let worker: Worker
     /// The scope of a message by its framing: made once, not per message (a short request
@@ -51,8 +54,9 @@ public final class StdioServer<Context> {
         self.logger = logger
         worker = Worker()
         connection.session.setNotificationSink { [unowned self] body in
-            // A notification goes out in the framing of the request that sends it, at once.
-            self.enqueue(body, framing: RequestScope.current?.framing ?? .ndjson, flushNow: true)
+            // A notification goes out in the framing of the request that sends it, at once;
+            // one sent outside a request, in the framing the client last used.
+            self.enqueue(body, framing: RequestScope.current?.framing, flushNow: true)
         }
     }
 
@@ -106,6 +110,7 @@ public final class StdioServer<Context> {
         while let frame = parser.next() {
             switch frame {
             case .message(let body, let framing):
+                noteFraming(framing)
                 let admission: Admission = worker.isIdle ? .shortOnly : .concurrentOnly
                 switch scope(framing).run({ connection.handle(body, admitting: admission) }) {
                 case .reply(let reply):
@@ -138,10 +143,17 @@ public final class StdioServer<Context> {
         return outputClosed
     }
 
-    private func enqueue(_ body: [UInt8], framing: Framing, flushNow: Bool) {
+    private func noteFraming(_ framing: Framing) {
+        outputLock.lock()
+        lastFraming = framing
+        outputLock.unlock()
+    }
+
+    /// Queues one message in `framing` (nil: the framing the client last used).
+    private func enqueue(_ body: [UInt8], framing: Framing?, flushNow: Bool) {
         outputLock.lock()
         defer { outputLock.unlock() }
-        framing.append(body, to: &pending)
+        (framing ?? lastFraming).append(body, to: &pending)
         if flushNow || pending.count >= Self.flushThreshold { flushLocked() }
     }
 

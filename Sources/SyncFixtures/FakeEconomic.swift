@@ -17,8 +17,10 @@ public final class FakeEconomic {
     public var port: Int { server.port }
     public var baseURL: String { server.baseURL }
 
-    public init(script: String = FakeEconomic.script) throws {
-        server = try LoopbackFake(script: script, arguments: ["--app-secret", Self.appSecret, "--grant", Self.grant, "--revoked", "revoked-grant",
+    /// `port`: where to listen (0: any free one); a fake started again on the port of one that
+    /// stopped is the same system coming back.
+    public init(script: String = FakeEconomic.script, port: Int = 0) throws {
+        server = try LoopbackFake(script: script, port: port, arguments: ["--app-secret", Self.appSecret, "--grant", Self.grant, "--revoked", "revoked-grant",
                                                               "--read-only", "read-only-grant"],
                                   headers: ["X-AppSecretToken": Self.appSecret, "X-AgreementGrantToken": Self.grant])
     }
@@ -107,10 +109,10 @@ public final class LoopbackFake: @unchecked Sendable {
             .deletingLastPathComponent().appendingPathComponent("Tests/Fixtures/\(name)").path
     }
 
-    public init(script: String, arguments: [String], headers: [String: String] = [:]) throws {
+    public init(script: String, port: Int = 0, arguments: [String], headers: [String: String] = [:]) throws {
         self.headers = headers
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "--port", "0"] + arguments
+        process.arguments = ["python3", script, "--port", String(port)] + arguments
         let output = Pipe()
         process.standardOutput = output
         try process.run()

@@ -21,7 +21,7 @@ public enum Registry {
             // Partner suggestions
             SuggestPartners.self, ListSuggestions.self, AcceptSuggestions.self,
             // The API connection to the accounting system
-            Connect.self, Disconnect.self, ConnectionStatus.self, PullRemote.self, PushRemote.self, SyncRemote.self,
+            Connect.self, Disconnect.self, ConnectionStatus.self, PullRemote.self, PushRemote.self, SyncRemote.self, SetAutoSync.self,
         ]
     }
 

@@ -19,6 +19,10 @@ public final class ServiceContext {
     public let files: FileAccess
     /// Indexes new customers for search after bulk writes, off the request's thread.
     let searchIndexer: SearchIndexer
+    /// One round with the accounting system at a time, in this process and among processes.
+    let rounds: RoundLock
+    /// The rounds the server runs on its own (`setAutoSync`).
+    let autoSync: AutoSync
 
     /// `keyFile`: where the key that seals the connection's tokens is kept (default:
     /// `TokenVault.defaultKeyFile()`, outside the database). `systems`: the accounting systems
@@ -32,6 +36,9 @@ public final class ServiceContext {
         self.files = files
         searchIndexer = SearchIndexer(database: database, logger: logger)
         connections = ConnectionManager(vault: TokenVault(keyFile: keyFile ?? TokenVault.defaultKeyFile()), systems: systems)
+        rounds = RoundLock(databasePath: database.path)
+        autoSync = AutoSync(database: database, session: session, logger: logger, lock: rounds)
+        autoSync.round = { [unowned self] full in try SyncRemote.run(full: full ? true : nil, context: self) }
     }
 }
 
@@ -51,18 +58,25 @@ extension ServiceContext {
     }
 
     /// What a server does as it starts: indexes for search the customers a bulk write left
-    /// unindexed (the process that made them ended first).
+    /// unindexed (the process that made them ended first), and takes up automatic sync where
+    /// the connection has it on.
     public func startBackgroundWork() {
         do {
             if try database.searchIndexBacklog(atLeast: 1) { searchIndexer.start() }
         } catch {
             logger.warning("search index: cannot read its backlog: \(error)")
         }
+        do {
+            try autoSync.resume()
+        } catch {
+            logger.warning("automatic sync: cannot read its schedule: \(error)")
+        }
     }
 
     /// What a server does before it returns: stops the background work after the transaction
-    /// in hand.
+    /// in hand (an automatic round is cancelled, and waited for a moment).
     public func stopBackgroundWork() {
+        autoSync.stop()
         searchIndexer.stop()
     }
 }

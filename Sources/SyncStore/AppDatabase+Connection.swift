@@ -14,12 +14,33 @@ public struct StoredConnection: Sendable, Hashable {
     public var lastPush: String?
     public var lastError: String?
     public var pullMark: String?
+    /// When the last full pull finished (ISO 8601), by any means.
+    public var lastFullPull: String?
+    /// Automatic sync: its schedule (nil: off) and how its rounds went.
+    public var autoSync: RoundSchedule?
+    public var autoRounds = AutoRounds()
 
     public init(system: String, baseUrl: String, sealedTokens: [UInt8], settings: String) {
         self.system = system
         self.baseUrl = baseUrl
         self.sealedTokens = sealedTokens
         self.settings = settings
+    }
+}
+
+/// How the automatic rounds went: when the last one ended, its error (a JSON-RPC error object
+/// as JSON text; nil when it went well), and the failed rounds in a row since when.
+public struct AutoRounds: Sendable, Hashable {
+    public var lastAt: String?
+    public var lastError: String?
+    public var failures = 0
+    public var failingSince: String?
+
+    public init(lastAt: String? = nil, lastError: String? = nil, failures: Int = 0, failingSince: String? = nil) {
+        self.lastAt = lastAt
+        self.lastError = lastError
+        self.failures = failures
+        self.failingSince = failingSince
     }
 }
 
@@ -56,22 +77,53 @@ extension AppDatabase {
             c.lastPush = row["lastPush"]
             c.lastError = row["lastError"]
             c.pullMark = row["pullMark"]
+            c.lastFullPull = row["lastFullPull"]
+            if let every: Int = row["autoEverySeconds"] {
+                c.autoSync = RoundSchedule(everySeconds: every, fullEverySeconds: row["autoFullEverySeconds"] ?? RoundSchedule.defaultFullEvery)
+            }
+            c.autoRounds = AutoRounds(lastAt: row["autoLastAt"], lastError: row["autoLastError"], failures: row["autoFailures"],
+                                      failingSince: row["autoFailingSince"])
             return c
         }
     }
 
     /// Stores a connection, replacing any other. A new system or base URL starts with no
-    /// pull mark (its first pull is a full one); the same one keeps its history.
+    /// pull mark (its first pull is a full one) and automatic sync off; the same one (new
+    /// tokens after a revoked grant) keeps its history and its automatic sync.
     public func saveConnection(_ connection: StoredConnection) throws {
         try write { db in
-            let old = try Row.fetchOne(db, sql: "SELECT system, baseUrl, lastPull, lastPush, pullMark FROM connection WHERE id = 1")
+            let old = try Row.fetchOne(db, sql: "SELECT system, baseUrl FROM connection WHERE id = 1")
             let same = old.map { ($0["system"] as String) == connection.system && ($0["baseUrl"] as String) == connection.baseUrl } ?? false
+            if same {
+                try db.execute(sql: "UPDATE connection SET sealedTokens = ?, settings = ?, lastError = NULL WHERE id = 1",
+                               arguments: [Data(connection.sealedTokens), connection.settings])
+            } else {
+                try db.execute(sql: "DELETE FROM connection")
+                try db.execute(sql: "INSERT INTO connection (id, system, baseUrl, sealedTokens, settings) VALUES (1, ?, ?, ?, ?)",
+                               arguments: [connection.system, connection.baseUrl, Data(connection.sealedTokens), connection.settings])
+            }
+        }
+    }
+
+    /// Turns automatic sync on with `schedule`, or off with nil; a new schedule starts with no
+    /// failures counted. False when there is no connection to store it with.
+    @discardableResult
+    public func setAutoSync(_ schedule: RoundSchedule?) throws -> Bool {
+        try write { db in
             try db.execute(sql: """
-                INSERT OR REPLACE INTO connection (id, system, baseUrl, sealedTokens, settings, lastPull, lastPush, lastError, pullMark)
-                VALUES (1, ?, ?, ?, ?, ?, ?, NULL, ?)
-                """, arguments: [connection.system, connection.baseUrl, Data(connection.sealedTokens), connection.settings,
-                                 same ? old?["lastPull"] as String? : nil, same ? old?["lastPush"] as String? : nil,
-                                 same ? old?["pullMark"] as String? : nil])
+                UPDATE connection SET autoEverySeconds = ?, autoFullEverySeconds = ?, autoFailures = 0, autoFailingSince = NULL
+                WHERE id = 1
+                """, arguments: [schedule?.everySeconds, schedule?.fullEverySeconds])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Records how an automatic round ended.
+    public func noteAutoRound(_ rounds: AutoRounds) throws {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE connection SET autoLastAt = ?, autoLastError = ?, autoFailures = ?, autoFailingSince = ? WHERE id = 1
+                """, arguments: [rounds.lastAt, rounds.lastError, rounds.failures, rounds.failingSince])
         }
     }
 
@@ -80,12 +132,16 @@ extension AppDatabase {
         try write { db in try db.execute(sql: "DELETE FROM connection") }
     }
 
-    /// Records how a pull ended: its time and new mark when it finished, or its error.
-    public func notePull(at time: String?, mark: String?, error: String?) throws {
+    /// Records how a pull ended: its time and new mark when it finished (and, for a full
+    /// pull, that it was one), or its error.
+    public func notePull(at time: String?, mark: String?, error: String?, full: Bool = false) throws {
         try write { db in
             if let time {
-                try db.execute(sql: "UPDATE connection SET lastPull = ?, pullMark = coalesce(?, pullMark), lastError = ? WHERE id = 1",
-                               arguments: [time, mark, error])
+                try db.execute(sql: """
+                    UPDATE connection SET lastPull = ?, pullMark = coalesce(?, pullMark), lastError = ?,
+                        lastFullPull = CASE WHEN ? THEN ? ELSE lastFullPull END
+                    WHERE id = 1
+                    """, arguments: [time, mark, error, full, time])
             } else {
                 try db.execute(sql: "UPDATE connection SET lastError = ? WHERE id = 1", arguments: [error])
             }

@@ -25,6 +25,9 @@ public struct AppDatabase: Sendable {
     /// facade's methods.
     var writerForTests: any DatabaseWriter { dbWriter }
 
+    /// The file the database lives in; nil in memory.
+    public var path: String? { (dbWriter as? DatabasePool)?.path }
+
     /// Wraps a connection and migrates it to the current schema.
     public init(_ writer: any DatabaseWriter) throws {
         dbWriter = writer

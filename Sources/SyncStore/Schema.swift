@@ -177,6 +177,22 @@ enum Schema {
                 CREATE UNIQUE INDEX customer_system_key ON customer(side, systemKey) WHERE systemKey IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v8: automatic sync") { db in
+            try db.execute(sql: """
+                -- Automatic sync, stored with the connection so a restarted server goes on: its
+                -- interval and full-pull interval in seconds (null: off), when its last round
+                -- ended, that round's error as a JSON-RPC error object (null: it went well), and
+                -- how many rounds in a row have failed (the pause before the next one grows).
+                ALTER TABLE connection ADD COLUMN autoEverySeconds INTEGER CHECK (autoEverySeconds IS NULL OR autoEverySeconds >= 5);
+                ALTER TABLE connection ADD COLUMN autoFullEverySeconds INTEGER;
+                ALTER TABLE connection ADD COLUMN autoLastAt TEXT;
+                ALTER TABLE connection ADD COLUMN autoLastError TEXT;
+                ALTER TABLE connection ADD COLUMN autoFailures INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE connection ADD COLUMN autoFailingSince TEXT;
+                -- When the last full pull (which finds deletions) finished, by any means.
+                ALTER TABLE connection ADD COLUMN lastFullPull TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -168,7 +168,8 @@ struct SyncCommand: ParsableCommand {
         discussion: """
             Prints a summary on standard output and exits 0; exits 1 with the reason on standard \
             error when the round fails (not connected, the system unreachable, the tokens refused). \
-            The database is shared safely with a running server, as two servers share one file.
+            The database is shared safely with a running server, as two servers share one file; \
+            a round under way there (an automatic one) is waited for, at most --wait seconds.
             """
     )
 
@@ -180,6 +181,9 @@ struct SyncCommand: ParsableCommand {
 
     @Flag(name: .long, help: "A full pull, which finds deletions.")
     var full = false
+
+    @Option(name: .long, help: ArgumentHelp("How long to wait for a round already under way (a server's automatic sync) before giving up.", valueName: "seconds"))
+    var wait: Int = 60
 
     @Option(name: .long, help: ArgumentHelp("Log level on standard error.", valueName: "level"))
     var logLevel: Logger.Level = .warning
@@ -205,7 +209,7 @@ struct SyncCommand: ParsableCommand {
         }
         let connection = Registry.connection(database: database, logger: logger, keyFile: keyFile, systems: CustomerSync.systems)
         do {
-            print(try SyncRemote.round(context: connection.context, full: full))
+            print(try SyncRemote.round(context: connection.context, full: full, patience: .seconds(max(0, wait))))
         } catch {
             throw fail("\(error)")
         }

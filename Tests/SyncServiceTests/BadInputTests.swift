@@ -98,6 +98,15 @@ struct BadInputTests {
         ("importCustomers", #"{"path":"register.csv\u0000.xlsx"}"#, -32602, "path"),
         ("exportCustomers", #"{"path":"out.csv\u0000.xlsx"}"#, -32602, "path"),
         ("importCustomers", #"{"content":"Kundenr.;Navn\n1;A\u0000B\n"}"#, 1006, "ImportRejected"),
+        // Automatic sync: bad settings by their path, and none without a connection.
+        ("setAutoSync", #"{"everySeconds":60}"#, 1012, "NotConnected"),
+        ("setAutoSync", #"{}"#, -32602, "everySeconds"),
+        ("setAutoSync", #"{"everySeconds":4}"#, -32602, "everySeconds"),
+        ("setAutoSync", #"{"everySeconds":true}"#, -32602, "everySeconds"),
+        ("setAutoSync", #"{"everySeconds":60,"fullEverySeconds":59}"#, -32602, "fullEverySeconds"),
+        ("setAutoSync", #"{"everySeconds":null,"fullEverySeconds":60}"#, -32602, "fullEverySeconds"),
+        ("syncRemote", #"{"full":"yes"}"#, -32602, "full"),
+        ("syncRemote", #"{}"#, 1012, "NotConnected"),
         ("importCustomers", #"{"content":"Kundenr.;Navn;Note\n1;A;\u0001=1+1\n"}"#, 1006, "ImportRejected"),
         // A 1.3 KB workbook whose cell reference overflowed an Int (issue 14), as a replace.
         ("importCustomers", #"{"mode":"replace","contentBase64":"UEsDBBQAAAAAACAJgl19j8M5TQAAAE0AAAATAAAAW0NvbnRlbnRfVHlwZXNdLnhtbDxUeXBlcyB4bWxucz0iaHR0cDovL3NjaGVtYXMub3BlbnhtbGZvcm1hdHMub3JnL3BhY2thZ2UvMjAwNi9jb250ZW50LXR5cGVzIi8+UEsDBBQAAAAAACAJgl2Invqm3wAAAN8AAAAPAAAAeGwvd29ya2Jvb2sueG1sPHdvcmtib29rIHhtbG5zPSJodHRwOi8vc2NoZW1hcy5vcGVueG1sZm9ybWF0cy5vcmcvc3ByZWFkc2hlZXRtbC8yMDA2L21haW4iIHhtbG5zOnI9Imh0dHA6Ly9zY2hlbWFzLm9wZW54bWxmb3JtYXRzLm9yZy9vZmZpY2VEb2N1bWVudC8yMDA2L3JlbGF0aW9uc2hpcHMiPjxzaGVldHM+PHNoZWV0IG5hbWU9IkEiIHNoZWV0SWQ9IjEiIHI6aWQ9InJJZDEiLz48L3NoZWV0cz48L3dvcmtib29rPlBLAwQUAAAAAAAgCYJdtlSqz/EAAADxAAAAGgAAAHhsL19yZWxzL3dvcmtib29rLnhtbC5yZWxzPFJlbGF0aW9uc2hpcHMgeG1sbnM9Imh0dHA6Ly9zY2hlbWFzLm9wZW54bWxmb3JtYXRzLm9yZy9wYWNrYWdlLzIwMDYvcmVsYXRpb25zaGlwcyI+PFJlbGF0aW9uc2hpcCBJZD0icklkMSIgVHlwZT0iaHR0cDovL3NjaGVtYXMub3BlbnhtbGZvcm1hdHMub3JnL29mZmljZURvY3VtZW50LzIwMDYvcmVsYXRpb25zaGlwcy93b3Jrc2hlZXQiIFRhcmdldD0id29ya3NoZWV0cy9zaGVldDEueG1sIi8+PC9SZWxhdGlvbnNoaXBzPlBLAwQUAAAAAAAgCYJdS/jt7hkBAAAZAQAAGAAAAHhsL3dvcmtzaGVldHMvc2hlZXQxLnhtbDx3b3Jrc2hlZXQgeG1sbnM9Imh0dHA6Ly9zY2hlbWFzLm9wZW54bWxmb3JtYXRzLm9yZy9zcHJlYWRzaGVldG1sLzIwMDYvbWFpbiI+PHNoZWV0RGF0YT48cm93IHI9IjEiPjxjIHI9IkExIiB0PSJpbmxpbmVTdHIiPjxpcz48dD5LdW5kZW5yLjwvdD48L2lzPjwvYz48YyByPSJCMSIgdD0iaW5saW5lU3RyIj48aXM+PHQ+TmF2bjwvdD48L2lzPjwvYz48L3Jvdz48cm93IHI9IjIiPjxjIHI9IlpaWlpaWlpaWlpaWlpaMiI+PHY+MTwvdj48L2M+PC9yb3c+PC9zaGVldERhdGE+PC93b3Jrc2hlZXQ+UEsBAhQDFAAAAAAAIAmCXX2PwzlNAAAATQAAABMAAAAAAAAAAAAAAIABAAAAAFtDb250ZW50X1R5cGVzXS54bWxQSwECFAMUAAAAAAAgCYJdiJ76pt8AAADfAAAADwAAAAAAAAAAAAAAgAF+AAAAeGwvd29ya2Jvb2sueG1sUEsBAhQDFAAAAAAAIAmCXbZUqs/xAAAA8QAAABoAAAAAAAAAAAAAAIABigEAAHhsL19yZWxzL3dvcmtib29rLnhtbC5yZWxzUEsBAhQDFAAAAAAAIAmCXUv47e4ZAQAAGQEAABgAAAAAAAAAAAAAAIABswIAAHhsL3dvcmtzaGVldHMvc2hlZXQxLnhtbFBLBQYAAAAABAAEAAwBAAACBAAAAAA="}"#, 1006, "ImportRejected"),

@@ -33,6 +33,23 @@ public final class Spawned {
     /// The notifications received so far (method, params).
     public var notifications: [(String, JSONValue)] = []
 
+    /// The params of the next notification named `method` the server sends on its own (one
+    /// received already during a call is taken first), or nil when none comes within `timeout`.
+    public func notification(_ method: String, timeout: Duration) throws -> JSONValue? {
+        if let index = notifications.firstIndex(where: { $0.0 == method }) { return notifications.remove(at: index).1 }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            guard let bytes = process.receive(timeout: deadline - ContinuousClock.now) else { return nil }
+            let message = try JSONValue.parse(bytes)
+            guard message["id"] == nil, let name = message["method"]?.stringValue else {
+                throw Failure("a reply with no request waiting: \(message.jsonText)")
+            }
+            if name == method { return message["params"] ?? .null }
+            notifications.append((name, message["params"] ?? .null))
+        }
+        return nil
+    }
+
     /// The result, or a `Failure` naming the error that came instead.
     @discardableResult
     public func result(_ method: String, _ params: JSONValue = [:], timeout: Duration = .seconds(120)) throws -> JSONValue {

@@ -73,7 +73,21 @@ export class Unauthorized extends DomainError {}
 export class RemoteUnavailable extends DomainError {}
 export class RemoteRejected extends DomainError {}
 export class MassDelete extends DomainError {}
-export interface ConnectionStatus { system: "e-conomic" | "dinero" | null; baseUrl: string | null; connected: boolean; lastPull: string | null; lastPush: string | null; queued: number; lastError: string | null }
+/** A JSON-RPC error object (errors.md): why an automatic round failed. */
+export interface RoundError { code: number; message: string; data?: { kind: string; detail?: string; [key: string]: unknown } }
+export interface AutoSyncStatus {
+  everySeconds: number; fullEverySeconds: number; lastAt: string | null; nextAt: string | null; lastError: RoundError | null;
+  failures: number; running: boolean; lastFullAt: string | null;
+}
+export interface ConnectionStatus { system: "e-conomic" | "dinero" | null; baseUrl: string | null; connected: boolean; lastPull: string | null; lastPush: string | null; queued: number; lastError: string | null; autoSync: AutoSyncStatus | null }
+export interface PullResult { added: number; updated: number; unchanged: number; deleted: number; warnings: PullWarning[]; pages: number; full: boolean }
+export interface PushResult { created: number; updated: number; unchanged: number; conflicts: number; failed: { customerId: string; message: string }[] }
+/** After every automatic round: how it went, or why it failed. */
+export interface RemoteSynced {
+  at: string; nextAt?: string;
+  pull?: PullResult; push?: PushResult; recovered?: { failures: number; since: string | null };
+  error?: RoundError; failures?: number;
+}
 export class ServerCrashed extends CustomerSyncError {}
 export class RequestTimeout extends CustomerSyncError {}
 export function errorFromReply(error: { code: number; message: string; data?: any }): CustomerSyncError;
@@ -143,7 +157,10 @@ export class CustomerSync {
   connectionStatus(): Promise<ConnectionStatus>;
   pullRemote(params?: { full?: boolean; allowMassDelete?: boolean; progress?: (p: Progress) => void }, options?: CallOptions): Promise<{ added: number; updated: number; unchanged: number; deleted: number; warnings: PullWarning[]; pages: number; full: boolean }>;
   pushRemote(params?: { progress?: (p: Progress) => void }, options?: CallOptions): Promise<{ created: number; updated: number; unchanged: number; conflicts: number; failed: { customerId: string; message: string }[] }>;
-  syncRemote(params?: { full?: boolean; progress?: (p: Progress) => void }, options?: CallOptions): Promise<{ pull: { added: number; updated: number; unchanged: number; deleted: number; warnings: PullWarning[]; pages: number; full: boolean }; push: { created: number; updated: number; unchanged: number; conflicts: number; failed: { customerId: string; message: string }[] } }>;
+  syncRemote(params?: { full?: boolean; progress?: (p: Progress) => void }, options?: CallOptions): Promise<{ pull: PullResult; push: PushResult }>;
+  setAutoSync(everySeconds: number | null, params?: { fullEverySeconds?: number }): Promise<ConnectionStatus>;
+  onRemoteSynced(handler: (params: RemoteSynced) => void): () => void;
+  nextRemoteSynced(options?: { timeout?: number }): Promise<RemoteSynced | null>;
   exportCustomers(params: { path: string; side?: Side; format?: "csv" | "xlsx"; onlyPending?: boolean }): Promise<{ written: number; path: string }>;
   history(params?: { customerId?: string; linkId?: string; limit?: number; cursor?: string }): Promise<Page<HistoryEntry>>;
   iterHistory(params?: { customerId?: string; linkId?: string; pageSize?: number }): AsyncIterable<HistoryEntry>;

@@ -241,8 +241,33 @@ export class CustomerSync {
     this.timeout = timeout;
     this.progressHandlers = new Map();
     this.nextToken = 1;
+    this.syncedHandlers = new Set();
+    // The last automatic rounds nobody has taken with nextRemoteSynced yet (at most 100).
+    this.synced = [];
+    this.syncedWaiters = [];
     transport.onNotification((method, params) => {
       if (method === "$/progress" && params) this.progressHandlers.get(String(params.token))?.(params);
+      if (method === "remoteSynced" && params) {
+        const waiter = this.syncedWaiters.shift();
+        if (waiter) waiter(params); else { this.synced.push(params); if (this.synced.length > 100) this.synced.shift(); }
+        for (const handler of this.syncedHandlers) handler(params);
+      }
+    });
+  }
+
+  /** Calls `handler(params)` after every automatic round (`remoteSynced`: {at, pull, push, nextAt, recovered?} or {at, error, failures, nextAt}). Returns a function that removes it. */
+  onRemoteSynced(handler) {
+    this.syncedHandlers.add(handler);
+    return () => this.syncedHandlers.delete(handler);
+  }
+
+  /** The oldest `remoteSynced` not yet taken, waiting up to `timeout` ms for one; null when none came. */
+  nextRemoteSynced({ timeout = 60000 } = {}) {
+    if (this.synced.length) return Promise.resolve(this.synced.shift());
+    return new Promise((resolve) => {
+      const waiter = (params) => { clearTimeout(timer); resolve(params); };
+      const timer = setTimeout(() => { this.syncedWaiters = this.syncedWaiters.filter((w) => w !== waiter); resolve(null); }, timeout);
+      this.syncedWaiters.push(waiter);
     });
   }
 
@@ -337,6 +362,8 @@ export class CustomerSync {
   pushRemote({ progress } = {}, options) { return this.#withProgress("pushRemote", {}, progress, options); }
   /** One round with the accounting system: a pull, then a push; resolves with `{pull, push}`. */
   syncRemote({ full, progress } = {}, options) { return this.#withProgress("syncRemote", drop({ full }), progress, options); }
+  /** A round on the server's own clock every `everySeconds` (at least 5; null stops it), a full pull at least every `fullEverySeconds` (default 3600). Resolves with the connection status. */
+  setAutoSync(everySeconds, { fullEverySeconds } = {}) { return this.call("setAutoSync", { everySeconds: everySeconds ?? null, ...drop({ fullEverySeconds }) }); }
   exportCustomers({ path, side, format, onlyPending }) { return this.call("exportCustomers", drop({ path, side, format, onlyPending })); }
   history({ customerId, linkId, limit, cursor } = {}) { return this.call("history", drop({ customerId, linkId, limit, cursor })); }
   iterHistory({ customerId, linkId, pageSize } = {}) { return this.#pages("history", drop({ customerId, linkId }), pageSize); }

@@ -46,7 +46,7 @@ METHODS = frozenset({
     "createPartner", "createAllPartners", "selectPartner", "resolveConflict", "unlink", "disableSync",
     "enableSync", "suggestPartners", "listSuggestions", "acceptSuggestions", "updateCustomer",
     "deleteCustomer", "resolveDeletion", "history", "connect", "disconnect", "connectionStatus",
-    "pullRemote", "pushRemote",
+    "pullRemote", "pushRemote", "syncRemote", "setAutoSync",
 })
 # A call that may run long (a large import, a pull or push of a whole register).
 LONG_TIMEOUT = 3600.0
@@ -54,7 +54,7 @@ MAX_BODY = 128 * 1024 * 1024  # a 64 MiB workbook, base64 and JSON around it
 
 
 class Events:
-    """The page's event streams: every `$/progress` notification goes to each of them."""
+    """The page's event streams: every `$/progress` and `remoteSynced` notification goes to each of them."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -92,6 +92,9 @@ class App:
     def _notification(self, method, params):
         if method == "$/progress":
             self.events.publish("progress", params)
+        elif method == "remoteSynced":
+            # An automatic round ended: every open page refreshes its lists.
+            self.events.publish("remoteSynced", params)
 
     def hosts(self):
         return {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}

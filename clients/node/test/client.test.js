@@ -123,19 +123,29 @@ test("the binary comes from binary, $CUSTOMER_SYNC_BIN or PATH, and a missing on
   }
 });
 
-test("connect takes each system's own params: Dinero through the same client", async () => {
+/** The fake Dinero (Tests/Fixtures/fake_dinero.py) on loopback: its process and base URL. */
+async function fakeDinero() {
   const { spawn } = await import("node:child_process");
   const { createInterface } = await import("node:readline");
-  const { mkdtempSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
   const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
   const fake = spawn("python3", [join(root, "Tests", "Fixtures", "fake_dinero.py"), "--port", "0", "--client-id", "isv_js",
     "--client-secret", "js-secret", "--api-key", "js-key", "--organization", "88"], { stdio: ["ignore", "pipe", "inherit"] });
   const first = await new Promise((resolve) => createInterface({ input: fake.stdout }).once("line", resolve));
-  const base = `http://127.0.0.1:${first.split(" ")[1]}`;
+  return { fake, base: `http://127.0.0.1:${first.split(" ")[1]}` };
+}
+
+/** A key file in a fresh temporary folder. */
+async function keyFile(prefix) {
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  return join(mkdtempSync(join(tmpdir(), prefix)), "key");
+}
+
+test("connect takes each system's own params: Dinero through the same client", async () => {
+  const { fake, base } = await fakeDinero();
   await fetch(`${base}/__fake/contacts`, { method: "POST", headers: { "Content-Type": "application/json" },
     body: JSON.stringify([{ Name: "Node Kunde ApS", ExternalReference: "7", CountryKey: "SE" }]) });
-  const sync = CustomerSync.spawn({ db: ":memory:", args: ["--key-file", join(mkdtempSync(join(tmpdir(), "dinero-")), "key")] });
+  const sync = CustomerSync.spawn({ db: ":memory:", args: ["--key-file", await keyFile("dinero-")] });
   try {
     await assert.rejects(sync.connect({ system: "dinero", baseUrl: base, clientId: "isv_js", clientSecret: "js-secret", apiKey: "js-key",
       organizationId: "88", appSecretToken: "no" }), InvalidParams);
@@ -147,6 +157,42 @@ test("connect takes each system's own params: Dinero through the same client", a
     const page = await sync.listUnsynced({ side: "remote" });
     assert.equal(page.items[0].number, "7");
     assert.equal(page.items[0].country, "SE");
+  } finally {
+    await sync.close();
+    fake.kill();
+  }
+});
+
+test("automatic sync with Dinero: a partner reaches Dinero and Dinero's edit comes back, with nobody calling", async () => {
+  const { fake, base } = await fakeDinero();
+  const control = async (path, body) => (await fetch(`${base}${path}`, body === undefined ? {} : {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })).json();
+  const sync = CustomerSync.spawn({ db: ":memory:", args: ["--key-file", await keyFile("auto-")] });
+  try {
+    await sync.connect({ system: "dinero", baseUrl: base, authUrl: `${base}/dineroapi/oauth/token`, clientId: "isv_js",
+      clientSecret: "js-secret", apiKey: "js-key", organizationId: "88" });
+    await assert.rejects(sync.setAutoSync(4), InvalidParams);
+    await sync.importCustomers({ side: "local", content: "Kundenr.;Navn;By\n31;Node Auto ApS;Vejle\n" });
+    await sync.createAllPartners({ side: "local", numbering: "keep" });
+    const seen = [];
+    const stop = sync.onRemoteSynced((params) => seen.push(params));
+    const status = await sync.setAutoSync(5);
+    assert.equal(status.autoSync.everySeconds, 5);
+    // Never pulled: the first round comes at once and creates the partner in Dinero.
+    const round = await sync.nextRemoteSynced({ timeout: 20000 });
+    assert.ok(round && !round.error, JSON.stringify(round));
+    assert.equal(round.push.created, 1);
+    assert.deepEqual(seen[0], round);
+    const contact = (await control("/__fake/contacts")).find((c) => c.ExternalReference === "31");
+    assert.equal(contact.Name, "Node Auto ApS");
+    // Someone edits it in Dinero: the next round brings it into the local register.
+    await control("/__fake/touch", { guid: contact.ContactGuid, fields: { City: "Horsens" } });
+    const next = await sync.nextRemoteSynced({ timeout: 20000 });
+    assert.ok(next && next.pull.updated === 1, JSON.stringify(next));
+    const local = (await sync.listLinks()).items[0].local;
+    assert.equal(local.city, "Horsens");
+    stop();
+    assert.equal((await sync.setAutoSync(null)).autoSync, null);
   } finally {
     await sync.close();
     fake.kill();

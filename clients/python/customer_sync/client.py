@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import collections
 import itertools
 import threading
 from typing import Any, Callable, Dict, Iterator, List, Optional, Union
@@ -32,6 +33,11 @@ class CustomerSync:
         self.timeout = timeout
         self._progress: Dict[str, Callable[[Progress], None]] = {}
         self._tokens = itertools.count(1)
+        self._synced_handlers: List[Callable[[Dict[str, Any]], None]] = []
+        # The last automatic rounds not yet taken by wait_remote_synced (bounded: a server left
+        # running for days must not fill memory).
+        self._synced: collections.deque = collections.deque(maxlen=100)
+        self._synced_ready = threading.Condition()
         transport.on_notification(self._on_notification)
 
     @classmethod
@@ -63,6 +69,27 @@ class CustomerSync:
             handler = self._progress.get(str(params.get("token")))
             if handler:
                 handler(params)  # type: ignore[arg-type]
+        elif method == "remoteSynced" and isinstance(params, dict):
+            with self._synced_ready:
+                self._synced.append(params)
+                self._synced_ready.notify_all()
+            for callback in list(self._synced_handlers):
+                callback(params)
+
+    def on_remote_synced(self, handler: Callable[[Dict[str, Any]], None]) -> Callable[[], None]:
+        """Calls `handler(params)` after every automatic round (`remoteSynced`: {at, pull, push,
+        nextAt, recovered?} or {at, error, failures, nextAt}), on the client's reader thread: keep
+        it short, and make no calls from it. Returns a function that removes the handler."""
+        self._synced_handlers.append(handler)
+        return lambda: self._synced_handlers.remove(handler) if handler in self._synced_handlers else None
+
+    def wait_remote_synced(self, timeout: Optional[float] = None) -> Optional[Dict[str, Any]]:
+        """The oldest `remoteSynced` not yet taken, waiting up to `timeout` seconds (None:
+        for ever) for one; None when none came. The last 100 are kept until taken."""
+        with self._synced_ready:
+            if not self._synced_ready.wait_for(lambda: bool(self._synced), timeout):
+                return None
+            return self._synced.popleft()
 
     def _pages(self, method: str, params: Dict[str, Any], page_size: int) -> Iterator[Any]:
         cursor = None
@@ -246,6 +273,16 @@ class CustomerSync:
                     timeout: Optional[float] = None, cancel: Optional[threading.Event] = None) -> Dict[str, Any]:
         """One round with the accounting system: a pull, then a push ({pull, push})."""
         return self._with_progress("syncRemote", _params(full=full), progress, timeout, cancel)
+
+    def set_auto_sync(self, every_seconds: Optional[int], full_every_seconds: Optional[int] = None) -> Dict[str, Any]:
+        """Runs a round on the server's own clock every `every_seconds` (at least 5), a full pull
+        at least every `full_every_seconds` (default 3600); None stops it. Stored with the
+        connection. Each round ends with `remoteSynced` (`on_remote_synced`, `wait_remote_synced`).
+        Returns the connection status, whose `autoSync` shows the schedule."""
+        params: Dict[str, Any] = {"everySeconds": every_seconds}
+        if full_every_seconds is not None:
+            params["fullEverySeconds"] = full_every_seconds
+        return self.call("setAutoSync", params)
 
     def history(self, customer_id: Optional[str] = None, link_id: Optional[str] = None, limit: Optional[int] = None,
                 cursor: Optional[str] = None) -> Dict[str, Any]:

@@ -126,3 +126,30 @@ def test_one_round_with_sync_remote(binary, fake, tmp_path):
         assert progress
         held = {c["customerNumber"]: c for c in control(fake, "/__fake/customers")}
         assert held[5]["name"] == "Fem ApS"
+
+
+def test_automatic_sync_reaches_the_system_and_tells_the_client(binary, fake, tmp_path):
+    """set_auto_sync: a partner created here reaches e-conomic with no further call, and each
+    round arrives as remoteSynced, both to a handler and to wait_remote_synced."""
+    with CustomerSync.spawn(db=":memory:", binary=binary, args=["--key-file", str(tmp_path / "key")]) as sync:
+        with pytest.raises(NotConnected):
+            sync.set_auto_sync(60)
+        sync.connect("app-tok-7Q", "grant-tok-9Z", {"currency": "DKK", "customerGroup": 1, "paymentTerms": 1, "vatZone": 1}, base_url=fake)
+        with pytest.raises(InvalidParams) as refused:
+            sync.set_auto_sync(4)
+        assert refused.value.data["path"] == "everySeconds"
+        seen = []
+        stop_seeing = sync.on_remote_synced(seen.append)
+        sync.import_customers(side="local", content="Kundenr.;Navn;By\n8;Otte ApS;Vejle\n")
+        sync.create_all_partners(side="local", numbering="keep")
+        status = sync.set_auto_sync(5, full_every_seconds=60)
+        assert status["autoSync"]["everySeconds"] == 5 and status["autoSync"]["fullEverySeconds"] == 60
+        # Never pulled: the first round is due at once.
+        round_ = sync.wait_remote_synced(timeout=20)
+        assert round_ is not None and "error" not in round_, round_
+        assert round_["push"]["created"] == 1 and round_["pull"]["full"] is True
+        assert seen and seen[0] == round_
+        held = {c["customerNumber"]: c for c in control(fake, "/__fake/customers")}
+        assert held[8]["name"] == "Otte ApS"
+        stop_seeing()
+        assert sync.set_auto_sync(None)["autoSync"] is None

@@ -1,5 +1,6 @@
 // The page's one way to the service: JSON-RPC calls forwarded by server.py, and its event
-// stream of $/progress notifications. Every call carries the token from the page's URL.
+// stream of notifications ($/progress, remoteSynced). Every call carries the token from the
+// page's URL.
 
 const token = new URLSearchParams(location.search).get("token") ?? "";
 
@@ -38,8 +39,8 @@ let progressTokens = 0;
 const progressListeners = new Map();
 let events;
 
-/** A fresh progress token, and `listener({done, total})` called for each notification of it. */
-export function progress(listener) {
+/** The page's one event stream, opened on first use. */
+function stream() {
   if (!events) {
     events = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
     events.addEventListener("progress", (event) => {
@@ -47,6 +48,17 @@ export function progress(listener) {
       progressListeners.get(String(data.token))?.(data);
     });
   }
+  return events;
+}
+
+/** Calls `listener(params)` after every automatic round with the accounting system. */
+export function onRemoteSynced(listener) {
+  stream().addEventListener("remoteSynced", (event) => listener(JSON.parse(event.data)));
+}
+
+/** A fresh progress token, and `listener({done, total})` called for each notification of it. */
+export function progress(listener) {
+  stream();
   const id = `web-${Date.now()}-${++progressTokens}`;
   progressListeners.set(id, listener);
   return { token: id, done: () => progressListeners.delete(id) };

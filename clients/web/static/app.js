@@ -1,6 +1,6 @@
 // The sync window: every action is one call to customer-sync (api.js), and every view is
 // read back from it after the call, so the page never shows what the service did not do.
-import { all, base64, call, progress, ServiceError } from "./api.js";
+import { all, base64, call, onRemoteSynced, progress, ServiceError } from "./api.js";
 import { currentLanguage, explain, setLanguage, t } from "./i18n.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -186,8 +186,50 @@ $("#import-file").addEventListener("change", (event) => {
 
 // -- connection -----------------------------------------------------------------------------
 
+/** The connection as last read: what the notices about automatic sync need. */
+let connection = { connected: false, autoSync: null };
+
+const systemName = (system) => (system === "dinero" ? "Dinero" : system);
+
+/** A timestamp from the service in the page's language and the machine's own time zone. */
+function localTime(at) {
+  const date = new Date(at);
+  const today = new Date().toDateString() === date.toDateString();
+  const locale = currentLanguage() === "da" ? "da-DK" : "en-GB";
+  return today ? date.toLocaleTimeString(locale) : date.toLocaleString(locale);
+}
+
+/** "5 minutes": the interval of automatic sync in words, as in "within 5 minutes". */
+function intervalWords(seconds) {
+  const key = `within.${seconds}`;
+  const words = t(key);
+  return words === key ? t("withinSeconds", { seconds }) : words;
+}
+
+/** What a notice adds when a change is on its way to the system by automatic sync. */
+function willReach(many = false) {
+  const auto = connection.autoSync;
+  if (!connection.connected || !auto) return "";
+  return " " + t(many ? "willReachAll" : "willReach", { system: systemName(connection.system), interval: intervalWords(auto.everySeconds) });
+}
+
+/** The header line: when automatic sync last ran, when it runs next, how it went. */
+function showSyncLine() {
+  const line = $("#sync-line");
+  const auto = connection.autoSync;
+  line.hidden = !connection.connected || !auto;
+  if (line.hidden) return;
+  const parts = [auto.lastAt ? t("lastSynced", { at: localTime(auto.lastAt) }) : t("neverSynced")];
+  if (auto.running) parts.push(t("syncRunning"));
+  else if (auto.nextAt) parts.push(t("nextSync", { at: localTime(auto.nextAt) }));
+  if (auto.lastError) parts.push(t("autoSyncFailed", { failures: auto.failures, error: explain(new ServiceError(auto.lastError)) }));
+  line.textContent = parts.join(" · ");
+  line.classList.toggle("failing", Boolean(auto.lastError));
+}
+
 async function refreshConnection() {
   const s = await call("connectionStatus");
+  connection = s;
   const box = $("#connection-status");
   fill(box, 
     el("p", { id: "connection-state", text: s.connected ? t("connected", { system: s.system === "dinero" ? "Dinero" : s.system }) : t("notConnected") }),
@@ -198,8 +240,47 @@ async function refreshConnection() {
   $("#connect-form").hidden = s.connected;
   $("#pull").disabled = !s.connected;
   $("#push").disabled = !s.connected;
+  $("#sync-now").disabled = !s.connected;
   $("#disconnect").disabled = !s.connected;
+  $("#auto-sync").disabled = !s.connected;
+  $("#auto-sync-on").checked = Boolean(s.autoSync);
+  if (s.autoSync) {
+    const every = $("#auto-sync-every");
+    if (![...every.options].some((o) => o.value === String(s.autoSync.everySeconds))) {
+      every.append(el("option", { value: s.autoSync.everySeconds, text: `${s.autoSync.everySeconds} s` }));
+    }
+    every.value = String(s.autoSync.everySeconds);
+  }
+  showSyncLine();
 }
+
+/** The switch and the interval: on with the interval chosen, or off. */
+async function applyAutoSync() {
+  const on = $("#auto-sync-on").checked;
+  await act(async () => {
+    await call("setAutoSync", { everySeconds: on ? Number($("#auto-sync-every").value) : null });
+    showNotice(on ? `${t("autoSyncOn")}: ${t(`every.${$("#auto-sync-every").value}`)}` : t("autoSyncOff"));
+  });
+}
+$("#auto-sync-on").addEventListener("change", applyAutoSync);
+$("#auto-sync-every").addEventListener("change", () => { if ($("#auto-sync-on").checked) applyAutoSync(); });
+
+/** The words for one round's result ({pull, push}). */
+function roundWords(r) {
+  return t("synced", { added: r.pull.added, updated: r.pull.updated, deleted: r.pull.deleted, created: r.push.created, sent: r.push.updated });
+}
+
+$("#sync-now").addEventListener("click", () => act(async () => {
+  const r = await withProgress((progressToken) => call("syncRemote", { progressToken }));
+  showNotice(roundWords(r));
+}));
+
+// An automatic round ended: every list is read again, so a change from the system shows
+// without anyone pressing anything; the header says when it was.
+onRemoteSynced(async (round) => {
+  document.body.dataset.synced = round.at;  // the last one seen, for tests
+  await refreshAll();
+});
 
 // One form, each system's own fields: the ones of the other system are hidden and disabled
 // (so neither sent nor required).
@@ -316,7 +397,7 @@ async function createPartner(customer, proposal = customer.number, problem = nul
   clearMessages();
   try {
     await call("createPartner", { customerId: customer.id, number: input.value.trim() });
-    showNotice(`${t("createPartner")}: ${customer.name ?? ""} ✓`);
+    showNotice(`${t("createPartner")}: ${customer.name ?? ""} ✓` + (customer.side === "local" ? willReach() : ""));
     await refreshAll();
   } catch (error) {
     if (error.kind === "NumberTaken" || error.kind === "InvalidNumber") {
@@ -384,7 +465,7 @@ $("#open-create-all").addEventListener("click", async () => {
   if (!(await opened)) return;
   await act(async () => {
     const r = await withProgress((progressToken) => call("createAllPartners", { ...params(), progressToken }));
-    showNotice(t("created", r));
+    showNotice(t("created", r) + (params().side === "local" && r.created > 0 ? willReach(true) : ""));
   });
 });
 

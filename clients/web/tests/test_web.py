@@ -366,6 +366,15 @@ def test_the_article_end_to_end(window, browser):
     assert final["local"]["excluded"] == 0 and final["links"]["conflict"] == 0
 
 
+def create_partner_of_1006(page):
+    """Imports the example local register and creates a partner for its customer 1006."""
+    page.import_file("local", "local-customers.csv")
+    page.until_text("#notice", "Tilføjet 12")
+    page.tab("unsynced")
+    page.press("unsynced-local", "1006", "create")
+    page.click("#dialog-ok")
+
+
 def test_the_window_against_the_fake_economic(window, browser, tmp_path):
     fake = subprocess.Popen([sys.executable, FAKE, "--port", "0", "--app-secret", "app-tok-7Q", "--grant", "grant-tok-9Z"],
                             stdout=subprocess.PIPE, text=True)
@@ -412,11 +421,7 @@ def test_the_window_against_the_fake_economic(window, browser, tmp_path):
         page.shot("pulled")
 
         # A local customer, created on the remote side, then pushed.
-        page.import_file("local", "local-customers.csv")
-        page.until_text("#notice", "Tilføjet 12")
-        page.tab("unsynced")
-        page.press("unsynced-local", "1006", "create")
-        page.click("#dialog-ok")
+        create_partner_of_1006(page)
         page.until_text("#notice", "Opret partner")
         page.tab("connection")
         page.until_text("#connection-queued", "1")
@@ -511,6 +516,51 @@ def test_the_window_connects_to_dinero(window, browser, tmp_path):
         page.tab("unsynced")
         page.until_text("#unsynced-remote", "Dinero Kunde ApS")
         page.shot("dinero-pulled")
+    finally:
+        fake.kill()
+        fake.wait()
+
+
+def test_automatic_sync_in_the_window(window, browser, tmp_path):
+    """The switch turns automatic sync on; its first round's remoteSynced refreshes the lists
+    with nobody pressing anything; the header says when it synchronised; a partner created
+    meanwhile is said to reach the system within the interval; the switch turns it off."""
+    fake = subprocess.Popen([sys.executable, FAKE, "--port", "0", "--app-secret", "app-tok-7Q", "--grant", "grant-tok-9Z"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{int(fake.stdout.readline().split()[1])}"
+        seed = [{"customerNumber": 17, "name": "Sytten Rengøring ApS", "currency": "DKK", "city": "Vejle",
+                 "customerGroup": {"customerGroupNumber": 1}, "paymentTerms": {"paymentTermsNumber": 1}, "vatZone": {"vatZoneNumber": 1}}]
+        urllib.request.urlopen(urllib.request.Request(base + "/__fake/customers", data=json.dumps(seed).encode(), method="POST",
+                                                      headers={"Content-Type": "application/json"})).read()
+        page = Page(browser, "autosync")
+        page.open(window.url)
+        page.tab("connection")
+        assert page.find("#auto-sync").get_attribute("disabled") is not None
+        form = page.find("#connect-form")
+        form.find_element(By.NAME, "baseUrl").send_keys(base)
+        form.find_element(By.NAME, "appSecretToken").send_keys("app-tok-7Q")
+        form.find_element(By.NAME, "agreementGrantToken").send_keys("grant-tok-9Z")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        page.until_text("#connection-state", "Forbundet til e-conomic")
+        assert not page.find("#sync-line").is_displayed()
+        # On, every 5 minutes (the default choice): never pulled, so the first round comes at once.
+        page.click("#auto-sync-on")
+        page.until_text("#notice", "hvert 5. minut")
+        page.wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-synced"))
+        page.until_text("#sync-line", "Sidst synkroniseret")
+        page.until_text("#sync-line", "næste")
+        page.tab("unsynced")
+        page.until_text("#unsynced-remote", "Sytten Rengøring ApS")
+        page.shot("auto-synced")
+        # A partner made now is on its way: the notice says by when.
+        create_partner_of_1006(page)
+        page.until_text("#notice", "Den når e-conomic inden for 5 minutter")
+        # Off: the header line goes, and the status says so.
+        page.tab("connection")
+        page.click("#auto-sync-on")
+        page.until_text("#notice", "slået fra")
+        page.wait.until(lambda d: not d.find_element(By.ID, "sync-line").is_displayed())
     finally:
         fake.kill()
         fake.wait()

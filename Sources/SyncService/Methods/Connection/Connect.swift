@@ -68,7 +68,13 @@ public enum Connect: SyncMethod {
             timeout = seconds
         }
         let configuration = try configure(system, members.filter { own.contains($0.key) })
-        _ = try context.connections.connect(context.database, system: system, baseURL: url, configuration: configuration, timeout: timeout)
+        // Not in the middle of a round: its pages would go to the register of the system
+        // connected before.
+        _ = try context.rounds.exclusive(cancellation: RequestScope.current?.cancellation) {
+            try context.connections.connect(context.database, system: system, baseURL: url, configuration: configuration, timeout: timeout)
+        }
+        // Automatic sync goes on for the same system and stops for another (`saveConnection`).
+        try context.autoSync.resume()
         context.logger.info("connected to \(system.name) at \(url.absoluteString)")
         return try ConnectionStatus.status(context)
     }
@@ -87,13 +93,20 @@ public enum Connect: SyncMethod {
     }
 }
 
-/// `disconnect`: forgets the connection; the registers and what is queued stay.
+/// `disconnect`: forgets the connection and its automatic sync; the registers and what is
+/// queued stay. An automatic round under way stops after the page or customer in hand, and
+/// the reply waits for that: nothing from the system is written after it.
 public enum Disconnect: SyncMethod {
     public static let name = "disconnect"
     public typealias Params = NoParams
+    /// It may wait for a round's page in hand: the worker runs it, `ping` is answered.
+    public static var scheduling: Scheduling { .long }
 
     public static func handle(_ params: NoParams, context: ServiceContext) throws -> EmptyResult {
-        try context.connections.disconnect(context.database)
+        context.autoSync.halt(cancelling: true)
+        try context.rounds.exclusive(cancellation: RequestScope.current?.cancellation) {
+            try context.connections.disconnect(context.database)
+        }
         return EmptyResult()
     }
 }
@@ -113,8 +126,10 @@ public enum ConnectionStatus: SyncMethod {
         var lastPush: String?
         var queued: Int
         var lastError: String?
+        /// Automatic sync, or null when it is off.
+        var autoSync: AutoSyncStatus?
 
-        enum CodingKeys: String, CodingKey { case system, baseUrl, connected, lastPull, lastPush, queued, lastError }
+        enum CodingKeys: String, CodingKey { case system, baseUrl, connected, lastPull, lastPush, queued, lastError, autoSync }
 
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -125,6 +140,7 @@ public enum ConnectionStatus: SyncMethod {
             try c.encodeOrNull(lastPush, forKey: .lastPush)
             try c.encode(queued, forKey: .queued)
             try c.encodeOrNull(lastError, forKey: .lastError)
+            try c.encodeOrNull(autoSync, forKey: .autoSync)
         }
     }
 
@@ -135,6 +151,7 @@ public enum ConnectionStatus: SyncMethod {
     static func status(_ context: ServiceContext) throws -> Result {
         let stored = try context.database.connection()
         return Result(system: stored?.system, baseUrl: stored?.baseUrl, connected: stored != nil, lastPull: stored?.lastPull,
-                      lastPush: stored?.lastPush, queued: try context.database.queuedCount(), lastError: stored?.lastError)
+                      lastPush: stored?.lastPush, queued: try context.database.queuedCount(), lastError: stored?.lastError,
+                      autoSync: stored.flatMap(context.autoSync.status))
     }
 }

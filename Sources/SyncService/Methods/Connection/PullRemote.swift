@@ -65,7 +65,13 @@ public enum PullRemote: SyncMethod {
         var total: Int?
     }
 
+    /// Waits for a round under way (an automatic one, another process's): one at a time.
     public static func handle(_ p: Params, context: ServiceContext) throws -> Result {
+        try context.rounds.exclusive(cancellation: RequestScope.current?.cancellation) { try pull(p, context: context) }
+    }
+
+    /// The pull, with the round lock held.
+    static func pull(_ p: Params, context: ServiceContext) throws -> Result {
         let (stored, connector) = try context.connections.connector(context.database)
         let full = p.full ?? (stored.pullMark == nil)
         let cancellation = RequestScope.current?.cancellation
@@ -154,7 +160,7 @@ public enum PullRemote: SyncMethod {
                 result.warnings.append(Warning(customerId: CustomerID.format(id), number: number, field: violation.field, message: violation.message))
             }
         }
-        try context.database.notePull(at: Timestamp.now(), mark: end.mark, error: nil)
+        try context.database.notePull(at: Timestamp.now(), mark: end.mark, error: nil, full: full)
         let traffic = connector.traffic
         context.logger.info("pulled \(seen) customers in \(result.pages) page(s) from \(stored.system) in \(ContinuousClock.now - started); \(broken.count) with warnings; \(traffic.requests - before.requests) requests, \(traffic.pacedSeconds - before.pacedSeconds) s paced, \(traffic.retryAfterSeconds - before.retryAfterSeconds) s after Retry-After")
         return result
@@ -188,9 +194,20 @@ extension PullRemote.Result {
 
 /// The time now, as the connection's timestamps are written (ISO 8601, UTC, milliseconds).
 enum Timestamp {
-    static func now() -> String {
+    static func now() -> String { string(Date()) }
+
+    static func string(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+        return formatter.string(from: date)
+    }
+
+    /// A timestamp as written by `string` (or without fractional seconds), or nil.
+    static func date(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
     }
 }

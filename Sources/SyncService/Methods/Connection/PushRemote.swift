@@ -42,7 +42,13 @@ public enum PushRemote: SyncMethod {
         var failed: [Failure] = []
     }
 
+    /// Waits for a round under way (an automatic one, another process's): one at a time.
     public static func handle(_ p: Params, context: ServiceContext) throws -> Result {
+        try context.rounds.exclusive(cancellation: RequestScope.current?.cancellation) { try push(p, context: context) }
+    }
+
+    /// The push, with the round lock held.
+    static func push(_ p: Params, context: ServiceContext) throws -> Result {
         let (stored, connector) = try context.connections.connector(context.database)
         let cancellation = RequestScope.current?.cancellation
         let outgoing = try context.database.outgoing()
