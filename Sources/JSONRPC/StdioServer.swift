@@ -32,8 +32,9 @@ public final class StdioServer<Context> {
     private var pending: [UInt8] = []
     private var outputClosed = false
     /// The framing of the last message read: a notification sent outside any request (an
-    /// automatic round's `remoteSynced`) goes in it.
-    private var lastFraming: Framing = .ndjson
+    /// automatic round's `remoteSynced`) goes in it. Before the first message, the one the
+    /// mode forces, else ndjson.
+    private var lastFraming: Framing
 
     private let worker: Worker
     /// The scope of a message by its framing: made once, not per message (a short request
@@ -51,6 +52,7 @@ public final class StdioServer<Context> {
         self.input = input
         self.output = output
         self.parser = FrameParser(mode: mode, maxMessageBytes: maxMessageBytes)
+        lastFraming = mode == .contentLength ? .contentLength : .ndjson
         self.logger = logger
         worker = Worker()
         connection.session.setNotificationSink { [unowned self] body in

@@ -38,7 +38,15 @@ public final class ServiceContext {
         connections = ConnectionManager(vault: TokenVault(keyFile: keyFile ?? TokenVault.defaultKeyFile()), systems: systems)
         rounds = RoundLock(databasePath: database.path)
         autoSync = AutoSync(database: database, session: session, logger: logger, lock: rounds)
-        autoSync.round = { [unowned self] full in try SyncRemote.run(full: full ? true : nil, context: self) }
+        // Weak: a context dropped without `stopBackgroundWork` (a test's) ends its rounds.
+        autoSync.round = { [weak self] full in
+            guard let self else { throw CancellationError() }
+            return try SyncRemote.run(full: full ? true : nil, context: self)
+        }
+    }
+
+    deinit {
+        autoSync.stop(patience: .zero)
     }
 }
 

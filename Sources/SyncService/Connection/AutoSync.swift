@@ -115,7 +115,22 @@ final class AutoSync: @unchecked Sendable {
                 _ = condition.wait(until: nextAt)
             }
             if stopped { break }
-            guard let schedule = schedule else { continue }
+            guard var schedule = schedule else { continue }
+            // Another process sharing the database may have changed or ended the schedule, or
+            // the connection: what is stored rules.
+            condition.unlock()
+            let stored = try? database.connection()
+            condition.lock()
+            guard let stored, let current = stored.autoSync else {
+                logger.info("automatic sync: no longer stored with a connection; stopped")
+                self.schedule = nil
+                nextAt = nil
+                continue
+            }
+            if current != schedule {
+                self.schedule = current
+                schedule = current
+            }
             let flag = CancellationFlag()
             inHand = flag
             condition.unlock()
@@ -163,7 +178,7 @@ final class AutoSync: @unchecked Sendable {
             }
             return .success(result)
         } catch {
-            if cancellation.isCancelled { return nil }
+            if cancellation.isCancelled || error is CancellationError { return nil }
             let wire = (error as? any RPCErrorConvertible)?.rpcError ?? RPCError.internalError()
             logger.warning("automatic sync: the round failed: \(error)")
             return .failure(wire)
