@@ -24,6 +24,9 @@ final class AutoSync: @unchecked Sendable {
     private var inHand: CancellationFlag?
     private var stopped = false
     private var thread: Thread?
+    /// Grows with every change of the schedule (`resume`, `halt`): a loop that looked away
+    /// (to read the database) knows whether what it read is still news.
+    private var changes = 0
 
     private let database: AppDatabase
     private let session: Session
@@ -59,6 +62,7 @@ final class AutoSync: @unchecked Sendable {
         schedule = stored?.autoSync
         rounds = stored?.autoRounds ?? AutoRounds()
         nextAt = stored.flatMap { stored in schedule.map { Self.due($0, stored, now: Date()) } }
+        changes += 1
         if schedule != nil { startThread() }
         condition.broadcast()
     }
@@ -69,6 +73,7 @@ final class AutoSync: @unchecked Sendable {
         condition.lock()
         schedule = nil
         nextAt = nil
+        changes += 1
         if cancelling { inHand?.cancel() }
         condition.broadcast()
         condition.unlock()
@@ -117,10 +122,12 @@ final class AutoSync: @unchecked Sendable {
             if stopped { break }
             guard var schedule = schedule else { continue }
             // Another process sharing the database may have changed or ended the schedule, or
-            // the connection: what is stored rules.
+            // the connection: what is stored rules, unless this process changed it meanwhile.
+            let seen = changes
             condition.unlock()
             let stored = try? database.connection()
             condition.lock()
+            if changes != seen || stopped { continue }
             guard let stored, let current = stored.autoSync else {
                 logger.info("automatic sync: no longer stored with a connection; stopped")
                 self.schedule = nil
