@@ -131,19 +131,59 @@ public struct CreateAllOutcome: Sendable, Hashable {
             self.violation = violation
         }
     }
+    /// A partner a dry run would create: its source, and the number it would get.
+    public struct Planned: Sendable, Hashable {
+        public var customerId: Int64
+        public var sourceNumber: String?
+        public var name: String?
+        public var number: String
+        public init(customerId: Int64, sourceNumber: String?, name: String?, number: String) {
+            self.customerId = customerId
+            self.sourceNumber = sourceNumber
+            self.name = name
+            self.number = number
+        }
+    }
     public var created = 0
     public var skipped: [Skipped] = []
     public var dryRun = false
+    /// With `dryRun`: every partner it would create, in order.
+    public var planned: [Planned] = []
     public init() {}
 }
 
 /// What an import did.
+/// A customer an import deletes (or would delete, in a dry run), as a preview names it.
+public struct DeletedCustomer: Sendable, Hashable, Encodable {
+    public var id: String
+    public var number: String?
+    public var name: String?
+
+    public init(id: String, number: String?, name: String?) {
+        self.id = id
+        self.number = number
+        self.name = name
+    }
+
+    enum CodingKeys: String, CodingKey { case id, number, name }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(number, forKey: .number)
+        try c.encode(name, forKey: .name)
+    }
+}
+
 public struct ImportOutcome: Sendable, Hashable {
     public var added = 0
     public var updated = 0
     public var unchanged = 0
     /// With mode `replace`: customers the file no longer has.
     public var deleted = 0
+    /// The first of them (`keptDeletions` at most), for a preview to name.
+    public var deletedCustomers: [DeletedCustomer] = []
+    public static let keptDeletions = 200
     public init(added: Int = 0, updated: Int = 0, unchanged: Int = 0, deleted: Int = 0) {
         self.added = added
         self.updated = updated

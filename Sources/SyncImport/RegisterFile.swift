@@ -43,6 +43,9 @@ public struct RegisterFile: Sendable {
     public var numbers: Set<String> = []
     /// What the reader could only guess (an encoding), for the user to check.
     public var warnings: [String] = []
+    /// The header's cells as read (trimmed), and what each column was taken for.
+    public var header: [String] = []
+    public var columns: [Column] = []
 
     /// Reads `bytes` as `format` (detected from the bytes when nil: a ZIP signature means XLSX).
     public static func read(_ bytes: [UInt8], format: Format?, side: Side, sheet: String? = nil, limits: ImportLimits = .standard) throws(RowError) -> RegisterFile {
@@ -130,6 +133,8 @@ struct RegisterBuilder {
     /// (without both no row is read: the header's error is the one to report).
     var headerRead = false
     var headerComplete = false
+    /// The header's cells, trimmed.
+    var headerCells: [String] = []
     var errors: [RowError] = []
     var seenNumbers: [String: Int] = [:]
     var mentioned: Set<String> = []
@@ -223,6 +228,7 @@ struct RegisterBuilder {
     /// column is an error on its line.
     mutating func setHeader(line: Int, cells: [String], header: [Column]) {
         headerRead = true
+        headerCells = cells.map(\.trimmingWhitespace)
         headerComplete = header.contains(.number) && header.contains(.field(.name))
         var seen = Set<Column>()
         targets = header.enumerated().map { index, column in
@@ -366,6 +372,8 @@ struct RegisterBuilder {
             throw RowError(line: 1, field: "file", message: "the file is empty: a header row is needed")
         }
         var file = RegisterFile(format: format, rows: [], errors: errors, numbers: mentioned)
+        file.header = headerCells
+        file.columns = targets
         for (index, count) in unnamedColumns.sorted(by: { $0.key < $1.key }) where count > 0 {
             file.warnings.append("column \(XLSXReader.columnName(index)) has no header, so its \(count) \(count == 1 ? "value was" : "values were") not imported (pandas writes its row index so): give the column a header to keep them")
         }

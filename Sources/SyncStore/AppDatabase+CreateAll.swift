@@ -31,6 +31,12 @@ extension AppDatabase {
             try Self.apply(plan, sources: sources, side: side, db: db) { done in progress?(done, sources.count) }
             progress?(sources.count, sources.count)
             outcome.created = plan.entries.count
+            if dryRun {
+                outcome.planned = plan.entries.map { entry in
+                    let source = sources[entry.source]
+                    return .init(customerId: source.id, sourceNumber: source.number, name: source.fields.name, number: entry.number)
+                }
+            }
             outcome.skipped = (unavailable + plan.skipped).sorted { $0.customerId < $1.customerId }
             return outcome
         }

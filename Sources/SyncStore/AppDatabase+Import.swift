@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import SyncCore
 
@@ -112,10 +113,13 @@ extension AppDatabase {
     /// A replace that would delete more than half of the side's customers (`MassDelete`
     /// rule) is refused with `MassDelete` unless `allowMassDelete`: the wrong sheet, the wrong
     /// register or an empty export must not wipe a register.
+    ///
+    /// `commit: false` is a dry run: everything is done and then rolled back, so the outcome is
+    /// exactly what the import would do.
     public func importCustomers(side: Side, records: some Sequence<ImportRecord>,
                                 replaceWith: (() throws -> Set<String>)? = nil, allowMassDelete: Bool = false,
-                                beforeCommit: () throws -> Void = {}) throws -> ImportOutcome {
-        try bulkWrite { db in
+                                commit: Bool = true, beforeCommit: () throws -> Void = {}) throws -> ImportOutcome {
+        try bulkWrite(commit: commit) { db in
             var outcome = ImportOutcome()
             // The side's customers by number, with the digest of the row last read for each:
             // a re-import compares digests and reads stored values only for rows that differ.
@@ -263,7 +267,11 @@ extension AppDatabase {
                                     details: ["wouldDelete": .int(missing.count), "total": .int(total), "side": .string(side.rawValue)])
                 }
                 for row in missing {
-                    try Self.delete(db, customer: try Self.fetchCustomer(db, id: row["id"]), source: .import, history: &history)
+                    let customer = try Self.fetchCustomer(db, id: row["id"])
+                    if outcome.deletedCustomers.count < ImportOutcome.keptDeletions {
+                        outcome.deletedCustomers.append(DeletedCustomer(id: CustomerID.format(customer.id), number: customer.number, name: customer.fields.name))
+                    }
+                    try Self.delete(db, customer: customer, source: .import, history: &history)
                     outcome.deleted += 1
                 }
             }
@@ -288,5 +296,29 @@ extension AppDatabase {
         guard let row = try Row.fetchOne(statement, arguments: [id]) else { return }
         try db.execute(sql: "UPDATE customer SET systemKey = ?, number = ?, searchKey = ? WHERE id = ?",
                        arguments: [key, number, CustomerSQL.searchKey(number: number, fields: columns.fields(row)), id])
+    }
+}
+
+extension AppDatabase {
+    /// Records the header of a file imported into `side` (what `lastHeaders` compares a new
+    /// file with).
+    public func noteHeader(side: Side, header: [String]) throws {
+        let json = String(decoding: try JSONEncoder().encode(header), as: UTF8.self)
+        try write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO registerHeader (side, header) VALUES (?, ?)", arguments: [side.rawValue, json])
+        }
+    }
+
+    /// The header of the last file imported into each side.
+    public func lastHeaders() throws -> [Side: [String]] {
+        try read { db in
+            var out: [Side: [String]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT side, header FROM registerHeader") {
+                guard let side = Side(rawValue: row["side"]),
+                      let cells = try? JSONDecoder().decode([String].self, from: Data((row["header"] as String).utf8)) else { continue }
+                out[side] = cells
+            }
+            return out
+        }
     }
 }

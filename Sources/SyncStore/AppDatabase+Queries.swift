@@ -161,13 +161,19 @@ extension AppDatabase {
         return total
     }
 
-    /// Customers excluded from sync, optionally of one side, in id order after `after`.
-    public func listExcluded(side: Side?, limit: Int, after: Int64?) throws -> Page<Customer> {
+    /// Customers excluded from sync, optionally of one side and matching `query` (as
+    /// `listUnsynced`'s), in id order after `after`.
+    public func listExcluded(side: Side?, query: String? = nil, limit: Int, after: Int64?) throws -> Page<Customer> {
         var conditions = ["c.excluded = 1"]
         var arguments: StatementArguments = []
         if let side {
             conditions.insert("c.side = ?", at: 0)
             arguments += [side.rawValue]
+        }
+        if let search = Self.searchTerms(query).map(UnsyncedSearch.init) {
+            // The excluded are few: their keys are read.
+            conditions.append(search.condition)
+            arguments += search.arguments
         }
         // The excluded are few by nature, and their partial index holds them alone; without
         // statistics SQLite preferred reading every customer through a covering index.
@@ -177,14 +183,41 @@ extension AppDatabase {
         }
     }
 
-    /// Links, optionally in one state, in id order after `after`.
-    public func listLinks(state: LinkState?, limit: Int, after: Int64?) throws -> Page<Link> {
-        try read { db in
-            try Page.fetch(db, select: LinkSQL.select, count: "SELECT count(*) FROM link",
-                           id: "id", conditions: state == nil ? [] : ["state = ?"], arguments: StatementArguments(state.map { [$0.rawValue] } ?? []),
-                           limit: limit, cursor: after, reader: { _ in { try Self.link(db, $0) } }, itemId: \.id)
+    /// Links, optionally in one state and with a partner matching `query` (as
+    /// `listUnsynced`'s, on either side), in id order after `after`.
+    ///
+    /// A query reads the partners' keys link by link until the page is full; its total is
+    /// counted over every link up to `linkCountBudget` of them and estimated from the first ones
+    /// past that (a million links' keys take about a second to read).
+    public func listLinks(state: LinkState?, query: String? = nil, limit: Int, after: Int64?) throws -> Page<Link> {
+        var conditions = state == nil ? [] : ["state = ?"]
+        var arguments = StatementArguments(state.map { [$0.rawValue] } ?? [])
+        let search = Self.searchTerms(query).map(UnsyncedSearch.init)
+        if let search {
+            conditions.append("EXISTS (SELECT 1 FROM customer c WHERE c.id IN (link.localId, link.remoteId) AND \(search.condition))")
+            arguments += search.arguments
+        }
+        return try read { db in
+            let links = try Int.fetchOne(db, sql: "SELECT count(*) FROM link") ?? 0
+            var knownTotal: Int?
+            var estimated = false
+            if search != nil, links > Self.linkCountBudget {
+                let sample = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT * FROM link ORDER BY id LIMIT ?) link WHERE "
+                                              + conditions.joined(separator: " AND "), arguments: [Self.linkCountBudget] + arguments) ?? 0
+                knownTotal = Int((Double(sample) * Double(links) / Double(Self.linkCountBudget)).rounded())
+                estimated = true
+            }
+            var page = try Page.fetch(db, select: LinkSQL.select, count: "SELECT count(*) FROM link",
+                                      id: "id", conditions: conditions, arguments: arguments, limit: limit, cursor: after, knownTotal: knownTotal,
+                                      reader: { _ in { try Self.link(db, $0) } }, itemId: \.id)
+            page.totalEstimated = estimated
+            page.settleEstimate(after: after)
+            return page
         }
     }
+
+    /// How many links a query's total is counted over exactly.
+    static let linkCountBudget = 50_000
 
     /// The folded query, and its digits when it looks like a phone number or CVR. A query that
     /// folds to nothing (punctuation only) finds nothing: the keys hold no punctuation.
@@ -195,7 +228,9 @@ extension AppDatabase {
         let folded = String(decoding: bytes, as: UTF8.self)
         let text = folded.isEmpty ? query.lowercased() : folded
         let looksNumeric = query.allSatisfy { $0.isNumber || $0 == " " || $0 == "+" || $0 == "-" }
-        let digits = Normalize.digits(query)
+        // A phone number as dialled from abroad finds it as written here: "+45 67 38 56 14"
+        // and "0045 67385614" are searched as "67385614", as the keys hold phones.
+        let digits = Normalize.phoneDigits(query)
         return (text, looksNumeric && !digits.isEmpty && digits != text ? digits : nil)
     }
 

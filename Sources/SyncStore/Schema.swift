@@ -193,6 +193,16 @@ enum Schema {
                 ALTER TABLE connection ADD COLUMN lastFullPull TEXT;
                 """)
         }
+        migrator.registerMigration("v9: register headers") { db in
+            try db.execute(sql: """
+                -- The header of the last file imported into each side (a JSON list of its cells):
+                -- a new file with the same columns is likely from the same register.
+                CREATE TABLE registerHeader (
+                    side TEXT PRIMARY KEY CHECK (side IN ('local', 'remote')),
+                    header TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

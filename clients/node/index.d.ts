@@ -23,10 +23,20 @@ export interface Conflict { field: SyncField; base: string | null; local: string
 export interface Link { id: string; state: LinkState; local: Customer | null; remote: Customer | null; conflicts: Conflict[]; version: number }
 export interface Page<T> { items: T[]; nextCursor: string | null; total: number; totalEstimated?: true }
 export interface RowError { line: number; field: string; message: string }
-export interface ImportResult { added: number; updated: number; unchanged: number; deleted: number; rejected: RowError[] }
+export interface ImportResult {
+  added: number; updated: number; unchanged: number; deleted: number; rejected: RowError[]; warnings?: string[];
+  /** A dry run's preview only. */
+  dryRun?: true; columns?: { header: string; field: string | null }[];
+  looksLike?: { side: Side; reason: "sameColumns" | "accountingColumns" | "operationsColumns" } | null;
+  wouldDelete?: { id: string; number: string | null; name: string | null }[];
+}
 export interface SideCounts { unsynced: number; synced: number; conflict: number; excluded: number; deleted: number; total: number }
 export interface Status { local: SideCounts; remote: SideCounts; links: { synced: number; conflict: number; deleted: number } }
-export interface CreateAllResult { created: number; skipped: { customerId: string; reason: "InvalidNumber" | "NumberTaken" | "AlreadyLinked" | "Excluded" | "InvalidValue"; field?: SyncField; message?: string }[]; dryRun: boolean }
+export interface CreateAllResult {
+  created: number; skipped: { customerId: string; reason: "InvalidNumber" | "NumberTaken" | "AlreadyLinked" | "Excluded" | "InvalidValue"; field?: SyncField; message?: string }[]; dryRun: boolean;
+  /** With dryRun only: every partner it would create. */
+  planned?: { customerId: string; sourceNumber: string | null; name: string | null; number: string }[];
+}
 export interface MatchReason { field: SyncField; verdict: "equal" | "similar" | "different"; level: string; similarity?: number; weight: number }
 /** Other pairs of either customer that score 0.2 or more alone, and the bits they take from this one (<= 0). */
 export interface Rivals { count: number; weight: number }
@@ -118,18 +128,18 @@ export class CustomerSync {
   initialize(clientInfo?: { name?: string; version?: string }): Promise<{ serverInfo: { name: string; version: string }; protocolVersion: string; methods: string[] }>;
   ping(options?: CallOptions): Promise<{}>;
   discover(): Promise<object>;
-  importCustomers(params: { side?: Side; path?: string; content?: string; data?: Uint8Array; format?: "csv" | "xlsx" | "ods"; sheet?: string; skipInvalid?: boolean; mode?: "merge" | "replace"; allowMassDelete?: boolean }, options?: CallOptions): Promise<ImportResult>;
+  importCustomers(params: { side?: Side; path?: string; content?: string; data?: Uint8Array; format?: "csv" | "xlsx" | "ods"; sheet?: string; skipInvalid?: boolean; mode?: "merge" | "replace"; allowMassDelete?: boolean; dryRun?: boolean }, options?: CallOptions): Promise<ImportResult>;
   status(): Promise<Status>;
   listUnsynced(params?: { side?: Side; query?: string; limit?: number; cursor?: string }): Promise<Page<Customer>>;
   iterUnsynced(params?: { side?: Side; query?: string; pageSize?: number }): AsyncIterable<Customer>;
   /** Alias of iterUnsynced. */
   unsynced(params?: { side?: Side; query?: string; pageSize?: number }): AsyncIterable<Customer>;
-  listLinks(params?: { state?: LinkState; limit?: number; cursor?: string }): Promise<Page<Link>>;
-  iterLinks(params?: { state?: LinkState; pageSize?: number }): AsyncIterable<Link>;
+  listLinks(params?: { state?: LinkState; query?: string; limit?: number; cursor?: string }): Promise<Page<Link>>;
+  iterLinks(params?: { state?: LinkState; query?: string; pageSize?: number }): AsyncIterable<Link>;
   /** Alias of iterLinks. */
   links(params?: { state?: LinkState; pageSize?: number }): AsyncIterable<Link>;
-  listExcluded(params?: { side?: Side; limit?: number; cursor?: string }): Promise<Page<Customer>>;
-  iterExcluded(params?: { side?: Side; pageSize?: number }): AsyncIterable<Customer>;
+  listExcluded(params?: { side?: Side; query?: string; limit?: number; cursor?: string }): Promise<Page<Customer>>;
+  iterExcluded(params?: { side?: Side; query?: string; pageSize?: number }): AsyncIterable<Customer>;
   /** Alias of iterExcluded. */
   excluded(params?: { side?: Side; pageSize?: number }): AsyncIterable<Customer>;
   getCustomer(id: string): Promise<Customer>;

@@ -291,20 +291,20 @@ export class CustomerSync {
   ping(options) { return this.call("ping", {}, options); }
   discover() { return this.call("rpc.discover"); }
 
-  importCustomers({ side = "remote", path, content, data, format, sheet, skipInvalid, mode, allowMassDelete } = {}, options) {
+  importCustomers({ side = "remote", path, content, data, format, sheet, skipInvalid, mode, allowMassDelete, dryRun } = {}, options) {
     const contentBase64 = data ? Buffer.from(data).toString("base64") : undefined;
-    return this.call("importCustomers", drop({ side, path, content, contentBase64, format, sheet, skipInvalid, mode, allowMassDelete }), options);
+    return this.call("importCustomers", drop({ side, path, content, contentBase64, format, sheet, skipInvalid, mode, allowMassDelete, dryRun }), options);
   }
   status() { return this.call("status"); }
   listUnsynced({ side, query, limit, cursor } = {}) { return this.call("listUnsynced", drop({ side, query, limit, cursor })); }
   // Paged iterators: iterX, as the Python client's iter_x (the short names stay, as aliases).
   iterUnsynced({ side, query, pageSize } = {}) { return this.#pages("listUnsynced", drop({ side, query }), pageSize); }
   unsynced(params) { return this.iterUnsynced(params); }
-  listLinks({ state, limit, cursor } = {}) { return this.call("listLinks", drop({ state, limit, cursor })); }
-  iterLinks({ state, pageSize } = {}) { return this.#pages("listLinks", drop({ state }), pageSize); }
+  listLinks({ state, query, limit, cursor } = {}) { return this.call("listLinks", drop({ state, query, limit, cursor })); }
+  iterLinks({ state, query, pageSize } = {}) { return this.#pages("listLinks", drop({ state, query }), pageSize); }
   links(params) { return this.iterLinks(params); }
-  listExcluded({ side, limit, cursor } = {}) { return this.call("listExcluded", drop({ side, limit, cursor })); }
-  iterExcluded({ side, pageSize } = {}) { return this.#pages("listExcluded", drop({ side }), pageSize); }
+  listExcluded({ side, query, limit, cursor } = {}) { return this.call("listExcluded", drop({ side, query, limit, cursor })); }
+  iterExcluded({ side, query, pageSize } = {}) { return this.#pages("listExcluded", drop({ side, query }), pageSize); }
   excluded(params) { return this.iterExcluded(params); }
   getCustomer(id) { return this.call("getCustomer", { id }); }
   getLink(linkId) { return this.call("getLink", { linkId }); }

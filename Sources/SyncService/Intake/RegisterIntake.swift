@@ -31,6 +31,9 @@ struct RegisterIntake {
         var numbers: Set<String> = []
         /// What the source could only guess (a file's encoding), for the user to check.
         var warnings: [String] = []
+        /// A file's header as read, and what each column was taken for.
+        var header: [String] = []
+        var columns: [Column] = []
     }
 
     /// A source of rows: calls `emit` with each valid record in order, then returns its
@@ -46,6 +49,8 @@ struct RegisterIntake {
         /// How long the source took to produce every row.
         var readTime: Duration
         var warnings: [String] = []
+        var header: [String] = []
+        var columns: [Column] = []
     }
 
     /// The rows, and the source's last word: its report (or why it failed) and how long it took.
@@ -60,6 +65,8 @@ struct RegisterIntake {
     var cancellation: CancellationFlag?
     /// With `replace`: go ahead even when more than half of the side would be deleted.
     var allowMassDelete = false
+    /// False for a dry run: everything is done, then rolled back.
+    var commit = true
 
     /// Runs `source` into the side in one transaction, on two cores.
     func run(_ source: @escaping Source) throws -> Outcome {
@@ -89,10 +96,11 @@ struct RegisterIntake {
         let counts = try database.importCustomers(
             side: side, records: Records(pipe: pipe, cancellation: cancellation),
             replaceWith: mode == .replace ? { try verdict().numbers } : nil, allowMassDelete: allowMassDelete,
-            beforeCommit: { _ = try verdict() })
+            commit: commit, beforeCommit: { _ = try verdict() })
         let (result, readTime) = pipe.waitForEnd()
         let report = try? result.get()
-        return Outcome(counts: counts, rejected: report?.rejected ?? [], readTime: readTime, warnings: report?.warnings ?? [])
+        return Outcome(counts: counts, rejected: report?.rejected ?? [], readTime: readTime, warnings: report?.warnings ?? [],
+                       header: report?.header ?? [], columns: report?.columns ?? [])
     }
 }
 
@@ -134,7 +142,7 @@ extension RegisterIntake {
                     emit(row.lastRead ? ImportRecord(lastReadNumber: row.number, digest: row.digest!)
                                       : ImportRecord(number: row.number, fields: row.fields, extra: row.extra, rowDigest: row.digest))
                 }
-                return Report(rejected: file.errors, numbers: file.numbers, warnings: file.warnings)
+                return Report(rejected: file.errors, numbers: file.numbers, warnings: file.warnings, header: file.header, columns: file.columns)
             } catch {
                 throw SyncError.importRejected([error])
             }

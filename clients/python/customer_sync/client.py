@@ -115,13 +115,15 @@ class CustomerSync:
                          data: Optional[bytes] = None, format: Optional[str] = None, skip_invalid: Optional[bool] = None,
                          mode: Optional[str] = None, timeout: Optional[float] = None,
                          cancel: Optional[threading.Event] = None, sheet: Optional[str] = None,
-                         allow_mass_delete: Optional[bool] = None) -> ImportResult:
+                         allow_mass_delete: Optional[bool] = None, dry_run: Optional[bool] = None) -> ImportResult:
         """Imports a register from a file path, CSV text (`content`) or a file's bytes (`data`).
-        Setting `cancel` stops it (`RequestCancelled`; nothing is imported)."""
+        Setting `cancel` stops it (`RequestCancelled`; nothing is imported). `dry_run`: a preview
+        of what it would do (with `columns`, `looksLike` and, for a replace, `wouldDelete`),
+        nothing changed."""
         encoded = base64.b64encode(data).decode("ascii") if data is not None else None
         return self.call("importCustomers", _params(side=side, path=path, content=content, contentBase64=encoded,
                                                      format=format, sheet=sheet, skipInvalid=skip_invalid, mode=mode,
-                                                     allowMassDelete=allow_mass_delete), timeout, cancel)
+                                                     allowMassDelete=allow_mass_delete, dryRun=dry_run), timeout, cancel)
 
     def status(self) -> Status:
         return self.call("status")
@@ -133,17 +135,19 @@ class CustomerSync:
     def iter_unsynced(self, side: Optional[str] = None, query: Optional[str] = None, page_size: int = 500) -> Iterator[Customer]:
         return self._pages("listUnsynced", _params(side=side, query=query), page_size)
 
-    def list_links(self, state: Optional[str] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> Dict[str, Any]:
-        return self.call("listLinks", _params(state=state, limit=limit, cursor=cursor))
+    def list_links(self, state: Optional[str] = None, limit: Optional[int] = None, cursor: Optional[str] = None,
+                   query: Optional[str] = None) -> Dict[str, Any]:
+        return self.call("listLinks", _params(state=state, query=query, limit=limit, cursor=cursor))
 
-    def iter_links(self, state: Optional[str] = None, page_size: int = 500) -> Iterator[Link]:
-        return self._pages("listLinks", _params(state=state), page_size)
+    def iter_links(self, state: Optional[str] = None, page_size: int = 500, query: Optional[str] = None) -> Iterator[Link]:
+        return self._pages("listLinks", _params(state=state, query=query), page_size)
 
-    def list_excluded(self, side: Optional[str] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> Dict[str, Any]:
-        return self.call("listExcluded", _params(side=side, limit=limit, cursor=cursor))
+    def list_excluded(self, side: Optional[str] = None, limit: Optional[int] = None, cursor: Optional[str] = None,
+                      query: Optional[str] = None) -> Dict[str, Any]:
+        return self.call("listExcluded", _params(side=side, query=query, limit=limit, cursor=cursor))
 
-    def iter_excluded(self, side: Optional[str] = None, page_size: int = 500) -> Iterator[Customer]:
-        return self._pages("listExcluded", _params(side=side), page_size)
+    def iter_excluded(self, side: Optional[str] = None, page_size: int = 500, query: Optional[str] = None) -> Iterator[Customer]:
+        return self._pages("listExcluded", _params(side=side, query=query), page_size)
 
     def get_customer(self, id: str) -> Customer:
         return self.call("getCustomer", {"id": id})

@@ -1,7 +1,7 @@
 """Result shapes, as TypedDicts (protocol/openrpc.json is the full schema)."""
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 try:
     from typing import Literal, TypedDict
@@ -66,12 +66,18 @@ class RowError(TypedDict):
     message: str
 
 
-class ImportResult(TypedDict):
+class ImportResult(TypedDict, total=False):
     added: int
     updated: int
     unchanged: int
     deleted: int
     rejected: List[RowError]
+    warnings: List[str]
+    # A dry run's preview only:
+    dryRun: bool
+    columns: List[Dict[str, Any]]  # {header, field}
+    looksLike: Optional[Dict[str, str]]  # {side, reason}, or None
+    wouldDelete: List[Dict[str, Any]]  # {id, number, name}
 
 
 class SideCounts(TypedDict):
@@ -100,10 +106,11 @@ class Skipped(TypedDict):
     reason: str
 
 
-class CreateAllResult(TypedDict):
+class CreateAllResult(TypedDict, total=False):
     created: int
     skipped: List[Skipped]
     dryRun: bool
+    planned: List[Dict[str, Any]]  # dry run only: {customerId, sourceNumber, name, number}
 
 
 class MatchReason(TypedDict, total=False):

@@ -47,10 +47,31 @@ public enum CreateAllPartners: SyncMethod {
         var message: String?
     }
 
+    /// A partner a dry run would create: the customer it copies (its number and name) and
+    /// the number the partner would get.
+    public struct Planned: Encodable, Sendable {
+        var customerId: String
+        var sourceNumber: String?
+        var name: String?
+        var number: String
+
+        enum CodingKeys: String, CodingKey { case customerId, sourceNumber, name, number }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(customerId, forKey: .customerId)
+            try c.encode(sourceNumber, forKey: .sourceNumber)
+            try c.encode(name, forKey: .name)
+            try c.encode(number, forKey: .number)
+        }
+    }
+
     public struct Result: Encodable, Sendable {
         var created: Int
         var skipped: [Skipped]
         var dryRun: Bool
+        /// With `dryRun` only: every partner it would create, in order.
+        var planned: [Planned]?
     }
 
     public struct Progress: Encodable, Sendable {
@@ -76,7 +97,9 @@ public enum CreateAllPartners: SyncMethod {
             created: outcome.created,
             skipped: outcome.skipped.map { Skipped(customerId: CustomerID.format($0.customerId), reason: $0.reason.rawValue,
                                                  field: $0.violation?.field, message: $0.violation?.message) },
-            dryRun: outcome.dryRun
+            dryRun: outcome.dryRun,
+            planned: outcome.dryRun ? outcome.planned.map { Planned(customerId: CustomerID.format($0.customerId), sourceNumber: $0.sourceNumber,
+                                                                    name: $0.name, number: $0.number) } : nil
         )
     }
 }
