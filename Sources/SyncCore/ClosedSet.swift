@@ -13,3 +13,9 @@ extension ClosedStringSet {
         self = value
     }
 }
+
+/// The order a paged list runs in, by id: `descending` starts from the last page (a window's
+/// "last page" button), and its cursors lead towards the first.
+public enum ListOrder: String, Sendable, CaseIterable, ClosedStringSet {
+    case ascending, descending
+}

@@ -163,7 +163,7 @@ extension AppDatabase {
 
     /// Customers excluded from sync, optionally of one side and matching `query` (as
     /// `listUnsynced`'s), in id order after `after`.
-    public func listExcluded(side: Side?, query: String? = nil, limit: Int, after: Int64?) throws -> Page<Customer> {
+    public func listExcluded(side: Side?, query: String? = nil, order: ListOrder = .ascending, limit: Int, after: Int64?) throws -> Page<Customer> {
         var conditions = ["c.excluded = 1"]
         var arguments: StatementArguments = []
         if let side {
@@ -179,7 +179,8 @@ extension AppDatabase {
         // statistics SQLite preferred reading every customer through a covering index.
         let from = "customer c INDEXED BY customer_excluded"
         return try read { db in
-            try Self.customerPage(db, from: from, conditions: conditions, arguments: arguments, limit: limit, after: after)
+            try Self.customerPage(db, from: from, order: order == .ascending ? .ascending : .descending, conditions: conditions, arguments: arguments,
+                                  limit: limit, after: after)
         }
     }
 
@@ -189,7 +190,7 @@ extension AppDatabase {
     /// A query reads the partners' keys link by link until the page is full; its total is
     /// counted over every link up to `linkCountBudget` of them and estimated from the first ones
     /// past that (a million links' keys take about a second to read).
-    public func listLinks(state: LinkState?, query: String? = nil, limit: Int, after: Int64?) throws -> Page<Link> {
+    public func listLinks(state: LinkState?, query: String? = nil, order: ListOrder = .ascending, limit: Int, after: Int64?) throws -> Page<Link> {
         var conditions = state == nil ? [] : ["state = ?"]
         var arguments = StatementArguments(state.map { [$0.rawValue] } ?? [])
         let search = Self.searchTerms(query).map(UnsyncedSearch.init)
@@ -208,7 +209,7 @@ extension AppDatabase {
                 estimated = true
             }
             var page = try Page.fetch(db, select: LinkSQL.select, count: "SELECT count(*) FROM link",
-                                      id: "id", conditions: conditions, arguments: arguments, limit: limit, cursor: after, knownTotal: knownTotal,
+                                      id: "id", order: order == .ascending ? .ascending : .descending, conditions: conditions, arguments: arguments, limit: limit, cursor: after, knownTotal: knownTotal,
                                       reader: { _ in { try Self.link(db, $0) } }, itemId: \.id)
             page.totalEstimated = estimated
             page.settleEstimate(after: after)
@@ -235,9 +236,9 @@ extension AppDatabase {
     }
 
     /// A page of customers (`from`: the table as `c`, maybe with the index to read it by).
-    static func customerPage(_ db: Database, from: String = "customer c", conditions: [String], arguments: StatementArguments,
-                             limit: Int, after: Int64?, total knownTotal: Int? = nil) throws -> Page<Customer> {
-        try Page.fetch(db, select: CustomerSQL.select(from: from), count: "SELECT count(*) FROM " + from, id: "c.id",
+    static func customerPage(_ db: Database, from: String = "customer c", order: KeysetOrder = .ascending, conditions: [String],
+                             arguments: StatementArguments, limit: Int, after: Int64?, total knownTotal: Int? = nil) throws -> Page<Customer> {
+        try Page.fetch(db, select: CustomerSQL.select(from: from), count: "SELECT count(*) FROM " + from, id: "c.id", order: order,
                        conditions: conditions, arguments: arguments, limit: limit, cursor: after, knownTotal: knownTotal,
                        reader: { try CustomerColumns($0).customer }, itemId: \.id)
     }

@@ -34,6 +34,16 @@ struct ListSearchTests {
         // The remote partner's e-mail finds the link too.
         #expect(try rpc.result("listLinks", ["query": "bageriet-oersted.dk"])["total"] == 1)
         #expect(try rpc.result("listLinks", ["query": "no such customer"])["total"] == 0)
+        // The last page first: descending, and its cursor leads back towards the first.
+        let count = try #require(all["total"]?.intValue)
+        let last = try rpc.result("listLinks", ["order": "descending", "limit": 2])
+        guard case .array(let newest)? = last["items"], case .array(let everyone)? = all["items"] else { Issue.record("no items"); return }
+        #expect(newest.map { $0["id"] } == everyone.suffix(2).reversed().map { $0["id"] })
+        let before = try rpc.result("listLinks", ["order": "descending", "limit": 2, "cursor": last["nextCursor"]!])
+        guard case .array(let earlier)? = before["items"] else { Issue.record("no items"); return }
+        #expect(earlier.map { $0["id"] } == everyone.dropLast(2).suffix(2).reversed().map { $0["id"] })
+        #expect(last["total"]?.intValue == count)
+        #expect(try rpc.call("listLinks", ["order": "newest"])["error"]?["data"]?["path"] == "order")
         // "+45 86 12 34 56" as the local register writes it, searched as dialled from abroad and at home.
         for query in ["+45 86123456", "0045 86 12 34 56", "86 12 34 56"] {
             #expect(try rpc.result("listLinks", ["query": .string(query)])["total"] == 1, "\(query)")

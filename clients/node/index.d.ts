@@ -134,11 +134,11 @@ export class CustomerSync {
   iterUnsynced(params?: { side?: Side; query?: string; pageSize?: number }): AsyncIterable<Customer>;
   /** Alias of iterUnsynced. */
   unsynced(params?: { side?: Side; query?: string; pageSize?: number }): AsyncIterable<Customer>;
-  listLinks(params?: { state?: LinkState; query?: string; limit?: number; cursor?: string }): Promise<Page<Link>>;
+  listLinks(params?: { state?: LinkState; query?: string; order?: "ascending" | "descending"; limit?: number; cursor?: string }): Promise<Page<Link>>;
   iterLinks(params?: { state?: LinkState; query?: string; pageSize?: number }): AsyncIterable<Link>;
   /** Alias of iterLinks. */
   links(params?: { state?: LinkState; pageSize?: number }): AsyncIterable<Link>;
-  listExcluded(params?: { side?: Side; query?: string; limit?: number; cursor?: string }): Promise<Page<Customer>>;
+  listExcluded(params?: { side?: Side; query?: string; order?: "ascending" | "descending"; limit?: number; cursor?: string }): Promise<Page<Customer>>;
   iterExcluded(params?: { side?: Side; query?: string; pageSize?: number }): AsyncIterable<Customer>;
   /** Alias of iterExcluded. */
   excluded(params?: { side?: Side; pageSize?: number }): AsyncIterable<Customer>;

@@ -300,10 +300,10 @@ export class CustomerSync {
   // Paged iterators: iterX, as the Python client's iter_x (the short names stay, as aliases).
   iterUnsynced({ side, query, pageSize } = {}) { return this.#pages("listUnsynced", drop({ side, query }), pageSize); }
   unsynced(params) { return this.iterUnsynced(params); }
-  listLinks({ state, query, limit, cursor } = {}) { return this.call("listLinks", drop({ state, query, limit, cursor })); }
+  listLinks({ state, query, order, limit, cursor } = {}) { return this.call("listLinks", drop({ state, query, order, limit, cursor })); }
   iterLinks({ state, query, pageSize } = {}) { return this.#pages("listLinks", drop({ state, query }), pageSize); }
   links(params) { return this.iterLinks(params); }
-  listExcluded({ side, query, limit, cursor } = {}) { return this.call("listExcluded", drop({ side, query, limit, cursor })); }
+  listExcluded({ side, query, order, limit, cursor } = {}) { return this.call("listExcluded", drop({ side, query, order, limit, cursor })); }
   iterExcluded({ side, query, pageSize } = {}) { return this.#pages("listExcluded", drop({ side, query }), pageSize); }
   excluded(params) { return this.iterExcluded(params); }
   getCustomer(id) { return this.call("getCustomer", { id }); }

@@ -136,15 +136,16 @@ class CustomerSync:
         return self._pages("listUnsynced", _params(side=side, query=query), page_size)
 
     def list_links(self, state: Optional[str] = None, limit: Optional[int] = None, cursor: Optional[str] = None,
-                   query: Optional[str] = None) -> Dict[str, Any]:
-        return self.call("listLinks", _params(state=state, query=query, limit=limit, cursor=cursor))
+                   query: Optional[str] = None, order: Optional[str] = None) -> Dict[str, Any]:
+        """A page of links; `order` 'descending' starts from the last page."""
+        return self.call("listLinks", _params(state=state, query=query, order=order, limit=limit, cursor=cursor))
 
     def iter_links(self, state: Optional[str] = None, page_size: int = 500, query: Optional[str] = None) -> Iterator[Link]:
         return self._pages("listLinks", _params(state=state, query=query), page_size)
 
     def list_excluded(self, side: Optional[str] = None, limit: Optional[int] = None, cursor: Optional[str] = None,
-                      query: Optional[str] = None) -> Dict[str, Any]:
-        return self.call("listExcluded", _params(side=side, query=query, limit=limit, cursor=cursor))
+                      query: Optional[str] = None, order: Optional[str] = None) -> Dict[str, Any]:
+        return self.call("listExcluded", _params(side=side, query=query, order=order, limit=limit, cursor=cursor))
 
     def iter_excluded(self, side: Optional[str] = None, page_size: int = 500, query: Optional[str] = None) -> Iterator[Customer]:
         return self._pages("listExcluded", _params(side=side, query=query), page_size)
