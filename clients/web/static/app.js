@@ -1,11 +1,10 @@
 // The sync window: every action is one call to customer-sync (api.js), and every view is
 // read back from it after the call, so the page never shows what the service did not do.
-import { all, base64, call, onRemoteSynced, progress, ServiceError } from "./api.js";
-import { currentLanguage, explain, setLanguage, t } from "./i18n.js";
+// Nothing changes without a preview or a confirmation that names what changes.
+import { base64, call, onRemoteSynced, progress, ServiceError } from "./api.js";
+import { count, currentLanguage, explain, locale, setLanguage, t } from "./i18n.js";
 
 const $ = (selector) => document.querySelector(selector);
-const FIELDS = ["name", "address", "zip", "city", "country", "email", "phone", "cvr", "ean", "contact"];
-const LIST_FIELDS = ["number", "name", "address", "zip", "city"];
 const PAGE = 25;
 
 /** An element: `el("td", {class: "x", onclick}, child, "text")`. */
@@ -31,6 +30,16 @@ function head(...labels) {
 /** Replaces `node`'s children with those given, leaving out null and undefined. */
 function fill(node, ...children) {
   node.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined));
+}
+
+/** A customer as a person names it: "1001 Bageriet Ørsted ApS". */
+const label = (customer) => (customer ? [customer.number, customer.name].filter(Boolean).join(" ") : "–");
+
+/** A timestamp from the service in the page's language and the machine's own time zone. */
+function localTime(at) {
+  const date = new Date(at);
+  const today = new Date().toDateString() === date.toDateString();
+  return today ? date.toLocaleTimeString(locale()) : date.toLocaleString(locale());
 }
 
 // -- messages and progress ------------------------------------------------------------------
@@ -87,6 +96,11 @@ async function act(work) {
   }
 }
 
+/** Asks before something that deletes or unlinks: resolves true when confirmed. */
+function confirmFirst(text, confirmLabel, details = []) {
+  return dialog(t("confirm"), [el("p", { id: "confirm-text", text }), ...details], confirmLabel, { danger: true });
+}
+
 // -- tabs -----------------------------------------------------------------------------------
 
 const tabs = [...document.querySelectorAll('[role="tab"]')];
@@ -98,6 +112,8 @@ function selectTab(tab, focus = false) {
     other.tabIndex = selected ? 0 : -1;
     document.getElementById(other.getAttribute("aria-controls")).hidden = !selected;
   }
+  // A notice belongs to the view it was given in.
+  clearMessages();
   if (focus) tab.focus();
   history.replaceState(null, "", `${location.pathname}${location.search}#${tab.id.slice(4)}`);
 }
@@ -130,40 +146,171 @@ $("#language").addEventListener("change", async (event) => {
 
 async function refreshStatus() {
   const s = await call("status");
-  $("#status-line").textContent = t("statusLine", { lu: s.local.unsynced, ru: s.remote.unsynced, ls: s.links.synced, lc: s.links.conflict });
-  $("#tab-conflicts").textContent = `${t("tab.conflicts")} (${s.links.conflict})`;
+  $("#status-line").textContent = t("statusLine", { lu: count(s.local.unsynced), ru: count(s.remote.unsynced), ls: count(s.links.synced), lc: count(s.links.conflict) });
+  $("#tab-conflicts").textContent = `${t("tab.conflicts")} (${count(s.links.conflict)})`;
 }
 
-// -- import ---------------------------------------------------------------------------------
+// -- import: a file, then its preview, then Submit --------------------------------------------
 
-async function importFile(file) {
-  const form = $("#import-form");
-  const format = /\.xlsx$/i.test(file.name) ? "xlsx" : "csv";
-  const result = $("#import-result");
-  fill(result, el("p", { class: "muted", text: `${file.name}: ${t("working")}` }));
+/** The file waiting for Submit, with its bytes, and the dry run of what it would do. */
+let pending = null;
+
+const importForm = $("#import-form");
+
+function chooseFile(file) {
+  pending = { file, format: /\.xlsx$/i.test(file.name) ? "xlsx" : /\.ods$/i.test(file.name) ? "ods" : "csv", bytes: null, preview: null };
+  clearMessages();
+  fill($("#import-result"));
+  $("#import-file-name").textContent = t("importStep", { file: file.name });
+  $("#import-step").hidden = false;
+  importForm.side.value = "";
+  previewImport(true);
+}
+
+/** The import's params as the form says (without the bytes). */
+function importParams() {
+  return { side: importForm.side.value, mode: importForm.mode.value, skipInvalid: importForm.skipInvalid.checked, format: pending.format };
+}
+
+/** A dry run of the file into the chosen register (or, with none chosen yet, into either, to
+ * learn which one its header looks like). Nothing changes. */
+async function previewImport(guessing = false) {
+  const box = $("#import-preview");
+  const submit = $("#import-submit");
+  submit.disabled = true;
+  box.dataset.ready = "false";
+  const current = pending;
+  try {
+    current.bytes ??= await base64(current.file);
+    const params = importParams();
+    const side = params.side || "local";
+    let preview;
+    let massDelete = null;
+    try {
+      preview = await call("importCustomers", { ...params, side, contentBase64: current.bytes, dryRun: true });
+    } catch (error) {
+      if (error.kind !== "MassDelete") throw error;
+      // The wrong file or register, most likely: shown loudly, with whom it would delete.
+      massDelete = error.data;
+      preview = await call("importCustomers", { ...params, side, contentBase64: current.bytes, dryRun: true, allowMassDelete: true });
+    }
+    if (current !== pending) return;
+    if (guessing && preview.looksLike) importForm.side.value = preview.looksLike.side;
+    if (importForm.side.value && importForm.side.value !== side) return previewImport();
+    current.preview = { ...preview, massDelete };
+    renderPreview(current.preview);
+    submit.disabled = !importForm.side.value;
+  } catch (error) {
+    if (current !== pending) return;
+    current.preview = null;
+    const rows = error.data?.errors ?? [];
+    fill(box, el("p", { role: "alert", class: "alert", text: error.kind === "ImportRejected"
+      ? `${explain(error)} ${rows.some((r) => r.line > 0) ? t("rejectedPreview", { count: count(new Set(rows.map((r) => r.line)).size) }) : ""}`
+      : explain(error) }), rejectedTable(rows));
+  } finally {
+    if (current === pending) box.dataset.ready = "true";
+  }
+}
+
+function renderPreview(preview) {
+  const side = importForm.side.value;
+  const guess = preview.looksLike;
+  const effect = preview.added + preview.updated + preview.deleted === 0
+    ? t("importWillNothing", { unchanged: count(preview.unchanged) })
+    : t("importWill", { added: count(preview.added), updated: count(preview.updated), deleted: count(preview.deleted), unchanged: count(preview.unchanged) });
+  const gone = preview.wouldDelete ?? [];
+  fill($("#import-preview"),
+    guess ? el("p", { id: "import-guess", text: t(`looksLike.${guess.reason}`, { side: t(guess.side) }) }) : null,
+    guess && side && guess.side !== side ? el("p", { role: "alert", class: "alert", id: "import-other", text: t("looksLikeOther", { guess: t(guess.side), side: t(side) }) }) : null,
+    side ? el("p", { id: "import-effect", text: effect }) : el("p", { class: "alert", text: t("importChooseSide") }),
+    preview.massDelete ? el("p", { role: "alert", class: "alert", text: t("massDeleteWarning", { wouldDelete: count(preview.massDelete.wouldDelete), total: count(preview.massDelete.total) }) }) : null,
+    gone.length ? el("div", {}, el("p", { text: t("wouldDeleteHead") }), deletedList(gone, preview.deleted)) : null,
+    (preview.warnings ?? []).length ? el("ul", { class: "muted" }, preview.warnings.map((w) => el("li", { text: w }))) : null,
+    preview.rejected?.length ? rejectedTable(preview.rejected) : null,
+    el("details", {}, el("summary", { text: t("columnsHead") }), el("ul", { id: "import-columns" },
+      (preview.columns ?? []).map((c) => el("li", { text: `${c.header} → ${c.field ? columnLabel(c.field) : t("extraColumn")}` })))));
+}
+
+function columnLabel(field) {
+  return field === "addressLine" ? t("addressLine") : field === "zipCity" ? t("zipCity") : t(field);
+}
+
+function deletedList(customers, total) {
+  return el("ul", { id: "would-delete" }, customers.slice(0, 10).map((c) => el("li", { text: label(c) })),
+    total > 10 ? el("li", { class: "muted", text: t("andMore", { count: count(total - Math.min(10, customers.length)) }) }) : null);
+}
+
+for (const control of [importForm.side, importForm.mode, importForm.skipInvalid]) {
+  control.addEventListener("change", () => { if (pending) previewImport(); });
+}
+
+$("#import-cancel").addEventListener("click", () => {
+  pending = null;
+  $("#import-step").hidden = true;
+  fill($("#import-preview"));
+});
+
+importForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const current = pending;
+  if (!current?.preview || !importForm.side.value) return;
+  const preview = current.preview;
+  if (preview.deleted > 0) {
+    const ok = await confirmFirst(t("confirmDeleteTitle", { count: count(preview.deleted) }), t("confirmDeleteButton", { count: count(preview.deleted) }),
+      [deletedList(preview.wouldDelete ?? [], preview.deleted)]);
+    if (!ok) return;
+  }
+  const name = current.file.name;
   await act(async () => {
     try {
       // importCustomers sends no progress: the bar runs without a measure until it answers.
-      const outcome = await withProgress(async () => call("importCustomers", {
-        side: form.side.value, mode: form.mode.value, skipInvalid: form.skipInvalid.checked,
-        contentBase64: await base64(file), format,
+      const outcome = await withProgress(() => call("importCustomers", {
+        ...importParams(), contentBase64: current.bytes, ...(preview.massDelete ? { allowMassDelete: true } : {}),
       }));
-      fill(result, el("p", { text: `${file.name}: ${t("imported", outcome)}` }), rejectedTable(outcome.rejected));
-      showNotice(`${file.name}: ${t("imported", outcome)}`);
+      pending = null;
+      $("#import-step").hidden = true;
+      fill($("#import-preview"));
+      fill($("#import-result"), el("p", { text: `${name}: ${t("imported", outcome)}` }), rejectedTable(outcome.rejected));
+      showNotice(`${name}: ${t("imported", outcome)}`);
     } catch (error) {
-      fill(result, el("p", { text: file.name }), rejectedTable(error.data?.errors ?? []));
+      fill($("#import-result"), el("p", { text: name }), rejectedTable(error.data?.errors ?? []));
       throw error;
     }
   });
+});
+
+/** A row's error in the page's words: by its field, and for a number or the whole file by
+ * what the service's message says (its wording is ours, `RegisterFile`). */
+function rowErrorText(row) {
+  const message = row.message ?? "";
+  if (row.field === "file") {
+    if (/\.xls\)/.test(message)) return t("rowError.file.xls");
+    if (/empty/.test(message)) return t("rowError.file.empty");
+    if (/NUL|not a text file|zip|archive|workbook/i.test(message)) return t("rowError.file.binary");
+    if (/limit|too large|larger/i.test(message)) return t("rowError.file.tooLarge");
+    return t("fileFailed");
+  }
+  if (row.field === "number") {
+    if (/no customer number column/.test(message)) return t("rowError.file.header");
+    if (/twice|duplicate|more than once|already/.test(message)) return t("rowError.number.duplicate");
+    if (/missing|empty|no number/.test(message)) return t("rowError.number.missing");
+    return t("rowError.number.invalid");
+  }
+  if (row.field === "name" && /no name column/.test(message)) return t("rowError.file.header");
+  return t(`rowError.${row.field}`) === `rowError.${row.field}` ? t("rowError.other") : t(`rowError.${row.field}`);
 }
 
 function rejectedTable(rows) {
-  if (!rows?.length) return el("p");
+  if (!rows?.length) return null;
   return el("div", { class: "table-wrap" },
     el("h3", { text: t("rejected") }),
     el("table", { id: "rejected" },
       head(t("line"), t("field"), t("message")),
-      el("tbody", {}, rows.map((row) => el("tr", {}, el("td", { text: row.line }), el("td", { text: row.field ? t(row.field) : "" }), el("td", { text: row.message }))))));
+      el("tbody", {}, rows.map((row) => el("tr", {},
+        el("td", { text: row.line > 0 ? row.line : "–" }),
+        el("td", { text: row.field && row.field !== "file" ? t(row.field) : "" }),
+        // The service's own sentence stays at hand for support, in a tooltip.
+        el("td", { text: rowErrorText(row), title: currentLanguage() === "en" ? null : row.message }))))));
 }
 
 const dropZone = $("#drop-zone");
@@ -173,14 +320,14 @@ dropZone.addEventListener("drop", (event) => {
   event.preventDefault();
   dropZone.classList.remove("over");
   const file = event.dataTransfer?.files?.[0];
-  if (file) importFile(file);
+  if (file) chooseFile(file);
 });
 dropZone.addEventListener("keydown", (event) => {
   if (event.key === "Enter" || event.key === " ") { event.preventDefault(); $("#import-file").click(); }
 });
 $("#import-file").addEventListener("change", (event) => {
   const file = event.target.files?.[0];
-  if (file) importFile(file);
+  if (file) chooseFile(file);
   event.target.value = "";
 });
 
@@ -190,14 +337,6 @@ $("#import-file").addEventListener("change", (event) => {
 let connection = { connected: false, autoSync: null };
 
 const systemName = (system) => (system === "dinero" ? "Dinero" : system);
-
-/** A timestamp from the service in the page's language and the machine's own time zone. */
-function localTime(at) {
-  const date = new Date(at);
-  const today = new Date().toDateString() === date.toDateString();
-  const locale = currentLanguage() === "da" ? "da-DK" : "en-GB";
-  return today ? date.toLocaleTimeString(locale) : date.toLocaleString(locale);
-}
 
 /** "5 minutes": the interval of automatic sync in words, as in "within 5 minutes". */
 function intervalWords(seconds) {
@@ -211,6 +350,16 @@ function willReach(many = false) {
   const auto = connection.autoSync;
   if (!connection.connected || !auto) return "";
   return " " + t(many ? "willReachAll" : "willReach", { system: systemName(connection.system), interval: intervalWords(auto.everySeconds) });
+}
+
+/** The connection's last error ("pullRemote: RemoteUnavailable: …", the service's words) in
+ * the page's: the step that failed and the kind of failure. */
+function lastErrorText(text) {
+  const refused = /^pushRemote: (\d+) customer\(s\) refused/.exec(text);
+  if (refused) return t("lastErrorRefused", { count: refused[1] });
+  const parts = /^(pullRemote|pushRemote): ([A-Za-z]+)\b/.exec(text);
+  if (!parts) return text;
+  return t(`lastErrorOp.${parts[1]}`, { error: explain(new ServiceError({ message: text, data: { kind: parts[2] } })) });
 }
 
 /** The header line: when automatic sync last ran, when it runs next, how it went. */
@@ -230,24 +379,19 @@ function showSyncLine() {
 async function refreshConnection() {
   const s = await call("connectionStatus");
   connection = s;
-  const box = $("#connection-status");
-  fill(box, 
-    el("p", { id: "connection-state", text: s.connected ? t("connected", { system: s.system === "dinero" ? "Dinero" : s.system }) : t("notConnected") }),
-    el("p", { id: "connection-queued", text: t("queued", { queued: s.queued }) }),
-    s.lastPull ? el("p", { text: t("lastPull", { at: s.lastPull }) }) : null,
-    s.lastPush ? el("p", { text: t("lastPush", { at: s.lastPush }) }) : null,
-    s.lastError ? el("p", { id: "connection-error", text: t("lastError", { error: s.lastError }) }) : null);
+  fill($("#connection-status"),
+    el("p", { id: "connection-state", text: s.connected ? t("connected", { system: systemName(s.system) }) : t("notConnected") }),
+    el("p", { id: "connection-queued", text: t("queued", { queued: count(s.queued) }) }),
+    s.lastPull ? el("p", { text: t("lastPull", { at: localTime(s.lastPull) }) }) : null,
+    s.lastPush ? el("p", { text: t("lastPush", { at: localTime(s.lastPush) }) }) : null,
+    s.lastError ? el("p", { id: "connection-error", text: t("lastError", { error: lastErrorText(s.lastError) }) }) : null);
   $("#connect-form").hidden = s.connected;
-  $("#pull").disabled = !s.connected;
-  $("#push").disabled = !s.connected;
-  $("#sync-now").disabled = !s.connected;
-  $("#disconnect").disabled = !s.connected;
-  $("#auto-sync").disabled = !s.connected;
+  for (const id of ["#pull", "#push", "#sync-now", "#disconnect", "#auto-sync"]) $(id).disabled = !s.connected;
   $("#auto-sync-on").checked = Boolean(s.autoSync);
   if (s.autoSync) {
     const every = $("#auto-sync-every");
     if (![...every.options].some((o) => o.value === String(s.autoSync.everySeconds))) {
-      every.append(el("option", { value: s.autoSync.everySeconds, text: `${s.autoSync.everySeconds} s` }));
+      every.append(el("option", { value: s.autoSync.everySeconds, text: t("withinSeconds", { seconds: s.autoSync.everySeconds }) }));
     }
     every.value = String(s.autoSync.everySeconds);
   }
@@ -307,7 +451,7 @@ $("#connect-form").addEventListener("submit", async (event) => {
   if (system === "dinero" && form.authUrl.value) params.authUrl = form.authUrl.value;
   // The secrets are typed once: gone from the page whatever the answer.
   for (const secret of ["appSecretToken", "agreementGrantToken", "clientSecret", "apiKey"]) form[secret].value = "";
-  await act(async () => { await call("connect", params); showNotice(t("connected", { system: system === "dinero" ? "Dinero" : "e-conomic" })); });
+  await act(async () => { await call("connect", params); showNotice(t("connected", { system: systemName(system) })); });
 });
 
 $("#pull").addEventListener("click", () => act(async () => {
@@ -316,7 +460,7 @@ $("#pull").addEventListener("click", () => act(async () => {
   const text = t("pulled", { ...r, warnings: new Set(warnings.map((w) => w.customerId)).size });
   // Kept as the accounting system holds them; what breaks a local rule is listed by customer.
   fill($("#connection-result"), el("p", { text }),
-    warnings.length ? el("ul", { id: "pull-warnings" }, warnings.map((w) => el("li", { text: `${w.number} (${w.field}): ${w.message}` }))) : null);
+    warnings.length ? el("ul", { id: "pull-warnings" }, warnings.map((w) => el("li", { text: `${w.number} (${w.field}): ${rowErrorText(w)}`, title: w.message }))) : null);
   showNotice(text);
 }));
 
@@ -328,76 +472,191 @@ $("#push").addEventListener("click", () => act(async () => {
   showNotice(text);
 }));
 
-$("#disconnect").addEventListener("click", () => act(() => call("disconnect")));
+$("#disconnect").addEventListener("click", async () => {
+  if (!(await confirmFirst(t("confirmDisconnect", { system: systemName(connection.system) }), t("disconnect")))) return;
+  await act(() => call("disconnect"));
+});
+
+// -- paged lists ------------------------------------------------------------------------------
+
+/** A list of the service, paged and searchable, with its total: `fetch(params)` reads a page,
+ * `render(items)` draws it. With `fromEnd`, the list can be read from its last page (the
+ * method takes `order`). Page numbers count from the end the reading started at. */
+class PagedList {
+  constructor(box, { id, method, params = () => ({}), render, fromEnd = false, size = PAGE }) {
+    Object.assign(this, { box, id, method, params, render, fromEnd, size });
+    this.query = "";
+    this.reset();
+    this.search = el("input", { type: "search", id: `search-${id}`, autocomplete: "off" });
+    let timer;
+    const run = async () => { this.query = this.search.value.trim(); this.reset(); await this.refresh().catch(showError); };
+    this.search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 250); });
+    this.search.addEventListener("change", () => { clearTimeout(timer); run(); });
+    this.summary = el("p", { class: "muted count", id: `${id}-count`, "aria-live": "polite" });
+    this.body = el("div", { class: "list-body" });
+    this.pager = el("p", { class: "pager", id: `${id}-pager` });
+    fill(box, el("div", { class: "list-head" }, this.search, this.summary), this.body, this.pager);
+  }
+
+  reset() {
+    this.order = "ascending";
+    this.stack = [null];
+    this.next = null;
+  }
+
+  async refresh() {
+    const cursor = this.stack[this.stack.length - 1];
+    const page = await call(this.method, {
+      ...this.params(), limit: this.size, ...(this.query ? { query: this.query } : {}),
+      ...(this.fromEnd && this.order === "descending" ? { order: "descending" } : {}), ...(cursor ? { cursor } : {}),
+    });
+    // A page read from the end comes newest first: shown in the list's own order.
+    const items = this.order === "descending" ? [...page.items].reverse() : page.items;
+    if (!items.length && this.stack.length > 1) { this.stack.pop(); return this.refresh(); }
+    this.next = page.nextCursor;
+    this.total = page.total;
+    this.estimated = Boolean(page.totalEstimated);
+    this.items = items;
+    this.draw();
+  }
+
+  get pages() { return Math.max(1, Math.ceil(this.total / this.size)); }
+
+  get pageNumber() {
+    return this.order === "ascending" ? this.stack.length : this.pages - (this.stack.length - 1);
+  }
+
+  draw() {
+    this.search.placeholder = t("search");
+    this.search.setAttribute("aria-label", `${t("search")}: ${this.box.dataset.title ?? ""}`);
+    const page = this.pageNumber;
+    const from = this.items.length ? (page - 1) * this.size + 1 : 0;
+    const total = this.estimated ? t("about", { total: count(this.total) }) : count(this.total);
+    this.summary.textContent = this.order === "ascending" || !this.estimated
+      ? t("shownOf", { from: count(from), to: count(from ? from + this.items.length - 1 : 0), total })
+      : total;
+    fill(this.body, this.render(this.items));
+    const towardsStart = this.order === "ascending" ? this.stack.length > 1 : Boolean(this.next);
+    const towardsEnd = this.order === "ascending" ? Boolean(this.next) : this.stack.length > 1;
+    const go = (action) => async () => { action(); await this.refresh().catch(showError); };
+    fill(this.pager,
+      el("button", { type: "button", "data-page": "first", disabled: !towardsStart, onclick: go(() => this.reset()), text: t("first") }),
+      el("button", { type: "button", "data-page": "previous", disabled: !towardsStart, onclick: go(() => {
+        if (this.order === "ascending") this.stack.pop(); else this.stack.push(this.next);
+      }), text: t("previous") }),
+      el("span", { class: "page-number", text: t("pageOf", { page: count(page), pages: count(this.pages) }) }),
+      el("button", { type: "button", "data-page": "next", disabled: !towardsEnd, onclick: go(() => {
+        if (this.order === "ascending") this.stack.push(this.next); else this.stack.pop();
+      }), text: t("next") }),
+      this.fromEnd ? el("button", { type: "button", "data-page": "last", disabled: !towardsEnd, onclick: go(() => { this.order = "descending"; this.stack = [null]; }), text: t("last") }) : null);
+  }
+}
+
+/** A row's actions: the one used most as a button, the rest in a menu behind "⋯". */
+function rowActions(primary, others = []) {
+  const items = others.filter(Boolean);
+  const cell = el("td", { class: "actions" }, primary);
+  if (!items.length) return cell;
+  const menu = el("div", { role: "menu", class: "row-menu", hidden: true }, items.map((item) => {
+    item.setAttribute("role", "menuitem");
+    item.addEventListener("click", () => { menu.hidden = true; toggle.setAttribute("aria-expanded", "false"); });
+    return item;
+  }));
+  const toggle = el("button", { type: "button", class: "menu-toggle", "data-action": "menu", "aria-haspopup": "menu", "aria-expanded": "false",
+    "aria-label": t("more"), title: t("more"), text: "⋯", onclick: (event) => {
+      event.stopPropagation();
+      const open = menu.hidden;
+      for (const other of document.querySelectorAll(".row-menu")) other.hidden = true;
+      menu.hidden = !open;
+      toggle.setAttribute("aria-expanded", String(open));
+      if (open) menu.querySelector("button")?.focus();
+    } });
+  menu.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") { menu.hidden = true; toggle.setAttribute("aria-expanded", "false"); toggle.focus(); }
+  });
+  cell.append(el("span", { class: "menu-wrap" }, toggle, menu));
+  return cell;
+}
+document.addEventListener("click", (event) => {
+  if (!event.target.closest?.(".menu-wrap")) for (const menu of document.querySelectorAll(".row-menu")) menu.hidden = true;
+});
+
+const button = (action, text, onclick, primary = false) =>
+  el("button", { type: "button", "data-action": action, class: primary ? "primary" : null, onclick, text });
+
+/** The facts of a customer a row shows: number, name, address, phone, e-mail, CVR. */
+function customerCells(c) {
+  const place = [c.address, [c.zip, c.city].filter(Boolean).join(" ")].filter(Boolean).join(", ");
+  return [
+    el("td", { class: "number", text: c.number ?? "–" }),
+    el("td", { class: "name" }, c.name ?? "", c.contact ? el("span", { class: "muted small", text: ` · ${c.contact}` }) : null),
+    el("td", { class: "place", text: place }),
+    el("td", { class: "phone", text: c.phone ?? "" }),
+    el("td", { class: "email", text: c.email ?? "" }),
+    el("td", { class: "cvr", text: c.cvr ?? "" }),
+  ];
+}
+const customerHead = () => [t("number"), t("name"), t("address"), t("phone"), t("email"), t("cvr")];
+
+function table(id, labels, rows, columns) {
+  return el("div", { class: "table-wrap" }, el("table", { id, class: "compact" }, head(labels),
+    el("tbody", {}, rows.length ? rows : el("tr", {}, el("td", { colspan: columns, text: t("empty") })))));
+}
 
 // -- not synchronised -----------------------------------------------------------------------
 
-const sides = {
-  local: { query: "", cursors: [null], items: [], next: null },
-  remote: { query: "", cursors: [null], items: [], next: null },
-};
 let chosen = null;  // the customer whose partner is being chosen
 
-function customerCells(customer) {
-  return LIST_FIELDS.map((field) => el("td", { text: customer[field] ?? "" }));
-}
-
-async function refreshSide(side) {
-  const state = sides[side];
-  const cursor = state.cursors[state.cursors.length - 1];
-  const page = await call("listUnsynced", { side, limit: PAGE, ...(state.query ? { query: state.query } : {}), ...(cursor ? { cursor } : {}) });
-  state.items = page.items;
-  state.next = page.nextCursor;
-  renderSide(side, page.total);
-}
-
-function renderSide(side, total) {
-  const state = sides[side];
+const unsynced = {};
+for (const side of ["local", "remote"]) {
   const box = document.getElementById(`side-${side}`);
-  // The search field stays (and keeps its focus) while the list under it is read again.
-  let search = box.querySelector("input[type=search]");
-  if (!search) {
-    search = el("input", { type: "search", id: `search-${side}`, "aria-label": `${t("search")}: ${t(side)}`, placeholder: t("search") });
-    let timer;
-    const run = async () => { state.query = search.value.trim(); state.cursors = [null]; await refreshSide(side).catch(showError); };
-    search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 250); });
-    search.addEventListener("change", () => { clearTimeout(timer); run(); });
-    fill(box, el("h2"), search, el("div", { class: "table-wrap" }), el("p", { class: "pager" }));
-  }
-  search.placeholder = t("search");
-  search.setAttribute("aria-label", `${t("search")}: ${t(side)}`);
-  const rows = state.items.map((customer) => {
-    const row = el("tr", { "data-id": customer.id, class: chosen?.id === customer.id ? "selected" : null }, customerCells(customer),
-      el("td", { class: "actions" },
-        el("button", { type: "button", "data-action": "create", onclick: () => createPartner(customer), text: t("createPartner") }),
-        el("button", { type: "button", "data-action": "choose", "aria-pressed": String(chosen?.id === customer.id), onclick: () => choosePartner(customer), text: t("choosePartner") }),
-        chosen && chosen.side !== customer.side
-          ? el("button", { type: "button", class: "primary", "data-action": "choose-as", onclick: () => chooseAsPartner(customer), text: t("chooseAsPartner") })
-          : null,
-        el("button", { type: "button", "data-action": "exclude", onclick: () => act(() => call("disableSync", { customerId: customer.id })), text: t("noSync") })));
-    return row;
+  const heading = el("h2");
+  const list = el("div");
+  box.replaceChildren(heading, list);
+  unsynced[side] = new PagedList(list, {
+    id: `unsynced-${side}-list`, method: "listUnsynced", params: () => ({ side }),
+    render: (items) => table(`unsynced-${side}`, [...customerHead(), t("actions")], items.map((customer) =>
+      el("tr", { "data-id": customer.id, class: chosen?.id === customer.id ? "selected" : null }, customerCells(customer),
+        rowActions(
+          chosen && chosen.side !== customer.side
+            ? button("choose-as", t("chooseAsPartner"), () => chooseAsPartner(customer), true)
+            : button("choose", t("choosePartner"), () => choosePartner(customer)),
+          [button("create", t("createPartner"), () => createPartner(customer)),
+            chosen?.id === customer.id ? button("choose", t("cancel"), () => choosePartner(customer)) : null,
+            button("exclude", t("noSync"), () => excludeCustomer(customer))]))), 7),
   });
-  const [heading, , wrap, pager] = box.children;
-  heading.textContent = `${t(side)} (${total})`;
-  fill(wrap, el("table", { id: `unsynced-${side}` },
-    el("caption", { class: "muted", text: `${t("tab.unsynced")}: ${t(side)}` }),
-    head(LIST_FIELDS.map((f) => t(f)), t("actions")),
-    el("tbody", {}, rows.length ? rows : el("tr", {}, el("td", { colspan: LIST_FIELDS.length + 1, text: t("empty") })))));
-  fill(pager, 
-    el("button", { type: "button", disabled: state.cursors.length <= 1, onclick: async () => { state.cursors.pop(); await refreshSide(side).catch(showError); }, text: t("previous") }),
-    el("button", { type: "button", disabled: !state.next, onclick: async () => { state.cursors.push(state.next); await refreshSide(side).catch(showError); }, text: t("next") }));
+  unsynced[side].heading = heading;
+}
+
+async function refreshUnsynced() {
+  await Promise.all(["local", "remote"].map(async (side) => {
+    const list = unsynced[side];
+    list.box.dataset.title = t(side);
+    await list.refresh();
+    list.heading.textContent = `${t(side)} (${list.estimated ? t("about", { total: count(list.total) }) : count(list.total)})`;
+  }));
+}
+
+// Below a laptop's width one register at a time, chosen by a switch.
+for (const radio of document.querySelectorAll("input[name=show-side]")) {
+  radio.addEventListener("change", () => { $(".sides").dataset.show = radio.value; });
+}
+
+async function excludeCustomer(customer) {
+  if (!(await confirmFirst(t("confirmExclude", { name: label(customer) }), t("noSync")))) return;
+  await act(async () => { await call("disableSync", { customerId: customer.id }); showNotice(t("excludedNotice", { name: label(customer) })); });
 }
 
 /** "Create partner": asks for the number, proposing the customer's own or the next free one. */
 async function createPartner(customer, proposal = customer.number, problem = null) {
   const input = el("input", { id: "partner-number", name: "number", value: proposal ?? "", required: true, autocomplete: "off" });
-  const ok = await dialog(t("createPartner") + `: ${customer.name ?? customer.number}`,
+  const ok = await dialog(t("createPartner") + `: ${label(customer)}`,
     [problem ? el("p", { role: "alert", text: problem }) : null, el("label", {}, el("span", { text: t("partnerNumber") }), input)], t("submit"));
   if (!ok) return;
   clearMessages();
   try {
     await call("createPartner", { customerId: customer.id, number: input.value.trim() });
-    showNotice(`${t("createPartner")}: ${customer.name ?? ""} ✓` + (customer.side === "local" ? willReach() : ""));
+    showNotice(`${t("createPartner")}: ${label(customer)} ✓` + (customer.side === "local" ? willReach() : ""));
     await refreshAll();
   } catch (error) {
     if (error.kind === "NumberTaken" || error.kind === "InvalidNumber") {
@@ -409,6 +668,13 @@ async function createPartner(customer, proposal = customer.number, problem = nul
   }
 }
 
+/** A reason of a score in words: the field, how it compares, and how much that weighs. */
+function reasonText(r) {
+  const level = r.level ? t(`level.${r.level}`) : t(`verdict.${r.verdict}`);
+  const strength = r.weight >= 5 ? "strongFor" : r.weight >= 1 ? "for" : r.weight > 0 ? "weakFor" : r.weight === 0 ? "neutral" : r.weight > -5 ? "against" : "strongAgainst";
+  return `${t(r.field)}: ${level.startsWith("level.") ? r.verdict : level} (${t(`weight.${strength}`)})`;
+}
+
 /** "Choose partner": marks the customer and lists its likely partners with their reasons. */
 async function choosePartner(customer) {
   chosen = chosen?.id === customer.id ? null : customer;
@@ -417,13 +683,12 @@ async function choosePartner(customer) {
   if (!chosen) { fill(box); return; }
   try {
     const { candidates } = await call("suggestPartners", { customerId: customer.id, limit: 5 });
-    fill(box, el("h2", { text: t("likely", { name: customer.name ?? customer.number }) }),
-      el("div", { class: "table-wrap" }, el("table", { id: "likely-table" },
-        head(LIST_FIELDS.map((f) => t(f)), t("score"), t("reasons"), t("actions")),
-        el("tbody", {}, candidates.map((c) => el("tr", { "data-id": c.customer.id }, customerCells(c.customer),
-          el("td", { text: `${Math.round(c.score * 100)} %` }),
-          el("td", { class: "reasons", text: c.reasons.map((r) => `${t(r.field)}: ${r.level ?? r.verdict} (${r.weight > 0 ? "+" : ""}${r.weight})`).join(" · ") }),
-          el("td", { class: "actions" }, el("button", { type: "button", class: "primary", "data-action": "choose-as", onclick: () => chooseAsPartner(c.customer), text: t("chooseAsPartner") }))))))));
+    fill(box, el("h2", { text: t("likely", { name: label(customer) }) }),
+      table("likely-table", [...customerHead(), t("score"), t("reasons"), t("actions")], candidates.map((c) => el("tr", { "data-id": c.customer.id },
+        customerCells(c.customer),
+        el("td", { text: `${Math.round(c.score * 100)} %` }),
+        el("td", { class: "reasons" }, el("ul", {}, c.reasons.map((r) => el("li", { text: reasonText(r) })))),
+        rowActions(button("choose-as", t("chooseAsPartner"), () => chooseAsPartner(c.customer), true)))), 9));
     box.scrollIntoView({ block: "nearest" });
   } catch (error) {
     showError(error);
@@ -431,48 +696,97 @@ async function choosePartner(customer) {
 }
 
 async function chooseAsPartner(other) {
-  const [localId, remoteId] = chosen.side === "local" ? [chosen.id, other.id] : [other.id, chosen.id];
+  const [local, remote] = chosen.side === "local" ? [chosen, other] : [other, chosen];
   chosen = null;
   fill($("#likely"));
-  const link = await act(() => call("selectPartner", { localId, remoteId }));
+  const link = await act(async () => {
+    const made = await call("selectPartner", { localId: local.id, remoteId: remote.id });
+    showNotice(t("linkedNotice", { local: label(local), remote: label(remote) }));
+    return made;
+  });
   if (link?.state === "conflict") selectTab($("#tab-conflicts"));
 }
 
-async function refreshUnsynced() {
-  await Promise.all([refreshSide("local"), refreshSide("remote")]);
-}
-
-// "Create all partners" and "Accept certain suggestions": a dry run shown first, then Submit.
+// "Create all partners": a preview of every partner (name, number, the number it gets), the
+// ones with a likely partner flagged and left out unless asked, then Submit.
 $("#open-create-all").addEventListener("click", async () => {
   const side = el("select", { id: "create-all-side" }, el("option", { value: "local", text: t("local") }), el("option", { value: "remote", text: t("remote") }));
   const mode = el("select", { id: "create-all-mode" }, el("option", { value: "keep", text: t("numbering.keep") }), el("option", { value: "sequence", text: t("numbering.sequence") }));
   const start = el("input", { id: "create-all-start", inputmode: "numeric", value: "10000" });
+  const skipLikely = el("input", { type: "checkbox", id: "create-all-skip-likely", checked: true });
   const preview = el("div", { id: "create-all-preview", "aria-live": "polite" });
-  const params = () => ({ side: side.value, numbering: mode.value === "keep" ? { mode: "keep" } : { mode: "sequence", start: start.value.trim() } });
+  const numbering = () => (mode.value === "keep" ? { mode: "keep" } : { mode: "sequence", start: start.value.trim() });
+  let likely = new Map();
+  let plan = null;
+  /** Who of `side` has a suggested partner on the other side (listSuggestions pairs them). */
+  const readLikely = async () => {
+    likely = new Map();
+    let cursor = null;
+    do {
+      const page = await call("listSuggestions", { limit: 500, ...(cursor ? { cursor } : {}) });
+      for (const s of page.items) likely.set(side.value === "local" ? s.localId : s.remoteId, s);
+      cursor = page.nextCursor;
+    } while (cursor && likely.size < 100000);
+  };
+  const names = new Map();
   const show = async () => {
+    preview.dataset.ready = "false";
     try {
-      const r = await call("createAllPartners", { ...params(), dryRun: true });
-      fill(preview, el("p", { text: t("willCreate", r) }), skippedList(r.skipped));
+      await readLikely();
+      const r = await call("createAllPartners", { side: side.value, numbering: numbering(), dryRun: true });
+      const flagged = r.planned.filter((p) => likely.has(p.customerId));
+      const ids = skipLikely.checked ? r.planned.filter((p) => !likely.has(p.customerId)).map((p) => p.customerId) : null;
+      plan = { ids, created: ids ? ids.length : r.created };
+      // The likely partners' names, for the rows that show them.
+      const other = side.value === "local" ? "remoteId" : "localId";
+      await Promise.all(flagged.slice(0, 50).filter((p) => !names.has(likely.get(p.customerId)[other])).map(async (p) => {
+        const id = likely.get(p.customerId)[other];
+        names.set(id, label(await call("getCustomer", { id })));
+      }));
+      const rows = r.planned.slice(0, 200).map((p) => {
+        const suggestion = likely.get(p.customerId);
+        return el("tr", { "data-id": p.customerId, class: suggestion ? "flagged" : null },
+          el("td", { text: p.sourceNumber ?? "–" }), el("td", {}, p.name ?? "",
+            suggestion ? el("div", { class: "flag", text: t("likelyPartner", { name: names.get(suggestion[other]) ?? suggestion[other], score: Math.round(suggestion.score * 100) }) }) : null),
+          el("td", { text: suggestion && skipLikely.checked ? "–" : p.number }));
+      });
+      fill(preview,
+        el("p", { id: "create-all-count", text: t("willCreate", { created: count(plan.created) }) }),
+        flagged.length ? el("p", { role: "alert", class: "alert", id: "create-all-likely", text: t("likelyWarning", { count: count(flagged.length) }) }) : null,
+        el("h3", { text: t("plannedHead") }),
+        table("create-all-planned", [t("number"), t("name"), t("plannedNewNumber")], rows, 3),
+        r.planned.length > 200 ? el("p", { class: "muted", text: t("andMore", { count: count(r.planned.length - 200) }) }) : null,
+        await skippedList(r.skipped));
     } catch (error) {
+      plan = null;
       fill(preview, el("p", { role: "alert", text: explain(error) }));
+    } finally {
+      preview.dataset.ready = "true";
     }
   };
-  for (const control of [side, mode, start]) control.addEventListener("change", show);
+  for (const control of [side, mode, start, skipLikely]) control.addEventListener("change", show);
   const body = [el("label", {}, el("span", { text: t("fromSide") }), side), el("label", {}, el("span", { text: t("numbering") }), mode),
-    el("label", {}, el("span", { text: t("start") }), start), preview];
-  const opened = dialog(t("createAll"), body, t("submit"));
+    el("label", {}, el("span", { text: t("start") }), start), el("label", { class: "check" }, skipLikely, el("span", { text: t("skipLikely") })), preview];
+  const opened = dialog(t("createAll"), body, t("submit"), { wide: true });
   await show();
-  if (!(await opened)) return;
+  if (!(await opened) || !plan) return;
+  const ids = plan.ids;
   await act(async () => {
-    const r = await withProgress((progressToken) => call("createAllPartners", { ...params(), progressToken }));
-    showNotice(t("created", r) + (params().side === "local" && r.created > 0 ? willReach(true) : ""));
+    const r = await withProgress((progressToken) => call("createAllPartners", {
+      side: side.value, numbering: numbering(), ...(ids ? { customerIds: ids } : {}), progressToken,
+    }));
+    showNotice(t("created", { created: count(r.created) }) + (side.value === "local" && r.created > 0 ? willReach(true) : ""));
   });
 });
 
-function skippedList(skipped) {
+/** The customers passed over, by number and name, with the reason in words. */
+async function skippedList(skipped) {
   if (!skipped.length) return null;
+  const shown = skipped.slice(0, 20);
+  const customers = await Promise.all(shown.map((s) => call("getCustomer", { id: s.customerId }).catch(() => null)));
   return el("div", {}, el("h3", { text: t("skipped") }), el("ul", { id: "skipped" },
-    skipped.map((s) => el("li", { text: `${s.customerId}: ${t(`kind.${s.reason}`)}` }))));
+    shown.map((s, i) => el("li", { text: `${customers[i] ? label(customers[i]) : s.customerId}: ${t(`kind.${s.reason}`)}${s.field ? ` (${t(s.field)})` : ""}` })),
+    skipped.length > 20 ? el("li", { class: "muted", text: t("andMore", { count: count(skipped.length - 20) }) }) : null));
 }
 
 $("#open-accept").addEventListener("click", async () => {
@@ -494,28 +808,41 @@ $("#open-accept").addEventListener("click", async () => {
 
 // -- conflicts ------------------------------------------------------------------------------
 
+/** The values chosen or typed in each conflict form, by link (and its version): kept while
+ * the list is read again, so resolving one conflict never erases what was chosen in another. */
+const drafts = new Map();
+
+const conflicts = new PagedList($("#conflicts"), {
+  id: "conflicts", method: "listLinks", params: () => ({ state: "conflict" }), fromEnd: true, size: 10,
+  render: (links) => (links.length ? links.map(conflictForm) : el("p", { text: t("conflictsNone") })),
+});
+
 async function refreshConflicts() {
-  const links = await all("listLinks", { state: "conflict" }, 200);
-  const box = $("#conflicts");
-  if (!links.length) { fill(box, el("p", { text: t("conflictsNone") })); return; }
-  fill(box, ...links.map(conflictForm));
+  $("#conflicts").dataset.title = t("tab.conflicts");
+  await conflicts.refresh();
 }
 
 /** One link in conflict: both values of each field (and the base); a click chooses a value
  * (it turns blue), or a value is typed; Submit once every field has a choice. */
 function conflictForm(link) {
-  const choices = {};
-  const values = {};
+  const key = `${link.id}@${link.version}`;
+  const draft = drafts.get(key) ?? { choices: {}, values: {} };
+  drafts.set(key, draft);
+  const { choices, values } = draft;
   const submit = el("button", { type: "submit", class: "primary", disabled: true, text: t("resolve") });
   const update = () => { submit.disabled = !link.conflicts.every((c) => choices[c.field] || values[c.field] !== undefined); };
   const rows = link.conflicts.map((conflict) => {
     const buttons = {};
-    const own = el("input", { "aria-label": `${t(conflict.field)}: ${t("ownValue")}`, placeholder: t("ownValue"), "data-own": conflict.field });
+    const own = el("input", { "aria-label": `${t(conflict.field)}: ${t("ownValue")}`, placeholder: t("ownValue"), "data-own": conflict.field,
+      value: values[conflict.field] ?? "" });
+    const mark = (side) => {
+      for (const [s, b] of Object.entries(buttons)) { b.classList.toggle("chosen", s === side); b.setAttribute("aria-pressed", String(s === side)); }
+    };
     const pick = (side) => {
       choices[conflict.field] = side;
       delete values[conflict.field];
       own.value = "";
-      for (const [s, b] of Object.entries(buttons)) { b.classList.toggle("chosen", s === side); b.setAttribute("aria-pressed", String(s === side)); }
+      mark(side);
       update();
     };
     for (const side of ["local", "remote"]) {
@@ -523,11 +850,12 @@ function conflictForm(link) {
       buttons[side] = el("button", { type: "button", class: "value", "data-field": conflict.field, "data-side": side, "aria-pressed": "false", onclick: () => pick(side) },
         el("span", { class: "muted", text: `${t(side)}: ` }), value === null ? el("span", { class: "empty", text: "–" }) : value);
     }
+    if (choices[conflict.field]) mark(choices[conflict.field]);
     own.addEventListener("input", () => {
       if (own.value !== "") {
         values[conflict.field] = own.value;
         delete choices[conflict.field];
-        for (const b of Object.values(buttons)) { b.classList.remove("chosen"); b.setAttribute("aria-pressed", "false"); }
+        mark(null);
       } else {
         delete values[conflict.field];
       }
@@ -537,8 +865,9 @@ function conflictForm(link) {
       el("td", {}, buttons.local), el("td", {}, buttons.remote),
       el("td", { class: "muted", text: conflict.base ?? "–" }), el("td", {}, own));
   });
-  const form = el("form", { class: "conflict", "data-link": link.id, "aria-label": `${link.local?.name ?? ""} / ${link.remote?.name ?? ""}` },
-    el("h2", { text: `${link.local?.number ?? "–"} ${link.local?.name ?? ""} ⇄ ${link.remote?.number ?? "–"} ${link.remote?.name ?? ""}` }),
+  update();
+  const form = el("form", { class: "conflict", "data-link": link.id, "aria-label": `${label(link.local)} / ${label(link.remote)}` },
+    el("h2", { text: `${label(link.local)} ⇄ ${label(link.remote)}` }),
     el("div", { class: "table-wrap" }, el("table", {},
       head(t("field"), t("local"), t("remote"), t("base"), t("ownValue")),
       el("tbody", {}, rows))),
@@ -547,6 +876,7 @@ function conflictForm(link) {
     event.preventDefault();
     act(async () => {
       await call("resolveConflict", { linkId: link.id, choices, ...(Object.keys(values).length ? { values } : {}) });
+      drafts.delete(key);
       showNotice(t("resolved"));
     });
   });
@@ -555,45 +885,68 @@ function conflictForm(link) {
 
 // -- synchronised, excluded, deleted --------------------------------------------------------
 
-async function refreshSynced() {
-  const links = await all("listLinks", { state: "synced" }, 500);
-  fill($("#synced"), linkTable("synced-table", links, (link) => [
-    el("button", { type: "button", "data-action": "unlink", onclick: () => act(() => call("unlink", { linkId: link.id })), text: t("stopSync") }),
-    el("button", { type: "button", "data-action": "history", onclick: () => showHistory(link), text: t("history") }),
-  ]));
+const linkHead = () => [`${t("local")}: ${t("number")}`, t("name"), `${t("remote")}: ${t("number")}`, t("name"), t("actions")];
+const linkCells = (link) => [
+  el("td", { class: "number", text: link.local?.number ?? "–" }), el("td", { text: link.local?.name ?? "–" }),
+  el("td", { class: "number", text: link.remote?.number ?? "–" }), el("td", { text: link.remote?.name ?? "–" }),
+];
+
+const synced = new PagedList($("#synced"), {
+  id: "synced", method: "listLinks", params: () => ({ state: "synced" }), fromEnd: true,
+  render: (links) => table("synced-table", linkHead(), links.map((link) => el("tr", { "data-link": link.id }, linkCells(link),
+    rowActions(button("history", t("history"), () => showHistory(link)), [button("unlink", t("stopSync"), () => unlink(link))]))), 5),
+});
+
+async function unlink(link) {
+  const names = { local: label(link.local), remote: label(link.remote) };
+  if (!(await confirmFirst(t("confirmUnlink", names), t("stopSync")))) return;
+  await act(async () => { await call("unlink", { linkId: link.id }); showNotice(t("unlinkedNotice", names)); });
 }
 
-async function refreshExcluded() {
-  const customers = await all("listExcluded", {}, 500);
-  fill($("#excluded"), el("div", { class: "table-wrap" }, el("table", { id: "excluded-table" },
-    head(t("side"), LIST_FIELDS.map((f) => t(f)), t("actions")),
-    el("tbody", {}, customers.length ? customers.map((c) => el("tr", { "data-id": c.id }, el("td", { text: t(c.side) }), customerCells(c),
-      el("td", { class: "actions" }, el("button", { type: "button", "data-action": "enable", onclick: () => act(() => call("enableSync", { customerId: c.id })), text: t("enableSync") }))))
-      : el("tr", {}, el("td", { colspan: LIST_FIELDS.length + 2, text: t("empty") }))))));
+const excluded = new PagedList($("#excluded"), {
+  id: "excluded", method: "listExcluded", fromEnd: true,
+  render: (customers) => table("excluded-table", [t("side"), ...customerHead(), t("actions")], customers.map((c) => el("tr", { "data-id": c.id },
+    el("td", { text: t(c.side) }), customerCells(c),
+    rowActions(button("enable", t("enableSync"), () => act(async () => {
+      await call("enableSync", { customerId: c.id });
+      showNotice(t("enabledNotice", { name: label(c) }));
+    }))))), 8),
+});
+
+const deleted = new PagedList($("#deleted"), {
+  id: "deleted", method: "listLinks", params: () => ({ state: "deleted" }), fromEnd: true,
+  render: (links) => (links.length ? table("deleted-table", linkHead(), links.map((link) => el("tr", { "data-link": link.id }, linkCells(link),
+    rowActions(button("unlink", t("deletion.unlink"), () => resolveDeletion(link, "unlink")),
+      [button("recreate", t("deletion.recreate"), () => resolveDeletion(link, "recreate")),
+        button("deletePartner", t("deletion.deletePartner"), () => resolveDeletion(link, "deletePartner"))]))), 5)
+    : el("p", { text: t("deletedNone") })),
+});
+
+async function resolveDeletion(link, action) {
+  const survivor = link.local ?? link.remote;
+  if (action === "deletePartner") {
+    const register = link.local ? t("local") : t("remote");
+    if (!(await confirmFirst(t("confirmDeletePartner", { name: label(survivor), register }), t("deletion.deletePartner")))) return;
+  }
+  await act(async () => { await call("resolveDeletion", { linkId: link.id, action }); showNotice(t("deletionNotice", { name: label(survivor) })); });
 }
 
-async function refreshDeleted() {
-  const links = await all("listLinks", { state: "deleted" }, 500);
-  fill($("#deleted"), links.length ? linkTable("deleted-table", links, (link) => ["deletePartner", "recreate", "unlink"].map((action) =>
-    el("button", { type: "button", "data-action": action, onclick: () => act(() => call("resolveDeletion", { linkId: link.id, action })), text: t(`deletion.${action}`) })))
-    : el("p", { text: t("deletedNone") }));
-}
-
-function linkTable(id, links, actions) {
-  return el("div", { class: "table-wrap" }, el("table", { id },
-    head(`${t("local")}: ${t("number")}`, t("name"), `${t("remote")}: ${t("number")}`, t("name"), t("actions")),
-    el("tbody", {}, links.length ? links.map((link) => el("tr", { "data-link": link.id },
-      el("td", { text: link.local?.number ?? "–" }), el("td", { text: link.local?.name ?? "–" }),
-      el("td", { text: link.remote?.number ?? "–" }), el("td", { text: link.remote?.name ?? "–" }),
-      el("td", { class: "actions" }, actions(link))))
-      : el("tr", {}, el("td", { colspan: 5, text: t("empty") })))));
+async function refreshLists() {
+  $("#synced").dataset.title = t("tab.synced");
+  $("#excluded").dataset.title = t("tab.excluded");
+  $("#deleted").dataset.title = t("tab.deleted");
+  await Promise.all([synced.refresh(), excluded.refresh(), deleted.refresh()]);
 }
 
 async function showHistory(link) {
   try {
     const page = await call("history", { linkId: link.id, limit: 50 });
-    const list = el("ul", { id: "history-list" }, page.items.map((h) => el("li", { text: `${h.at} · ${h.operation} · ${h.field ? `${t(h.field)}: ${h.old ?? "–"} → ${h.new ?? "–"}` : ""}` })));
-    await dialog(`${t("history")}: ${link.local?.name ?? link.remote?.name ?? link.id}`, [list], null);
+    const list = el("ul", { id: "history-list" }, page.items.map((h) => el("li", {},
+      el("time", { datetime: h.at, text: localTime(h.at) }), " · ",
+      t(`op.${h.operation}`) === `op.${h.operation}` ? h.operation : t(`op.${h.operation}`),
+      el("span", { class: "muted", text: ` (${t(`source.${h.source}`)})` }),
+      h.field ? ` · ${t(h.field)}: ${h.old ?? "–"} → ${h.new ?? "–"}` : "")));
+    await dialog(`${t("history")}: ${label(link.local ?? link.remote)}`, [list], null);
   } catch (error) {
     showError(error);
   }
@@ -601,17 +954,20 @@ async function showHistory(link) {
 
 // -- the dialog -----------------------------------------------------------------------------
 
-/** Shows the dialog with `body`; resolves true on `confirm` (its label), false on Cancel/Esc. */
-function dialog(title, body, confirm) {
+/** Shows the dialog with `body`; resolves true on `confirm` (its label) or Enter, false on
+ * Cancel or Esc. The confirming button comes first in the form, so Enter presses it. */
+function dialog(title, body, confirm, { danger = false, wide = false } = {}) {
   const box = $("#dialog");
+  box.classList.toggle("wide", wide);
   $("#dialog-title").textContent = title;
   fill($("#dialog-body"), ...body.filter(Boolean));
-  const buttons = [el("button", { value: "cancel", formnovalidate: true, text: confirm ? t("cancel") : t("close") })];
-  if (confirm) buttons.push(el("button", { value: "ok", class: "primary", id: "dialog-ok", text: confirm }));
+  const buttons = [];
+  if (confirm) buttons.push(el("button", { value: "ok", class: danger ? "primary danger" : "primary", id: "dialog-ok", text: confirm }));
+  buttons.push(el("button", { value: "cancel", formnovalidate: true, id: "dialog-cancel", text: confirm ? t("cancel") : t("close") }));
   fill($("#dialog-buttons"), ...buttons);
   box.returnValue = "";
   box.showModal();
-  box.querySelector("input, select")?.focus();
+  (box.querySelector("#dialog-body input, #dialog-body select") ?? box.querySelector(danger ? "#dialog-cancel" : "#dialog-ok, #dialog-cancel"))?.focus();
   return new Promise((resolve) => box.addEventListener("close", () => resolve(box.returnValue === "ok"), { once: true }));
 }
 
@@ -619,7 +975,7 @@ function dialog(title, body, confirm) {
 
 async function refreshAll() {
   try {
-    await Promise.all([refreshStatus(), refreshUnsynced(), refreshConflicts(), refreshSynced(), refreshExcluded(), refreshDeleted(), refreshConnection()]);
+    await Promise.all([refreshStatus(), refreshUnsynced(), refreshConflicts(), refreshLists(), refreshConnection()]);
   } catch (error) {
     showError(error);
   }

@@ -313,12 +313,249 @@ export const texts = {
   },
 };
 
-let language = localStorage.getItem("customer-sync-language") || (navigator.language?.startsWith("da") ? "da" : "en");
+// The texts the sync window added for its previews, lists and confirmations (issue 27).
+const more = {
+  da: {
+    chooseSide: "— vælg register —",
+    importStep: "Indlæs {file}",
+    importSubmit: "Indlæs",
+    importWill: "Indlæsningen vil tilføje {added}, opdatere {updated} og slette {deleted}; {unchanged} er uændret.",
+    importWillNothing: "Filen ændrer intet: alle {unchanged} kunder er som i registret.",
+    importChooseSide: "Vælg hvilket register filen skal ind i.",
+    "looksLike.sameColumns": "Filen har samme kolonner som den, der sidst blev indlæst i {side}.",
+    "looksLike.accountingColumns": "Filen har kolonner, som kun et regnskabssystems kundeliste har: den ligner {side}.",
+    "looksLike.operationsColumns": "Filen har kolonner, som kun CleanManagers kundeliste har: den ligner {side}.",
+    looksLikeOther: "Bemærk: filen ligner {guess}, men indlæses i {side}.",
+    wouldDeleteHead: "Disse kunder findes ikke i filen og slettes:",
+    andMore: "… og {count} flere",
+    massDeleteWarning: "Filen ville slette {wouldDelete} af {total} kunder. Er det den rigtige fil og det rigtige register?",
+    rejectedPreview: "{count} rækker har fejl. Ret filen, eller vælg at springe ugyldige rækker over.",
+    columnsHead: "Kolonner",
+    extraColumn: "gemmes som ekstra kolonne",
+    addressLine: "Adresselinje",
+    zipCity: "Postnr. og by",
+    confirmDeleteTitle: "Slet {count} kunder?",
+    confirmDeleteButton: "Slet {count} og indlæs",
+    fileFailed: "Filen kan ikke læses som et kunderegister.",
+    "rowError.number.missing": "Kundenummer mangler.",
+    "rowError.number.duplicate": "Kundenummeret står flere gange i filen.",
+    "rowError.number.invalid": "Kundenummeret er ugyldigt i dette register.",
+    "rowError.name": "Navnet mangler eller er for langt.",
+    "rowError.cvr": "CVR-nummeret er ugyldigt (8 cifre med gyldigt kontrolciffer).",
+    "rowError.ean": "EAN-nummeret er ugyldigt (13 cifre med gyldigt kontrolciffer).",
+    "rowError.email": "E-mailadressen er ugyldig.",
+    "rowError.country": "Landet kendes ikke (brug fx DK eller Danmark).",
+    "rowError.zip": "Postnummeret er ugyldigt.",
+    "rowError.phone": "Telefonnummeret er ugyldigt.",
+    "rowError.other": "Værdien er ugyldig.",
+    "rowError.file.xls": "Det er en gammel Excel-fil (.xls). Gem den som .xlsx eller CSV.",
+    "rowError.file.empty": "Filen er tom.",
+    "rowError.file.binary": "Det er ikke en tekst- eller regnearksfil.",
+    "rowError.file.header": "Filen mangler en overskriftsrække med kundenummer og navn.",
+    "rowError.file.tooLarge": "Filen er for stor.",
+    first: "Første",
+    last: "Sidste",
+    pageOf: "Side {page} af {pages}",
+    shownOf: "{from}–{to} af {total}",
+    about: "ca. {total}",
+    more: "Flere handlinger",
+    confirm: "Bekræft",
+    confirmUnlink: "Stop synkronisering af {local} og {remote}? De bliver til usynkroniserede kunder på hver side; intet slettes.",
+    confirmExclude: "Sæt {name} til ingen synkronisering? Kunden vises så under Ingen synkronisering.",
+    confirmDeletePartner: "Slet også {name} i {register}? Det kan ikke fortrydes.",
+    confirmDisconnect: "Afbryd forbindelsen til {system}? Registrene og det, der venter på at blive sendt, bliver her.",
+    linkedNotice: "Forbundet: {local} ⇄ {remote}.",
+    enabledNotice: "{name} synkroniseres igen.",
+    excludedNotice: "{name} synkroniseres ikke.",
+    unlinkedNotice: "Synkronisering stoppet: {local} ⇄ {remote}.",
+    deletionNotice: "Udført for {name}.",
+    plannedHead: "Disse får en partner",
+    plannedNewNumber: "Nyt nummer",
+    likelyWarning: "{count} af dem har sandsynligvis allerede en partner i det andet register: de ville blive dubletter.",
+    skipLikely: "Spring kunder med en sandsynlig partner over",
+    likelyPartner: "Sandsynlig partner: {name} ({score} %)",
+    viewCustomers: "Vis register",
+    "op.importCustomers": "Indlæst fra fil",
+    "op.updateCustomer": "Rettet",
+    "op.createPartner": "Partner oprettet",
+    "op.createAllPartners": "Partnere oprettet",
+    "op.selectPartner": "Partner valgt",
+    "op.acceptSuggestions": "Forslag accepteret",
+    "op.resolveConflict": "Konflikt løst",
+    "op.unlink": "Synkronisering stoppet",
+    "op.disableSync": "Sat til ingen synkronisering",
+    "op.enableSync": "Synkronisering genoptaget",
+    "op.deleteCustomer": "Slettet",
+    "op.resolveDeletion": "Sletning afgjort",
+    "op.pullRemote": "Hentet fra regnskabssystemet",
+    "op.pushRemote": "Sendt til regnskabssystemet",
+    "op.exportCustomers": "Eksporteret",
+    "source.user": "bruger",
+    "source.import": "indlæsning",
+    "source.sync": "synkronisering",
+    "level.equal": "ens",
+    "level.different": "forskellig",
+    "level.typo": "tastefejl",
+    "level.one name shared": "et navn fælles",
+    "level.weakly similar": "ligner svagt",
+    "level.faintly similar": "ligner meget svagt",
+    "level.same number, similar street": "samme nummer, lignende vej",
+    "level.number spelt otherwise": "nummeret skrevet anderledes",
+    "level.street similar, a number missing": "lignende vej, et nummer mangler",
+    "level.same street, other number": "samme vej, andet nummer",
+    "level.one digit off": "et ciffer forskelligt",
+    "verdict.equal": "ens",
+    "verdict.similar": "ligner",
+    "verdict.different": "forskellig",
+    "weight.strongFor": "taler stærkt for",
+    "weight.for": "taler for",
+    "weight.weakFor": "taler lidt for",
+    "weight.neutral": "betyder intet",
+    "weight.against": "taler imod",
+    "weight.strongAgainst": "taler stærkt imod",
+    "lastErrorOp.pullRemote": "Hentning fejlede: {error}",
+    "lastErrorOp.pushRemote": "Afsendelse fejlede: {error}",
+    "lastErrorRefused": "{count} kunder blev afvist af regnskabssystemet.",
+    "path.numbering.start": "Startnummer",
+    "path.number": "Kundenummer",
+    "path.everySeconds": "Hvor tit",
+    "kind.InvalidValue": "En værdi passer ikke i CleanManager",
+  },
+  en: {
+    chooseSide: "— choose a register —",
+    importStep: "Import {file}",
+    importSubmit: "Import",
+    importWill: "The import will add {added}, update {updated} and delete {deleted}; {unchanged} unchanged.",
+    importWillNothing: "The file changes nothing: all {unchanged} customers are as in the register.",
+    importChooseSide: "Choose which register the file goes into.",
+    "looksLike.sameColumns": "The file has the same columns as the one last imported into {side}.",
+    "looksLike.accountingColumns": "The file has columns only an accounting system's customer list has: it looks like {side}.",
+    "looksLike.operationsColumns": "The file has columns only CleanManager's customer list has: it looks like {side}.",
+    looksLikeOther: "Note: the file looks like {guess}, but goes into {side}.",
+    wouldDeleteHead: "These customers are not in the file and will be deleted:",
+    andMore: "… and {count} more",
+    massDeleteWarning: "The file would delete {wouldDelete} of {total} customers. Is it the right file and the right register?",
+    rejectedPreview: "{count} rows have errors. Correct the file, or choose to skip invalid rows.",
+    columnsHead: "Columns",
+    extraColumn: "kept as an extra column",
+    addressLine: "Address line",
+    zipCity: "ZIP code and city",
+    confirmDeleteTitle: "Delete {count} customers?",
+    confirmDeleteButton: "Delete {count} and import",
+    fileFailed: "The file cannot be read as a customer register.",
+    "rowError.number.missing": "The customer number is missing.",
+    "rowError.number.duplicate": "The customer number appears more than once in the file.",
+    "rowError.number.invalid": "The customer number is not valid in this register.",
+    "rowError.name": "The name is missing or too long.",
+    "rowError.cvr": "The CVR number is not valid (8 digits with a valid check digit).",
+    "rowError.ean": "The EAN number is not valid (13 digits with a valid check digit).",
+    "rowError.email": "The e-mail address is not valid.",
+    "rowError.country": "The country is not known (use e.g. DK or Denmark).",
+    "rowError.zip": "The ZIP code is not valid.",
+    "rowError.phone": "The phone number is not valid.",
+    "rowError.other": "The value is not valid.",
+    "rowError.file.xls": "It is an old Excel file (.xls). Save it as .xlsx or CSV.",
+    "rowError.file.empty": "The file is empty.",
+    "rowError.file.binary": "It is not a text or spreadsheet file.",
+    "rowError.file.header": "The file has no header row with customer number and name.",
+    "rowError.file.tooLarge": "The file is too large.",
+    first: "First",
+    last: "Last",
+    pageOf: "Page {page} of {pages}",
+    shownOf: "{from}–{to} of {total}",
+    about: "about {total}",
+    more: "More actions",
+    confirm: "Confirm",
+    confirmUnlink: "Stop synchronising {local} and {remote}? They become unsynchronised customers on each side; nothing is deleted.",
+    confirmExclude: "Set {name} to no synchronisation? The customer then shows under No synchronisation.",
+    confirmDeletePartner: "Also delete {name} in {register}? This cannot be undone.",
+    confirmDisconnect: "Disconnect from {system}? The registers and what waits to be sent stay here.",
+    linkedNotice: "Linked: {local} ⇄ {remote}.",
+    enabledNotice: "{name} is synchronised again.",
+    excludedNotice: "{name} is not synchronised.",
+    unlinkedNotice: "Synchronisation stopped: {local} ⇄ {remote}.",
+    deletionNotice: "Done for {name}.",
+    plannedHead: "These get a partner",
+    plannedNewNumber: "New number",
+    likelyWarning: "{count} of them likely have a partner in the other register already: they would become duplicates.",
+    skipLikely: "Skip customers with a likely partner",
+    likelyPartner: "Likely partner: {name} ({score} %)",
+    viewCustomers: "Show register",
+    "op.importCustomers": "Imported from a file",
+    "op.updateCustomer": "Edited",
+    "op.createPartner": "Partner created",
+    "op.createAllPartners": "Partners created",
+    "op.selectPartner": "Partner chosen",
+    "op.acceptSuggestions": "Suggestion accepted",
+    "op.resolveConflict": "Conflict resolved",
+    "op.unlink": "Synchronisation stopped",
+    "op.disableSync": "Set to no synchronisation",
+    "op.enableSync": "Synchronisation restarted",
+    "op.deleteCustomer": "Deleted",
+    "op.resolveDeletion": "Deletion decided",
+    "op.pullRemote": "Pulled from the accounting system",
+    "op.pushRemote": "Pushed to the accounting system",
+    "op.exportCustomers": "Exported",
+    "source.user": "user",
+    "source.import": "import",
+    "source.sync": "sync",
+    "level.equal": "equal",
+    "level.different": "different",
+    "level.typo": "a typo",
+    "level.one name shared": "one name shared",
+    "level.weakly similar": "weakly similar",
+    "level.faintly similar": "faintly similar",
+    "level.same number, similar street": "same number, similar street",
+    "level.number spelt otherwise": "number spelt otherwise",
+    "level.street similar, a number missing": "street similar, a number missing",
+    "level.same street, other number": "same street, other number",
+    "level.one digit off": "one digit off",
+    "verdict.equal": "equal",
+    "verdict.similar": "similar",
+    "verdict.different": "different",
+    "weight.strongFor": "speaks strongly for",
+    "weight.for": "speaks for",
+    "weight.weakFor": "speaks a little for",
+    "weight.neutral": "says nothing",
+    "weight.against": "speaks against",
+    "weight.strongAgainst": "speaks strongly against",
+    "lastErrorOp.pullRemote": "The pull failed: {error}",
+    "lastErrorOp.pushRemote": "The push failed: {error}",
+    "lastErrorRefused": "{count} customers were refused by the accounting system.",
+    "path.numbering.start": "Start number",
+    "path.number": "Customer number",
+    "path.everySeconds": "How often",
+    "kind.InvalidValue": "A value does not fit CleanManager",
+  },
+};
+Object.assign(texts.da, more.da);
+Object.assign(texts.en, more.en);
+
+// The language is kept in a cookie: cookies are per host, not per port, so a restarted window
+// (a new random port) remembers it; localStorage, per port, did not.
+const COOKIE = "customer-sync-language";
+
+function savedLanguage() {
+  const match = document.cookie.split("; ").find((c) => c.startsWith(`${COOKIE}=`));
+  return match ? decodeURIComponent(match.slice(COOKIE.length + 1)) : null;
+}
+
+let language = savedLanguage() || (navigator.language?.startsWith("da") ? "da" : "en");
 
 export function setLanguage(code) {
   language = texts[code] ? code : "en";
-  localStorage.setItem("customer-sync-language", language);
+  document.cookie = `${COOKIE}=${language}; path=/; max-age=31536000; SameSite=Strict`;
   document.documentElement.lang = language;
+}
+
+/** The locale of numbers and times in the chosen language. */
+export function locale() {
+  return language === "da" ? "da-DK" : "en-GB";
+}
+
+/** A count as the language writes it (20.015 in Danish). */
+export function count(n) {
+  return new Intl.NumberFormat(locale()).format(n);
 }
 
 export function currentLanguage() {
@@ -331,11 +568,21 @@ export function t(key, values = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (values[name] ?? "–"));
 }
 
-/** A service error as a sentence: its kind's, with its data filled in. */
+/** A service error as a sentence: its kind's, with its data filled in. The service's own
+ * detail is in English: shown in English only (the Danish page says it in its own words). */
 export function explain(error) {
   const kind = error.kind ?? "Error";
   const key = `error.${kind}`;
-  const sentence = t(texts[language][key] || texts.en[key] ? key : "error.Error", error.data ?? {});
+  const data = { ...(error.data ?? {}) };
+  if (data.path) data.path = pathLabel(data.path);
+  const sentence = t(texts[language][key] || texts.en[key] ? key : "error.Error", data);
   const detail = error.data?.detail ?? error.data?.reason;
-  return detail && kind !== "ImportRejected" ? `${sentence} (${detail})` : sentence;
+  return detail && language === "en" && kind !== "ImportRejected" ? `${sentence} (${detail})` : sentence;
+}
+
+/** A param's path (numbering.start, fields.city) as the page names it. */
+export function pathLabel(path) {
+  if (texts[language][`path.${path}`]) return t(`path.${path}`);
+  const last = String(path).split(".").pop();
+  return texts[language][last] ? t(last) : path;
 }

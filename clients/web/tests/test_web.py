@@ -149,19 +149,40 @@ class Page:
                                                if r.find_elements(By.TAG_NAME, "td") and r.find_elements(By.TAG_NAME, "td")[0].text == number), None))
 
     def press(self, table, number, action):
-        """Presses the `action` button in the row of `number` (looked up again if the list was
-        read anew meanwhile)."""
+        """Presses the `action` of the row of `number`: its button, or the item of its row
+        menu ("⋯"), opened first (looked up again if the list was read anew meanwhile)."""
         def pressed(_):
-            self.row(table, number).find_element(By.CSS_SELECTOR, f"[data-action={action}]").click()
+            row = self.row(table, number)
+            target = row.find_element(By.CSS_SELECTOR, f"[data-action={action}]")
+            if not target.is_displayed():
+                row.find_element(By.CSS_SELECTOR, "[data-action=menu]").click()
+            target.click()
             return True
         self.wait.until(pressed)
 
-    def drop(self, side, name, content=None, mode="merge"):
-        """Drops the example file `name` (or `content` under that name) on the drop zone, as a
-        user drags a file from the desktop."""
-        self.tab("import")
+    def confirm(self, fragment=None):
+        """Confirms the dialog that asks first, checking it names `fragment`."""
+        if fragment:
+            self.until_text("#dialog-body", fragment)
+        self.click("#dialog-ok")
+
+    def submit_import(self, side, mode="merge", skip_invalid=False, expect_ready=True):
+        """The Submit step: the register and the mode chosen, the preview waited for."""
+        self.wait.until(lambda d: d.find_element(By.ID, "import-step").is_displayed())
+        self.wait.until(lambda d: d.find_element(By.ID, "import-preview").get_attribute("data-ready") == "true")
         Select(self.find("#import-form select[name=side]")).select_by_value(side)
         Select(self.find("#import-form select[name=mode]")).select_by_value(mode)
+        box = self.find("#import-form input[name=skipInvalid]")
+        if box.is_selected() != skip_invalid:
+            box.click()
+        self.wait.until(lambda d: d.find_element(By.ID, "import-preview").get_attribute("data-ready") == "true")
+        if expect_ready:
+            self.click("#import-submit")
+
+    def drop(self, side, name, content=None, mode="merge", submit=True):
+        """Drops the example file `name` (or `content` under that name) on the drop zone, as a
+        user drags a file from the desktop, and submits it after the preview."""
+        self.tab("import")
         if content is None:
             with open(os.path.join(EXAMPLES, name), "rb") as f:
                 content = f.read()
@@ -174,14 +195,14 @@ class Page:
             for (const type of ["dragenter", "dragover", "drop"]) {
               zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
             }""", name, data)
+        if submit:
+            self.submit_import(side, mode)
 
-    def import_file(self, side, name, skip_invalid=False):
+    def import_file(self, side, name, skip_invalid=False, submit=True):
         self.tab("import")
-        Select(self.find("#import-form select[name=side]")).select_by_value(side)
-        box = self.find("#import-form input[name=skipInvalid]")
-        if box.is_selected() != skip_invalid:
-            box.click()
         self.find("#import-file").send_keys(os.path.join(EXAMPLES, name))
+        if submit:
+            self.submit_import(side, skip_invalid=skip_invalid)
 
 
 def settle(page):
@@ -196,13 +217,18 @@ def test_the_article_end_to_end(window, browser):
     assert "Synkronisering" in page.text("h1")
     page.shot("opened")
 
-    # A file with errors: every rejected line and its reason, and nothing imported.
-    page.import_file("remote", "remote-customers-with-errors.csv")
-    page.until_text("#message", "afvist")
+    # A file with errors: its preview lists every rejected line and its reason in Danish, it
+    # cannot be submitted, and nothing is imported.
+    page.import_file("remote", "remote-customers-with-errors.csv", submit=False)
+    page.submit_import("remote", expect_ready=False)
+    page.until_text("#import-preview", "afvist")
     rejected = page.find("#rejected").text
     assert "3" in rejected and "4" in rejected  # the lines of the country and the missing number
+    assert "Landet kendes ikke" in rejected and "Kundenummer mangler" in rejected
+    assert not page.find("#import-submit").is_enabled()
     assert window.rpc("status")[1]["result"]["remote"]["total"] == 0
     page.shot("rejected-file")
+    page.click("#import-cancel")
 
     # The two registers: the local CSV, the remote as the workbook's bytes.
     page.drop("local", "local-customers.csv")
@@ -218,7 +244,7 @@ def test_the_article_end_to_end(window, browser):
     page.shot("unsynced")
 
     # Search.
-    search = page.find("#search-remote")
+    search = page.find("#search-unsynced-remote-list")
     search.send_keys("Kontorhuset", Keys.ENTER)
     page.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#unsynced-remote tbody tr")) == 1)
     assert browser.switch_to.active_element == search  # the field keeps its focus
@@ -287,6 +313,7 @@ def test_the_article_end_to_end(window, browser):
     # "No synchronisation" for one customer.
     page.tab("unsynced")
     page.press("unsynced-local", "1010", "exclude")
+    page.confirm("1010")
     page.tab("excluded")
     page.wait.until(lambda d: "1010" in d.find_element(By.ID, "excluded-table").text)
     page.shot("excluded")
@@ -308,9 +335,13 @@ def test_the_article_end_to_end(window, browser):
     # Create all partners: a preview of what will be created and skipped, then Submit.
     before = window.rpc("status")[1]["result"]
     page.click("#open-create-all")
+    page.wait.until(lambda d: d.find_element(By.ID, "create-all-preview").get_attribute("data-ready") == "true")
     preview = page.until_text("#create-all-preview", "oprettes")
     dry = window.rpc("createAllPartners", {"side": "local", "numbering": {"mode": "keep"}, "dryRun": True})[1]["result"]
-    assert preview.startswith(f"{dry['created']} oprettes") and ("Springes over" in preview) == bool(dry["skipped"])
+    # Every planned partner by name and number; skipped ones by name too.
+    for planned in dry["planned"]:
+        assert planned["name"] in preview
+    assert ("Springes over" in preview) == bool(dry["skipped"])
     page.shot("create-all-preview")
     assert window.rpc("status")[1]["result"] == before  # the preview wrote nothing
     page.click("#dialog-ok")
@@ -323,6 +354,7 @@ def test_the_article_end_to_end(window, browser):
     # Stop synchronisation, then restart it by choosing the partner again.
     page.tab("synced")
     page.press("synced-table", "1004", "unlink")
+    page.confirm("1004")
     page.wait.until(lambda d: "1004" not in [r.find_elements(By.TAG_NAME, "td")[0].text for r in d.find_elements(By.CSS_SELECTOR, "#synced-table tbody tr") if r.find_elements(By.TAG_NAME, "td")])
     page.tab("unsynced")
     page.press("unsynced-local", "1004", "choose")
@@ -339,7 +371,7 @@ def test_the_article_end_to_end(window, browser):
     # The history of a link, on demand.
     page.tab("synced")
     page.press("synced-table", "1004", "history")
-    assert page.until_text("#history-list", "selectPartner")
+    assert page.until_text("#history-list", "Partner valgt")
     page.shot("history")
     page.find("#dialog-buttons button").click()
 
@@ -349,6 +381,8 @@ def test_the_article_end_to_end(window, browser):
         lines = f.read().split(b"\n")
     gone = next(line for line in lines if line.startswith(b"2004;"))  # the partner of local 1004
     page.drop("remote", "remote-without-2004.csv", b"\n".join(line for line in lines if line is not gone), mode="replace")
+    # The replace deletes: the dialog says whom before anything changes.
+    page.confirm("2004")
     page.until_text("#notice", "remote-without-2004.csv")
     assert "slettet 1" in page.text("#notice")
     page.tab("deleted")
