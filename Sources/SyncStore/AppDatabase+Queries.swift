@@ -199,10 +199,11 @@ extension AppDatabase {
             arguments += search.arguments
         }
         return try read { db in
-            let links = try Int.fetchOne(db, sql: "SELECT count(*) FROM link") ?? 0
             var knownTotal: Int?
             var estimated = false
-            if search != nil, links > Self.linkCountBudget {
+            // Only a query's total is estimated, so only a query asks how many links there are.
+            let links = search == nil ? 0 : try Int.fetchOne(db, sql: "SELECT count(*) FROM link") ?? 0
+            if links > Self.linkCountBudget {
                 let sample = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT * FROM link ORDER BY id LIMIT ?) link WHERE "
                                               + conditions.joined(separator: " AND "), arguments: [Self.linkCountBudget] + arguments) ?? 0
                 knownTotal = Int((Double(sample) * Double(links) / Double(Self.linkCountBudget)).rounded())

@@ -202,8 +202,12 @@ final class WorkflowStoreTests {
         #expect(dry.dryRun)
         #expect(try snapshot() == before)
         var real = try db.createAllPartners(side: .local, numbering: .keep, customerIds: nil, dryRun: false)
+        // The dry run lists what it would create; the real run made exactly that.
+        #expect(dry.planned.map(\.number) == (1...50).filter { $0 != 7 }.map(String.init))
         real.dryRun = true
+        real.planned = dry.planned
         #expect(real == dry)
+        #expect(try db.status().linksSynced == 49)
     }
 
     @Test func failingCreateAllChangesNothing() throws {

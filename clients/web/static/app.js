@@ -592,7 +592,7 @@ function customerCells(c) {
     el("td", { class: "name" }, c.name ?? "", c.contact ? el("span", { class: "muted small", text: ` · ${c.contact}` }) : null),
     el("td", { class: "place", text: place }),
     el("td", { class: "phone", text: c.phone ?? "" }),
-    el("td", { class: "email", text: c.email ?? "" }),
+    el("td", { class: "email", text: c.email ?? "", title: c.email ?? null }),
     el("td", { class: "cvr", text: c.cvr ?? "" }),
   ];
 }
@@ -616,7 +616,7 @@ for (const side of ["local", "remote"]) {
   unsynced[side] = new PagedList(list, {
     id: `unsynced-${side}-list`, method: "listUnsynced", params: () => ({ side }),
     render: (items) => table(`unsynced-${side}`, [...customerHead(), t("actions")], items.map((customer) =>
-      el("tr", { "data-id": customer.id, class: chosen?.id === customer.id ? "selected" : null }, customerCells(customer),
+      el("tr", { "data-id": customer.id, "data-number": customer.number ?? "", class: chosen?.id === customer.id ? "selected" : null }, customerCells(customer),
         rowActions(
           chosen && chosen.side !== customer.side
             ? button("choose-as", t("chooseAsPartner"), () => chooseAsPartner(customer), true)
@@ -684,7 +684,7 @@ async function choosePartner(customer) {
   try {
     const { candidates } = await call("suggestPartners", { customerId: customer.id, limit: 5 });
     fill(box, el("h2", { text: t("likely", { name: label(customer) }) }),
-      table("likely-table", [...customerHead(), t("score"), t("reasons"), t("actions")], candidates.map((c) => el("tr", { "data-id": c.customer.id },
+      table("likely-table", [...customerHead(), t("score"), t("reasons"), t("actions")], candidates.map((c) => el("tr", { "data-id": c.customer.id, "data-number": c.customer.number ?? "" },
         customerCells(c.customer),
         el("td", { text: `${Math.round(c.score * 100)} %` }),
         el("td", { class: "reasons" }, el("ul", {}, c.reasons.map((r) => el("li", { text: reasonText(r) })))),
@@ -745,7 +745,7 @@ $("#open-create-all").addEventListener("click", async () => {
       }));
       const rows = r.planned.slice(0, 200).map((p) => {
         const suggestion = likely.get(p.customerId);
-        return el("tr", { "data-id": p.customerId, class: suggestion ? "flagged" : null },
+        return el("tr", { "data-id": p.customerId, "data-number": p.sourceNumber ?? "", class: suggestion ? "flagged" : null },
           el("td", { text: p.sourceNumber ?? "–" }), el("td", {}, p.name ?? "",
             suggestion ? el("div", { class: "flag", text: t("likelyPartner", { name: names.get(suggestion[other]) ?? suggestion[other], score: Math.round(suggestion.score * 100) }) }) : null),
           el("td", { text: suggestion && skipLikely.checked ? "–" : p.number }));
@@ -885,16 +885,17 @@ function conflictForm(link) {
 
 // -- synchronised, excluded, deleted --------------------------------------------------------
 
-const linkHead = () => [`${t("local")}: ${t("number")}`, t("name"), `${t("remote")}: ${t("number")}`, t("name"), t("actions")];
-const linkCells = (link) => [
-  el("td", { class: "number", text: link.local?.number ?? "–" }), el("td", { text: link.local?.name ?? "–" }),
-  el("td", { class: "number", text: link.remote?.number ?? "–" }), el("td", { text: link.remote?.name ?? "–" }),
-];
+const linkHead = () => [t("local"), t("remote"), t("actions")];
+/** Each partner in one cell: its number, then its name. */
+const partnerCell = (customer) => el("td", { class: "partner" },
+  customer ? [el("span", { class: "number", text: customer.number ?? "–" }), " ", customer.name ?? ""] : el("span", { class: "muted", text: "–" }));
+const linkCells = (link) => [partnerCell(link.local), partnerCell(link.remote)];
+const linkRow = (link, actions) => el("tr", { "data-link": link.id, "data-number": link.local?.number ?? link.remote?.number ?? "" }, linkCells(link), actions);
 
 const synced = new PagedList($("#synced"), {
   id: "synced", method: "listLinks", params: () => ({ state: "synced" }), fromEnd: true,
-  render: (links) => table("synced-table", linkHead(), links.map((link) => el("tr", { "data-link": link.id }, linkCells(link),
-    rowActions(button("history", t("history"), () => showHistory(link)), [button("unlink", t("stopSync"), () => unlink(link))]))), 5),
+  render: (links) => table("synced-table", linkHead(), links.map((link) => linkRow(link,
+    rowActions(button("history", t("history"), () => showHistory(link)), [button("unlink", t("stopSync"), () => unlink(link))]))), 3),
 });
 
 async function unlink(link) {
@@ -905,7 +906,7 @@ async function unlink(link) {
 
 const excluded = new PagedList($("#excluded"), {
   id: "excluded", method: "listExcluded", fromEnd: true,
-  render: (customers) => table("excluded-table", [t("side"), ...customerHead(), t("actions")], customers.map((c) => el("tr", { "data-id": c.id },
+  render: (customers) => table("excluded-table", [t("side"), ...customerHead(), t("actions")], customers.map((c) => el("tr", { "data-id": c.id, "data-number": c.number ?? "" },
     el("td", { text: t(c.side) }), customerCells(c),
     rowActions(button("enable", t("enableSync"), () => act(async () => {
       await call("enableSync", { customerId: c.id });
@@ -915,10 +916,10 @@ const excluded = new PagedList($("#excluded"), {
 
 const deleted = new PagedList($("#deleted"), {
   id: "deleted", method: "listLinks", params: () => ({ state: "deleted" }), fromEnd: true,
-  render: (links) => (links.length ? table("deleted-table", linkHead(), links.map((link) => el("tr", { "data-link": link.id }, linkCells(link),
+  render: (links) => (links.length ? table("deleted-table", linkHead(), links.map((link) => linkRow(link,
     rowActions(button("unlink", t("deletion.unlink"), () => resolveDeletion(link, "unlink")),
       [button("recreate", t("deletion.recreate"), () => resolveDeletion(link, "recreate")),
-        button("deletePartner", t("deletion.deletePartner"), () => resolveDeletion(link, "deletePartner"))]))), 5)
+        button("deletePartner", t("deletion.deletePartner"), () => resolveDeletion(link, "deletePartner"))]))), 3)
     : el("p", { text: t("deletedNone") })),
 });
 

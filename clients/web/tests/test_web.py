@@ -144,9 +144,8 @@ class Page:
         return self.text(css)
 
     def row(self, table, number):
-        """The row of `table` whose first cell is customer number `number`."""
-        return self.wait.until(lambda d: next((r for r in d.find_elements(By.CSS_SELECTOR, f"#{table} tbody tr")
-                                               if r.find_elements(By.TAG_NAME, "td") and r.find_elements(By.TAG_NAME, "td")[0].text == number), None))
+        """The row of `table` of customer number `number` (a link's: its local partner's)."""
+        return self.wait.until(lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, f'#{table} tbody tr[data-number="{number}"]')), None))
 
     def press(self, table, number, action):
         """Presses the `action` of the row of `number`: its button, or the item of its row
@@ -355,7 +354,7 @@ def test_the_article_end_to_end(window, browser):
     page.tab("synced")
     page.press("synced-table", "1004", "unlink")
     page.confirm("1004")
-    page.wait.until(lambda d: "1004" not in [r.find_elements(By.TAG_NAME, "td")[0].text for r in d.find_elements(By.CSS_SELECTOR, "#synced-table tbody tr") if r.find_elements(By.TAG_NAME, "td")])
+    page.wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, '#synced-table tbody tr[data-number="1004"]'))
     page.tab("unsynced")
     page.press("unsynced-local", "1004", "choose")
     page.press("likely-table", "2004", "choose-as")
@@ -598,3 +597,154 @@ def test_automatic_sync_in_the_window(window, browser, tmp_path):
     finally:
         fake.kill()
         fake.wait()
+
+
+def register_csv(first, count, prefix, phone_of=None):
+    """A register of `count` customers numbered from `first`: CleanManager's header."""
+    lines = ["Kundenr.;Navn;Adresse;Postnr.;By;Telefon;E-mail"]
+    for n in range(first, first + count):
+        phone = phone_of(n) if phone_of else f"{20000000 + n}"
+        lines.append(f"{n};{prefix} {n} ApS;Vestergade {n % 90 + 1};{5000 + n % 900};Odense;{phone};kunde{n}@example.dk")
+    return "\n".join(lines) + "\n"
+
+
+def test_the_submit_step_guesses_the_register_and_asks_before_deleting(window, browser):
+    page = Page(browser, "submit-step")
+    page.open(window.url)
+    # A CleanManager file (its cleaning-frequency column says so): nothing happens on picking it.
+    page.import_file("local", "local-customers.csv", submit=False)
+    page.wait.until(lambda d: d.find_element(By.ID, "import-preview").get_attribute("data-ready") == "true")
+    assert Select(page.find("#import-form select[name=side]")).first_selected_option.get_attribute("value") == "local"
+    assert "CleanManager" in page.text("#import-guess")
+    assert "tilføje 12" in page.text("#import-effect")
+    assert "Rengøringsfrekvens → gemmes som ekstra kolonne" in browser.execute_script("return document.getElementById('import-columns').textContent")
+    assert window.rpc("status")[1]["result"]["local"]["total"] == 0  # the preview changed nothing
+    page.shot("preview")
+    page.click("#import-submit")
+    page.until_text("#notice", "Tilføjet 12")
+    # The same file again, about to go into the accounting system's register: said plainly.
+    page.import_file("local", "local-customers.csv", submit=False)
+    page.wait.until(lambda d: d.find_element(By.ID, "import-preview").get_attribute("data-ready") == "true")
+    Select(page.find("#import-form select[name=side]")).select_by_value("remote")
+    page.until_text("#import-other", "ligner CleanManager, men indlæses i Økonomisystem")
+    page.shot("wrong-register")
+    page.click("#import-cancel")
+    assert window.rpc("status")[1]["result"]["remote"]["total"] == 0
+    # A replace by a file without three customers: named before, and nothing deleted on Cancel.
+    with open(os.path.join(EXAMPLES, "local-customers.csv"), "rb") as f:
+        lines = f.read().split(b"\n")
+    shorter = b"\n".join(lines[:1] + lines[4:])
+    page.drop("local", "shorter.csv", shorter, mode="replace", submit=False)
+    page.submit_import("local", mode="replace", expect_ready=False)
+    page.until_text("#import-effect", "slette 3")
+    assert len(page.find("#would-delete").find_elements(By.TAG_NAME, "li")) == 3
+    page.click("#import-submit")
+    page.until_text("#dialog-body", "Bageriet")
+    page.shot("confirm-delete")
+    page.click("#dialog-cancel")
+    assert window.rpc("status")[1]["result"]["local"]["total"] == 12
+    page.click("#import-submit")
+    page.click("#dialog-ok")
+    page.until_text("#notice", "slettet 3")
+    assert window.rpc("status")[1]["result"]["local"]["total"] == 9
+
+
+def test_every_list_at_20000_customers_a_side(window, browser):
+    """20,000 synchronised pairs and 20,000 unsynchronised accounting customers: every list
+    paged to its end and searched, a phone found as dialled from abroad, conflict choices
+    kept, Enter confirming, reasons and history in Danish; screenshots at 1400 and 800 px."""
+    special = 17017
+    local = register_csv(1, 20000, "Rengøring", phone_of=lambda n: "67 38 56 14" if n == 17 else f"{20000000 + n}")
+    assert window.rpc("importCustomers", {"side": "local", "content": local})[0] == 200
+    made = window.rpc("createAllPartners", {"side": "local", "numbering": {"mode": "keep"}})[1]["result"]
+    assert made["created"] == 20000
+    remote = register_csv(100001, 20000, "Kunde", phone_of=lambda n: "+45 86 12 34 56" if n == 100000 + special else f"{30000000 + n}")
+    assert window.rpc("importCustomers", {"side": "remote", "content": remote})[0] == 200
+    # Two conflicts: two local customers like two accounting ones but for the city, linked.
+    twins = "".join(line.replace(f"{n};", f"{n - 70000};", 1).replace(";Odense;", ";Nyborg;") + "\n"
+                    for n, line in ((n, next(l for l in remote.split("\n") if l.startswith(f"{n};"))) for n in (100001, 100002)))
+    # And one local customer much like the accounting system's customer with the +45 phone.
+    like = next(l for l in remote.split("\n") if l.startswith(f"{100000 + special};")).replace(f"{100000 + special};", "40001;", 1)
+    assert window.rpc("importCustomers", {"side": "local", "content": "Kundenr.;Navn;Adresse;Postnr.;By;Telefon;E-mail\n" + twins + like + "\n"})[0] == 200
+    for n in (1, 2):
+        local_id = window.rpc("listUnsynced", {"side": "local", "query": f"kunde{100000 + n}@"})[1]["result"]["items"][0]["id"]
+        remote_id = window.rpc("listUnsynced", {"side": "remote", "query": f"kunde{100000 + n}@"})[1]["result"]["items"][0]["id"]
+        assert window.rpc("selectPartner", {"localId": local_id, "remoteId": remote_id})[1]["result"]["state"] == "conflict"
+    browser.set_window_size(1400, 900)
+    page = Page(browser, "size")
+    page.open(window.url)
+
+    # The synchronised list: its total, then its last page and back one.
+    page.tab("synced")
+    page.until_text("#synced-count", "1–25 af 20.000")
+    page.until_text("#synced-pager", "Side 1 af 800")
+    page.shot("synced-1400")
+    page.click("#synced-pager [data-page=last]")
+    page.until_text("#synced-pager", "Side 800 af 800")
+    page.until_text("#synced-count", "19.976–20.000 af 20.000")
+    assert "20000" in page.text("#synced-table")
+    page.click("#synced-pager [data-page=previous]")
+    page.until_text("#synced-pager", "Side 799 af 800")
+    # Found as written in another register's style: +45 before the local 67 38 56 14.
+    search = page.find("#search-synced")
+    search.send_keys("+45 67385614", Keys.ENTER)
+    page.until_text("#synced-count", "1–1 af 1")
+    assert "Rengøring 17 ApS" in page.text("#synced-table")
+
+    # The unsynchronised accounting customers: 20,000, numbered pages, a phone from abroad.
+    page.tab("unsynced")
+    page.until_text("#unsynced-remote-list-count", "af 19.998")
+    page.until_text("#unsynced-remote-list-pager", "Side 1 af 800")
+    page.shot("unsynced-1400")
+    page.click("#unsynced-remote-list-pager [data-page=next]")
+    page.until_text("#unsynced-remote-list-pager", "Side 2 af 800")
+    search = page.find("#search-unsynced-remote-list")
+    search.send_keys("0045 86123456", Keys.ENTER)
+    page.until_text("#unsynced-remote-list-count", "1–1 af 1")
+
+    # Choose partner: the reasons in Danish, by how much each weighs.
+    page.press("unsynced-remote", str(100000 + special), "choose")
+    reasons = page.until_text("#likely", "taler")
+    assert "taler" in reasons and "equal" not in reasons and "(+" not in reasons
+
+    # Create partner with Enter: the dialog's default button is the one that does it.
+    page.press("unsynced-remote", str(100000 + special), "create")
+    number = page.find("#partner-number")
+    number.clear()
+    number.send_keys("90001", Keys.ENTER)
+    page.until_text("#notice", "Opret partner")
+    assert window.rpc("listUnsynced", {"side": "remote", "query": "86123456"})[1]["result"]["total"] == 0
+
+    # Conflicts: a value chosen in one is kept while the other is resolved.
+    page.tab("conflicts")
+    page.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "form.conflict")) == 2)
+    page.shot("conflicts-1400")
+    first, second = browser.find_elements(By.CSS_SELECTOR, "form.conflict")
+    first_link = first.get_attribute("data-link")
+    first.find_element(By.CSS_SELECTOR, "button.value[data-field=city][data-side=remote]").click()
+    second.find_element(By.CSS_SELECTOR, "button.value[data-field=city][data-side=local]").click()
+    second.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    page.until_text("#notice", "løst")
+    page.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "form.conflict")) == 1)
+    kept = page.find(f"form.conflict[data-link={first_link}] button.value[data-field=city][data-side=remote]")
+    assert kept.get_attribute("aria-pressed") == "true"
+
+    # The history of a link: what happened, in Danish, at local time.
+    page.tab("synced")
+    page.find("#search-synced").send_keys(Keys.CONTROL, "a", Keys.DELETE, "Rengøring 2 ApS", Keys.ENTER)
+    page.until_text("#synced-count", "af ")
+    page.press("synced-table", "2", "history")
+    history = page.until_text("#history-list", "Partnere oprettet")
+    assert "createAllPartners" not in history and "Z" not in history.split("·")[0]
+    page.click("#dialog-cancel")
+
+    # At 800 px one register at a time, switched by the radio buttons.
+    browser.set_window_size(800, 900)
+    page.tab("unsynced")
+    assert page.find("#side-local").is_displayed() and not page.find("#side-remote").is_displayed()
+    page.shot("unsynced-800")
+    browser.find_element(By.CSS_SELECTOR, "input[name=show-side][value=remote]").click()
+    page.wait.until(lambda d: d.find_element(By.ID, "side-remote").is_displayed())
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.tab("synced")
+    page.shot("synced-800")
