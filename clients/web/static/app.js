@@ -133,6 +133,7 @@ for (const tab of tabs) {
 
 function applyLabels() {
   for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+  $("#progress").setAttribute("aria-label", t("working"));
   document.title = `customer-sync · ${t("title")}`;
 }
 
@@ -225,10 +226,18 @@ function renderPreview(preview) {
     side ? el("p", { id: "import-effect", text: effect }) : el("p", { class: "alert", text: t("importChooseSide") }),
     preview.massDelete ? el("p", { role: "alert", class: "alert", text: t("massDeleteWarning", { wouldDelete: count(preview.massDelete.wouldDelete), total: count(preview.massDelete.total) }) }) : null,
     gone.length ? el("div", {}, el("p", { text: t("wouldDeleteHead") }), deletedList(gone, preview.deleted)) : null,
-    (preview.warnings ?? []).length ? el("ul", { class: "muted" }, preview.warnings.map((w) => el("li", { text: w }))) : null,
+    (preview.warnings ?? []).length ? el("ul", { class: "alert", id: "import-warnings" }, preview.warnings.map((w) => el("li", { text: warningText(w), title: w }))) : null,
     preview.rejected?.length ? rejectedTable(preview.rejected) : null,
     el("details", {}, el("summary", { text: t("columnsHead") }), el("ul", { id: "import-columns" },
       (preview.columns ?? []).map((c) => el("li", { text: `${c.header} → ${c.field ? columnLabel(c.field) : t("extraColumn")}` })))));
+}
+
+/** A reader's warning (its wording is ours, `RegisterFile`, `TextDecoding`) in the page's words. */
+function warningText(warning) {
+  const column = /^column ([A-Z]+) has no header, so its (\d+)/.exec(warning);
+  if (column) return t("warning.unnamedColumn", { column: column[1], count: column[2] });
+  if (/neither UTF-8/.test(warning)) return t("warning.encoding");
+  return currentLanguage() === "en" ? warning : t("warning.other");
 }
 
 function columnLabel(field) {

@@ -420,6 +420,9 @@ const more = {
     "path.number": "Kundenummer",
     "path.everySeconds": "Hvor tit",
     "kind.InvalidValue": "En værdi passer ikke i CleanManager",
+    "warning.unnamedColumn": "Kolonne {column} har ingen overskrift, så dens {count} værdier indlæses ikke (pandas skriver sit rækkenummer sådan). Giv kolonnen en overskrift for at beholde dem.",
+    "warning.encoding": "Filens tegnsæt kunne ikke genkendes; bogstaver ud over A–Z kan være forkerte. Gem den som CSV UTF-8 og indlæs den igen.",
+    "warning.other": "Kontrollér filen: læseren måtte gætte.",
   },
   en: {
     chooseSide: "— choose a register —",
@@ -526,6 +529,9 @@ const more = {
     "path.number": "Customer number",
     "path.everySeconds": "How often",
     "kind.InvalidValue": "A value does not fit CleanManager",
+    "warning.unnamedColumn": "Column {column} has no header, so its {count} values are not imported (pandas writes its row index so). Give the column a header to keep them.",
+    "warning.encoding": "The file's character set was not recognised; letters beyond A–Z may be wrong. Save it as CSV UTF-8 and import it again.",
+    "warning.other": "Check the file: the reader had to guess.",
   },
 };
 Object.assign(texts.da, more.da);

@@ -748,3 +748,27 @@ def test_every_list_at_20000_customers_a_side(window, browser):
     assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
     page.tab("synced")
     page.shot("synced-800")
+
+
+def test_the_language_outlives_a_restart_on_another_port(window, browser, tmp_path):
+    """The choice is kept per host (a cookie), not per port: a window started again on a new
+    random port opens in the language chosen before. And a reader's warning is in that
+    language too."""
+    page = Page(browser, "language")
+    page.open(window.url, language="en")
+    page.until_text("#tab-unsynced", "Not synchronised")
+    other = Window(str(tmp_path / "other.sqlite"), args=["--key-file", str(tmp_path / "key2")])
+    try:
+        assert other.port != window.port
+        browser.get(other.url)
+        page.wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+        assert "Not synchronised" in page.text("#tab-unsynced")
+        Select(page.find("#language")).select_by_value("da")
+        page.wait.until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "da")
+        # pandas' row index in a column without a header: said in Danish, before anything changes.
+        page.drop("local", "pandas.csv", ",Kundenr.,Navn\n0,1,Første ApS\n1,2,Anden ApS\n".encode(), submit=False)
+        page.submit_import("local", expect_ready=False)
+        page.until_text("#import-warnings", "Kolonne A har ingen overskrift")
+    finally:
+        other.close()
