@@ -75,8 +75,6 @@ public enum Handled {
     case deferred
 }
 
-/// The JSON-RPC 2.0 engine without I/O: one message body in, one reply body (or none) out.
-///
 /// How much one batch may ask for: its number of messages (`--max-batch`) and the bytes of
 /// its replies (`--max-batch-reply-bytes`; the replies of a batch are sent as one array).
 public struct BatchLimits: Sendable, Equatable {
@@ -91,6 +89,8 @@ public struct BatchLimits: Sendable, Equatable {
     public static let standard = BatchLimits()
 }
 
+/// The JSON-RPC 2.0 engine without I/O: one message body in, one reply body (or none) out.
+///
 /// Checks the envelope, answers batches as arrays, never answers notifications, enforces the
 /// shutdown rule and maps every error to its wire form. In-process tests drive it directly.
 /// `$/cancelRequest {id}` is answered here, not by a method: it sets the cancellation flag of

@@ -46,10 +46,4 @@ public enum CustomerNumber {
         case .remote: return next <= remoteMaximum ? String(next) : nil
         }
     }
-
-    /// The numeric value of a number made of digits only (the basis of `nextFree` and sequences).
-    public static func numericValue(_ number: String) -> Int? {
-        guard !number.isEmpty, number.utf8.count <= 18, number.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        return Int(number)
-    }
 }

@@ -201,9 +201,9 @@ struct RegisterBuilder {
     /// The row, when it is a valid customer; its problems go to `errors` otherwise.
     mutating func add(line: Int, cells: [String]) -> ImportRow? {
         guard headerRead else {
-            // A header cell carries the CSV guard as any cell does (an own column named
-            // `=HYPERLINK(…)` is written `'=HYPERLINK(…)`).
-            let cells = stripsFormulaGuard ? cells.map(Self.unguarded) : cells
+            // A header cell carries the guard in every format (an own column named
+            // `=HYPERLINK(…)` is written `'=HYPERLINK(…)`, in CSV and in XLSX alike).
+            let cells = cells.map(Self.unguarded)
             let header = cells.map(Column.recognise)
             if header.contains(.number) && header.contains(.field(.name)) {
                 setHeader(line: line, cells: cells, header: header)

@@ -20,7 +20,9 @@ public struct ExportRow: Sendable {
 /// file's own other columns (sorted). In CSV, a cell that a spreadsheet would run as a formula
 /// (one beginning with `=`, `@`, tab or CR, or with `+` or `-` unless it is a plain number such
 /// as `+45 20 00 00 02`), or that begins with `'`, gets a leading `'`, which the reader
-/// removes. XLSX cells are text cells, which never run: they are written as they are.
+/// removes. XLSX cells are text cells, which never run: they are written as they are, but for
+/// the header, guarded in both formats (a column name is what a user copies into a formula bar
+/// or a CSV of their own), and unguarded by the reader in both.
 public enum RegisterWriter {
     static let columns: [Column] = [.number] + SyncField.allCases.map { .field($0) }
 
@@ -96,7 +98,7 @@ public enum RegisterWriter {
             }
             sheet += "</row>"
         }
-        row(1, headers(extraColumns: extra))
+        row(1, headers(extraColumns: extra).map(guarded))
         for (i, r) in rows.enumerated() { row(i + 2, cells(r, extraColumns: extra, guarding: false)) }
         sheet += "</sheetData></worksheet>"
         let parts: [(String, String)] = [

@@ -108,13 +108,6 @@ enum SearchIndex {
         return trigrams
     }
 
-    /// The FTS5 expression of keys that hold every trigram of `text` (nil: it has none).
-    static func allTrigrams(of text: String) -> String? {
-        let trigrams = trigrams(text)
-        guard !trigrams.isEmpty else { return nil }
-        return "(" + trigrams.map(quoted).joined(separator: " AND ") + ")"
-    }
-
     /// The differences between the index and the keys it should hold, for `tallyDifferences`:
     /// for every trigram, the customers the index finds by it are those of its side, indexed,
     /// whose key holds it (reads every posting of the index: for tests and diagnostics).

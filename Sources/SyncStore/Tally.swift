@@ -3,7 +3,7 @@ import GRDBSQLite
 import SyncCore
 
 /// The per-side customer counts in table `tally`. Every write that adds, removes, excludes or
-/// includes customers adjusts them in its own transaction; `verify` recounts, and the tests
+/// includes customers adjusts them in its own transaction; `tallyDifferences` recounts, and the tests
 /// call it after every kind of write.
 enum Tally {
     static func adjust(_ db: Database, side: Side, excluded: Bool, by delta: Int) throws {
@@ -20,7 +20,7 @@ extension AppDatabase {
     /// Recounts the customers and compares with the tally, each customer's `linked` with the
     /// links, its search key with its fields and the search index with the keys; returns the
     /// differences (empty when they agree). For tests and diagnostics.
-    public func tallyDifferences() throws -> [String] {
+    func tallyDifferences() throws -> [String] {
         try read { db in
             var out: [String] = []
             for side in Side.allCases {

@@ -3,7 +3,7 @@ import GRDB
 import JSONRPC
 import JSONRPCClient
 import SyncFixtures
-import SyncStore
+@testable import SyncStore
 import Testing
 import TestSupport
 

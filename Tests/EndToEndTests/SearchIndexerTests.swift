@@ -1,6 +1,6 @@
 import Foundation
 import JSONRPC
-import SyncStore
+@testable import SyncStore
 import TestSupport
 import Testing
 

@@ -1,6 +1,6 @@
 import Foundation
 import JSONRPC
-import SyncImport
+@testable import SyncImport
 import SyncService
 import SyncStore
 import TestSupport
@@ -60,6 +60,18 @@ struct ExportTests {
         let header = text.split(separator: "\r\n").first.map(String.init) ?? ""
         #expect(header.hasSuffix(";\"'=HYPERLINK(\"\"http://x\"\")\""), "\(header)")
         #expect(try rpc.result("importCustomers", ["path": .string(path)])["unchanged"] == 1)
+        #expect(try rpc.result("getCustomer", ["id": "c1"])["extra"] == ["=HYPERLINK(\"http://x\")": "v"])
+        // The same in XLSX: the header cell guarded, the column back under its own name.
+        let xlsx = dir.appendingPathComponent("header.xlsx").path
+        _ = try rpc.result("exportCustomers", ["path": .string(xlsx)])
+        let read = try RegisterFile.read(Array(try Data(contentsOf: URL(fileURLWithPath: xlsx))), format: .xlsx, side: .remote)
+        #expect(read.header.last == "=HYPERLINK(\"http://x\")")
+        let zip = try ZIPReader(Data(contentsOf: URL(fileURLWithPath: xlsx)))
+        var sheetBytes = Data()
+        try zip.extract(try #require(zip["xl/worksheets/sheet1.xml"])) { sheetBytes += $0 }
+        let sheet = String(decoding: sheetBytes, as: UTF8.self)
+        #expect(sheet.contains("'=HYPERLINK("), "the header cell is written guarded")
+        #expect(try rpc.result("importCustomers", ["path": .string(xlsx)])["unchanged"] == 1)
         #expect(try rpc.result("getCustomer", ["id": "c1"])["extra"] == ["=HYPERLINK(\"http://x\")": "v"])
     }
 

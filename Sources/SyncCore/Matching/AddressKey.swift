@@ -22,7 +22,6 @@ public struct AddressKey: Sendable, Hashable {
         "sdr": "sonder", "nr": "norre", "oe": "oe", "kongensg": "kongensgade",
     ]
     static let suffixForms: [(String, String)] = [("v", "vej"), ("g", "gade"), ("gd", "gade"), ("pl", "plads"), ("vnget", "vaenget")]
-    static let floorWords: Set<String> = ["st", "kl", "sal", "mf"]
     /// Street-type words, too common to block on.
     public static let streetTypes: Set<String> = ["street", "place", "crescent", "circuit", "avenue", "drive", "close", "court", "road",
                                                   "parkway", "boulevard", "plads", "gade", "alle", "vaenget", "stien"]

@@ -88,9 +88,9 @@ enum MatchParams {
     static let defaultMinScore = 0.7
 
     static func score(_ value: Double?, path: String, default fallback: Double? = nil) throws -> Double {
-        guard let value = value ?? fallback else { throw RPCErrorFactory.missing(path) }
+        guard let value = value ?? fallback else { throw ParamsError(path: path, "missing required field '\(path)'") }
         guard (0...1).contains(value), value.isFinite else {
-            throw RPCErrorFactory.invalid("\(path) must be between 0 and 1 (got \(value))", path: path)
+            throw ParamsError(path: path, "\(path) must be between 0 and 1 (got \(value))")
         }
         return value
     }
