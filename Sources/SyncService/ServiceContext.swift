@@ -27,7 +27,7 @@ public final class ServiceContext {
     /// `keyFile`: where the key that seals the connection's tokens is kept (default:
     /// `TokenVault.defaultKeyFile()`, outside the database). `systems`: the accounting systems
     /// `connect` offers (the executable gives e-conomic and Dinero).
-    public init(database: AppDatabase, session: Session, logger: Logger = Logger(label: "customer-sync"), keyFile: String? = nil,
+    public init(database: AppDatabase, session: Session, logger: Logger = Registry.quietLogger, keyFile: String? = nil,
                 limits: ImportLimits = .standard, files: FileAccess = .unconfined, systems: [any RemoteSystem] = []) {
         self.database = database
         self.session = session

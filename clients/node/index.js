@@ -79,8 +79,9 @@ export function findBinary(binary) {
     const candidate = join(dir || ".", "customer-sync");
     if (dir && existsSync(candidate)) return candidate;
   }
-  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-  const builds = ["release", "debug"].map((b) => join(root, ".build", b, "customer-sync")).filter((p) => existsSync(p));
+  // The repository this module lies in, or the working directory's (as the Python client looks).
+  const roots = [join(dirname(fileURLToPath(import.meta.url)), "..", ".."), process.cwd()];
+  const builds = roots.flatMap((root) => ["release", "debug"].map((b) => join(root, ".build", b, "customer-sync"))).filter((p) => existsSync(p));
   builds.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   if (builds[0]) return builds[0];
   throw new Error("customer-sync not found: pass { binary } (its path), set $CUSTOMER_SYNC_BIN, or put it on PATH (for example `swift build -c release` and add .build/release to PATH)");

@@ -6,7 +6,12 @@ import SyncStore
 /// database's `fields` generation stays the same. Linking, unlinking and excluding do not
 /// change it (who may be paired is read from the database on every call), so a frontend can
 /// link one pair after another and ask again at once.
+///
+/// Every use holds `lock`: the client's requests come one at a time, so it is never contended
+/// today, but nothing else guarantees that (automatic rounds run beside them and do not use
+/// it; a caller that did would wait rather than see the cache half rebuilt).
 final class MatchCache {
+    private let lock = NSLock()
     private var generation: Int64 = -1
     private var index: MatchIndex?
     /// The last pairing, with what it was computed from: paging through suggestions does not
@@ -27,7 +32,9 @@ final class MatchCache {
     }
 
     func pairing(_ database: AppDatabase, minScore: Double) throws -> [Suggestion] {
-        let index = try self.index(database)
+        lock.lock()
+        defer { lock.unlock() }
+        let index = try currentIndex(database)
         if let cached = pairing, try cached.writes == database.writesGeneration(),
            let pairs = cached.cut(at: minScore, generation: generation) {
             return pairs
@@ -44,6 +51,13 @@ final class MatchCache {
     }
 
     func index(_ database: AppDatabase) throws -> MatchIndex {
+        lock.lock()
+        defer { lock.unlock() }
+        return try currentIndex(database)
+    }
+
+    /// The index, built again when the fields changed (the lock held).
+    private func currentIndex(_ database: AppDatabase) throws -> MatchIndex {
         let current = try database.fieldsGeneration()
         if let index, current == generation { return index }
         let (read, records) = try database.matchRecords()

@@ -19,7 +19,9 @@ FRAMINGS = ("ndjson", "content-length")
 
 
 def find_binary(binary: Optional[str] = None) -> str:
-    """`binary`, else $CUSTOMER_SYNC_BIN, else `customer-sync` on PATH, else the repository's newest build."""
+    """`binary`, else $CUSTOMER_SYNC_BIN, else `customer-sync` on PATH, else the newest build of the
+    repository: the one this package lies in (an editable install), or the working directory's
+    (a `pip install`ed client run from the repository root), as the Node client looks."""
     if binary:
         return binary
     if os.environ.get("CUSTOMER_SYNC_BIN"):
@@ -28,7 +30,8 @@ def find_binary(binary: Optional[str] = None) -> str:
     if found:
         return found
     here = os.path.dirname(os.path.abspath(__file__))
-    builds = [os.path.normpath(os.path.join(here, "..", "..", "..", ".build", b, "customer-sync")) for b in ("release", "debug")]
+    roots = [os.path.normpath(os.path.join(here, "..", "..", "..")), os.getcwd()]
+    builds = [os.path.join(root, ".build", b, "customer-sync") for root in roots for b in ("release", "debug")]
     builds = sorted((b for b in builds if os.access(b, os.X_OK)), key=os.path.getmtime, reverse=True)
     if builds:
         return builds[0]
