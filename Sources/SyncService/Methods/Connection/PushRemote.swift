@@ -65,18 +65,13 @@ public enum PushRemote: SyncMethod {
                     continue
                 }
                 do {
-                    if let problem = tooLong(customer.changes, limits: connector.fieldLimits, system: stored.system) {
+                    if let problem = PushRules.tooLong(customer.changes, limits: connector.fieldLimits, system: stored.system) {
                         result.failed.append(Failure(customerId: CustomerID.format(customer.id), message: problem))
                         continue
                     }
-                    // What we meant the system to hold afterwards: our values, but a field it
-                    // changed meanwhile keeps the value we saw last. That becomes the last seen;
-                    // where the system holds something else (its change meanwhile, or a value
-                    // it needs that we did not send, such as Dinero's country key), its customer
-                    // is then read back as a pull would read it: a change meanwhile is a
-                    // conflict now, a value it added reaches the partner, and nothing is sent
-                    // again forever.
-                    var meant = customer.fields
+                    // What the system is taken to hold afterwards, and whether to read its own
+                    // copy back, are `PushRules`.
+                    var skipped: Set<SyncField> = []
                     var key: String?
                     var held: RemoteCustomer?
                     var metChange = false
@@ -85,7 +80,7 @@ public enum PushRemote: SyncMethod {
                             result.unchanged += 1
                         } else {
                             let update = try connector.update(key: customer.key ?? number, changes: customer.changes, expected: seen)
-                            for field in update.skipped { meant[field] = seen[field] }
+                            skipped = update.skipped
                             key = update.customer.key
                             held = update.customer
                             metChange = !update.skipped.isEmpty
@@ -97,8 +92,9 @@ public enum PushRemote: SyncMethod {
                         held = created
                         result.created += 1
                     }
-                    try context.database.markSent(customerId: customer.id, sent: meant, key: key)
-                    if let held, metChange || RegisterRows.cleaned(held.fields) != meant {
+                    let sent = PushRules.sent(customer.fields, seen: customer.seen, skipped: skipped)
+                    try context.database.markSent(customerId: customer.id, sent: sent, key: key)
+                    if let held, PushRules.needsReadBack(held: RegisterRows.cleaned(held.fields), sent: sent, metChange: metChange) {
                         let record = PullRemote.record(held)
                         _ = try RegisterIntake(database: context.database, side: .remote).run { emit in
                             emit(record)
@@ -125,14 +121,5 @@ public enum PushRemote: SyncMethod {
         let traffic = connector.traffic
         context.logger.info("pushed \(outgoing.count) customer(s) to \(stored.system) in \(ContinuousClock.now - started); \(traffic.requests - before.requests) requests, \(traffic.pacedSeconds - before.pacedSeconds) s paced, \(traffic.retryAfterSeconds - before.retryAfterSeconds) s after Retry-After")
         return result
-    }
-
-    /// Why a value cannot be sent because the system holds shorter ones, or nil.
-    static func tooLong(_ values: [SyncField: String?], limits: [SyncField: Int], system: String) -> String? {
-        for field in SyncField.allCases {
-            guard let limit = limits[field], let value = values[field] ?? nil, value.count > limit else { continue }
-            return "\(field.rawValue) is \(value.count) characters long; \(system) holds at most \(limit)"
-        }
-        return nil
     }
 }
