@@ -55,7 +55,7 @@ public enum FieldRules {
         // scalar is below 0x80: the bytes tell.
         func isControl(_ b: UInt8) -> Bool { (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) || b == 0x7F }
         // Over the contiguous bytes when the string has them (a native string does): the
-        // UTF8View's iterator had been a twelfth of reading a register's rows.
+        // UTF8View's iterator is a measurable share of reading a register's rows.
         let found = value.utf8.withContiguousStorageIfAvailable { bytes in bytes.first(where: isControl) } ?? value.utf8.first(where: isControl)
         guard let control = found else { return nil }
         let code = String(control, radix: 16, uppercase: true)

@@ -5,8 +5,8 @@ import SystemZlib
 /// against its bytes (every entry's header and data inside the file, a stored entry's sizes
 /// agreeing, only the methods spreadsheets use), each part inflated by zlib in chunks.
 ///
-/// Written by hand, where ZIPFoundation (still used to *write* the exported XLSX) was used
-/// before: fuzzing found three ways a crafted archive took the server down through it. An
+/// Written by hand rather than read with ZIPFoundation (which still *writes* the exported
+/// XLSX): fuzzing found three ways a crafted archive took the server down through it. An
 /// offset past the end trapped its in-memory backing (`MemoryFile.readData`); a compressed size
 /// past the end, and a deflate stream that never ends, made it read for ever (its reads at the
 /// end come back empty and it asks again). Here every such archive is a damaged file. ZIP64

@@ -37,7 +37,7 @@ extension AppDatabase {
     }
 
     /// The 'writes' generation: the same while no write of the facade has committed, so who
-    /// may be paired is the same too (reading them all took a second at a million a side).
+    /// may be paired is the same too, and is not read again.
     public func writesGeneration() throws -> Int64 {
         try read { db in try Self.writesGeneration(db) }
     }

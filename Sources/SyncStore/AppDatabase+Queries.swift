@@ -68,8 +68,8 @@ extension AppDatabase {
         var conditions = ["c.side = ?", "c.excluded = 0", "c.linked = 0"]
         var arguments: StatementArguments = [side.rawValue]
         guard let search else {
-            // Without a query the total is counted on indexes (`unsyncedCount`); counting with
-            // NOT EXISTS took 33 ms at 100,000 customers.
+            // Without a query the total is counted on indexes (`unsyncedCount`), not with
+            // NOT EXISTS, which reads every customer.
             return try customerPage(db, conditions: conditions, arguments: arguments, limit: limit, after: after,
                                     total: unsyncedCount(db, side: side))
         }
@@ -81,7 +81,7 @@ extension AppDatabase {
         }
         guard let expression = search.expression else {
             // Shorter than a trigram: keys are read until the page is full, and the total is
-            // estimated from the side's first `countBudget` keys (reading all took 0.47 s at a million).
+            // estimated from the side's first `countBudget` keys (reading all is slow at a large side).
             var page = try customerPage(db, conditions: conditions, arguments: arguments, limit: limit, after: after, total: 0)
             let sample = min(max(tuning.countBudget, 1), unsynced)
             let matches = try Int.fetchOne(db, sql: """
@@ -121,8 +121,8 @@ extension AppDatabase {
     /// How many of a side's indexed customers are unsynced and match: exact over at most
     /// `budget` candidates, else extrapolated from the first ones over the ids of the side's
     /// unsynced customers (`true`: estimated). The first candidates, not a sample spread over
-    /// the ids: FTS5 finds a rowid past a bound by reading its lists from their start (four
-    /// ranges of 250 took 12 ms where the first 1,000 take 4).
+    /// the ids: FTS5 finds a rowid past a bound by reading its lists from their start, so a
+    /// spread sample costs several times the first candidates.
     static func indexedCount(_ db: Database, side: Side, upTo: Int64, expression: String, search: UnsyncedSearch,
                              budget: Int) throws -> (Int, Bool) {
         let table = SearchIndex.table(side)
@@ -134,7 +134,7 @@ extension AppDatabase {
         let candidates: Int = row["candidates"], matches: Int = row["matches"]
         guard candidates > budget, let first: Int64 = row["first"], let last: Int64 = row["last"] else { return (matches, false) }
         // The candidates run on to the side's last unsynced customer the index holds (an index's
-        // end; asking FTS5 for its last candidate took 1.4 ms: it reads a list backwards whole).
+        // end; asking FTS5 for its last candidate reads a list backwards whole).
         let lastUnsynced = try Int64.fetchOne(db, sql: "SELECT max(c.id) FROM customer c WHERE c.side = ? AND c.excluded = 0 AND c.linked = 0",
                                               arguments: [side.rawValue]) ?? last
         let end = max(last, min(lastUnsynced, upTo))
@@ -267,10 +267,10 @@ struct UnsyncedSearch {
 /// The bounds of a search's strategy.
 struct SearchTuning {
     /// A side with at most this many unsynced customers is searched by reading every one's key
-    /// (about 0.8 µs a key); a larger one through its trigram index (`SearchIndex`).
+    /// (cheap at that size); a larger one through its trigram index (`SearchIndex`).
     var scanLimit: Int
     /// A search's total is counted exactly over at most this many candidates of the index, and
-    /// estimated from them past it (counting the million candidates of "vej" took 0.74 s).
+    /// estimated from them past it (counting every candidate of a common trigram is slow).
     var countBudget: Int
 
     static let standard = SearchTuning(scanLimit: 5_000, countBudget: 1_000)

@@ -69,9 +69,9 @@ public struct AppDatabase: Sendable {
         config.busyMode = .timeout(busyTimeout)
         config.label = "customer-sync"
         config.prepareDatabase { db in
-            // A 64 MiB page cache: bulk transactions (a 100,000-row import or create-all) then
-            // stay in memory until commit instead of spilling pages to the WAL half way
-            // (pwrite was an eighth of create-all's time with the 2 MiB default).
+            // A 64 MiB page cache: bulk transactions (an import or create-all of a large
+            // register) then stay in memory until commit instead of spilling pages to the WAL
+            // half way.
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         if path == inMemoryPath {
@@ -132,7 +132,7 @@ extension AppDatabase {
     }
 
     /// A write of many rows (an import, create-all): as `write(commit:)`, but its commit does
-    /// not checkpoint the WAL (at a million rows the checkpoint took 2 of the commit's 3.4 s).
+    /// not checkpoint the WAL (the checkpoint is most of a large commit's time).
     /// The caller checkpoints once the client has its answer (`checkpoint()`); if it never
     /// does, the next commit of any write checkpoints as usual.
     func bulkWrite<T>(commit: Bool = true, _ body: (Database) throws -> T) throws -> T {

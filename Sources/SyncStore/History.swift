@@ -45,8 +45,8 @@ struct HistoryWriter {
     }
 
     /// One event for each customer whose id is at least `firstId` (the bulk paths: their new
-    /// ids are consecutive), in one set-based statement: a statement per row cost 10 µs a
-    /// customer, a third of a 100,000-row import (measured).
+    /// ids are consecutive), in one set-based statement: a statement per row was a large share
+    /// of a bulk import.
     func eventsForCustomers(_ source: ChangeSource, from firstId: Int64) throws {
         try db.execute(sql: """
             INSERT INTO history (at, operation, source, customerId) SELECT ?, ?, ?, id FROM customer WHERE id >= ? ORDER BY id

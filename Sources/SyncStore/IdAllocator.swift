@@ -4,7 +4,7 @@ import GRDB
 /// to name another row, even after the row it named is gone.
 ///
 /// This is what SQLite's AUTOINCREMENT does, but AUTOINCREMENT writes its high-water mark
-/// once per inserted row (3 µs a row, a third of a bulk insert; measured); this records it
+/// once per inserted row (a large share of a bulk insert); this records it
 /// once per transaction. Every insert into `customer` and `link` takes its id from here.
 struct IdAllocator {
     let table: String

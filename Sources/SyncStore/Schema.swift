@@ -7,7 +7,7 @@ import GRDB
 /// an excluded customer is never linked. The last two are composite foreign keys: a link
 /// references `(id, side, excluded)` with its own side fixed and `excluded` fixed at 0, so
 /// SQLite refuses a link to the wrong side or to an excluded customer, and refuses to exclude a
-/// linked one (a trigger did the same at 6 µs a link, a tenth of create-all; measured).
+/// linked one (a trigger did the same at a cost create-all felt).
 enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

@@ -5,8 +5,7 @@ import SyncCore
 /// side (`trigram` tokenizer, contentless, `detail=none`), holding every customer whose id is at
 /// most `search_index.upTo`.
 ///
-/// Building the index costs about 25 µs a customer (a million-row import would take twice as
-/// long if it indexed as it went; measured in `Benchmarks/README.md`), so the bulk writes leave
+/// Building the index costs as much as the import itself, so the bulk writes leave
 /// their new customers past `upTo` and the index catches up afterwards, a chunk per transaction
 /// (`indexNext`), while a query reads the customers past `upTo` by `instr` as before. Small
 /// writes catch up in their own transaction (`catchUp`), so a register of a few thousand is
@@ -90,7 +89,7 @@ enum SearchIndex {
                           arguments: [upTo(db), count - 1]) ?? false
     }
 
-    /// A write's own catch-up covers at most this many new customers (about 50 ms).
+    /// A write's own catch-up covers at most this many new customers (a short wait for it).
     static let catchUpLimit = 2_000
 
     /// The distinct trigrams of `text`, as the `trigram` tokenizer cuts them (by code point).
@@ -156,9 +155,8 @@ enum SearchIndex {
     /// The trigrams of a term that the index intersects: FTS5 reads each one's whole list of
     /// customers, so every trigram more costs as much as its list is long, while `instr` then
     /// checks each candidate for about a microsecond. At most three: the first, one across a
-    /// word boundary (letter, space, letter: the rarest kind, as "s h" of "jens hansen" is in
-    /// 7,079 keys of a million where "sen" is in 464,611), else one from the middle and the
-    /// last. "jens hansen" by all nine took 22 ms, by "jen" and "s h" 2 ms.
+    /// word boundary (letter, space, letter: the rarest kind, far rarer than a trigram inside a
+    /// common word), else one from the middle and the last.
     static func narrowing(_ trigrams: [String]) -> [String] {
         guard trigrams.count > 3 else { return trigrams }
         let across = trigrams.first { trigram in

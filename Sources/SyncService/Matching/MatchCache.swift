@@ -16,8 +16,8 @@ final class MatchCache {
     private var index: MatchIndex?
     /// The last pairing, with what it was computed from: paging through suggestions does not
     /// pair everyone again while nobody was linked, excluded or changed meanwhile. While the
-    /// 'writes' generation stays the same nothing was, and the eligible are not read again (a
-    /// later page at a million a side took 1.1 s when it read them every call).
+    /// 'writes' generation stays the same nothing was, and the eligible are not read again
+    /// (reading them is most of a later page's time at a large register).
     private var pairing: Pairing?
 
     private struct Pairing {
