@@ -99,6 +99,8 @@ public struct EconomicSettings: Sendable {
 /// barred, layout, its own currency and groups…) is left as e-conomic holds it: an update
 /// reads the customer, changes our fields and writes it back whole, as PUT requires.
 public final class EconomicConnector: RemoteConnector, @unchecked Sendable {
+    // Unchecked: the settings and the client are constants (the client is itself safe); the
+    // little mutable state sits behind `lock`.
     public let system = "e-conomic"
     public var baseURL: String { settings.baseURL.absoluteString }
     let settings: EconomicSettings

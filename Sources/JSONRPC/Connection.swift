@@ -1,24 +1,20 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The lifecycle of a session: running, then (after `shutdown`) refusing all but `exit`.
-///
-/// `@unchecked Sendable`: the state is read and written under a lock (the reader answers
-/// concurrent requests while a worker runs a long one); the sink is set once, before serving.
-public final class Session: @unchecked Sendable {
+/// Read by the reader, the worker and the automatic rounds' thread alike: its state and its
+/// notification sink are behind a mutex.
+public final class Session: Sendable {
     public enum State: Sendable { case running, shutDown, exited }
 
-    private let lock = NSLock()
-    private var _state: State = .running
-    public var state: State {
-        lock.lock()
-        defer { lock.unlock() }
-        return _state
-    }
+    private let _state = Mutex<State>(.running)
+    public var state: State { _state.withLock { $0 } }
     /// Names accepted after shutdown.
     let allowedAfterShutdown: Set<String>
-    /// Where notifications (for example `$/progress`) go: the transport sets it.
-    var notificationSink: ((_ body: [UInt8]) -> Void)?
+    /// Where notifications (for example `$/progress`) go: the transport sets it once, before
+    /// it starts the threads that read it (safe unsynchronised for that reason alone).
+    nonisolated(unsafe) private(set) var notificationSink: ((_ body: [UInt8]) -> Void)?
 
     public init(allowedAfterShutdown: Set<String> = ["exit"]) {
         self.allowedAfterShutdown = allowedAfterShutdown
@@ -31,16 +27,12 @@ public final class Session: @unchecked Sendable {
 
     /// Marks the session shut down: from now on every request but `exit` gets -32600.
     public func shutDown() {
-        lock.lock()
-        if _state == .running { _state = .shutDown }
-        lock.unlock()
+        _state.withLock { if $0 == .running { $0 = .shutDown } }
     }
 
     /// Asks the transport to stop once the current message is answered.
     public func exit() {
-        lock.lock()
-        _state = .exited
-        lock.unlock()
+        _state.withLock { $0 = .exited }
     }
 
     /// Sends a notification to the client now (flushed at once).
@@ -102,8 +94,7 @@ public final class Connection<Context> {
     public let batchLimits: BatchLimits
     let logger: Logger
     /// The cancellation flags of the requests deferred and not yet answered, by id.
-    private var cancellations: [RequestID: CancellationFlag] = [:]
-    private let cancellationsLock = NSLock()
+    private let cancellations = Mutex<[RequestID: CancellationFlag]>([:])
 
     static var cancelMethod: String { "$/cancelRequest" }
 
@@ -172,30 +163,28 @@ public final class Connection<Context> {
         case .batch(let items): items
         case .unparsable, .emptyBatch: []
         }
-        cancellationsLock.lock()
-        for case .request(let request) in items {
-            if let id = request.id, request.method != Self.cancelMethod { cancellations[id] = CancellationFlag() }
+        cancellations.withLock { flags in
+            for case .request(let request) in items {
+                if let id = request.id, request.method != Self.cancelMethod { flags[id] = CancellationFlag() }
+            }
         }
-        cancellationsLock.unlock()
     }
 
     /// The flag of a request (the one registered when it was deferred, else a new one, kept
     /// until the request is answered).
     private func cancellation(for id: RequestID?) -> CancellationFlag {
         guard let id else { return CancellationFlag() }
-        cancellationsLock.lock()
-        defer { cancellationsLock.unlock() }
-        if let flag = cancellations[id] { return flag }
-        let flag = CancellationFlag()
-        cancellations[id] = flag
-        return flag
+        return cancellations.withLock { flags in
+            if let flag = flags[id] { return flag }
+            let flag = CancellationFlag()
+            flags[id] = flag
+            return flag
+        }
     }
 
     private func answered(_ id: RequestID?) {
         guard let id else { return }
-        cancellationsLock.lock()
-        cancellations[id] = nil
-        cancellationsLock.unlock()
+        _ = cancellations.withLock { $0.removeValue(forKey: id) }
     }
 
     /// `$/cancelRequest {id}`: flags the request; unknown or finished ids are ignored.
@@ -208,9 +197,7 @@ public final class Connection<Context> {
         case .string(let s)?: id = RequestID.string(s)
         default: return
         }
-        cancellationsLock.lock()
-        let flag = cancellations[id]
-        cancellationsLock.unlock()
+        let flag = cancellations.withLock { $0[id] }
         flag?.cancel()
         logger.debug("cancel request \(id): \(flag == nil ? "not waiting or running" : "flagged")")
     }

@@ -6,26 +6,18 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import Synchronization
 
 /// Set when a client sends `$/cancelRequest` for a request that is waiting or running.
 /// Read from the thread that runs the request, written from the one that reads input.
-public final class CancellationFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var cancelled = false
+public final class CancellationFlag: Sendable {
+    private let cancelled = Atomic<Bool>(false)
 
     public init() {}
 
-    public var isCancelled: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return cancelled
-    }
+    public var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
 
-    public func cancel() {
-        lock.lock()
-        cancelled = true
-        lock.unlock()
-    }
+    public func cancel() { cancelled.store(true, ordering: .releasing) }
 
     /// Throws `RequestCancelled` (-32800) once the request was cancelled.
     public func check() throws {
@@ -36,8 +28,7 @@ public final class CancellationFlag: @unchecked Sendable {
 /// What the thread handling a request knows about it: its framing (for the notifications it
 /// sends) and its cancellation flag. Kept per thread, since a long request runs on a worker
 /// while the reader answers others (`StdioServer`).
-public final class RequestScope: @unchecked Sendable {
-    // Unchecked: every stored property is a constant (the flag is itself thread-safe).
+public final class RequestScope: Sendable {
     /// The framing of the request; nil for work the server started on its own
     /// (`runDetached`), whose notifications go in the framing the client last used.
     public let framing: Framing?

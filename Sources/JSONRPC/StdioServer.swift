@@ -189,6 +189,8 @@ public final class StdioServer<Context> {
 /// The worker thread of a `StdioServer`: runs deferred messages one at a time, in order.
 /// Started on first use; `finish` waits for everything submitted.
 final class Worker: @unchecked Sendable {
+    // Unchecked: the queue and the flags change only under `condition`; `handler` and `wake`
+    // are set before the thread starts.
     private let condition = NSCondition()
     private var queue: [([UInt8], Framing)] = []
     private var running = false

@@ -242,6 +242,7 @@ public final class HTTPClient: @unchecked Sendable {
 
 /// Refuses every redirect: the 3xx comes back as the answer, and no header (a token) goes on.
 private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    // Unchecked: it holds no state (NSObject is not Sendable, the delegate is).
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
         completionHandler(nil)

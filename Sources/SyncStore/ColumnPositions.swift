@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import SyncCore
 
 /// Where a statement's columns are, found by name once per statement; its rows are then read
@@ -56,19 +57,13 @@ struct CustomerColumns {
     /// columns): a single-customer lookup, run once per link on a page of links or per pair an
     /// accept links, does not look up 18 names every time.
     static func of(_ statement: Statement) throws -> CustomerColumns {
-        cacheLock.lock()
-        let known = cache[statement.sql]
-        cacheLock.unlock()
-        if let known { return known }
+        if let known = cache.withLock({ $0[statement.sql] }) { return known }
         let columns = try CustomerColumns(statement)
-        cacheLock.lock()
-        cache[statement.sql] = columns
-        cacheLock.unlock()
+        cache.withLock { $0[statement.sql] = columns }
         return columns
     }
 
-    nonisolated(unsafe) private static var cache: [String: CustomerColumns] = [:]
-    private static let cacheLock = NSLock()
+    private static let cache = Mutex<[String: CustomerColumns]>([:])
 
     func customer(_ row: Row) -> Customer {
         let linkId: Int64? = row[self.linkId]

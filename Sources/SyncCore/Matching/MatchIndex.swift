@@ -7,6 +7,7 @@ import Foundation
 /// neighbourhood: each side sorted by name and street, a customer meets the `window` nearest
 /// of the other side on either hand.
 public final class MatchIndex: @unchecked Sendable {
+    // Unchecked: built whole in `init` and never changed after; the scoring threads only read.
     public let locals: [MatchRecord]
     public let remotes: [MatchRecord]
     let positionById: [Int64: (Side, Int32)]
@@ -435,7 +436,8 @@ extension MatchIndex {
     }
 }
 
-/// A pointer that chunks of `concurrentPerform` write to at distinct indexes.
+/// A pointer that chunks of `concurrentPerform` write to at distinct indexes (unchecked: no
+/// two chunks touch one index, and the caller reads only after every chunk returned).
 struct UncheckedPointer<T>: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<T>
     init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }

@@ -10,6 +10,7 @@ import SyncStore
 /// before the server returns. Nothing is lost if the process dies mid-chunk: the chunk's
 /// transaction rolls back and the next start takes it up again.
 final class SearchIndexer: @unchecked Sendable {
+    // Unchecked: `running`, `again` and `stopped` change only under `state`; the rest is constant.
     /// Customers a transaction: about 0.25 s of work, the longest another write waits.
     static let chunk = 10_000
 
