@@ -207,23 +207,12 @@ extension AppDatabase {
                 let row = try Row.fetchOne(stored, arguments: [old.id])!
                 let current = storedFields.fields(row)
                 let seen = Self.seenValues(seen: row[storedSeen], seenDigest: old.seen, fields: current)
-                // A field is a change in the file only where the file differs from what was last
-                // read from it or written to it: a stale row never reverts a value set since.
-                var updated = current
-                for field in SyncField.allCases {
-                    if let seen, let last = seen[field], last == record.fields[field] { continue }
-                    // The file changed this field. If we hold a value the file has not seen yet
-                    // (copied here, pending) and the file now says a third thing, both sides
-                    // changed it: a conflict for the link to show.
-                    if let seen, let last = seen[field], current[field] != last, record.fields[field] != current[field] {
-                        contested[old.id, default: [:]][field] = .some(last)
-                    }
-                    updated[field] = record.fields[field]
-                }
-                // The file shows every value we hold: nothing left to send.
-                let pending: Bool = updated == record.fields ? false : (row[storedPending] as Bool)
-                // What the file shows becomes the last seen: implicit when it is what we hold.
-                let seenJSON: String? = updated == record.fields ? nil : FieldMapCoding.encode(record.fields)
+                // Which fields the row changes, which are contested, what stays pending: `ReadRules`.
+                let read = ReadRules.apply(read: record.fields, current: current, seen: seen, pending: row[storedPending])
+                let updated = read.values
+                if !read.contested.isEmpty { contested[old.id] = read.contested }
+                let pending = read.pending
+                let seenJSON: String? = read.seen.map(FieldMapCoding.encode)
                 if updated == current && (row[storedExtra] as String) == record.extraJSON {
                     noteSeen.bind(record.digest)
                     noteSeen.bind(seenJSON)
