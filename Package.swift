@@ -32,11 +32,16 @@ let package = Package(
         // No JSON-RPC, no SQL.
         .target(name: "SyncCore"),
 
+        // JSON text written by hand: the one string escaping and key order of the wire and of
+        // the JSON the store keeps. Depends on nothing.
+        .target(name: "JSONText"),
+
         // SQLite through GRDB: the database facade, migrations, queries. Every write is one transaction.
         .target(
             name: "SyncStore",
             dependencies: [
                 "SyncCore",
+                "JSONText",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The SQLite C API, for BulkStatement's hand-bound bulk inserts.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -47,7 +52,7 @@ let package = Package(
         // Knows nothing of customers.
         .target(
             name: "JSONRPC",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: ["JSONText", .product(name: "Logging", package: "swift-log")]
         ),
 
         // The client end of a spawned JSON-RPC server (pipes, framing, timeouts). Only the

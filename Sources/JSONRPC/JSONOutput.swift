@@ -1,3 +1,5 @@
+import JSONText
+
 /// A result that writes its own JSON, byte for byte what `Router.encode`'s `JSONEncoder`
 /// (sorted keys, slashes unescaped) writes for it, only faster: `JSONEncoder` boxes every
 /// value and sorts every object's keys, most of a large page's time. The conformer writes its keys in sorted order itself;
@@ -78,36 +80,17 @@ public struct JSONOutput {
         needsComma = true
     }
 
-    /// An object of strings, its keys in `JSONEncoder`'s order (by UTF-8 bytes).
+    /// An object of strings, its keys in `JSONEncoder`'s order (`JSONText.sortedKeys`).
     public mutating func stringObject(_ members: [String: String]) {
         beginObject()
-        for key in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+        for key in JSONText.sortedKeys(members.keys) {
             self.key(key)
             string(members[key]!)
         }
         endObject()
     }
 
-    /// A string literal, escaped as `JSONEncoder` escapes it: quote, backslash, the control
-    /// characters (\b \f \n \r \t by name, the others as \u00xx), everything else as UTF-8.
     private mutating func writeString(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0x08: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-            case 0x0C: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                          hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
+        JSONText.appendString(s, to: &bytes)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSONText
 import SyncCore
 
 /// The columns a link is read from (`AppDatabase.link(_:_:)`).
@@ -35,31 +36,19 @@ enum CustomerSQL {
         guard !extra.isEmpty else { return "{}" }
         var out: [UInt8] = [UInt8(ascii: "{")]
         out.reserveCapacity(64)
-        let members = extra.count == 1 ? Array(extra) : extra.sorted { $0.key < $1.key }
-        for (i, member) in members.enumerated() {
+        let keys = extra.count == 1 ? Array(extra.keys) : JSONText.sortedKeys(extra.keys)
+        for (i, key) in keys.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            appendJSONString(member.key, to: &out)
+            appendJSONString(key, to: &out)
             out.append(UInt8(ascii: ":"))
-            appendJSONString(member.value, to: &out)
+            appendJSONString(extra[key]!, to: &out)
         }
         out.append(UInt8(ascii: "}"))
         return String(decoding: out, as: UTF8.self)
     }
 
     static func appendJSONString(_ s: String, to out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
-        out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(b)
-            case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
-            case 0..<0x20: out += Array("\\u00".utf8) + [hex[Int(b >> 4)], hex[Int(b & 0xF)]]
-            default: out.append(b)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
+        JSONText.appendString(s, to: &out)
     }
 
     /// What `listUnsynced`'s `query` is matched in: the number, name, address, ZIP code, city,
