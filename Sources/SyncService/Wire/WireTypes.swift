@@ -9,32 +9,10 @@ public struct WireCustomer: Encodable, Sendable {
     public var customer: Customer
     public init(_ customer: Customer) { self.customer = customer }
 
-    enum CodingKeys: String, CodingKey {
-        case id, side, number, name, address, zip, city, country, email, phone, cvr, ean, contact, state, linkId, version, extra, warnings
-    }
-    enum WarningKeys: String, CodingKey { case field, message }
-
+    /// Written once, by `writeJSON` (below); inside a result encoded by `JSONEncoder` the same
+    /// text is handed over as its value, so both paths give the same bytes.
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(CustomerID.format(customer.id), forKey: .id)
-        try c.encode(customer.side, forKey: .side)
-        try c.encodeOrNull(customer.number, forKey: .number)
-        for field in SyncField.allCases {
-            try c.encodeOrNull(customer.fields[field], forKey: CodingKeys(rawValue: field.rawValue)!)
-        }
-        try c.encode(customer.state, forKey: .state)
-        try c.encodeOrNull(customer.linkId.map(LinkID.format), forKey: .linkId)
-        try c.encode(customer.version, forKey: .version)
-        try c.encode(customer.extra, forKey: .extra)
-        let warnings = customer.warnings
-        if !warnings.isEmpty {
-            var list = c.nestedUnkeyedContainer(forKey: .warnings)
-            for warning in warnings {
-                var item = list.nestedContainer(keyedBy: WarningKeys.self)
-                try item.encode(warning.field, forKey: .field)
-                try item.encode(warning.message, forKey: .message)
-            }
-        }
+        try JSONWritten.encode(self, to: encoder)
     }
 }
 
@@ -43,24 +21,8 @@ public struct WireLink: Encodable, Sendable {
     public var link: Link
     public init(_ link: Link) { self.link = link }
 
-    enum CodingKeys: String, CodingKey { case id, state, local, remote, conflicts, version }
-    enum ConflictKeys: String, CodingKey { case field, base, local, remote }
-
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(LinkID.format(link.id), forKey: .id)
-        try c.encode(link.state, forKey: .state)
-        try c.encodeOrNull(link.local.map(WireCustomer.init), forKey: .local)
-        try c.encodeOrNull(link.remote.map(WireCustomer.init), forKey: .remote)
-        var list = c.nestedUnkeyedContainer(forKey: .conflicts)
-        for conflict in link.conflicts {
-            var item = list.nestedContainer(keyedBy: ConflictKeys.self)
-            try item.encode(conflict.field, forKey: .field)
-            try item.encodeOrNull(conflict.base ?? nil, forKey: .base)
-            try item.encodeOrNull(conflict.local, forKey: .local)
-            try item.encodeOrNull(conflict.remote, forKey: .remote)
-        }
-        try c.encode(link.version, forKey: .version)
+        try JSONWritten.encode(self, to: encoder)
     }
 }
 
@@ -99,8 +61,18 @@ extension WirePage {
     }
 }
 
-// The same objects written by hand (`JSONWritable`: a page of customers is most of what the
-// service encodes), keys in sorted order; `WireEncodingTests` holds both encoders to one text.
+// The one writer of these objects (`JSONWritable`: a page of customers is most of what the
+// service encodes), keys in sorted order; `WireEncodingTests` holds it to `JSONEncoder`'s bytes.
+
+/// A `JSONWritable`'s text as the value of an `Encodable`, for a wire type inside a result
+/// that `JSONEncoder` writes (a candidate's customer): one writer, whatever encodes the result.
+enum JSONWritten {
+    static func encode(_ value: some JSONWritable, to encoder: any Encoder) throws {
+        var out = JSONOutput()
+        value.writeJSON(to: &out)
+        try JSONValue.parse(out.bytes).encode(to: encoder)
+    }
+}
 
 extension WireCustomer: JSONWritable {
     public func writeJSON(to out: inout JSONOutput) {
