@@ -68,6 +68,16 @@ struct RegisterIntake {
     /// False for a dry run: everything is done, then rolled back.
     var commit = true
 
+    /// Writes records already in hand (a page of an accounting system, a customer it answered
+    /// with) into the side in one transaction, on the calling thread: no reader is needed for
+    /// what is in memory. With `replace`, `keeping` names everyone the source still has (a
+    /// system's keys, a file's numbers) and the others once seen are deleted.
+    func apply(_ records: [ImportRecord], keeping: Set<String> = []) throws -> ImportOutcome {
+        try cancellation?.check()
+        return try database.importCustomers(side: side, records: records, replaceWith: mode == .replace ? { keeping } : nil,
+                                            allowMassDelete: allowMassDelete, commit: commit)
+    }
+
     /// Runs `source` into the side in one transaction, on two cores.
     func run(_ source: @escaping Source) throws -> Outcome {
         let clock = ContinuousClock()

@@ -85,6 +85,8 @@ public enum PullRemote: SyncMethod {
         // Each page is a bulk write: the WAL is checkpointed once, after the reply.
         defer { context.afterBulkWrite() }
         let end: RemotePull
+        // One intake for the whole pull: each page, then the deletions, is one transaction of it.
+        let register = RegisterIntake(database: context.database, side: .remote)
         do {
             func intake(_ customers: [RemoteCustomer]) throws {
                 // One record a key: a page that lists a customer twice keeps the later one.
@@ -97,19 +99,13 @@ public enum PullRemote: SyncMethod {
                     let violations = FieldRules.violations(in: record.fields)
                     broken[customer.key] = violations.isEmpty ? nil : (record.number, violations)
                 }
-                let batch = order.map { records[$0]! }
-                let outcome = try RegisterIntake(database: context.database, side: .remote).run { emit in
-                    for record in batch { emit(record) }
-                    return RegisterIntake.Report()
-                }
-                result.add(outcome.counts)
+                result.add(try register.apply(order.map { records[$0]! }))
             }
             func delete(keeping keep: Set<String>) throws {
-                let outcome = try RegisterIntake(database: context.database, side: .remote, mode: .replace, skipInvalid: true,
-                                                 allowMassDelete: p.allowMassDelete ?? false).run { _ in
-                    RegisterIntake.Report(numbers: keep)
-                }
-                result.deleted += outcome.counts.deleted
+                var replace = register
+                replace.mode = .replace
+                replace.allowMassDelete = p.allowMassDelete ?? false
+                result.deleted += try replace.apply([], keeping: keep).deleted
             }
             end = try connector.pull(since: full ? nil : stored.pullMark) { page in
                 try cancellation?.check()

@@ -95,11 +95,7 @@ public enum PushRemote: SyncMethod {
                     let sent = PushRules.sent(customer.fields, seen: customer.seen, skipped: skipped)
                     try context.database.markSent(customerId: customer.id, sent: sent, key: key)
                     if let held, PushRules.needsReadBack(held: RegisterRows.cleaned(held.fields), sent: sent, metChange: metChange) {
-                        let record = PullRemote.record(held)
-                        _ = try RegisterIntake(database: context.database, side: .remote).run { emit in
-                            emit(record)
-                            return RegisterIntake.Report()
-                        }
+                        _ = try RegisterIntake(database: context.database, side: .remote).apply([PullRemote.record(held)])
                         if metChange { result.conflicts += 1 }
                     }
                 } catch let error as ConnectorError where error.kind == .rejected || error.kind == .numberTaken || error.kind == .notFound {
