@@ -34,12 +34,24 @@ public protocol RPCMethod {
     /// How the transport may schedule it (default `ordered`).
     static var scheduling: Scheduling { get }
 
+    /// The handler. A method implements this one, or the one below when it depends on its
+    /// request (long methods: cancellation, work after the reply); each defaults to the other.
     static func handle(_ params: Params, context: Context) throws -> Result
+    static func handle(_ params: Params, context: Context, request: RequestInfo) throws -> Result
 }
 
 extension RPCMethod {
     public static var acceptsUnknownParams: Bool { false }
     public static var scheduling: Scheduling { .ordered }
+
+    public static func handle(_ params: Params, context: Context, request: RequestInfo) throws -> Result {
+        try handle(params, context: context)
+    }
+
+    /// Called in-process (tests, one method calling another's rules): never cancelled.
+    public static func handle(_ params: Params, context: Context) throws -> Result {
+        try handle(params, context: context, request: .inProcess)
+    }
 }
 
 /// How the transport schedules a method's requests (`StdioServer`).
@@ -48,7 +60,7 @@ public enum Scheduling: Sendable {
     case ordered
     /// Long (an import, a pull, a push): run on a worker thread, in order with the ordered
     /// requests, while the reader goes on answering `concurrent` ones and `$/cancelRequest`.
-    /// Its handler calls `RequestScope.checkCancelled()` between steps.
+    /// Its handler calls `request.checkCancelled()` between steps.
     case long
     /// Answered at once even while a long request runs (`ping`, status of a connection): it
     /// must not depend on the order of writes.

@@ -25,6 +25,37 @@ public final class CancellationFlag: Sendable {
     }
 }
 
+/// What a handler knows of the request it answers, beside the shared context: whether the
+/// client cancelled it, and work to leave for after its reply. Handed to
+/// `RPCMethod.handle(_:context:request:)`, so a handler's dependence on them shows in its
+/// signature (the transport keeps them per thread, `RequestScope`).
+public struct RequestInfo: Sendable {
+    /// Set by `$/cancelRequest` (never, for a call made in-process).
+    public let cancellation: CancellationFlag
+    private let runsAfterReply: Bool
+
+    init(scope: RequestScope?) {
+        cancellation = scope?.cancellation ?? CancellationFlag()
+        runsAfterReply = scope?.runsAfterReply ?? false
+    }
+
+    /// A call made in-process, outside any transport: never cancelled; work left for after
+    /// the reply is dropped at once.
+    public static var inProcess: RequestInfo { RequestInfo(scope: nil) }
+
+    /// Throws `RequestCancelled` (-32800) once the request was cancelled: long handlers call
+    /// it between steps.
+    public func checkCancelled() throws { try cancellation.check() }
+
+    /// Work for after the reply has been written (a WAL checkpoint after a bulk write), run by
+    /// the same thread once the reply is out; dropped when no server runs it (it must be work
+    /// that may be left undone).
+    public func afterReply(_ work: @escaping () -> Void) {
+        guard runsAfterReply else { return }
+        AfterReply.local.append(work)
+    }
+}
+
 /// What the thread handling a request knows about it: its framing (for the notifications it
 /// sends) and its cancellation flag. Kept per thread, since a long request runs on a worker
 /// while the reader answers others (`StdioServer`).
@@ -50,21 +81,6 @@ public final class RequestScope: Sendable {
         return Unmanaged<RequestScope>.fromOpaque(raw).takeUnretainedValue()
     }
 
-    /// Throws `RequestCancelled` when the request this thread is handling was cancelled:
-    /// long handlers call it between steps (a page, a batch of rows).
-    public static func checkCancelled() throws {
-        try current?.cancellation.check()
-    }
-
-    /// Work a handler leaves for after its reply has been written (a WAL checkpoint after a
-    /// bulk write): run by the same thread once the reply is out, so the client is answered
-    /// first. Without a server to run it (a handler called in-process), it is dropped at once
-    /// (never kept until its thread ends): it must be work that may be left undone.
-    public static func afterReply(_ work: @escaping () -> Void) {
-        guard current?.runsAfterReply == true else { return }
-        AfterReply.local.append(work)
-    }
-
     /// Runs and forgets the work the calling thread's handlers left for after their replies.
     static func runAfterReplyWork() {
         while !AfterReply.local.isEmpty {
@@ -77,10 +93,10 @@ public final class RequestScope: Sendable {
     /// Runs work the server starts on its own, not for a request (an automatic sync round),
     /// the way a long request runs: handlers it calls see `cancellation`, and the work they
     /// leave for after a reply (a checkpoint) runs when `body` returns.
-    public static func runDetached<T>(cancellation: CancellationFlag, _ body: () throws -> T) rethrows -> T {
+    public static func runDetached<T>(cancellation: CancellationFlag, _ body: (RequestInfo) throws -> T) rethrows -> T {
         let scope = RequestScope(framing: nil, cancellation: cancellation, runsAfterReply: true)
         defer { runAfterReplyWork() }
-        return try scope.run(body)
+        return try scope.run { try body(RequestInfo(scope: scope)) }
     }
 
     /// Runs `body` with `self` as the calling thread's current scope.

@@ -24,7 +24,7 @@ public struct Router<Context> {
         precondition(entries[M.name] == nil, "method \(M.name) registered twice")
         entries[M.name] = Entry(handler: { message, request, context in
             let params = try Self.decodeParams(M.self, message: message, request: request)
-            let result = try M.handle(params, context: context)
+            let result = try M.handle(params, context: context, request: RequestInfo(scope: RequestScope.current))
             if let raw = result as? RawJSON { return raw.bytes }
             return try Self.encode(result)
         }, scheduling: M.scheduling)

@@ -39,9 +39,9 @@ public final class ServiceContext {
         rounds = RoundLock(databasePath: database.path)
         autoSync = AutoSync(database: database, session: session, logger: logger, lock: rounds)
         // Weak: a context dropped without `stopBackgroundWork` (a test's) ends its rounds.
-        autoSync.round = { [weak self] full in
+        autoSync.round = { [weak self] full, request in
             guard let self else { throw CancellationError() }
-            return try SyncRemote.run(full: full ? true : nil, context: self)
+            return try SyncRemote.run(full: full ? true : nil, context: self, request: request)
         }
     }
 
@@ -57,9 +57,9 @@ extension ServiceContext {
     /// After a bulk write (`AppDatabase.bulkWrite`: an import, create-all), the WAL is
     /// checkpointed once the reply is out, so the client does not wait for it, and the new
     /// customers are indexed for search on the indexer's thread.
-    func afterBulkWrite() {
+    func afterBulkWrite(_ request: RequestInfo) {
         let database = database, logger = logger, indexer = searchIndexer
-        RequestScope.afterReply {
+        request.afterReply {
             do { try database.checkpoint() } catch { logger.warning("checkpoint after a bulk write failed: \(error)") }
             indexer.start()
         }

@@ -20,11 +20,11 @@ struct SchedulingTests {
     enum Slow: RPCMethod {
         static let name = "slow"
         static var scheduling: Scheduling { .long }
-        static func handle(_ p: NoParams, context: Log) throws -> EmptyResult {
+        static func handle(_ p: NoParams, context: Log, request: RequestInfo) throws -> EmptyResult {
             context.add("slow started")
             let deadline = Date().addingTimeInterval(20)
             while !context.release.isCancelled && Date() < deadline {
-                try RequestScope.checkCancelled()
+                try request.checkCancelled()
                 Thread.sleep(forTimeInterval: 0.002)
             }
             context.add("slow done")
@@ -49,9 +49,9 @@ struct SchedulingTests {
     /// Leaves work for after its reply that waits for `release` (as a checkpoint takes time).
     enum Tidy: RPCMethod {
         static let name = "tidy"
-        static func handle(_ p: NoParams, context: Log) throws -> EmptyResult {
+        static func handle(_ p: NoParams, context: Log, request: RequestInfo) throws -> EmptyResult {
             context.add("tidy")
-            RequestScope.afterReply {
+            request.afterReply {
                 let deadline = Date().addingTimeInterval(20)
                 while !context.release.isCancelled && Date() < deadline { Thread.sleep(forTimeInterval: 0.002) }
                 context.add("tidied")

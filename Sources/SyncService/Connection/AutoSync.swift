@@ -33,7 +33,7 @@ final class AutoSync: @unchecked Sendable {
     private let logger: Logger
     private let lock: RoundLock
     /// One round: a pull (full or not), then a push, with the lock held.
-    var round: ((_ full: Bool) throws -> SyncRemote.Result)?
+    var round: ((_ full: Bool, _ request: RequestInfo) throws -> SyncRemote.Result)?
 
     init(database: AppDatabase, session: Session, logger: Logger, lock: RoundLock) {
         self.database = database
@@ -179,7 +179,7 @@ final class AutoSync: @unchecked Sendable {
         do {
             let lastFull = try database.connection()?.lastFullPull.flatMap(Timestamp.date)
             let full = schedule.needsFullPull(lastFull: lastFull, now: started)
-            guard let round, let result = try lock.ifFree({ try RequestScope.runDetached(cancellation: cancellation) { try round(full) } }) else {
+            guard let round, let result = try lock.ifFree({ try RequestScope.runDetached(cancellation: cancellation) { try round(full, $0) } }) else {
                 logger.info("automatic sync: another round with the system is under way; the next comes in \(schedule.everySeconds) s")
                 return nil
             }

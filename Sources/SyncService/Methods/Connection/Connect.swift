@@ -29,7 +29,7 @@ public enum Connect: SyncMethod {
         }
     }
 
-    public static func handle(_ p: Params, context: ServiceContext) throws -> ConnectionStatus.Result {
+    public static func handle(_ p: Params, context: ServiceContext, request: RequestInfo) throws -> ConnectionStatus.Result {
         // snake_case spellings of the top-level names are taken as their camelCase (transport.md).
         var members: [String: JSONValue] = [:]
         for (key, value) in p.members {
@@ -70,7 +70,7 @@ public enum Connect: SyncMethod {
         let configuration = try configure(system, members.filter { own.contains($0.key) })
         // Not in the middle of a round: its pages would go to the register of the system
         // connected before.
-        _ = try context.rounds.exclusive(cancellation: RequestScope.current?.cancellation) {
+        _ = try context.rounds.exclusive(cancellation: request.cancellation) {
             try context.connections.connect(context.database, system: system, baseURL: url, configuration: configuration, timeout: timeout)
         }
         // Automatic sync goes on for the same system and stops for another (`saveConnection`).
@@ -102,9 +102,9 @@ public enum Disconnect: SyncMethod {
     /// It may wait for a round's page in hand: the worker runs it, `ping` is answered.
     public static var scheduling: Scheduling { .long }
 
-    public static func handle(_ params: NoParams, context: ServiceContext) throws -> EmptyResult {
+    public static func handle(_ params: NoParams, context: ServiceContext, request: RequestInfo) throws -> EmptyResult {
         context.autoSync.halt(cancelling: true)
-        try context.rounds.exclusive(cancellation: RequestScope.current?.cancellation) {
+        try context.rounds.exclusive(cancellation: request.cancellation) {
             try context.connections.disconnect(context.database)
         }
         return EmptyResult()

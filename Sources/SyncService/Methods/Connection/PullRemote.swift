@@ -66,15 +66,15 @@ public enum PullRemote: SyncMethod {
     }
 
     /// Waits for a round under way (an automatic one, another process's): one at a time.
-    public static func handle(_ p: Params, context: ServiceContext) throws -> Result {
-        try context.rounds.exclusive(cancellation: RequestScope.current?.cancellation) { try pull(p, context: context) }
+    public static func handle(_ p: Params, context: ServiceContext, request: RequestInfo) throws -> Result {
+        try context.rounds.exclusive(cancellation: request.cancellation) { try pull(p, context: context, request: request) }
     }
 
     /// The pull, with the round lock held.
-    static func pull(_ p: Params, context: ServiceContext) throws -> Result {
+    static func pull(_ p: Params, context: ServiceContext, request: RequestInfo) throws -> Result {
         let (stored, connector) = try context.connections.connector(context.database)
         let full = p.full ?? (stored.pullMark == nil)
-        let cancellation = RequestScope.current?.cancellation
+        let cancellation: CancellationFlag? = request.cancellation
         var result = Result(full: full)
         // Every key this pull read, and the rules each customer broke (with the number it shows).
         var pulled = Set<String>()
@@ -83,7 +83,7 @@ public enum PullRemote: SyncMethod {
         let started = ContinuousClock.now
         let before = connector.traffic
         // Each page is a bulk write: the WAL is checkpointed once, after the reply.
-        defer { context.afterBulkWrite() }
+        defer { context.afterBulkWrite(request) }
         let end: RemotePull
         // One intake for the whole pull: each page, then the deletions, is one transaction of it.
         let register = RegisterIntake(database: context.database, side: .remote)

@@ -43,14 +43,14 @@ public enum PushRemote: SyncMethod {
     }
 
     /// Waits for a round under way (an automatic one, another process's): one at a time.
-    public static func handle(_ p: Params, context: ServiceContext) throws -> Result {
-        try context.rounds.exclusive(cancellation: RequestScope.current?.cancellation) { try push(p, context: context) }
+    public static func handle(_ p: Params, context: ServiceContext, request: RequestInfo) throws -> Result {
+        try context.rounds.exclusive(cancellation: request.cancellation) { try push(p, context: context, request: request) }
     }
 
     /// The push, with the round lock held.
-    static func push(_ p: Params, context: ServiceContext) throws -> Result {
+    static func push(_ p: Params, context: ServiceContext, request: RequestInfo) throws -> Result {
         let (stored, connector) = try context.connections.connector(context.database)
-        let cancellation = RequestScope.current?.cancellation
+        let cancellation: CancellationFlag? = request.cancellation
         let outgoing = try context.database.outgoing()
         var result = Result()
         let started = ContinuousClock.now

@@ -24,16 +24,16 @@ public enum SyncRemote: SyncMethod {
     }
 
     /// Waits for a round under way (an automatic one, another process's): one at a time.
-    public static func handle(_ p: Params, context: ServiceContext) throws -> Result {
-        try context.rounds.exclusive(cancellation: RequestScope.current?.cancellation) {
-            try run(full: p.full, progressToken: p.progressToken, context: context)
+    public static func handle(_ p: Params, context: ServiceContext, request: RequestInfo) throws -> Result {
+        try context.rounds.exclusive(cancellation: request.cancellation) {
+            try run(full: p.full, progressToken: p.progressToken, context: context, request: request)
         }
     }
 
     /// The round, with the round lock held (the automatic rounds call it too).
-    static func run(full: Bool?, progressToken: ProgressToken? = nil, context: ServiceContext) throws -> Result {
-        let pull = try PullRemote.pull(PullRemote.Params(full: full, allowMassDelete: nil, progressToken: progressToken), context: context)
-        let push = try PushRemote.push(PushRemote.Params(progressToken: progressToken), context: context)
+    static func run(full: Bool?, progressToken: ProgressToken? = nil, context: ServiceContext, request: RequestInfo) throws -> Result {
+        let pull = try PullRemote.pull(PullRemote.Params(full: full, allowMassDelete: nil, progressToken: progressToken), context: context, request: request)
+        let push = try PushRemote.push(PushRemote.Params(progressToken: progressToken), context: context, request: request)
         return Result(pull: pull, push: push)
     }
 }
@@ -42,7 +42,7 @@ extension SyncRemote {
     /// One round run from a shell (`customer-sync sync`): its result as one line for people.
     /// A round under way (a server's automatic one) is waited for at most `patience`.
     public static func round(context: ServiceContext, full: Bool = false, patience: Duration) throws -> String {
-        let r = try context.rounds.exclusive(patience: patience) { try run(full: full ? true : nil, context: context) }
+        let r = try context.rounds.exclusive(patience: patience) { try run(full: full ? true : nil, context: context, request: .inProcess) }
         var line = "pulled \(r.pull.added) new, \(r.pull.updated) updated, \(r.pull.deleted) deleted"
         if !r.pull.warnings.isEmpty { line += ", \(Set(r.pull.warnings.map(\.customerId)).count) with warnings" }
         line += r.pull.full ? " (full)" : ""

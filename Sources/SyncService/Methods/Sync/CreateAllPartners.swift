@@ -80,7 +80,7 @@ public enum CreateAllPartners: SyncMethod {
         var total: Int
     }
 
-    public static func handle(_ p: Params, context: ServiceContext) throws -> Result {
+    public static func handle(_ p: Params, context: ServiceContext, request: RequestInfo) throws -> Result {
         if case .sequence(let start) = p.numbering.numbering, CustomerNumber.canonical(String(start), side: p.side.opposite) == nil {
             throw RPCError.invalidParams("start \(start) is not a valid \(p.side.opposite.rawValue) customer number: \(CustomerNumber.rule(for: p.side.opposite))", path: "numbering.start")
         }
@@ -92,7 +92,7 @@ public enum CreateAllPartners: SyncMethod {
         }
         let outcome = try context.database.createAllPartners(
             side: p.side, numbering: p.numbering.numbering, customerIds: ids, dryRun: p.dryRun ?? false, progress: progress)
-        if !outcome.dryRun { context.afterBulkWrite() }
+        if !outcome.dryRun { context.afterBulkWrite(request) }
         return Result(
             created: outcome.created,
             skipped: outcome.skipped.map { Skipped(customerId: CustomerID.format($0.customerId), reason: $0.reason.rawValue,

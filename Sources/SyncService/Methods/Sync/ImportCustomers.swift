@@ -81,7 +81,7 @@ public enum ImportCustomers: SyncMethod {
         }
     }
 
-    public static func handle(_ p: Params, context: ServiceContext) throws -> Result {
+    public static func handle(_ p: Params, context: ServiceContext, request: RequestInfo) throws -> Result {
         let side = p.side ?? .remote
         let given = [p.path != nil, p.content != nil, p.contentBase64 != nil].filter { $0 }.count
         guard given == 1 else {
@@ -90,10 +90,10 @@ public enum ImportCustomers: SyncMethod {
         }
         let (bytes, format) = try source(p, context: context)
         let started = ContinuousClock.now
-        defer { context.afterBulkWrite() }
+        defer { context.afterBulkWrite(request) }
         let dryRun = p.dryRun ?? false
         let intake = RegisterIntake(database: context.database, side: side, mode: p.mode ?? .merge, skipInvalid: p.skipInvalid ?? false,
-                                    cancellation: RequestScope.current?.cancellation, allowMassDelete: p.allowMassDelete ?? false,
+                                    cancellation: request.cancellation, allowMassDelete: p.allowMassDelete ?? false,
                                     commit: !dryRun)
         let done = try intake.run(try RegisterIntake.file(bytes, format: format, side: side, sheet: p.sheet, limits: context.limits, database: context.database))
         let c = done.counts
