@@ -37,6 +37,7 @@ public struct SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         case null
         case list([[String: Detail]])
         case strings([String])
+        case object([String: Detail])
     }
 
     public var kind: Kind

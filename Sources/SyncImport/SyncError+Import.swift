@@ -8,8 +8,15 @@ extension SyncError {
         let message = errors.count == 1 && errors[0].line <= 1
             ? "import rejected: \(errors[0].message); nothing was imported"
             : "import rejected: \(errors.count) problem(s) on \(lines) line(s); nothing was imported"
-        return SyncError(.importRejected, message, details: [
+        var details: [String: SyncError.Detail] = [
             "errors": .list(errors.map { ["line": .int($0.line), "field": .string($0.field), "message": .string($0.message)] })
-        ])
+        ]
+        // A file that cannot be read as a register at all (empty, not a workbook, past a
+        // limit) has its own shape: no row is at fault, so no field is either. `errors`
+        // still lists it as a row error, for clients written before (`errors.md`).
+        if errors.count == 1, errors[0].field == "file" {
+            details["file"] = .object(["message": .string(errors[0].message), "line": errors[0].line > 0 ? .int(errors[0].line) : .null])
+        }
+        return SyncError(.importRejected, message, details: details)
     }
 }

@@ -53,6 +53,7 @@ extension JSONValue {
         case .null: self = .null
         case .list(let items): self = .array(items.map { .object($0.mapValues(JSONValue.init(detail:))) })
         case .strings(let items): self = .array(items.map(JSONValue.string))
+        case .object(let members): self = .object(members.mapValues(JSONValue.init(detail:)))
         }
     }
 }
