@@ -142,7 +142,7 @@ final class AutoSync: @unchecked Sendable {
             inHand = flag
             condition.unlock()
             let started = Date()
-            let outcome = run(schedule, started: started, cancellation: flag)
+            let outcome = run(schedule, lastFull: stored.lastFullPull.flatMap(Timestamp.date), started: started, cancellation: flag)
             condition.lock()
             inHand = nil
             defer { condition.broadcast() }
@@ -175,9 +175,9 @@ final class AutoSync: @unchecked Sendable {
     }
 
     /// One round, or nil when it did not run (another was under way) or was cancelled.
-    private func run(_ schedule: RoundSchedule, started: Date, cancellation: CancellationFlag) -> Result<SyncRemote.Result, RPCError>? {
+    /// `lastFull`: when the last full pull finished, as the connection the loop just read says.
+    private func run(_ schedule: RoundSchedule, lastFull: Date?, started: Date, cancellation: CancellationFlag) -> Result<SyncRemote.Result, RPCError>? {
         do {
-            let lastFull = try database.connection()?.lastFullPull.flatMap(Timestamp.date)
             let full = schedule.needsFullPull(lastFull: lastFull, now: started)
             guard let round, let result = try lock.ifFree({ try RequestScope.runDetached(cancellation: cancellation) { try round(full, $0) } }) else {
                 logger.info("automatic sync: another round with the system is under way; the next comes in \(schedule.everySeconds) s")
