@@ -726,9 +726,12 @@ $("#open-create-all").addEventListener("click", async () => {
   const preview = el("div", { id: "create-all-preview", "aria-live": "polite" });
   const numbering = () => (mode.value === "keep" ? { mode: "keep" } : { mode: "sequence", start: start.value.trim() });
   let likely = new Map();
+  let likelySide = null;
   let plan = null;
-  /** Who of `side` has a suggested partner on the other side (listSuggestions pairs them). */
+  /** Who of `side` has a suggested partner on the other side (listSuggestions pairs them):
+   * read once a side, not again when only the numbering or the checkbox changes. */
   const readLikely = async () => {
+    if (likelySide === side.value) return;
     likely = new Map();
     let cursor = null;
     do {
@@ -736,6 +739,7 @@ $("#open-create-all").addEventListener("click", async () => {
       for (const s of page.items) likely.set(side.value === "local" ? s.localId : s.remoteId, s);
       cursor = page.nextCursor;
     } while (cursor && likely.size < 100000);
+    likelySide = side.value;
   };
   const names = new Map();
   const show = async () => {
