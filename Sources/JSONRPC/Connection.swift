@@ -14,14 +14,15 @@ public final class Session: Sendable {
     let allowedAfterShutdown: Set<String>
     /// Where notifications (for example `$/progress`) go: the transport sets it once, before
     /// it starts the threads that read it (safe unsynchronised for that reason alone).
-    nonisolated(unsafe) private(set) var notificationSink: ((_ body: [UInt8]) -> Void)?
+    nonisolated(unsafe) private(set) var notificationSink: ((_ body: [UInt8], _ framing: Framing?) -> Void)?
 
     public init(allowedAfterShutdown: Set<String> = ["exit"]) {
         self.allowedAfterShutdown = allowedAfterShutdown
     }
 
-    /// Routes notifications to `sink` (the transport calls this; tests may too).
-    public func setNotificationSink(_ sink: @escaping (_ body: [UInt8]) -> Void) {
+    /// Routes notifications to `sink`, with the framing of the request that sends them (nil:
+    /// sent outside a request). The transport calls this; tests may too.
+    public func setNotificationSink(_ sink: @escaping (_ body: [UInt8], _ framing: Framing?) -> Void) {
         notificationSink = sink
     }
 
@@ -35,8 +36,9 @@ public final class Session: Sendable {
         _state.withLock { $0 = .exited }
     }
 
-    /// Sends a notification to the client now (flushed at once).
-    public func notify(method: String, params: some Encodable) {
+    /// Sends a notification to the client now (flushed at once). `framing`: that of the
+    /// request sending it; nil for one sent outside a request (`RequestInfo.notify` passes it).
+    public func notify(method: String, params: some Encodable, framing: Framing? = nil) {
         guard let sink = notificationSink else { return }
         guard let paramsBytes = try? Router<Void>.encode(params) else { return }
         var body = Array(#"{"jsonrpc":"2.0","method":"#.utf8)
@@ -44,7 +46,7 @@ public final class Session: Sendable {
         body += Array(#","params":"#.utf8)
         body += paramsBytes
         body.append(UInt8(ascii: "}"))
-        sink(body)
+        sink(body, framing)
     }
 }
 
@@ -281,9 +283,12 @@ public final class Connection<Context> {
                 let scope = RequestScope(framing: RequestScope.current?.framing, cancellation: cancellation(for: request.id),
                                          runsAfterReply: RequestScope.current?.runsAfterReply ?? false)
                 try scope.cancellation.check()
-                result = try scope.run { try router.call(entry, request, message: message, context: context) }
+                result = try scope.run {
+                    try router.call(entry, request, message: message, context: context, info: RequestInfo(scope: scope, session: session))
+                }
             } else {
-                result = try router.call(entry, request, message: message, context: context)
+                result = try router.call(entry, request, message: message, context: context,
+                                         info: RequestInfo(scope: RequestScope.current, session: session))
             }
             guard let id = request.id else { return nil }
             var out = Array(#"{"jsonrpc":"2.0","id":"#.utf8)

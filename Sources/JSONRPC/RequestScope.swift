@@ -26,26 +26,44 @@ public final class CancellationFlag: Sendable {
 }
 
 /// What a handler knows of the request it answers, beside the shared context: whether the
-/// client cancelled it, and work to leave for after its reply. Handed to
-/// `RPCMethod.handle(_:context:request:)`, so a handler's dependence on them shows in its
-/// signature (the transport keeps them per thread, `RequestScope`).
+/// client cancelled it, how to tell the client of its progress, and work to leave for after
+/// its reply. Handed to `RPCMethod.handle(_:context:request:)`, so a handler's dependence on
+/// them shows in its signature; no handler reads the transport's per-thread `RequestScope`.
 public struct RequestInfo: Sendable {
     /// Set by `$/cancelRequest` (never, for a call made in-process).
     public let cancellation: CancellationFlag
     private let runsAfterReply: Bool
+    /// The request's framing, for its notifications (nil: the framing the client last used).
+    private let framing: Framing?
+    /// Where its notifications go (nil: nowhere, as for a call made in-process).
+    private let session: Session?
 
-    init(scope: RequestScope?) {
+    init(scope: RequestScope?, session: Session?) {
         cancellation = scope?.cancellation ?? CancellationFlag()
         runsAfterReply = scope?.runsAfterReply ?? false
+        framing = scope?.framing
+        self.session = session
     }
 
-    /// A call made in-process, outside any transport: never cancelled; work left for after
-    /// the reply is dropped at once.
-    public static var inProcess: RequestInfo { RequestInfo(scope: nil) }
+    /// A call made in-process, outside any transport: never cancelled; its notifications go
+    /// nowhere; work left for after the reply is dropped at once.
+    public static var inProcess: RequestInfo { RequestInfo(scope: nil, session: nil) }
 
     /// Throws `RequestCancelled` (-32800) once the request was cancelled: long handlers call
     /// it between steps.
     public func checkCancelled() throws { try cancellation.check() }
+
+    /// Sends a notification to the client at once, in the framing of this request.
+    public func notify(method: String, params: some Encodable) {
+        session?.notify(method: method, params: params, framing: framing)
+    }
+
+    /// Sends `$/progress {token, done, total}` when the client gave a token; nothing otherwise.
+    /// `total` is left out when it is not known.
+    public func progress(_ token: ProgressToken?, done: Int, total: Int?) {
+        guard let token else { return }
+        notify(method: ProgressReport.method, params: ProgressReport(token: token.json, done: done, total: total))
+    }
 
     /// Work for after the reply has been written (a WAL checkpoint after a bulk write), run by
     /// the same thread once the reply is out; dropped when no server runs it (it must be work
@@ -56,9 +74,19 @@ public struct RequestInfo: Sendable {
     }
 }
 
+/// The params of `$/progress`, as every long method sends them.
+public struct ProgressReport: Encodable, Sendable {
+    public static let method = "$/progress"
+    public var token: JSONValue
+    public var done: Int
+    /// Left out when not known (a pull whose system does not say how many it holds).
+    public var total: Int?
+}
+
 /// What the thread handling a request knows about it: its framing (for the notifications it
-/// sends) and its cancellation flag. Kept per thread, since a long request runs on a worker
-/// while the reader answers others (`StdioServer`).
+/// sends) and its cancellation flag. Kept per thread by the transport, since a long request
+/// runs on a worker while the reader answers others (`StdioServer`); `Connection` turns it
+/// into the `RequestInfo` a handler gets.
 public final class RequestScope: Sendable {
     /// The framing of the request; nil for work the server started on its own
     /// (`runDetached`), whose notifications go in the framing the client last used.
@@ -93,10 +121,11 @@ public final class RequestScope: Sendable {
     /// Runs work the server starts on its own, not for a request (an automatic sync round),
     /// the way a long request runs: handlers it calls see `cancellation`, and the work they
     /// leave for after a reply (a checkpoint) runs when `body` returns.
-    public static func runDetached<T>(cancellation: CancellationFlag, _ body: (RequestInfo) throws -> T) rethrows -> T {
+    /// Its notifications go to `session` in the framing the client last used.
+    public static func runDetached<T>(cancellation: CancellationFlag, session: Session?, _ body: (RequestInfo) throws -> T) rethrows -> T {
         let scope = RequestScope(framing: nil, cancellation: cancellation, runsAfterReply: true)
         defer { runAfterReplyWork() }
-        return try scope.run { try body(RequestInfo(scope: scope)) }
+        return try scope.run { try body(RequestInfo(scope: scope, session: session)) }
     }
 
     /// Runs `body` with `self` as the calling thread's current scope.

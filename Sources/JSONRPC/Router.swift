@@ -3,7 +3,7 @@ import Foundation
 /// The table of methods: decodes params into each method's own type, calls its handler and
 /// encodes its result. Errors come back as `RPCError`s; anything unexpected becomes -32603.
 public struct Router<Context> {
-    typealias Handler = (_ message: UnsafeBufferPointer<UInt8>, _ request: Request, _ context: Context) throws -> [UInt8]
+    typealias Handler = (_ message: UnsafeBufferPointer<UInt8>, _ request: Request, _ context: Context, _ info: RequestInfo) throws -> [UInt8]
 
     /// A registered method: its handler and how it is scheduled.
     struct Entry {
@@ -22,9 +22,9 @@ public struct Router<Context> {
 
     public mutating func register<M: RPCMethod>(_ method: M.Type) where M.Context == Context {
         precondition(entries[M.name] == nil, "method \(M.name) registered twice")
-        entries[M.name] = Entry(handler: { message, request, context in
+        entries[M.name] = Entry(handler: { message, request, context, info in
             let params = try Self.decodeParams(M.self, message: message, request: request)
-            let result = try M.handle(params, context: context, request: RequestInfo(scope: RequestScope.current))
+            let result = try M.handle(params, context: context, request: info)
             if let raw = result as? RawJSON { return raw.bytes }
             return try Self.encode(result)
         }, scheduling: M.scheduling)
@@ -39,13 +39,13 @@ public struct Router<Context> {
     func entry(_ method: String) -> Entry? { entries[method] }
 
     /// Runs the handler for `request`. The caller has checked the envelope.
-    func call(_ request: Request, message: UnsafeBufferPointer<UInt8>, context: Context) throws -> [UInt8] {
-        try call(entries[request.method], request, message: message, context: context)
+    func call(_ request: Request, message: UnsafeBufferPointer<UInt8>, context: Context, info: RequestInfo = .inProcess) throws -> [UInt8] {
+        try call(entries[request.method], request, message: message, context: context, info: info)
     }
 
-    func call(_ entry: Entry?, _ request: Request, message: UnsafeBufferPointer<UInt8>, context: Context) throws -> [UInt8] {
+    func call(_ entry: Entry?, _ request: Request, message: UnsafeBufferPointer<UInt8>, context: Context, info: RequestInfo) throws -> [UInt8] {
         guard let entry else { throw RPCError.methodNotFound(request.method) }
-        return try entry.handler(message, request, context)
+        return try entry.handler(message, request, context, info)
     }
 
     static func encode(_ value: some Encodable) throws -> [UInt8] {

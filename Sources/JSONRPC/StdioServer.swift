@@ -55,10 +55,10 @@ public final class StdioServer<Context> {
         lastFraming = mode == .contentLength ? .contentLength : .ndjson
         self.logger = logger
         worker = Worker()
-        connection.session.setNotificationSink { [unowned self] body in
+        connection.session.setNotificationSink { [unowned self] body, framing in
             // A notification goes out in the framing of the request that sends it, at once;
             // one sent outside a request, in the framing the client last used.
-            self.enqueue(body, framing: RequestScope.current?.framing, flushNow: true)
+            self.enqueue(body, framing: framing, flushNow: true)
         }
     }
 

@@ -201,7 +201,7 @@ struct ConnectionTests {
     @Test func notificationsGoThroughTheSink() {
         let session = Session()
         var sent: [String] = []
-        session.setNotificationSink { sent.append(String(decoding: $0, as: UTF8.self)) }
+        session.setNotificationSink { body, _ in sent.append(String(decoding: body, as: UTF8.self)) }
         session.notify(method: "$/progress", params: ["token": JSONValue.string("t"), "done": 1, "total": 2] as JSONValue)
         #expect(sent == [#"{"jsonrpc":"2.0","method":"$/progress","params":{"done":1,"token":"t","total":2}}"#])
     }

@@ -179,7 +179,7 @@ final class AutoSync: @unchecked Sendable {
     private func run(_ schedule: RoundSchedule, lastFull: Date?, started: Date, cancellation: CancellationFlag) -> Result<SyncRemote.Result, RPCError>? {
         do {
             let full = schedule.needsFullPull(lastFull: lastFull, now: started)
-            guard let round, let result = try lock.ifFree({ try RequestScope.runDetached(cancellation: cancellation) { try round(full, $0) } }) else {
+            guard let round, let result = try lock.ifFree({ try RequestScope.runDetached(cancellation: cancellation, session: session) { try round(full, $0) } }) else {
                 logger.info("automatic sync: another round with the system is under way; the next comes in \(schedule.everySeconds) s")
                 return nil
             }

@@ -59,12 +59,6 @@ public enum PullRemote: SyncMethod {
         var full: Bool
     }
 
-    public struct Progress: Encodable, Sendable {
-        var token: JSONValue
-        var done: Int
-        var total: Int?
-    }
-
     /// Waits for a round under way (an automatic one, another process's): one at a time.
     public static func handle(_ p: Params, context: ServiceContext, request: RequestInfo) throws -> Result {
         try context.rounds.exclusive(cancellation: request.cancellation) { try pull(p, context: context, request: request) }
@@ -112,9 +106,7 @@ public enum PullRemote: SyncMethod {
                 seen += page.customers.count
                 try intake(page.customers)
                 result.pages += 1
-                if let token = p.progressToken?.json {
-                    context.session.notify(method: "$/progress", params: Progress(token: token, done: seen, total: page.total))
-                }
+                request.progress(p.progressToken, done: seen, total: page.total)
             }
             try cancellation?.check()
             let known = try context.database.identitiesOnceSeen(side: .remote)

@@ -101,9 +101,7 @@ public enum PushRemote: SyncMethod {
                 } catch let error as ConnectorError where error.kind == .rejected || error.kind == .numberTaken || error.kind == .notFound {
                     result.failed.append(Failure(customerId: CustomerID.format(customer.id), message: error.message))
                 }
-                if let token = p.progressToken?.json {
-                    context.session.notify(method: "$/progress", params: PullRemote.Progress(token: token, done: index + 1, total: outgoing.count))
-                }
+                request.progress(p.progressToken, done: index + 1, total: outgoing.count)
             }
         } catch {
             // The system is unreachable or refuses the tokens: nothing more can go now.

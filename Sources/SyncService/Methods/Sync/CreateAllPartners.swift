@@ -74,22 +74,12 @@ public enum CreateAllPartners: SyncMethod {
         var planned: [Planned]?
     }
 
-    public struct Progress: Encodable, Sendable {
-        var token: JSONValue
-        var done: Int
-        var total: Int
-    }
-
     public static func handle(_ p: Params, context: ServiceContext, request: RequestInfo) throws -> Result {
         if case .sequence(let start) = p.numbering.numbering, CustomerNumber.canonical(String(start), side: p.side.opposite) == nil {
             throw RPCError.invalidParams("start \(start) is not a valid \(p.side.opposite.rawValue) customer number: \(CustomerNumber.rule(for: p.side.opposite))", path: "numbering.start")
         }
         let ids = try p.customerIds.map { try $0.map(ParamsCheck.customerId) }
-        var progress: ((Int, Int) -> Void)?
-        if let token = p.progressToken?.json {
-            let session = context.session
-            progress = { done, total in session.notify(method: "$/progress", params: Progress(token: token, done: done, total: total)) }
-        }
+        let progress: ((Int, Int) -> Void)? = p.progressToken.map { token in { request.progress(token, done: $0, total: $1) } }
         let outcome = try context.database.createAllPartners(
             side: p.side, numbering: p.numbering.numbering, customerIds: ids, dryRun: p.dryRun ?? false, progress: progress)
         if !outcome.dryRun { context.afterBulkWrite(request) }
