@@ -53,12 +53,12 @@ import collections
 import datetime
 import json
 import re
-import signal
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+from fake_http import FakeHandler, serve
 
 FILTERABLE = {"Name", "Email", "ExternalReference", "VatNumber", "EanNumber", "IsPerson"}
 READ_ONLY = {"ContactGuid", "CreatedAt", "UpdatedAt", "DeletedAt", "IsDebitor", "IsCreditor"}
@@ -106,58 +106,7 @@ class State:
         return stamp(moment)
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    state: State = None
-
-    def log_message(self, *args):
-        pass
-
-    def reply(self, status, body=None, headers=None):
-        data = b"" if body is None else json.dumps(body).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self._headers_buffer.append(b"\r\n")
-        self._headers_buffer.append(data)
-        self.flush_headers()
-
-    def raw_body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def json_body(self):
-        raw = self.raw_body()
-        return json.loads(raw.decode("utf-8")) if raw else None
-
-    def fault(self, method, path):
-        with self.state.lock:
-            for fault in self.state.faults:
-                if fault.get("method", method) == method and path.startswith(fault.get("path", "")):
-                    if fault.get("skip", 0) > 0:
-                        fault["skip"] -= 1
-                        return None
-                    fault["times"] = fault.get("times", 1) - 1
-                    if fault["times"] <= 0:
-                        self.state.faults.remove(fault)
-                    return dict(fault)
-        return None
-
-    def do_GET(self):
-        self.handle_any("GET")
-
-    def do_POST(self):
-        self.handle_any("POST")
-
-    def do_PUT(self):
-        self.handle_any("PUT")
-
-    def do_DELETE(self):
-        self.handle_any("DELETE")
-
+class Handler(FakeHandler):
     def handle_any(self, method):
         url = urlparse(self.path)
         if url.path.startswith("/__fake/"):
@@ -393,7 +342,6 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, set(signal.valid_signals()))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--client-id", default="isv_demo")
@@ -405,13 +353,7 @@ def main():
     parser.add_argument("--no-pro", action="store_true")
     args = parser.parse_args()
     Handler.state = State(args)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
-    print(f"port {server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
+    serve(Handler, args.port)
 
 
 if __name__ == "__main__":

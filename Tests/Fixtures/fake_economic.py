@@ -58,11 +58,11 @@ import argparse
 import datetime
 import json
 import re
-import signal
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+from fake_http import FakeHandler, serve
 
 BASE = "https://restapi.e-conomic.com"
 # Customers, POST /customers: required properties.
@@ -129,48 +129,7 @@ def with_self(customer):
     return out
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    state: State = None  # set by main
-
-    def log_message(self, *args):
-        pass
-
-    # -- plumbing ---------------------------------------------------------------------------------
-    def reply(self, status, body=None, headers=None):
-        data = b"" if body is None else json.dumps(body).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        # Headers and body in one write: two small writes meet Nagle and the client's delayed
-        # ACK, 40 ms a reply, which would be the fake's cost, not the server's.
-        self._headers_buffer.append(b"\r\n")
-        self._headers_buffer.append(data)
-        self.flush_headers()
-
-    def body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        return json.loads(raw.decode("utf-8")) if raw else None
-
-    def fault(self, method, path):
-        """The first queued fault for this request, consumed."""
-        with self.state.lock:
-            for fault in self.state.faults:
-                if fault.get("method", method) == method and path.startswith(fault.get("path", "")):
-                    if fault.get("skip", 0) > 0:
-                        # Let this many matching requests through first.
-                        fault["skip"] -= 1
-                        return None
-                    fault["times"] = fault.get("times", 1) - 1
-                    if fault["times"] <= 0:
-                        self.state.faults.remove(fault)
-                    return dict(fault)
-        return None
-
+class Handler(FakeHandler):
     def handle_any(self, method):
         url = urlparse(self.path)
         if url.path.startswith("/__fake/"):
@@ -202,25 +161,25 @@ class Handler(BaseHTTPRequestHandler):
                         self.state.customers[number]["lastUpdated"] = self.state.now()
             fault = None
         if fault and "status" in fault:
-            self.body()
+            self.raw_body()
             headers = {"Retry-After": "0"} if fault["status"] == 429 else {}
             return self.reply(fault["status"], {"message": f"injected {fault['status']}", "httpStatusCode": fault["status"]}, headers)
         secret = self.headers.get("X-AppSecretToken")
         grant = self.headers.get("X-AgreementGrantToken")
         # Intro, "HTTP Status Codes", 401: wrong credentials, or a grant the agreement revoked.
         if not secret or not grant or secret != self.state.app_secret or (grant != self.state.grant and grant not in self.state.read_only):
-            self.body()
+            self.raw_body()
             revoked = grant in self.state.revoked
             return self.reply(401, {"message": "The agreement has revoked the grant." if revoked else "Unauthorized: the tokens are not valid.",
                                     "errorCode": "E00500", "developerHint": "Provide valid X-AppSecretToken and X-AgreementGrantToken headers.",
                                     "httpStatusCode": 401})
         # 403: authorised, but the grant's roles do not allow this.
         if method in ("POST", "PUT", "DELETE") and grant in self.state.read_only:
-            self.body()
+            self.raw_body()
             return self.reply(403, {"message": "The app does not have the role needed to write customers.", "errorCode": "E00510",
                                     "developerHint": "The grant was issued for roles that only read.", "httpStatusCode": 403})
         if method in ("POST", "PUT") and not (self.headers.get("Content-Type") or "").startswith("application/json"):
-            self.body()
+            self.raw_body()
             return self.reply(415, {"message": "Content-Type must be application/json", "httpStatusCode": 415})
         status, body = self.route(method, path, parse_qs(url.query))
         if fault and fault.get("kind") == "lose":
@@ -230,17 +189,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.reply(status, body)
 
-    def do_GET(self):
-        self.handle_any("GET")
 
-    def do_POST(self):
-        self.handle_any("POST")
 
-    def do_PUT(self):
-        self.handle_any("PUT")
 
-    def do_DELETE(self):
-        self.handle_any("DELETE")
 
     # -- the API ----------------------------------------------------------------------------------
     def route(self, method, path, query):
@@ -249,7 +200,7 @@ class Handler(BaseHTTPRequestHandler):
         if m and method == "GET":
             return self.collection(query)
         if m and method == "POST":
-            return self.create(self.body() or {})
+            return self.create(self.json_body() or {})
         m = re.fullmatch(r"/customers/(\d+)", path)
         if m:
             number = int(m.group(1))
@@ -258,7 +209,7 @@ class Handler(BaseHTTPRequestHandler):
                     customer = s.customers.get(number)
                 return (200, with_self(customer)) if customer else (404, {"message": f"Customer {number} not found.", "httpStatusCode": 404})
             if method == "PUT":
-                return self.replace(number, self.body() or {})
+                return self.replace(number, self.json_body() or {})
             if method == "DELETE":
                 with s.lock:
                     found = s.customers.pop(number, None)
@@ -273,7 +224,7 @@ class Handler(BaseHTTPRequestHandler):
                 if method == "GET":
                     return 200, {"collection": list(contacts.values()), "pagination": {"results": len(contacts)}}
                 if method == "POST":
-                    body = self.body() or {}
+                    body = self.json_body() or {}
                     if not body.get("name"):
                         return 400, validation_error(["name"])
                     if len(body["name"]) > 255:
@@ -477,7 +428,7 @@ class Handler(BaseHTTPRequestHandler):
     def control(self, method, path):
         s = self.state
         if path == "/__fake/customers" and method == "POST":
-            items = self.body() or []
+            items = self.json_body() or []
             with s.lock:
                 for item in items:
                     customer = dict(item)
@@ -491,19 +442,19 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, [s.customers[n] for n in sorted(s.customers)])
         if path == "/__fake/faults" and method == "POST":
             with s.lock:
-                s.faults.extend(self.body() or [])
+                s.faults.extend(self.json_body() or [])
             return self.reply(200, {"queued": len(s.faults)})
         if path == "/__fake/stats" and method == "GET":
             with s.lock:
                 return self.reply(200, {"requests": s.requests, "posts": s.posts, "faults": len(s.faults),
                                         "serveSeconds": round(s.serve_seconds, 6)})
         if path == "/__fake/reset" and method == "POST":
-            self.body()
+            self.raw_body()
             with s.lock:
                 s.reset()
             return self.reply(200, {})
         if path == "/__fake/references" and method == "POST":
-            body = self.body() or {}
+            body = self.json_body() or {}
             with s.lock:
                 if "currencies" in body:
                     s.currencies = set(body["currencies"])
@@ -514,7 +465,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, {})
         if path == "/__fake/touch" and method == "POST":
             # Someone edits customers in e-conomic: {"number": n, "fields": {...}}.
-            body = self.body() or {}
+            body = self.json_body() or {}
             with s.lock:
                 customer = s.customers.get(int(body["number"]))
                 if customer is None:
@@ -526,9 +477,6 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    # Spawned from a thread that blocks signals, a process inherits the mask: unblock them,
-    # so that SIGTERM and Ctrl-C end it.
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, set(signal.valid_signals()))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--app-secret", default="demo-app-secret")
@@ -537,13 +485,7 @@ def main():
     parser.add_argument("--read-only", action="append", default=[])
     args = parser.parse_args()
     Handler.state = State(args.app_secret, args.grant, set(args.revoked), set(args.read_only))
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
-    print(f"port {server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
+    serve(Handler, args.port)
 
 
 if __name__ == "__main__":

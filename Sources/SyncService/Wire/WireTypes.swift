@@ -28,6 +28,11 @@ public struct WireLink: Encodable, Sendable {
 
 /// A page of a list: `{items, nextCursor, total}`, and `totalEstimated: true` when the total
 /// is an estimate (absent otherwise).
+///
+/// Its four members are written twice: by `JSONEncoder` for items that have no writer of their
+/// own (history entries, suggestions: their encoding can fail, a score that is not a number,
+/// which `writeJSON` cannot report), and by `writeJSON` for pages of customers and links, the
+/// bulk of what the service sends. `WireEncodingTests` holds the two to the same bytes.
 public struct WirePage<Item: Encodable & Sendable>: Encodable, Sendable {
     public var items: [Item]
     public var nextCursor: String?
