@@ -14,11 +14,9 @@ extension AppDatabase {
     public func status() throws -> StatusCounts {
         try read { db in
             var counts = StatusCounts()
-            // The links: all of them (a b-tree count), less the few in conflict or deleted.
-            let links = try Int.fetchOne(db, sql: "SELECT count(*) FROM link") ?? 0
-            counts.linksConflict = try Int.fetchOne(db, sql: "SELECT count(*) FROM link WHERE state = 'conflict'") ?? 0
-            counts.linksDeleted = try Int.fetchOne(db, sql: "SELECT count(*) FROM link WHERE state = 'deleted'") ?? 0
-            counts.linksSynced = links - counts.linksConflict - counts.linksDeleted
+            counts.linksConflict = try LinkTally.count(db, state: .conflict)
+            counts.linksDeleted = try LinkTally.count(db, state: .deleted)
+            counts.linksSynced = try LinkTally.count(db, state: .synced)
             // Customers per side from the tally the schema keeps; every synced or conflicting
             // link has one customer on each side.
             for side in Side.allCases {
@@ -27,7 +25,8 @@ extension AppDatabase {
                 c.unsynced = try Tally.count(db, side: side, excluded: false)
                 c.synced = counts.linksSynced
                 c.conflict = counts.linksConflict
-                c.deleted = try Int.fetchOne(db, sql: "SELECT count(*) FROM link WHERE state = 'deleted' AND \(side == .local ? "localId" : "remoteId") IS NOT NULL") ?? 0
+                // A deleted link keeps the customer of the side that still has one.
+                c.deleted = try LinkTally.count(db, state: .deleted, hasLocal: side == .local)
                 c.unsynced -= c.synced + c.conflict + c.deleted
                 c.total = c.unsynced + c.synced + c.conflict + c.deleted + c.excluded
                 if side == .local { counts.local = c } else { counts.remote = c }
@@ -151,11 +150,11 @@ extension AppDatabase {
 
     static func unsyncedCount(_ db: Database, side: Side?) throws -> Int {
         var total = 0
-        // Every link has one customer on each side but a deleted one, which has one only
-        // (count(*) on a table is a b-tree count; deleted links are few).
-        let links = try Int.fetchOne(db, sql: "SELECT count(*) FROM link") ?? 0
+        // Every link has one customer on each side but a deleted one, which has one only.
+        let links = try LinkTally.count(db)
         for s in side.map({ [$0] }) ?? Side.allCases {
-            let vanished = try Int.fetchOne(db, sql: "SELECT count(*) FROM link WHERE state = 'deleted' AND \(s == .local ? "localId" : "remoteId") IS NULL") ?? 0
+            // Deleted links whose customer on side `s` vanished.
+            let vanished = try LinkTally.count(db, state: .deleted, hasLocal: s == .remote)
             total += try Tally.count(db, side: s, excluded: false) - (links - vanished)
         }
         return total
@@ -199,10 +198,11 @@ extension AppDatabase {
             arguments += search.arguments
         }
         return try read { db in
-            var knownTotal: Int?
+            // Without a query the total is the tally's; a query's is counted, and estimated
+            // from the first links past `linkCountBudget`.
+            var knownTotal: Int? = search == nil ? try LinkTally.count(db, state: state) : nil
             var estimated = false
-            // Only a query's total is estimated, so only a query asks how many links there are.
-            let links = search == nil ? 0 : try Int.fetchOne(db, sql: "SELECT count(*) FROM link") ?? 0
+            let links = search == nil ? 0 : try LinkTally.count(db)
             if links > Self.linkCountBudget {
                 let sample = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT * FROM link ORDER BY id LIMIT ?) link WHERE "
                                               + conditions.joined(separator: " AND "), arguments: [Self.linkCountBudget] + arguments) ?? 0

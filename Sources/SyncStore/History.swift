@@ -111,9 +111,11 @@ extension AppDatabase {
                 conditions.append("linkId = ?")
                 arguments += [linkId]
             }
+            // The whole history's size is its largest id; one customer's or link's is counted on its index.
             return try Page.fetch(db, select: "SELECT id, at, operation, source, customerId, linkId, field, old, new FROM history",
                                   count: "SELECT count(*) FROM history", id: "id", order: .descending,
                                   conditions: conditions, arguments: arguments, limit: limit, cursor: before,
+                                  knownTotal: conditions.isEmpty ? try HistoryTally.count(db) : nil,
                                   reader: { _ in
                                       { HistoryEntry(id: $0["id"], at: $0["at"], operation: $0["operation"], source: $0["source"],
                                                      customerId: $0["customerId"], linkId: $0["linkId"], field: $0["field"], old: $0["old"], new: $0["new"]) }

@@ -203,6 +203,34 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v10: link tally") { db in
+            try db.execute(sql: """
+                -- How many links there are in each state, with a local customer or without one
+                -- (a 'deleted' link has one side only), so that totals never walk the links.
+                -- Kept by triggers: links are written in many places, a count in each would drift.
+                CREATE TABLE linkTally (
+                    state TEXT NOT NULL,
+                    hasLocal INTEGER NOT NULL,
+                    n INTEGER NOT NULL,
+                    PRIMARY KEY (state, hasLocal)
+                ) WITHOUT ROWID;
+                INSERT INTO linkTally (state, hasLocal, n)
+                    SELECT s.state, h.hasLocal, (SELECT count(*) FROM link WHERE state = s.state AND (localId IS NOT NULL) = h.hasLocal)
+                    FROM (SELECT 'synced' AS state UNION ALL SELECT 'conflict' UNION ALL SELECT 'deleted') s,
+                         (SELECT 0 AS hasLocal UNION ALL SELECT 1) h;
+                CREATE TRIGGER linkTallyInsert AFTER INSERT ON link BEGIN
+                    UPDATE linkTally SET n = n + 1 WHERE state = new.state AND hasLocal = (new.localId IS NOT NULL);
+                END;
+                CREATE TRIGGER linkTallyDelete AFTER DELETE ON link BEGIN
+                    UPDATE linkTally SET n = n - 1 WHERE state = old.state AND hasLocal = (old.localId IS NOT NULL);
+                END;
+                CREATE TRIGGER linkTallyUpdate AFTER UPDATE OF state, localId ON link
+                WHEN old.state IS NOT new.state OR (old.localId IS NULL) <> (new.localId IS NULL) BEGIN
+                    UPDATE linkTally SET n = n - 1 WHERE state = old.state AND hasLocal = (old.localId IS NOT NULL);
+                    UPDATE linkTally SET n = n + 1 WHERE state = new.state AND hasLocal = (new.localId IS NOT NULL);
+                END;
+                """)
+        }
         return migrator
     }
 }

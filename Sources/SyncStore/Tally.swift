@@ -16,10 +16,30 @@ enum Tally {
     }
 }
 
+/// The link counts in table `linkTally`, kept by its triggers (migration v10).
+enum LinkTally {
+    /// Links in `state` (nil: any), with a local customer or without one (nil: either). Every
+    /// link but a 'deleted' one has both customers; a 'deleted' one has exactly one.
+    static func count(_ db: Database, state: LinkState? = nil, hasLocal: Bool? = nil) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT coalesce(sum(n), 0) FROM linkTally WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR hasLocal = ?2)",
+                         arguments: [state?.rawValue, hasLocal]) ?? 0
+    }
+}
+
+/// The size of the history. It is only ever appended to, with ids SQLite gives (the largest
+/// so far plus one, so a rolled-back write leaves no gap): its largest id is its count, read
+/// from one end of its b-tree.
+enum HistoryTally {
+    static func count(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM history") ?? 0
+    }
+}
+
 extension AppDatabase {
-    /// Recounts the customers and compares with the tally, each customer's `linked` with the
-    /// links, its search key with its fields and the search index with the keys; returns the
-    /// differences (empty when they agree). For tests and diagnostics.
+    /// Recounts the customers and the links and compares with their tallies, the history with
+    /// its largest id, each customer's `linked` with the links, its search key with its fields
+    /// and the search index with the keys; returns the differences (empty when they agree).
+    /// For tests and diagnostics.
     func tallyDifferences() throws -> [String] {
         try read { db in
             var out: [String] = []
@@ -30,6 +50,16 @@ extension AppDatabase {
                     if kept != real { out.append("\(side.rawValue) excluded=\(excluded): tally \(kept), real \(real)") }
                 }
             }
+            for state in LinkState.allCases {
+                for hasLocal in [false, true] {
+                    let kept = try LinkTally.count(db, state: state, hasLocal: hasLocal)
+                    let real = try Int.fetchOne(db, sql: "SELECT count(*) FROM link WHERE state = ? AND (localId IS NOT NULL) = ?",
+                                                arguments: [state.rawValue, hasLocal]) ?? 0
+                    if kept != real { out.append("links \(state.rawValue) hasLocal=\(hasLocal): tally \(kept), real \(real)") }
+                }
+            }
+            let history = try Int.fetchOne(db, sql: "SELECT count(*) FROM history") ?? 0
+            if try HistoryTally.count(db) != history { out.append("history: largest id \(try HistoryTally.count(db)), rows \(history)") }
             let wrong = try Int64.fetchAll(db, sql: """
                 SELECT id FROM customer c WHERE linked <> (EXISTS (SELECT 1 FROM link WHERE localId = c.id) OR EXISTS (SELECT 1 FROM link WHERE remoteId = c.id))
                 ORDER BY id LIMIT 10

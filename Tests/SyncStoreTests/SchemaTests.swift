@@ -120,7 +120,7 @@ struct DatabaseFileTests {
         #expect(try b.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customer") } == 400)
     }
 
-    static let migrations = ["v1", "v2: connection", "v3: search key folded, with address, ZIP code and city", "v4: linked", "v5: search index", "v6: writes generation", "v7: system key", "v8: automatic sync", "v9: register headers"]
+    static let migrations = ["v1", "v2: connection", "v3: search key folded, with address, ZIP code and city", "v4: linked", "v5: search index", "v6: writes generation", "v7: system key", "v8: automatic sync", "v9: register headers", "v10: link tally"]
 
     /// A database of before v3 keeps its customers, and its search keys are computed again:
     /// the address, ZIP code and city become searchable, folded.
@@ -167,6 +167,37 @@ struct DatabaseFileTests {
         #expect(try db.tallyDifferences() == [])
         #expect(try db.listUnsynced(side: nil, query: nil, limit: 10, after: nil).items.map(\.id) == [2, 4])
         #expect(try db.status().linksSynced == 1)
+    }
+
+    /// A database of before v10 gets its link tally counted from the links it holds, and
+    /// the triggers keep it from then on.
+    @Test func v10CountsTheLinksItFinds() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try Schema.migrator.migrate(queue, upTo: "v9: register headers")
+            try queue.write { db in
+                for id in 1...6 {
+                    let side = id <= 3 ? "local" : "remote", number = "\(id)"
+                    try db.execute(sql: "INSERT INTO customer (id, side, number, name, searchKey, linked) VALUES (?, ?, ?, 'N', ?, ?)",
+                                   arguments: [id, side, number, CustomerSQL.searchKey(number: number, fields: CustomerFields(name: "N")), id != 3])
+                }
+                try db.execute(sql: "UPDATE tally SET n = 3 WHERE excluded = 0")
+                try db.execute(sql: """
+                    INSERT INTO link (id, localId, remoteId, state) VALUES (1, 1, 4, 'synced'), (2, 2, 5, 'conflict'), (3, NULL, 6, 'deleted')
+                    """)
+            }
+        }
+        let db = try AppDatabase.open(path: path)
+        #expect(try db.tallyDifferences() == [])
+        let status = try db.status()
+        #expect(status.linksSynced == 1 && status.linksConflict == 1 && status.linksDeleted == 1)
+        #expect(status.remote.deleted == 1 && status.local.deleted == 0)
+        #expect(try db.listLinks(state: nil, limit: 1, after: nil).total == 3)
+        _ = try db.unlink(linkId: 1)
+        #expect(try db.tallyDifferences() == [])
+        #expect(try db.listLinks(state: .synced, limit: 1, after: nil).total == 0)
     }
 
     @Test func reopeningKeepsDataAndDoesNotRemigrate() throws {
