@@ -1,17 +1,16 @@
 import Foundation
+import Synchronization
 import SyncCore
 import SyncStore
 
 /// The live connector: made from the stored connection on first use (so a restarted server
 /// pushes what is queued without a new `connect`), dropped on `disconnect`. Which systems
 /// there are is given (`systems`): the service names none of them.
-final class ConnectionManager: @unchecked Sendable {
-    // Unchecked: `live` is read and written under `lock`; the rest is constant.
+final class ConnectionManager: Sendable {
     let vault: TokenVault
     /// The systems `connect` knows, by name.
     let systems: [String: any RemoteSystem]
-    private let lock = NSLock()
-    private var live: (connection: StoredConnection, connector: any RemoteConnector)?
+    private let live = Mutex<(connection: StoredConnection, connector: any RemoteConnector)?>(nil)
 
     init(vault: TokenVault, systems: [any RemoteSystem]) {
         self.vault = vault
@@ -28,22 +27,22 @@ final class ConnectionManager: @unchecked Sendable {
         guard let stored = try database.connection() else {
             throw SyncError(.notConnected, "no connection to an accounting system: call connect first")
         }
-        lock.lock()
-        defer { lock.unlock() }
-        if let live, live.connection.baseUrl == stored.baseUrl, live.connection.sealedTokens == stored.sealedTokens {
-            return (stored, live.connector)
+        return try live.withLock { live in
+            if let live, live.connection.baseUrl == stored.baseUrl, live.connection.sealedTokens == stored.sealedTokens {
+                return (stored, live.connector)
+            }
+            guard let system = systems[stored.system] else {
+                throw SyncError(.notConnected, "the stored connection is to \(stored.system), which this build does not know; connect again")
+            }
+            let tokens = try vault.open(stored.sealedTokens)
+            let settings = Data(stored.settings.utf8)
+            guard let url = URL(string: stored.baseUrl),
+                  let connector = try? system.connector(baseURL: url, credentials: tokens, settings: settings, timeout: Self.timeout(in: settings)) else {
+                throw SyncError(.notConnected, "the stored connection is damaged; connect again")
+            }
+            live = (stored, connector)
+            return (stored, connector)
         }
-        guard let system = systems[stored.system] else {
-            throw SyncError(.notConnected, "the stored connection is to \(stored.system), which this build does not know; connect again")
-        }
-        let tokens = try vault.open(stored.sealedTokens)
-        let settings = Data(stored.settings.utf8)
-        guard let url = URL(string: stored.baseUrl),
-              let connector = try? system.connector(baseURL: url, credentials: tokens, settings: settings, timeout: Self.timeout(in: settings)) else {
-            throw SyncError(.notConnected, "the stored connection is damaged; connect again")
-        }
-        live = (stored, connector)
-        return (stored, connector)
     }
 
     /// Checks the credentials and settings against the system, then stores the connection
@@ -64,17 +63,13 @@ final class ConnectionManager: @unchecked Sendable {
         let stored = StoredConnection(system: system.name, baseUrl: baseURL.absoluteString, sealedTokens: try vault.seal(configuration.credentials),
                                       settings: String(decoding: settingsData, as: UTF8.self))
         try database.saveConnection(stored)
-        lock.lock()
-        live = (stored, connector)
-        lock.unlock()
+        live.withLock { $0 = (stored, connector) }
         return stored
     }
 
     func disconnect(_ database: AppDatabase) throws {
         try database.removeConnection()
-        lock.lock()
-        live = nil
-        lock.unlock()
+        live.withLock { $0 = nil }
     }
 }
 

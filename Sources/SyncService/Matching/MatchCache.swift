@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SyncCore
 import SyncStore
 
@@ -7,18 +8,33 @@ import SyncStore
 /// change it (who may be paired is read from the database on every call), so a frontend can
 /// link one pair after another and ask again at once.
 ///
-/// Every use holds `lock`: the client's requests come one at a time, so it is never contended
-/// today, but nothing else guarantees that (automatic rounds run beside them and do not use
-/// it; a caller that did would wait rather than see the cache half rebuilt).
-final class MatchCache {
-    private let lock = NSLock()
-    private var generation: Int64 = -1
-    private var index: MatchIndex?
-    /// The last pairing, with what it was computed from: paging through suggestions does not
-    /// pair everyone again while nobody was linked, excluded or changed meanwhile. While the
-    /// 'writes' generation stays the same nothing was, and the eligible are not read again
-    /// (reading them is most of a later page's time at a large register).
-    private var pairing: Pairing?
+/// Its state sits behind a mutex, held for a whole call: the client's requests come one at a
+/// time, so it is never contended today, but nothing else guarantees that (automatic rounds
+/// run beside them and do not use it; a caller that did would wait rather than see the cache
+/// half rebuilt).
+final class MatchCache: Sendable {
+    private let state = Mutex(State())
+
+    private struct State {
+        var generation: Int64 = -1
+        var index: MatchIndex?
+        /// The last pairing, with what it was computed from: paging through suggestions does
+        /// not pair everyone again while nobody was linked, excluded or changed meanwhile. While
+        /// the 'writes' generation stays the same nothing was, and the eligible are not read
+        /// again (reading them is most of a later page's time at a large register).
+        var pairing: Pairing?
+
+        /// The index, built again when the fields changed.
+        mutating func currentIndex(_ database: AppDatabase) throws -> MatchIndex {
+            let current = try database.fieldsGeneration()
+            if let index, current == generation { return index }
+            let (read, records) = try database.matchRecords()
+            let built = MatchIndex(records: records)
+            index = built
+            generation = read
+            return built
+        }
+    }
 
     private struct Pairing {
         var generation: Int64, writes: Int64, eligible: Set<Int64>, minScore: Double, pairs: [Suggestion]
@@ -32,39 +48,26 @@ final class MatchCache {
     }
 
     func pairing(_ database: AppDatabase, minScore: Double) throws -> [Suggestion] {
-        lock.lock()
-        defer { lock.unlock() }
-        let index = try currentIndex(database)
-        if let cached = pairing, try cached.writes == database.writesGeneration(),
-           let pairs = cached.cut(at: minScore, generation: generation) {
+        try state.withLock { state in
+            let index = try state.currentIndex(database)
+            if let cached = state.pairing, try cached.writes == database.writesGeneration(),
+               let pairs = cached.cut(at: minScore, generation: state.generation) {
+                return pairs
+            }
+            let (writes, eligible) = try database.pairable()
+            if var cached = state.pairing, cached.eligible == eligible, let pairs = cached.cut(at: minScore, generation: state.generation) {
+                cached.writes = writes
+                state.pairing = cached
+                return pairs
+            }
+            let pairs = index.pairing(minScore: minScore) { eligible.contains($0) }
+            state.pairing = Pairing(generation: state.generation, writes: writes, eligible: eligible, minScore: minScore, pairs: pairs)
             return pairs
         }
-        let (writes, eligible) = try database.pairable()
-        if var cached = pairing, cached.eligible == eligible, let pairs = cached.cut(at: minScore, generation: generation) {
-            cached.writes = writes
-            pairing = cached
-            return pairs
-        }
-        let pairs = index.pairing(minScore: minScore) { eligible.contains($0) }
-        pairing = Pairing(generation: generation, writes: writes, eligible: eligible, minScore: minScore, pairs: pairs)
-        return pairs
     }
 
     func index(_ database: AppDatabase) throws -> MatchIndex {
-        lock.lock()
-        defer { lock.unlock() }
-        return try currentIndex(database)
-    }
-
-    /// The index, built again when the fields changed (the lock held).
-    private func currentIndex(_ database: AppDatabase) throws -> MatchIndex {
-        let current = try database.fieldsGeneration()
-        if let index, current == generation { return index }
-        let (read, records) = try database.matchRecords()
-        let built = MatchIndex(records: records)
-        index = built
-        generation = read
-        return built
+        try state.withLock { try $0.currentIndex(database) }
     }
 }
 
