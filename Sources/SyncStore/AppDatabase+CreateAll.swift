@@ -143,7 +143,7 @@ extension AppDatabase {
             let (low, high) = (firstLink + Int64(done), firstLink + Int64(last))
             try db.execute(sql: "UPDATE customer SET linked = 1, version = version + 1 WHERE id IN (SELECT \(sourceColumn) FROM link WHERE id BETWEEN ? AND ?)",
                            arguments: [low, high])
-            try history.eventsForLinks(.user, from: low, through: high)
+            try history.eventsForLinks(.user, from: low, through: high, new: target)
             done = last + 1
             if done < count { progress(done) }
         }

@@ -231,6 +231,19 @@ enum Schema {
                 END;
                 """)
         }
+        migrator.registerMigration("v11: history ranges") { db in
+            try db.execute(sql: """
+                -- A bulk write's events for consecutive new customers are one row: `span`
+                -- entries, with the ids up to this row's (`id - span + 1` ... `id`, none of them
+                -- used by another row), entry k of customer `customerId + k` and, when `linkId`
+                -- is there, of link `linkId + k`. Null `span`: one entry, this row.
+                ALTER TABLE history ADD COLUMN span INTEGER CHECK (span IS NULL OR span >= 2);
+                -- A customer (or link) is created once, so ranges never overlap in its ids: the
+                -- one that may hold it starts at the greatest id not past it.
+                CREATE INDEX history_range_customer ON history(customerId) WHERE span IS NOT NULL;
+                CREATE INDEX history_range_link ON history(linkId) WHERE span IS NOT NULL AND linkId IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

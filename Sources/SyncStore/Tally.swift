@@ -26,9 +26,9 @@ enum LinkTally {
     }
 }
 
-/// The size of the history. It is only ever appended to, with ids SQLite gives (the largest
-/// so far plus one, so a rolled-back write leaves no gap): its largest id is its count, read
-/// from one end of its b-tree.
+/// The size of the history. It is only ever appended to, each row taking the ids after the
+/// largest so far (one, or a range row's `span`; a rolled-back write leaves no gap): its
+/// largest id is its number of entries, read from one end of its b-tree.
 enum HistoryTally {
     static func count(_ db: Database) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM history") ?? 0
@@ -58,8 +58,8 @@ extension AppDatabase {
                     if kept != real { out.append("links \(state.rawValue) hasLocal=\(hasLocal): tally \(kept), real \(real)") }
                 }
             }
-            let history = try Int.fetchOne(db, sql: "SELECT count(*) FROM history") ?? 0
-            if try HistoryTally.count(db) != history { out.append("history: largest id \(try HistoryTally.count(db)), rows \(history)") }
+            let history = try Int.fetchOne(db, sql: "SELECT coalesce(sum(coalesce(span, 1)), 0) FROM history") ?? 0
+            if try HistoryTally.count(db) != history { out.append("history: largest id \(try HistoryTally.count(db)), entries \(history)") }
             let wrong = try Int64.fetchAll(db, sql: """
                 SELECT id FROM customer c WHERE linked <> (EXISTS (SELECT 1 FROM link WHERE localId = c.id) OR EXISTS (SELECT 1 FROM link WHERE remoteId = c.id))
                 ORDER BY id LIMIT 10

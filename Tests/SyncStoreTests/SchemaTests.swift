@@ -120,7 +120,7 @@ struct DatabaseFileTests {
         #expect(try b.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customer") } == 400)
     }
 
-    static let migrations = ["v1", "v2: connection", "v3: search key folded, with address, ZIP code and city", "v4: linked", "v5: search index", "v6: writes generation", "v7: system key", "v8: automatic sync", "v9: register headers", "v10: link tally"]
+    static let migrations = ["v1", "v2: connection", "v3: search key folded, with address, ZIP code and city", "v4: linked", "v5: search index", "v6: writes generation", "v7: system key", "v8: automatic sync", "v9: register headers", "v10: link tally", "v11: history ranges"]
 
     /// A database of before v3 keeps its customers, and its search keys are computed again:
     /// the address, ZIP code and city become searchable, folded.

@@ -361,14 +361,17 @@ final class WorkflowStoreTests {
         }
         #expect(outcome.created == 120)
         #expect(seen.count > 10 && seen == seen.sorted() && seen.first == 0 && seen.last == 120)
-        let (events, whole, versions) = try db.reader.read { db in
-            (try Int.fetchOne(db, sql: "SELECT count(*) FROM history WHERE operation = 'createAllPartners'"),
-             try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM link l WHERE (SELECT count(*) FROM history h WHERE h.linkId = l.id AND h.customerId IN (l.localId, l.remoteId)) = 2
-                """),
+        let (events, links, versions) = try db.reader.read { db in
+            (try Int.fetchOne(db, sql: "SELECT sum(coalesce(span, 1)) FROM history WHERE operation = 'createAllPartners'"),
+             try Row.fetchAll(db, sql: "SELECT id, localId, remoteId FROM link"),
              try Int.fetchAll(db, sql: "SELECT DISTINCT version FROM customer WHERE side = 'local'"))
         }
-        #expect(events == 240 && whole == 120 && versions == [2])
+        #expect(events == 240 && links.count == 120 && versions == [2])
+        // As the history reads: each link's two events, one for each of its customers.
+        for link in links {
+            let entries = try db.history(customerId: nil, linkId: link["id"], limit: 10, before: nil).items.filter { $0.operation == "createAllPartners" }
+            #expect(Set(entries.compactMap(\.customerId)) == [link["localId"], link["remoteId"]] && entries.count == 2, "link \(link)")
+        }
     }
 
     @Test func queryMatchesNumberNameEmailPhoneAndCVRCaseInsensitively() throws {
