@@ -74,7 +74,13 @@ public struct NoParams: RPCParams, Equatable {
     public init(from decoder: any Decoder) throws {}
 }
 
-/// An empty result object `{}`.
-public struct EmptyResult: Encodable, Sendable, Equatable {
+/// An empty result object `{}`, written without an encoder (`ping`'s reply is most of what
+/// a pipelined client measures).
+public struct EmptyResult: Encodable, JSONWritable, Sendable, Equatable {
     public init() {}
+
+    public func writeJSON(to out: inout JSONOutput) {
+        out.beginObject()
+        out.endObject()
+    }
 }
