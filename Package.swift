@@ -73,7 +73,7 @@ let package = Package(
         // HTTP as every connector talks it: retries within a time budget, Retry-After, pacing
         // under a rate limit, https only, no redirects (Foundation's URLSession: no extra
         // build cost).
-        .target(name: "RemoteHTTP", dependencies: ["SyncCore"]),
+        .target(name: "RemoteHTTP", dependencies: ["SyncCore", "CCurl"]),
 
         // The e-conomic REST API as a RemoteConnector (SyncCore): its wire format. Knows
         // nothing of JSON-RPC or of the database.
@@ -84,6 +84,8 @@ let package = Package(
         // libsodium (system library, `libsodium-dev`): the connection's tokens are stored
         // encrypted with a key kept outside the database.
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        // libcurl's easy interface, for RemoteHTTP: one handle a client, its connection kept.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // zlib, for reading workbooks' ZIP archives ourselves (SyncImport/ZIPReader.swift says why).
         .systemLibrary(name: "SystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 

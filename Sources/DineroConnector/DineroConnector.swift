@@ -318,11 +318,7 @@ public final class DineroConnector: RemoteConnector, @unchecked Sendable {
     }
 
 
-    static func stamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
+    static func stamp(_ date: Date) -> String { UTCTime.string(date, milliseconds: false) }
 
     /// A final non-2xx answer in Dinero's words: its `message`, each property's
     /// `validationErrors` entry (as public clients read them), and errorcode 48 (no Dinero Pro).

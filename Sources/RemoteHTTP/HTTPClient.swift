@@ -1,7 +1,5 @@
+import CCurl
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import SyncCore
 
 /// How a connector talks HTTP to its system: what every connector shares, so each says only
@@ -17,12 +15,14 @@ import SyncCore
 ///   them to another host; a 3xx answer is returned as the answer, for the connector to
 ///   report.
 ///
-/// Foundation's `URLSession` (libcurl on Linux), used synchronously: a connector runs on the
-/// server's worker thread, one request at a time, and AsyncHTTPClient would add SwiftNIO and
-/// minutes to every clean build for nothing this needs.
+/// libcurl's easy interface (`CurlHandle`), used synchronously: a connector runs on one thread,
+/// one request at a time, and the handle keeps its connection between requests. Foundation's
+/// `URLSession` (libcurl too, on Linux) cost 1.8 ms of CPU a pushed customer, most of it in
+/// handing each request between its dispatch threads (Benchmarks/README.md, `push.py`);
+/// AsyncHTTPClient would add SwiftNIO and minutes to every clean build.
 public final class HTTPClient: @unchecked Sendable {
-    // Unchecked: the session is thread-safe, `policy` and `baseURL` are constants, and the
-    // mutable state (counters, the pacing window) sits behind `lock`.
+    // Unchecked: the handle is used under its own lock, `policy` and `baseURL` are constants,
+    // and the mutable state (counters, the pacing window) sits behind `lock`.
 
     public struct Policy: Sendable {
         /// Seconds to wait for one reply.
@@ -73,7 +73,8 @@ public final class HTTPClient: @unchecked Sendable {
     /// The system's name, for messages ("Dinero did not answer …").
     public let system: String
     public let policy: Policy
-    private let session: URLSession
+    private let handle: CurlHandle
+    private let headers: [String: String]
     private let lock = NSLock()
     private var requests = 0
     private var pacedSeconds = 0.0
@@ -87,21 +88,11 @@ public final class HTTPClient: @unchecked Sendable {
         self.baseURL = baseURL
         self.system = system
         self.policy = policy
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = policy.timeout
-        configuration.timeoutIntervalForResource = policy.timeout * 4
-        configuration.httpMaximumConnectionsPerHost = 2
-        configuration.urlCache = nil
-        configuration.httpCookieStorage = nil
         var all = headers
         all["Accept"] = all["Accept"] ?? "application/json"
-        // No `Expect: 100-continue` round trip before a body (libcurl's habit above 1 KiB).
-        all["Expect"] = ""
-        configuration.httpAdditionalHeaders = all
-        session = URLSession(configuration: configuration, delegate: NoRedirects(), delegateQueue: nil)
+        self.headers = all
+        handle = CurlHandle()
     }
-
-    deinit { session.invalidateAndCancel() }
 
     /// Requests sent so far (every attempt counts).
     public var requestCount: Int { lock.withLock { requests } }
@@ -119,26 +110,11 @@ public final class HTTPClient: @unchecked Sendable {
         guard let target = components.url, Self.isAllowed(target) else {
             return .noReply("\(components.url?.absoluteString ?? path) is not https (plain http is for this machine only)")
         }
-        var request = URLRequest(url: target)
-        request.httpMethod = method
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        if let body {
-            request.httpBody = body
-            request.setValue(contentType, forHTTPHeaderField: "Content-Type")
-        }
+        var all = self.headers
+        for (name, value) in headers { all[name] = value }
+        if body != nil { all["Content-Type"] = contentType }
         pace()
-        let box = ExchangeBox()
-        let task = session.dataTask(with: request) { data, response, error in
-            if let http = response as? HTTPURLResponse {
-                var headers: [String: String] = [:]
-                for (key, value) in http.allHeaderFields { headers[String(describing: key).lowercased()] = String(describing: value) }
-                box.set(.answered(status: http.statusCode, body: data ?? Data(), headers: headers))
-            } else {
-                box.set(.noReply(error.map { ($0 as NSError).localizedDescription } ?? "no reply"))
-            }
-        }
-        task.resume()
-        return box.wait()
+        return handle.perform(method: method, url: target.absoluteString, headers: all, body: body, timeout: policy.timeout)
     }
 
     /// Sends a request that may be repeated safely (GET, a PUT of a whole object, a token
@@ -240,28 +216,107 @@ public final class HTTPClient: @unchecked Sendable {
     }
 }
 
-/// Refuses every redirect: the 3xx comes back as the answer, and no header (a token) goes on.
-private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    // Unchecked: it holds no state (NSObject is not Sendable, the delegate is).
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
-        completionHandler(nil)
-    }
-}
+/// One libcurl easy handle: its connection (and TLS session) kept from one request to the next,
+/// used by one request at a time. No redirect is followed (libcurl's default: the 3xx is the
+/// answer), only http and https are spoken, and no `Expect: 100-continue` round trip precedes
+/// a body.
+final class CurlHandle: @unchecked Sendable {
+    // Unchecked: `easy` is only touched under `lock`, and libcurl's easy handle may move
+    // between threads as long as one uses it at a time.
+    private let easy: UnsafeMutableRawPointer
+    private let lock = NSLock()
 
-/// Where the completion handler leaves its result for the waiting thread.
-private final class ExchangeBox: @unchecked Sendable {
-    // Unchecked: written once before `done` is signalled, read once after it is waited for.
-    private let done = DispatchSemaphore(value: 0)
-    private var result: HTTPClient.Exchange?
+    private static let global: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
-    func set(_ value: HTTPClient.Exchange) {
-        result = value
-        done.signal()
+    init() {
+        _ = Self.global
+        easy = curl_easy_init()!
     }
 
-    func wait() -> HTTPClient.Exchange {
-        done.wait()
-        return result!
+    deinit { curl_easy_cleanup(easy) }
+
+    /// What a reply brings in while libcurl reads it.
+    private final class Reply {
+        var body = Data()
+        var headers: [String: String] = [:]
+
+        /// One header line as libcurl hands it over (with its CRLF); a status line starts a
+        /// new reply (after a 100 Continue). Names lower-cased, values without the blanks
+        /// around them.
+        func header(_ line: UnsafeRawBufferPointer) {
+            if line.starts(with: "HTTP/".utf8) {
+                headers = [:]
+                return
+            }
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+            func trimmed(_ part: Slice<UnsafeRawBufferPointer>) -> String {
+                let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+                guard let first = part.firstIndex(where: { !blank($0) }), let last = part.lastIndex(where: { !blank($0) }) else { return "" }
+                return String(decoding: part[first...last], as: UTF8.self)
+            }
+            headers[trimmed(line[..<colon]).lowercased()] = trimmed(line[(colon + 1)...])
+        }
+    }
+
+    func perform(method: String, url: String, headers: [String: String], body: Data?, timeout: Double) -> HTTPClient.Exchange {
+        lock.lock()
+        defer { lock.unlock() }
+        // Options back to their defaults; the connection stays open.
+        curl_easy_reset(easy)
+        let reply = Reply()
+        let context = Unmanaged.passUnretained(reply).toOpaque()
+        var list: UnsafeMutablePointer<curl_slist>?
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+            list = curl_slist_append(list, "\(name): \(value)")
+        }
+        list = curl_slist_append(list, "Expect:")
+        defer { curl_slist_free_all(list) }
+        var errorText = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let code: CURLcode = url.withCString { urlText in
+            method.withCString { methodText in
+                errorText.withUnsafeMutableBufferPointer { errorBuffer in
+                    let bytes = body ?? Data()
+                    return bytes.withUnsafeBytes { raw in
+                        ccurl_setopt_pointer(easy, CURLOPT_URL, urlText)
+                        ccurl_setopt_pointer(easy, CURLOPT_PROTOCOLS_STR, "http,https")
+                        ccurl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+                        ccurl_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(timeout * 1000))
+                        ccurl_setopt_long(easy, CURLOPT_TCP_NODELAY, 1)
+                        ccurl_setopt_pointer(easy, CURLOPT_HTTPHEADER, list)
+                        ccurl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer.baseAddress)
+                        ccurl_setopt_callback(easy, CURLOPT_WRITEFUNCTION) { data, size, count, context in
+                            let reply = Unmanaged<Reply>.fromOpaque(context!).takeUnretainedValue()
+                            if let data { reply.body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: size * count) }
+                            return size * count
+                        }
+                        ccurl_setopt_pointer(easy, CURLOPT_WRITEDATA, context)
+                        ccurl_setopt_callback(easy, CURLOPT_HEADERFUNCTION) { data, size, count, context in
+                            let reply = Unmanaged<Reply>.fromOpaque(context!).takeUnretainedValue()
+                            reply.header(UnsafeRawBufferPointer(start: data, count: size * count))
+                            return size * count
+                        }
+                        ccurl_setopt_pointer(easy, CURLOPT_HEADERDATA, context)
+                        switch method {
+                        case "GET": ccurl_setopt_long(easy, CURLOPT_HTTPGET, 1)
+                        case "HEAD": ccurl_setopt_long(easy, CURLOPT_NOBODY, 1)
+                        default: ccurl_setopt_pointer(easy, CURLOPT_CUSTOMREQUEST, methodText)
+                        }
+                        if body != nil || method == "POST" || method == "PUT" {
+                            // The body as given (an empty one too), sent from our buffer.
+                            ccurl_setopt_long(easy, CURLOPT_POSTFIELDSIZE, raw.count)
+                            ccurl_setopt_pointer(easy, CURLOPT_POSTFIELDS, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1))
+                        }
+                        return curl_easy_perform(easy)
+                    }
+                }
+            }
+        }
+        guard code == CURLE_OK else {
+            let detail = String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return .noReply(detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
+        }
+        var status = 0
+        ccurl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+        return .answered(status: status, body: reply.body, headers: reply.headers)
     }
 }

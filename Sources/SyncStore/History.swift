@@ -28,11 +28,7 @@ struct HistoryWriter {
             """)
     }
 
-    static func now() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
-    }
+    static func now() -> String { UTCTime.now() }
 
     /// An event without a field: create, delete, link, unlink, exclusion.
     mutating func event(_ source: ChangeSource, customer: Int64?, link: Int64? = nil, operation: String? = nil) throws {

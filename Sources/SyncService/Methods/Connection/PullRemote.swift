@@ -184,11 +184,7 @@ extension PullRemote.Result {
 enum Timestamp {
     static func now() -> String { string(Date()) }
 
-    static func string(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
+    static func string(_ date: Date) -> String { UTCTime.string(date) }
 
     /// A timestamp as written by `string` (or without fractional seconds), or nil.
     static func date(_ text: String) -> Date? {
