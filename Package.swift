@@ -73,7 +73,7 @@ let package = Package(
         // HTTP as every connector talks it: retries within a time budget, Retry-After, pacing
         // under a rate limit, https only, no redirects (Foundation's URLSession: no extra
         // build cost).
-        .target(name: "RemoteHTTP", dependencies: ["SyncCore", "CCurl"]),
+        .target(name: "RemoteHTTP", dependencies: ["SyncCore", "JSONText", "CCurl"]),
 
         // The e-conomic REST API as a RemoteConnector (SyncCore): its wire format. Knows
         // nothing of JSON-RPC or of the database.

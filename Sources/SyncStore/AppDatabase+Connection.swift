@@ -195,10 +195,10 @@ extension AppDatabase {
             let extraJSON = CustomerSQL.encodeExtra(customer.extra)
             let same = customer.fields == sent
             // As a pull would compute it, so the next pull of the same values is unchanged.
-            let keyed = try key != nil || String.fetchOne(db, sql: "SELECT systemKey FROM customer WHERE id = ?", arguments: [customerId]) != nil
+            let keyed = try key != nil || String.fetchOne(db.cachedStatement(sql: "SELECT systemKey FROM customer WHERE id = ?"), arguments: [customerId]) != nil
             let digestExtra = keyed ? extraJSON + "\u{1D}" + (customer.number ?? "") : extraJSON
-            try db.execute(sql: "UPDATE customer SET seenDigest = ?, seen = ?, pending = ?, systemKey = coalesce(?, systemKey) WHERE id = ?",
-                           arguments: [ImportRecord.digest(fields: sent, extraJSON: digestExtra), same ? nil : FieldMapCoding.encode(sent), same ? 0 : 1,
+            try db.cachedStatement(sql: "UPDATE customer SET seenDigest = ?, seen = ?, pending = ?, systemKey = coalesce(?, systemKey) WHERE id = ?")
+                .execute(arguments: [ImportRecord.digest(fields: sent, extraJSON: digestExtra), same ? nil : FieldMapCoding.encode(sent), same ? 0 : 1,
                                        key, customerId])
         }
     }

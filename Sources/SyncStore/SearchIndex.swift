@@ -52,7 +52,7 @@ enum SearchIndex {
 
     /// The highest id indexed: every customer at or below it is in the index.
     static func upTo(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT upTo FROM search_index") ?? 0
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT upTo FROM search_index")) ?? 0
     }
 
     /// Indexes the next customers past `upTo`, at most `limit` of them; returns how many
@@ -85,7 +85,7 @@ enum SearchIndex {
 
     /// Whether at least `count` customers wait to be indexed (reads no more than that many).
     static func backlog(_ db: Database, atLeast count: Int) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM customer WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?)",
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM customer WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?)"),
                           arguments: [upTo(db), count - 1]) ?? false
     }
 

@@ -66,3 +66,45 @@ struct HTTPClientTests {
         #expect(noPro.message.contains("Dinero Pro"))
     }
 }
+
+/// `JSONBody.encode` writes the document `JSONSerialization` writes (read back, written again
+/// by `JSONSerialization`: the same bytes), with keys in byte order rather than its own: on
+/// documents as a system sends them (parsed by `JSONSerialization`) and as a connector changes
+/// them (Swift values put in).
+@Suite("JSON bodies")
+struct JSONBodyTests {
+    static func serialization(_ json: [String: Any]) throws -> String {
+        let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\\/", with: "/")
+    }
+
+    static func roundTrip(_ json: [String: Any]) throws -> String {
+        let written = try JSONBody.encode(json, what: "a test")
+        return try serialization(try #require(JSONSerialization.jsonObject(with: written) as? [String: Any]))
+    }
+
+    @Test func asJSONSerializationWritesThem() throws {
+        let documents = [
+            #"{"a":true,"b":false,"c":1,"d":12.5,"e":10000,"f":null,"g":[1,"x",[],{}],"h":{"i":"ø\"\n/\u0001 🧹","Z":"z","a":"A"},"j":1e3,"k":-0.0001,"l":9007199254740993,"m":-42,"n":0}"#,
+            #"{"customerNumber":10001,"name":"Kunde 1","currency":"DKK","customerGroup":{"customerGroupNumber":1},"balance":0.0,"creditLimit":5000.5,"barred":false,"self":"https://restapi.e-conomic.com/customers/10001"}"#,
+        ]
+        for text in documents {
+            var json = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            #expect(try Self.roundTrip(json) == (try Self.serialization(json)))
+            json["name"] = "Ny \"navn\""
+            json["attention"] = ["customerContactNumber": 7]
+            json["flag"] = true
+            json["limit"] = 12.25
+            json["list"] = [1, "to", false] as [Any]
+            #expect(try Self.roundTrip(json) == (try Self.serialization(json)))
+        }
+        // Byte for byte where the two orders agree (no capitals among the keys).
+        let plain: [String: Any] = ["b": 1, "a": ["y": "z/", "x": false], "c": [1.5, "ø"] as [Any]]
+        #expect(String(decoding: try JSONBody.encode(plain, what: "a test"), as: UTF8.self) == #"{"a":{"x":false,"y":"z/"},"b":1,"c":[1.5,"ø"]}"#)
+    }
+
+    @Test func aValueJSONCannotSayIsRefused() {
+        #expect(throws: ConnectorError.self) { try JSONBody.encode(["x": Double.nan], what: "a test") }
+        #expect(throws: ConnectorError.self) { try JSONBody.encode(["x": Date()], what: "a test") }
+    }
+}

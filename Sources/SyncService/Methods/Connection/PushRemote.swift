@@ -1,5 +1,6 @@
 import Foundation
 import JSONRPC
+import Synchronization
 import SyncCore
 import SyncImport
 import SyncStore
@@ -8,10 +9,12 @@ import SyncStore
 /// side (with the numbers they were given), values copied there by sync, resolved conflicts.
 /// Spec: protocol/openrpc.json#pushRemote.
 ///
-/// One customer at a time: the request, then (outside any transaction until then) one
-/// transaction that marks it sent. A customer the system has never had is created under its
-/// number, never twice (the connector looks the number up after a lost reply, and after a
-/// crash the next push finds it landed and adopts it). One it has gets only the fields that
+/// Each customer's request, then (outside any transaction until then) one transaction that
+/// marks it sent. The requests go out in order on a thread of their own, at most
+/// `Sender.window` customers ahead of those transactions; whatever was sent is marked, even
+/// when the push stops early (cancelled, or the system gone). A customer the system has never
+/// had is created under its number, never twice (the connector looks the number up after a
+/// lost reply, and after a crash the next push finds it landed and adopts it). One it has gets only the fields that
 /// differ from what it last showed, over what it holds now: a value changed there meanwhile
 /// is not overwritten but read back at once, as a pull would read it, so the link shows the
 /// conflict now; a conflicting field, which sync never copies, is left alone. A value longer
@@ -58,51 +61,27 @@ public enum PushRemote: SyncMethod {
         do {
             let creating = outgoing.filter { $0.seen == nil }.compactMap(\.number)
             if !creating.isEmpty { try connector.prepareToCreate(numbers: creating) }
-            for (index, customer) in outgoing.enumerated() {
-                try cancellation?.check()
-                guard let number = customer.number else {
-                    result.failed.append(Failure(customerId: CustomerID.format(customer.id), message: "the customer has no number to create it under"))
-                    continue
+            // The requests go out on a thread of their own, a few customers ahead of the
+            // transactions that mark them sent here (`window`): the network and the database
+            // each use a core. What was sent is always marked, even when the push stops early.
+            let sender = Sender(outgoing: outgoing, connector: connector, system: stored.system)
+            sender.start()
+            var failure: (any Error)?
+            do {
+                for outcome in sender.pipe {
+                    let customer = outgoing[outcome.index]
+                    try apply(outcome, customer, context: context, to: &result)
+                    request.progress(p.progressToken, done: outcome.index + 1, total: outgoing.count)
+                    if cancellation?.isCancelled == true { sender.stop() }
                 }
-                do {
-                    if let problem = PushRules.tooLong(customer.changes, limits: connector.fieldLimits, system: stored.system) {
-                        result.failed.append(Failure(customerId: CustomerID.format(customer.id), message: problem))
-                        continue
-                    }
-                    // What the system is taken to hold afterwards, and whether to read its own
-                    // copy back, are `PushRules`.
-                    var skipped: Set<SyncField> = []
-                    var key: String?
-                    var held: RemoteCustomer?
-                    var metChange = false
-                    if let seen = customer.seen {
-                        if customer.changes.isEmpty {
-                            result.unchanged += 1
-                        } else {
-                            let update = try connector.update(key: customer.key ?? number, changes: customer.changes, expected: seen)
-                            skipped = update.skipped
-                            key = update.customer.key
-                            held = update.customer
-                            metChange = !update.skipped.isEmpty
-                            if update.skipped.count < customer.changes.count { result.updated += 1 } else { result.unchanged += 1 }
-                        }
-                    } else {
-                        let created = try connector.create(number: number, fields: customer.fields)
-                        key = created.key
-                        held = created
-                        result.created += 1
-                    }
-                    let sent = PushRules.sent(customer.fields, seen: customer.seen, skipped: skipped)
-                    try context.database.markSent(customerId: customer.id, sent: sent, key: key)
-                    if let held, PushRules.needsReadBack(held: RegisterRows.cleaned(held.fields), sent: sent, metChange: metChange) {
-                        _ = try RegisterIntake(database: context.database, side: .remote).apply([PullRemote.record(held)])
-                        if metChange { result.conflicts += 1 }
-                    }
-                } catch let error as ConnectorError where error.kind == .rejected || error.kind == .numberTaken || error.kind == .notFound {
-                    result.failed.append(Failure(customerId: CustomerID.format(customer.id), message: error.message))
-                }
-                request.progress(p.progressToken, done: index + 1, total: outgoing.count)
+                failure = sender.pipe.waitForEnd().error
+            } catch {
+                // A write here failed: nothing more is marked, so nothing more may go.
+                sender.abandon()
+                throw error
             }
+            if let failure { throw failure }
+            try cancellation?.check()
         } catch {
             // The system is unreachable or refuses the tokens: nothing more can go now.
             let failure = (error as? ConnectorError).map(SyncError.init) ?? error
@@ -116,4 +95,121 @@ public enum PushRemote: SyncMethod {
         context.logger.info("pushed \(outgoing.count) customer(s) to \(stored.system) in \(ContinuousClock.now - started); \(traffic.requests - before.requests) requests, \(traffic.pacedSeconds - before.pacedSeconds) s paced, \(traffic.retryAfterSeconds - before.retryAfterSeconds) s after Retry-After")
         return result
     }
+
+    /// What became of one customer's request (`Sender`), in the order of `outgoing`.
+    struct Outcome: Sendable {
+        enum Kind: Sendable {
+            /// Nothing to send: the system holds it as we have it.
+            case unchanged
+            case updated(RemoteUpdate)
+            case created(RemoteCustomer)
+            /// Refused, or not sendable: the message for `failed`.
+            case failed(String)
+        }
+        var index: Int
+        var kind: Kind
+    }
+
+    /// The end of the requests: nil when every customer was tried (or the push was stopped),
+    /// else why the rest could not go (the system unreachable, the tokens refused).
+    struct SenderEnd: Sendable {
+        var error: ConnectorError?
+    }
+
+    /// Sends each outgoing customer's request, in order, on its own thread; hands each outcome
+    /// to the push through a bounded pipe, so it runs at most `window` customers ahead of the
+    /// transactions that mark them sent.
+    final class Sender: Sendable {
+        static let window = 8
+        let pipe = RowPipe<Outcome, SenderEnd>(batchSize: 1, capacity: window)
+        private let outgoing: [OutgoingCustomer]
+        private let connector: any RemoteConnector
+        private let system: String
+        private let stopped = Atomic<Bool>(false)
+        private let done = DispatchSemaphore(value: 0)
+
+        init(outgoing: [OutgoingCustomer], connector: any RemoteConnector, system: String) {
+            self.outgoing = outgoing
+            self.connector = connector
+            self.system = system
+        }
+
+        func start() {
+            let thread = Thread { [self] in
+                defer { done.signal() }
+                for (index, customer) in outgoing.enumerated() {
+                    guard !stopped.load(ordering: .acquiring) else { break }
+                    do throws(ConnectorError) {
+                        pipe.send(Outcome(index: index, kind: try send(customer)))
+                    } catch {
+                        pipe.finish(SenderEnd(error: error))
+                        return
+                    }
+                }
+                pipe.finish(SenderEnd(error: nil))
+            }
+            thread.name = "customer-sync push"
+            thread.start()
+        }
+
+        /// No more requests after the one in hand; what was sent is still handed over.
+        func stop() { stopped.store(true, ordering: .releasing) }
+
+        /// No more requests, and what was sent but not yet handed over is dropped (the push
+        /// cannot mark it); returns once the thread has ended.
+        func abandon() {
+            stop()
+            pipe.cancel()
+            done.wait()
+        }
+
+        private func send(_ customer: OutgoingCustomer) throws(ConnectorError) -> Outcome.Kind {
+            guard let number = customer.number else { return .failed("the customer has no number to create it under") }
+            if let problem = PushRules.tooLong(customer.changes, limits: connector.fieldLimits, system: system) { return .failed(problem) }
+            do {
+                if let seen = customer.seen {
+                    if customer.changes.isEmpty { return .unchanged }
+                    return .updated(try connector.update(key: customer.key ?? number, changes: customer.changes, expected: seen))
+                }
+                return .created(try connector.create(number: number, fields: customer.fields))
+            } catch where error.kind == .rejected || error.kind == .numberTaken || error.kind == .notFound {
+                return .failed(error.message)
+            }
+        }
+    }
+
+    /// Marks one customer sent as its outcome says, reads the system's copy back where
+    /// `PushRules` asks for it, and counts it.
+    static func apply(_ outcome: Outcome, _ customer: OutgoingCustomer, context: ServiceContext, to result: inout Result) throws {
+        // What the system is taken to hold afterwards, and whether to read its own copy
+        // back, are `PushRules`.
+        var skipped: Set<SyncField> = []
+        var key: String?
+        var held: RemoteCustomer?
+        var metChange = false
+        switch outcome.kind {
+        case .failed(let message):
+            result.failed.append(Failure(customerId: CustomerID.format(customer.id), message: message))
+            return
+        case .unchanged:
+            result.unchanged += 1
+        case .updated(let update):
+            skipped = update.skipped
+            key = update.customer.key
+            held = update.customer
+            metChange = !update.skipped.isEmpty
+            if update.skipped.count < customer.changes.count { result.updated += 1 } else { result.unchanged += 1 }
+        case .created(let created):
+            key = created.key
+            held = created
+            result.created += 1
+        }
+        let sent = PushRules.sent(customer.fields, seen: customer.seen, skipped: skipped)
+        try context.database.markSent(customerId: customer.id, sent: sent, key: key)
+        if let held, PushRules.needsReadBack(held: RegisterRows.cleaned(held.fields), sent: sent, metChange: metChange) {
+            _ = try RegisterIntake(database: context.database, side: .remote).apply([PullRemote.record(held)])
+            if metChange { result.conflicts += 1 }
+        }
+    }
+
 }
