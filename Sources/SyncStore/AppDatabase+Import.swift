@@ -86,14 +86,22 @@ extension AppDatabase {
     /// By number, the digest of each customer's row as last read from `side`'s file (or
     /// written to it): what `RegisterFile.stream` needs to skip the rows read again unchanged.
     public func lastReadDigests(side: Side) throws -> [String: Int64] {
+        try lastReadSnapshot(side: side).digests
+    }
+
+    /// `lastReadDigests`, with the 'writes' generation they were read at: an import handed
+    /// that generation (`lastReadAsOf`) finds the rows marked `lastRead` still as read when
+    /// nothing was written since, without looking each one up.
+    public func lastReadSnapshot(side: Side) throws -> (digests: [String: Int64], writes: Int64) {
         try read { db in
+            let writes = try Int64.fetchOne(db, sql: "SELECT n FROM generation WHERE name = 'writes'") ?? 0
             var digests: [String: Int64] = [:]
             digests.reserveCapacity(try Tally.count(db, side: side, excluded: false) + Tally.count(db, side: side, excluded: true))
             let statement = try db.makeStatement(sql: "SELECT number, seenDigest FROM customer WHERE side = ? AND seenDigest IS NOT NULL AND number IS NOT NULL")
             let number = try statement.position(of: "number"), digest = try statement.position(of: "seenDigest")
             let rows = try Row.fetchCursor(statement, arguments: [side.rawValue])
             while let row = try rows.next() { digests[row[number]] = row[digest] }
-            return digests
+            return (digests, writes)
         }
     }
 
@@ -116,24 +124,36 @@ extension AppDatabase {
     ///
     /// `commit: false` is a dry run: everything is done and then rolled back, so the outcome is
     /// exactly what the import would do.
+    ///
+    /// `lastReadAsOf`: the 'writes' generation at which the digests behind the `lastRead`
+    /// records were read (`lastReadSnapshot`). While it is still the generation, those records
+    /// are unchanged without a look-up; else each is checked against its customer's digest.
     public func importCustomers(side: Side, records: some Sequence<ImportRecord>,
                                 replaceWith: (() throws -> Set<String>)? = nil, allowMassDelete: Bool = false,
-                                commit: Bool = true, beforeCommit: () throws -> Void = {}) throws -> ImportOutcome {
+                                commit: Bool = true, lastReadAsOf: Int64? = nil, beforeCommit: () throws -> Void = {}) throws -> ImportOutcome {
         try bulkWrite(commit: commit) { db in
             var outcome = ImportOutcome()
             // The side's customers by number, with the digest of the row last read for each:
             // a re-import compares digests and reads stored values only for rows that differ.
-            var existing: [String: (id: Int64, seen: Int64?)] = [:]
-            let count = try Tally.count(db, side: side, excluded: false) + Tally.count(db, side: side, excluded: true)
-            if count > 0 {
-                existing.reserveCapacity(count)
-                let statement = try db.makeStatement(sql: "SELECT id, number, seenDigest FROM customer WHERE side = ? AND number IS NOT NULL")
-                let id = try statement.position(of: "id"), number = try statement.position(of: "number"), digest = try statement.position(of: "seenDigest")
-                let rows = try Row.fetchCursor(statement, arguments: [side.rawValue])
-                while let row = try rows.next() {
-                    existing[row[number]] = (row[id], row[digest])
+            // Read on the first record that needs it: a file read again unchanged needs none.
+            var existingMap: [String: (id: Int64, seen: Int64?)]?
+            func existing() throws -> [String: (id: Int64, seen: Int64?)] {
+                if let existingMap { return existingMap }
+                var map: [String: (id: Int64, seen: Int64?)] = [:]
+                let count = try Tally.count(db, side: side, excluded: false) + Tally.count(db, side: side, excluded: true)
+                if count > 0 {
+                    map.reserveCapacity(count)
+                    let statement = try db.makeStatement(sql: "SELECT id, number, seenDigest FROM customer WHERE side = ? AND number IS NOT NULL")
+                    let id = try statement.position(of: "id"), number = try statement.position(of: "number"), digest = try statement.position(of: "seenDigest")
+                    let rows = try Row.fetchCursor(statement, arguments: [side.rawValue])
+                    while let row = try rows.next() {
+                        map[row[number]] = (row[id], row[digest])
+                    }
                 }
+                existingMap = map
+                return map
             }
+            let lastReadHolds = try lastReadAsOf != nil && lastReadAsOf == Int64.fetchOne(db, sql: "SELECT n FROM generation WHERE name = 'writes'")
             let stored = try db.makeStatement(sql: "SELECT \(CustomerSQL.fieldColumns), extra, seen, pending, number FROM customer WHERE id = ?")
             let storedFields = try FieldColumns(stored)
             let storedExtra = try stored.position(of: "extra"), storedSeen = try stored.position(of: "seen")
@@ -158,6 +178,11 @@ extension AppDatabase {
             let byKey = try db.makeStatement(sql: "SELECT id, number, seenDigest FROM customer WHERE side = ? AND systemKey = ?")
             let keyOfId = try db.makeStatement(sql: "SELECT systemKey FROM customer WHERE id = ?")
             for record in records {
+                // Read again exactly as last read, and nothing written since it was read.
+                if record.lastRead && lastReadHolds && record.key == nil {
+                    outcome.unchanged += 1
+                    continue
+                }
                 var number = record.number
                 var old: (id: Int64, seen: Int64?)?
                 if let key = record.key {
@@ -165,20 +190,21 @@ extension AppDatabase {
                     if let row = try Row.fetchOne(byKey, arguments: [side.rawValue, key]) {
                         old = (row["id"], row["seenDigest"])
                         current = (key, row["number"])
-                    } else if let n = number, let holder = existing[n], try String.fetchOne(keyOfId, arguments: [holder.id]) == nil {
+                    } else if let n = number, let holder = try existing()[n], try String.fetchOne(keyOfId, arguments: [holder.id]) == nil {
                         // Read before its key was kept (or from a file): its number names it.
                         old = holder
                         current = (nil, n)
                     }
                     // A number another customer holds stays with that one; this one shows none.
-                    if let n = number, let holder = existing[n], holder.id != old?.id { number = nil }
+                    if let n = number, let holder = try existing()[n], holder.id != old?.id { number = nil }
                     if let found = old, current.key != key || current.number != number {
                         try Self.setIdentity(db, id: found.id, key: key, number: number)
-                        if let before = current.number { existing[before] = nil }
-                        if let number { existing[number] = found }
+                        _ = try existing()
+                        if let before = current.number { existingMap![before] = nil }
+                        if let number { existingMap![number] = found }
                     }
                 } else {
-                    old = existing[number ?? ""]
+                    old = try existing()[number ?? ""]
                 }
                 guard let old, !record.lastRead || old.seen == record.digest else {
                     if record.lastRead {
@@ -194,7 +220,7 @@ extension AppDatabase {
                     insert.bind(number == record.number ? record.searchKey : CustomerSQL.searchKey(number: number, fields: record.fields))
                     insert.bind(record.digest)
                     try insert.run()
-                    if let n = number { existing[n] = (id, record.digest) }
+                    if let n = number, existingMap != nil { existingMap![n] = (id, record.digest) }
                     outcome.added += 1
                     continue
                 }

@@ -121,6 +121,23 @@ struct IntakeTests {
         #expect(again.warnings.contains { $0.contains("its 2 values were not imported") }, "\(again.warnings)")
     }
 
+    /// Rows read as last read are taken as unchanged without a look-up only while nothing was
+    /// written since their digests were read: a write in between (another import here) makes
+    /// the import check each one, and a stale one is refused.
+    @Test func lastReadRowsAreCheckedOnceAnythingWasWrittenSince() throws {
+        let database = try AppDatabase.inMemory()
+        _ = try importFile(database, Self.csv)
+        let intake = RegisterIntake(database: database, side: .remote)
+        let fresh = try RegisterIntake.file(Array(Self.csv.utf8), format: .csv, side: .remote, database: database)
+        #expect(try intake.run(fresh).counts == ImportOutcome(unchanged: 2))
+        let stale = try RegisterIntake.file(Array(Self.csv.utf8), format: .csv, side: .remote, database: database)
+        _ = try importFile(database, Self.csv.replacingOccurrences(of: "Kolding", with: "Vejle"))
+        let before = try register(database)
+        let error = #expect(throws: SyncError.self) { try intake.run(stale) }
+        #expect(error?.kind == .busy)
+        #expect(try register(database) == before)
+    }
+
     /// A row handed over as unchanged whose customer changed since the file was read (another
     /// process) is refused, and the import changes nothing.
     @Test func anUnchangedRowWhoseCustomerChangedMeanwhileIsRefused() throws {

@@ -78,8 +78,20 @@ struct RegisterIntake {
                                             allowMassDelete: allowMassDelete, commit: commit)
     }
 
-    /// Runs `source` into the side in one transaction, on two cores.
-    func run(_ source: @escaping Source) throws -> Outcome {
+    /// A register file as a source, with the generation its last-read digests were taken at.
+    struct FileSource {
+        var source: Source
+        var lastReadAsOf: Int64?
+    }
+
+    /// Runs a file into the side (`run(_:lastReadAsOf:)`).
+    func run(_ file: FileSource) throws -> Outcome {
+        try run(file.source, lastReadAsOf: file.lastReadAsOf)
+    }
+
+    /// Runs `source` into the side in one transaction, on two cores. `lastReadAsOf`: see
+    /// `AppDatabase.importCustomers`.
+    func run(_ source: @escaping Source, lastReadAsOf: Int64? = nil) throws -> Outcome {
         let clock = ContinuousClock()
         let started = clock.now
         let pipe = Handover()
@@ -106,7 +118,7 @@ struct RegisterIntake {
         let counts = try database.importCustomers(
             side: side, records: Records(pipe: pipe, cancellation: cancellation),
             replaceWith: mode == .replace ? { try verdict().numbers } : nil, allowMassDelete: allowMassDelete,
-            commit: commit, beforeCommit: { _ = try verdict() })
+            commit: commit, lastReadAsOf: lastReadAsOf, beforeCommit: { _ = try verdict() })
         let (result, readTime) = pipe.waitForEnd()
         let report = try? result.get()
         return Outcome(counts: counts, rejected: report?.rejected ?? [], readTime: readTime, warnings: report?.warnings ?? [],
@@ -144,9 +156,10 @@ extension RegisterIntake {
     /// the intake's transaction: on the reader thread they would wait for it where reads and
     /// writes share one connection (an in-memory database), and the transaction for the rows.
     static func file(_ bytes: [UInt8], format: RegisterFile.Format?, side: Side, sheet: String? = nil, limits: ImportLimits = .standard,
-                     database: AppDatabase? = nil) throws -> Source {
-        let lastRead = try database?.lastReadDigests(side: side) ?? [:]
-        return { emit in
+                     database: AppDatabase? = nil) throws -> FileSource {
+        let snapshot = try database?.lastReadSnapshot(side: side)
+        let lastRead = snapshot?.digests ?? [:]
+        return FileSource(source: { emit in
             do throws(RowError) {
                 let file = try RegisterFile.stream(bytes, format: format, side: side, sheet: sheet, limits: limits, lastRead: lastRead) { row in
                     emit(row.lastRead ? ImportRecord(lastReadNumber: row.number, digest: row.digest!)
@@ -156,6 +169,6 @@ extension RegisterIntake {
             } catch {
                 throw SyncError.importRejected([error])
             }
-        }
+        }, lastReadAsOf: snapshot?.writes)
     }
 }
