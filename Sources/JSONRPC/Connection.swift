@@ -291,10 +291,12 @@ public final class Connection<Context> {
                                          info: RequestInfo(scope: RequestScope.current, session: session))
             }
             guard let id = request.id else { return nil }
-            var out = Array(#"{"jsonrpc":"2.0","id":"#.utf8)
-            out += Array(id.json.utf8)
-            out += Array(#","result":"#.utf8)
-            out += result
+            var out: [UInt8] = []
+            out.reserveCapacity(result.count + 48)
+            out.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
+            out.append(contentsOf: id.json.utf8)
+            out.append(contentsOf: #","result":"#.utf8)
+            out.append(contentsOf: result)
             out.append(UInt8(ascii: "}"))
             return out
         } catch {

@@ -38,6 +38,11 @@ public protocol RPCMethod {
     /// request (long methods: cancellation, work after the reply); each defaults to the other.
     static func handle(_ params: Params, context: Context) throws -> Result
     static func handle(_ params: Params, context: Context, request: RequestInfo) throws -> Result
+
+    /// The result as JSON bytes. Chosen once per method, where its `Result` is known: a result
+    /// that writes itself (`JSONWritable`) is written with no cast per call; any other goes
+    /// through `Router.encode`.
+    static func resultBytes(_ result: Result) throws -> [UInt8]
 }
 
 extension RPCMethod {
@@ -51,6 +56,19 @@ extension RPCMethod {
     /// Called in-process (tests, one method calling another's rules): never cancelled.
     public static func handle(_ params: Params, context: Context) throws -> Result {
         try handle(params, context: context, request: .inProcess)
+    }
+
+    public static func resultBytes(_ result: Result) throws -> [UInt8] {
+        if let raw = result as? RawJSON { return raw.bytes }
+        return try Router<Context>.encode(result)
+    }
+}
+
+extension RPCMethod where Result: JSONWritable {
+    public static func resultBytes(_ result: Result) throws -> [UInt8] {
+        var out = JSONOutput()
+        result.writeJSON(to: &out)
+        return out.bytes
     }
 }
 

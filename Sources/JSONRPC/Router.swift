@@ -24,9 +24,7 @@ public struct Router<Context> {
         precondition(entries[M.name] == nil, "method \(M.name) registered twice")
         entries[M.name] = Entry(handler: { message, request, context, info in
             let params = try Self.decodeParams(M.self, message: message, request: request)
-            let result = try M.handle(params, context: context, request: info)
-            if let raw = result as? RawJSON { return raw.bytes }
-            return try Self.encode(result)
+            return try M.resultBytes(M.handle(params, context: context, request: info))
         }, scheduling: M.scheduling)
     }
 
