@@ -65,6 +65,22 @@ struct XLSXReaderTests {
         #expect(file.rows.map(\.number) == ["5"])
     }
 
+    /// `<?t?>` made Foundation's XMLParser read through a null pointer (fuzz-xlsx); such a part
+    /// is refused before it gets there, wherever it is, while the declaration and an
+    /// instruction with text still read.
+    @Test func anEmptyProcessingInstructionIsRefusedNotParsed() throws {
+        let sheet = "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c></row><row r=\"2\"><c r=\"A2\"><v>5</v></c><c r=\"B2\" t=\"s\"><v>2</v></c></row></sheetData></worksheet>"
+        let shared = "<sst><si><t>Kundenr.</t></si><si><t>Navn</t></si><si><t>X</t></si></sst>"
+        let fine = try workbook(sheet: "<?xml version=\"1.0\"?><?mso-application progid=\"Excel.Sheet\"?>" + sheet, shared: shared)
+        #expect(try RegisterFile.read(Array(fine), format: .xlsx, side: .remote).rows.map(\.number) == ["5"])
+        for (sheetText, sharedText) in [(sheet, "<owrksh\u{0}<?t?>"), (sheet, shared.replacingOccurrences(of: "<si>", with: "<?t?><si>")),
+                                        (sheet.replacingOccurrences(of: "<sheetData>", with: "<sheetData><?abc?>"), shared)] {
+            let data = try workbook(sheet: sheetText, shared: sharedText)
+            let error = #expect(throws: RowError.self) { try RegisterFile.read(Array(data), format: .xlsx, side: .remote) }
+            #expect(error?.message.contains("processing instruction") == true, "\(String(describing: error))")
+        }
+    }
+
     @Test func notAZipIsAClearError() {
         #expect(throws: RowError.self) { try RegisterFile.read(Array("Kundenr.;Navn".utf8), format: .xlsx, side: .remote) }
         #expect(throws: RowError.self) { try RegisterFile.read([0x50, 0x4B, 0x03, 0x04, 0, 0, 0], format: nil, side: .remote) }
