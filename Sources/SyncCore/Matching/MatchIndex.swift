@@ -11,16 +11,19 @@ public final class MatchIndex: @unchecked Sendable {
     public let locals: [MatchRecord]
     public let remotes: [MatchRecord]
     let positionById: [Int64: (Side, Int32)]
-    /// Blocking keys (their 64-bit hash, `hash`) to bucket ids.
+    /// Blocking keys (their 64-bit hash, `hash`) to bucket ids, of the buckets that can pair
+    /// someone.
     let bucketIds: [UInt64: Int32]
     /// Per bucket id: positions in `locals` and in `remotes` (a large bucket's sorted by
-    /// `neighbourhoodKey`), and whether it is large.
-    let bucketLocals: [[Int32]]
-    let bucketRemotes: [[Int32]]
+    /// `neighbourhoodKey`; none in a bucket that pairs nobody), and whether it is large.
+    /// Lists end to end (`FlatLists`): an array per bucket side was most of the index's
+    /// memory at a million a side (Benchmarks/README.md).
+    let bucketLocals: FlatLists<Int32>
+    let bucketRemotes: FlatLists<Int32>
     let bucketIsLarge: [Bool]
     /// Per customer (positions as in `locals`/`remotes`): the buckets it is in.
-    let localBuckets: [[Int32]]
-    let remoteBuckets: [[Int32]]
+    let localBuckets: FlatLists<Int32>
+    let remoteBuckets: FlatLists<Int32>
     public let maxBucket: Int
     /// Neighbours taken on either hand in a large bucket.
     public let window: Int
@@ -52,57 +55,80 @@ public final class MatchIndex: @unchecked Sendable {
         for r in records { if r.side == .local { locals.append(r) } else { remotes.append(r) } }
         locals.sort { $0.id < $1.id }
         remotes.sort { $0.id < $1.id }
-        var ids: [UInt64: Int32] = [:]
-        ids.reserveCapacity(records.count * 6)
-        var members: [(local: [Int32], remote: [Int32])] = []
-        var localBuckets: [[Int32]] = []
-        var remoteBuckets: [[Int32]] = []
         var positions: [Int64: (Side, Int32)] = [:]
         positions.reserveCapacity(records.count)
+        for (i, r) in locals.enumerated() { positions[r.id] = (.local, Int32(i)) }
+        for (i, r) in remotes.enumerated() { positions[r.id] = (.remote, Int32(i)) }
         // The keys of every customer, on all cores (the dearest part: building their text).
         let localKeys = Self.hashedKeys(locals), remoteKeys = Self.hashedKeys(remotes)
-        func add(_ keys: [UInt64], at i: Int, local: Bool) -> [Int32] {
-            var mine: [Int32] = []
-            for key in keys {
+        // Each key's bucket, and how many of each side are in it.
+        var ids: [UInt64: Int32] = [:]
+        ids.reserveCapacity((localKeys.values.count + remoteKeys.values.count) / 2)
+        var localCounts: [Int32] = [], remoteCounts: [Int32] = []
+        func buckets(of keys: FlatLists<UInt64>, local: Bool) -> [Int32] {
+            keys.values.map { key in
                 let id: Int32
                 if let known = ids[key] {
                     id = known
                 } else {
-                    id = Int32(members.count)
+                    id = Int32(localCounts.count)
                     ids[key] = id
-                    members.append(([], []))
+                    localCounts.append(0)
+                    remoteCounts.append(0)
                 }
-                if local { members[Int(id)].local.append(Int32(i)) } else { members[Int(id)].remote.append(Int32(i)) }
-                mine.append(id)
+                if local { localCounts[Int(id)] += 1 } else { remoteCounts[Int(id)] += 1 }
+                return id
             }
-            return mine
         }
-        for (i, r) in locals.enumerated() {
-            positions[r.id] = (.local, Int32(i))
-            localBuckets.append(add(localKeys[i], at: i, local: true))
-        }
-        for (i, r) in remotes.enumerated() {
-            positions[r.id] = (.remote, Int32(i))
-            remoteBuckets.append(add(remoteKeys[i], at: i, local: false))
-        }
+        let localKeyBuckets = buckets(of: localKeys, local: true)
+        let remoteKeyBuckets = buckets(of: remoteKeys, local: false)
         // Only buckets that can pair someone are kept; the large ones sorted for their
         // neighbourhoods.
-        let live = members.map { !$0.local.isEmpty && !$0.remote.isEmpty }
+        let live = zip(localCounts, remoteCounts).map { $0 > 0 && $1 > 0 }
+        func members(_ keyBuckets: [Int32], of keys: FlatLists<UInt64>, counts: [Int32]) -> FlatLists<Int32> {
+            var offsets = [Int32](repeating: 0, count: counts.count + 1)
+            for b in counts.indices { offsets[b + 1] = offsets[b] + (live[b] ? counts[b] : 0) }
+            var next = offsets
+            var values = [Int32](repeating: 0, count: Int(offsets[counts.count]))
+            for customer in 0..<keys.count {
+                for j in Int(keys.offsets[customer])..<Int(keys.offsets[customer + 1]) {
+                    let b = Int(keyBuckets[j])
+                    guard live[b] else { continue }
+                    values[Int(next[b])] = Int32(customer)
+                    next[b] += 1
+                }
+            }
+            return FlatLists(offsets: offsets, values: values)
+        }
+        var bucketLocals = members(localKeyBuckets, of: localKeys, counts: localCounts)
+        var bucketRemotes = members(remoteKeyBuckets, of: remoteKeys, counts: remoteCounts)
         let localSortKeys = locals.map(\.neighbourhoodKey)
         let remoteSortKeys = remotes.map(\.neighbourhoodKey)
-        var isLarge = [Bool](repeating: false, count: members.count)
-        for b in members.indices where live[b] && (members[b].local.count > maxBucket || members[b].remote.count > maxBucket) {
+        var isLarge = [Bool](repeating: false, count: live.count)
+        for b in live.indices where live[b] && (localCounts[b] > maxBucket || remoteCounts[b] > maxBucket) {
             isLarge[b] = true
-            members[b].local.sort { localSortKeys[Int($0)] < localSortKeys[Int($1)] }
-            members[b].remote.sort { remoteSortKeys[Int($0)] < remoteSortKeys[Int($1)] }
+            bucketLocals.values[bucketLocals.range(b)].sort { localSortKeys[Int($0)] < localSortKeys[Int($1)] }
+            bucketRemotes.values[bucketRemotes.range(b)].sort { remoteSortKeys[Int($0)] < remoteSortKeys[Int($1)] }
         }
-        for b in members.indices where !live[b] { members[b] = ([], []) }
+        // Per customer, the buckets that can pair it.
+        func liveBuckets(_ keyBuckets: [Int32], of keys: FlatLists<UInt64>) -> FlatLists<Int32> {
+            var offsets = [Int32](repeating: 0, count: keys.count + 1)
+            var values: [Int32] = []
+            values.reserveCapacity(keyBuckets.count)
+            for customer in 0..<keys.count {
+                for j in Int(keys.offsets[customer])..<Int(keys.offsets[customer + 1]) where live[Int(keyBuckets[j])] {
+                    values.append(keyBuckets[j])
+                }
+                offsets[customer + 1] = Int32(values.count)
+            }
+            return FlatLists(offsets: offsets, values: values)
+        }
+        self.localBuckets = liveBuckets(localKeyBuckets, of: localKeys)
+        self.remoteBuckets = liveBuckets(remoteKeyBuckets, of: remoteKeys)
         self.bucketIds = ids.filter { live[Int($0.value)] }
-        self.bucketLocals = members.map(\.local)
-        self.bucketRemotes = members.map(\.remote)
+        self.bucketLocals = bucketLocals
+        self.bucketRemotes = bucketRemotes
         self.bucketIsLarge = isLarge
-        self.localBuckets = localBuckets.map { $0.filter { live[Int($0)] } }
-        self.remoteBuckets = remoteBuckets.map { $0.filter { live[Int($0)] } }
         self.localSortKeys = localSortKeys
         self.remoteSortKeys = remoteSortKeys
         var nameCounts: [UInt64: Int32] = [:]
@@ -217,19 +243,33 @@ public final class MatchIndex: @unchecked Sendable {
                 out.append(isLocal ? remotes[Int($0)] : locals[Int($0)])
             }
         } else {
-            forEachCandidate(record.blockingKeys.compactMap { bucketIds[Self.hash($0)] }, sortKey: record.neighbourhoodKey, local: isLocal) {
+            forEachCandidate(record.blockingKeys.compactMap { bucketIds[Self.hash($0)] }[...], sortKey: record.neighbourhoodKey, local: isLocal) {
                 out.append(isLocal ? remotes[Int($0)] : locals[Int($0)])
             }
         }
         return out
     }
 
-    /// Each record's blocking keys, hashed, computed on all cores.
-    static func hashedKeys(_ records: [MatchRecord]) -> [[UInt64]] {
+    /// Each record's blocking keys, hashed, computed on all cores; the lists end to end.
+    static func hashedKeys(_ records: [MatchRecord]) -> FlatLists<UInt64> {
         let chunkSize = 1024
-        return inChunks((records.count + chunkSize - 1) / chunkSize) { chunk, _ in
-            records[(chunk * chunkSize)..<min(records.count, (chunk + 1) * chunkSize)].map { $0.blockingKeys.map(hash) }
-        }.flatMap { $0 }
+        let chunks = inChunks((records.count + chunkSize - 1) / chunkSize) { chunk, _ in
+            var lists = FlatLists<UInt64>(offsets: [0], values: [])
+            for record in records[(chunk * chunkSize)..<min(records.count, (chunk + 1) * chunkSize)] {
+                for key in record.blockingKeys { lists.values.append(hash(key)) }
+                lists.offsets.append(Int32(lists.values.count))
+            }
+            return lists
+        }
+        var all = FlatLists<UInt64>(offsets: [0], values: [])
+        all.values.reserveCapacity(chunks.reduce(0) { $0 + $1.values.count })
+        all.offsets.reserveCapacity(records.count + 1)
+        for chunk in chunks {
+            let base = Int32(all.values.count)
+            all.values += chunk.values
+            all.offsets += chunk.offsets.dropFirst().map { $0 + base }
+        }
+        return all
     }
 
     /// `body(chunk, chunks)` for every chunk in `0..<chunks`, on all cores; the results in
@@ -262,11 +302,11 @@ public final class MatchIndex: @unchecked Sendable {
 
     /// The positions of the other side's customers in `buckets` (in a large one: the
     /// `window` on either hand of `sortKey`), once each.
-    func forEachCandidate(_ buckets: [Int32], sortKey: String, local isLocal: Bool, _ body: (Int32) -> Void) {
+    func forEachCandidate(_ buckets: ArraySlice<Int32>, sortKey: String, local isLocal: Bool, _ body: (Int32) -> Void) {
         var seen = Set<Int32>(minimumCapacity: 64)
         let keys = isLocal ? remoteSortKeys : localSortKeys
         for b in buckets {
-            var others = (isLocal ? bucketRemotes[Int(b)] : bucketLocals[Int(b)])[...]
+            var others = isLocal ? bucketRemotes[Int(b)] : bucketLocals[Int(b)]
             if bucketIsLarge[Int(b)] {
                 // The first of the other side that sorts at or after this customer.
                 var low = others.startIndex, high = others.endIndex
@@ -441,4 +481,17 @@ extension MatchIndex {
 struct UncheckedPointer<T>: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<T>
     init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
+}
+
+/// Lists of values stored end to end: list `i` is `values[offsets[i]..<offsets[i + 1]]`. One
+/// allocation for millions of short lists, where an array each costs a heap object apiece.
+struct FlatLists<Element: Sendable>: Sendable {
+    var offsets: [Int32]
+    var values: [Element]
+
+    var count: Int { offsets.count - 1 }
+
+    func range(_ i: Int) -> Range<Int> { Int(offsets[i])..<Int(offsets[i + 1]) }
+
+    subscript(i: Int) -> ArraySlice<Element> { values[range(i)] }
 }
