@@ -48,7 +48,7 @@ extension AppDatabase {
         var number: String?
         var fields: CustomerFields
         /// The source's search key, when read with it: the partner's is the same but for the
-        /// number (`CustomerSQL.searchKey(of:numbered:)`), so it is not folded again.
+        /// number (`CustomerSQL.searchKey(of:number:numbered:)`), so it is not folded again.
         var searchKey: String?
     }
 
@@ -108,7 +108,7 @@ extension AppDatabase {
             insertPlan.bind(Int64(seq))
             insertPlan.bind(source.id)
             insertPlan.bind(entry.number)
-            insertPlan.bind(source.searchKey.flatMap { $0.utf8.contains(0x01) ? CustomerSQL.searchKey(of: $0, numbered: entry.number) : nil }
+            insertPlan.bind(source.searchKey.flatMap { CustomerSQL.searchKey(of: $0, number: source.number, numbered: entry.number) }
                 ?? CustomerSQL.searchKey(number: entry.number, fields: source.fields))
             try insertPlan.run()
         }

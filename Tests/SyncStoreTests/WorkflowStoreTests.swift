@@ -51,6 +51,21 @@ final class WorkflowStoreTests {
 
     // MARK: Import
 
+    /// A partner's search key is its source's with the new number: also when the source had no
+    /// number (a system's customer known by its key), whose key then starts with the name.
+    @Test func aPartnerOfANumberlessCustomerIsFoundByName() throws {
+        _ = try db.importCustomers(side: .remote, records: [
+            ImportRecord(key: "guid-1", number: nil, fields: CustomerFields(name: "Bageriet Ørsted", city: "Aarhus")),
+            ImportRecord(key: "guid-2", number: "77", fields: CustomerFields(name: "Café Møllen", city: "Kolding")),
+        ])
+        _ = try db.createAllPartners(side: .remote, numbering: .sequence(start: 500), customerIds: nil, dryRun: false)
+        #expect(try db.tallyDifferences() == [])
+        #expect(try db.listUnsynced(side: nil, query: "bageriet", limit: 10, after: nil).total == 0)
+        let links = try db.listLinks(state: nil, query: "bageriet", limit: 10, after: nil)
+        #expect(links.items.count == 1 && links.items.first?.local?.number == "500")
+        #expect(try db.listLinks(state: nil, query: "møllen", limit: 10, after: nil).items.count == 1)
+    }
+
     @Test func importCountsAddedUpdatedUnchanged() throws {
         #expect(try db.importCustomers(side: .remote, records: [record("1", "A"), record("2", "B")]) == ImportOutcome(added: 2, updated: 0, unchanged: 0))
         let again = try db.importCustomers(side: .remote, records: [record("1", "A"), record("2", "B2"), record("3", "C")])
