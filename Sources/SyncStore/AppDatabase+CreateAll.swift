@@ -13,13 +13,15 @@ extension AppDatabase {
         try bulkWrite(commit: !dryRun) { db in
             var outcome = CreateAllOutcome()
             outcome.dryRun = dryRun
-            var (sources, unavailable) = try Self.partnerSources(db, side: side, customerIds: customerIds)
+            // A local side's own customers all have numbers, so their partners' keys come from
+            // their keys (`apply`): their fields are read only for a dry run's list.
+            var (sources, unavailable) = try Self.partnerSources(db, side: side, customerIds: customerIds, withFields: side == .remote || dryRun)
             if side == .remote {
                 // A remote value that breaks a local rule is not copied there broken: that
                 // customer is passed over, with the rule, for one-by-one creation with a value
                 // that fits.
                 sources.removeAll { source in
-                    guard let violation = FieldRules.violations(in: source.fields).first else { return false }
+                    guard let violation = FieldRules.violations(in: source.fields ?? CustomerFields()).first else { return false }
                     unavailable.append(.init(customerId: source.id, reason: .invalidValue, violation: violation))
                     return true
                 }
@@ -34,7 +36,7 @@ extension AppDatabase {
             if dryRun {
                 outcome.planned = plan.entries.map { entry in
                     let source = sources[entry.source]
-                    return .init(customerId: source.id, sourceNumber: source.number, name: source.fields.name, number: entry.number)
+                    return .init(customerId: source.id, sourceNumber: source.number, name: source.fields?.name, number: entry.number)
                 }
             }
             outcome.skipped = (unavailable + plan.skipped).sorted { $0.customerId < $1.customerId }
@@ -46,28 +48,32 @@ extension AppDatabase {
     struct PartnerSource {
         var id: Int64
         var number: String?
-        var fields: CustomerFields
-        /// The source's search key, when read with it: the partner's is the same but for the
-        /// number (`CustomerSQL.searchKey(of:number:numbered:)`), so it is not folded again.
-        var searchKey: String?
+        /// Its fields; nil when not read (`partnerSources(withFields: false)`).
+        var fields: CustomerFields?
     }
 
     /// The customers to copy, in id order: the given ones (each must be of `side`; excluded or
     /// linked ones are passed over with their reason), else every unsynced, included one.
-    static func partnerSources(_ db: Database, side: Side, customerIds: [Int64]?) throws
+    /// `withFields: false` leaves out the fields of every unsynced one (a fifth of a large
+    /// create-all's time went to reading them).
+    static func partnerSources(_ db: Database, side: Side, customerIds: [Int64]?, withFields: Bool = true) throws
         -> (sources: [PartnerSource], unavailable: [CreateAllOutcome.Skipped]) {
         guard let customerIds else {
             let statement = try db.makeStatement(sql: """
-                SELECT id, number, searchKey, \(CustomerSQL.fieldColumns) FROM customer c
+                SELECT id, number\(withFields ? ", " + CustomerSQL.fieldColumns : "") FROM customer c
                 WHERE side = ? AND excluded = 0 AND linked = 0
                 ORDER BY id
                 """)
-            let id = try statement.position(of: "id"), number = try statement.position(of: "number"), key = try statement.position(of: "searchKey")
-            let fields = try FieldColumns(statement)
+            let id = try statement.position(of: "id"), number = try statement.position(of: "number")
             var sources: [PartnerSource] = []
             let rows = try Row.fetchCursor(statement, arguments: [side.rawValue])
-            while let row = try rows.next() {
-                sources.append(PartnerSource(id: row[id], number: row[number], fields: fields.fields(row), searchKey: row[key]))
+            if withFields {
+                let fields = try FieldColumns(statement)
+                while let row = try rows.next() {
+                    sources.append(PartnerSource(id: row[id], number: row[number], fields: fields.fields(row)))
+                }
+            } else {
+                while let row = try rows.next() { sources.append(PartnerSource(id: row[id], number: row[number])) }
             }
             return (sources, [])
         }
@@ -98,18 +104,37 @@ extension AppDatabase {
     static func apply(_ plan: PartnerPlan, sources: [PartnerSource], side: Side, db: Database, progress: (Int) -> Void) throws {
         let target = side.opposite
         let count = plan.entries.count
+        // The partner's search key: its source's with the new number in front, put together
+        // in SQL from the number's folded text and the length of the source's (`keyPrefix`,
+        // `replaced`), where the source's key starts with its own number; else computed here.
         try db.execute(sql: """
-            CREATE TEMP TABLE IF NOT EXISTS partner_plan (seq INTEGER PRIMARY KEY, sourceId INTEGER NOT NULL, number TEXT NOT NULL, searchKey TEXT NOT NULL);
+            CREATE TEMP TABLE IF NOT EXISTS partner_plan (seq INTEGER PRIMARY KEY, sourceId INTEGER NOT NULL, number TEXT NOT NULL,
+                searchKey TEXT, keyPrefix TEXT, replaced INTEGER);
             DELETE FROM temp.partner_plan;
             """)
-        var insertPlan = try BulkStatement(db, sql: "INSERT INTO temp.partner_plan (seq, sourceId, number, searchKey) VALUES (?, ?, ?, ?)")
+        var insertPlan = try BulkStatement(db, sql: "INSERT INTO temp.partner_plan (seq, sourceId, number, searchKey, keyPrefix, replaced) VALUES (?, ?, ?, ?, ?, ?)")
+        var folded: [UInt8] = []
         for (seq, entry) in plan.entries.enumerated() {
             let source = sources[entry.source]
             insertPlan.bind(Int64(seq))
             insertPlan.bind(source.id)
             insertPlan.bind(entry.number)
-            insertPlan.bind(source.searchKey.flatMap { CustomerSQL.searchKey(of: $0, number: source.number, numbered: entry.number) }
-                ?? CustomerSQL.searchKey(number: entry.number, fields: source.fields))
+            folded.removeAll(keepingCapacity: true)
+            if let old = source.number { Fold.append(old, to: &folded, keepingSymbols: true) }
+            let replaced = String(decoding: folded, as: UTF8.self).unicodeScalars.count
+            folded.removeAll(keepingCapacity: true)
+            Fold.append(entry.number, to: &folded, keepingSymbols: true)
+            if replaced > 0 && !folded.isEmpty {
+                // Every key starts with its customer's folded number when it has one.
+                insertPlan.bind(nil as String?)
+                insertPlan.bind(String(decoding: folded, as: UTF8.self))
+                insertPlan.bind(Int64(replaced))
+            } else {
+                let fields = try source.fields ?? fetchCustomer(db, id: source.id).fields
+                insertPlan.bind(CustomerSQL.searchKey(number: entry.number, fields: fields))
+                insertPlan.bind(nil as String?)
+                insertPlan.bind(nil as Int64?)
+            }
             try insertPlan.run()
         }
         var customerIds = try IdAllocator(db, table: "customer")
@@ -132,7 +157,7 @@ extension AppDatabase {
             // A partner we create on the remote side must reach the remote file: pending.
             try db.execute(sql: """
                 INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), searchKey, pending, linked)
-                SELECT ? + p.seq, ?, p.number, \(sourceColumns), p.searchKey, ?, 1
+                SELECT ? + p.seq, ?, p.number, \(sourceColumns), coalesce(p.searchKey, p.keyPrefix || substr(c.searchKey, p.replaced + 1)), ?, 1
                 FROM temp.partner_plan p JOIN customer c ON c.id = p.sourceId WHERE p.seq BETWEEN ? AND ? ORDER BY p.seq
                 """, arguments: [firstCustomer, target.rawValue, target == .remote, done, last])
             // Each partner is a copy of its source: every link starts `synced`, its base implicit.

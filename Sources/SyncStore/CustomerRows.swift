@@ -71,25 +71,6 @@ enum CustomerSQL {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Another customer's search key (`key`, its number `sourceNumber`) with `number` in place
-    /// of its number: the fields' parts are the same (a partner copies its source's fields).
-    /// Nil when the key does not start with that number: a key's empty leading parts leave no
-    /// separator, so a customer without a number has the name first, and its partner's key is
-    /// computed from the fields.
-    static func searchKey(of key: String, number sourceNumber: String?, numbered number: String?) -> String? {
-        var prefix: [UInt8] = []
-        if let sourceNumber { Fold.append(sourceNumber, to: &prefix, keepingSymbols: true) }
-        guard !prefix.isEmpty else { return nil }
-        prefix.append(0x01)
-        guard key.utf8.starts(with: prefix) else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(key.utf8.count + 8)
-        if let number { Fold.append(number, to: &out, keepingSymbols: true) }
-        if out.isEmpty { return nil }
-        out.append(contentsOf: key.utf8.dropFirst(prefix.count - 1))
-        return String(decoding: out, as: UTF8.self)
-    }
-
     /// `searchKey` as an SQL function of the customer's columns, for a migration that
     /// computes every key again.
     static let searchKeyFunction = DatabaseFunction("search_key", argumentCount: 8, pure: true) { values in
