@@ -121,7 +121,8 @@ extension AppDatabase {
             insertPlan.bind(entry.number)
             folded.removeAll(keepingCapacity: true)
             if let old = source.number { Fold.append(old, to: &folded, keepingSymbols: true) }
-            let replaced = String(decoding: folded, as: UTF8.self).unicodeScalars.count
+            // In characters, as SQLite's substr counts them: the bytes that start one.
+            let replaced = folded.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
             folded.removeAll(keepingCapacity: true)
             Fold.append(entry.number, to: &folded, keepingSymbols: true)
             if replaced > 0 && !folded.isEmpty {

@@ -94,7 +94,7 @@ extension AppDatabase {
     /// nothing was written since, without looking each one up.
     public func lastReadSnapshot(side: Side) throws -> (digests: [String: Int64], writes: Int64) {
         try read { db in
-            let writes = try Int64.fetchOne(db, sql: "SELECT n FROM generation WHERE name = 'writes'") ?? 0
+            let writes = try Self.writesGeneration(db)
             var digests: [String: Int64] = [:]
             digests.reserveCapacity(try Tally.count(db, side: side, excluded: false) + Tally.count(db, side: side, excluded: true))
             let statement = try db.makeStatement(sql: "SELECT number, seenDigest FROM customer WHERE side = ? AND seenDigest IS NOT NULL AND number IS NOT NULL")
@@ -153,7 +153,7 @@ extension AppDatabase {
                 existingMap = map
                 return map
             }
-            let lastReadHolds = try lastReadAsOf != nil && lastReadAsOf == Int64.fetchOne(db, sql: "SELECT n FROM generation WHERE name = 'writes'")
+            let lastReadHolds = try lastReadAsOf != nil && lastReadAsOf == Self.writesGeneration(db)
             let stored = try db.makeStatement(sql: "SELECT \(CustomerSQL.fieldColumns), extra, seen, pending, number FROM customer WHERE id = ?")
             let storedFields = try FieldColumns(stored)
             let storedExtra = try stored.position(of: "extra"), storedSeen = try stored.position(of: "seen")
@@ -199,6 +199,7 @@ extension AppDatabase {
                     if let n = number, let holder = try existing()[n], holder.id != old?.id { number = nil }
                     if let found = old, current.key != key || current.number != number {
                         try Self.setIdentity(db, id: found.id, key: key, number: number)
+                        // Read in first, then changed in place (a copy would copy every customer).
                         _ = try existing()
                         if let before = current.number { existingMap![before] = nil }
                         if let number { existingMap![number] = found }

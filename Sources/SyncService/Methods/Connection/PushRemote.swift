@@ -14,12 +14,13 @@ import SyncStore
 /// `Sender.window` customers ahead of those transactions; whatever was sent is marked, even
 /// when the push stops early (cancelled, or the system gone). A customer the system has never
 /// had is created under its number, never twice (the connector looks the number up after a
-/// lost reply, and after a crash the next push finds it landed and adopts it). One it has gets only the fields that
-/// differ from what it last showed, over what it holds now: a value changed there meanwhile
-/// is not overwritten but read back at once, as a pull would read it, so the link shows the
-/// conflict now; a conflicting field, which sync never copies, is left alone. A value longer
-/// than the system holds is not sent. Every queued change lands, becomes a conflict, or is
-/// listed under `failed` with the system's own reason, and stays queued for the next push.
+/// lost reply, and after a crash the next push finds it landed and adopts it). One it has
+/// gets only the fields that differ from what it last showed, over what it holds now: a
+/// value changed there meanwhile is not overwritten but read back at once, as a pull would
+/// read it, so the link shows the conflict now; a conflicting field, which sync never
+/// copies, is left alone. A value longer than the system holds is not sent. Every queued
+/// change lands, becomes a conflict, or is listed under `failed` with the system's own
+/// reason, and stays queued for the next push.
 public enum PushRemote: SyncMethod {
     public static let name = "pushRemote"
     public static var scheduling: Scheduling { .long }
