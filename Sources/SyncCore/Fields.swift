@@ -21,6 +21,7 @@ public struct CustomerFields: Sendable, Hashable, Codable {
     public var ean: String?
     public var contact: String?
 
+    @inlinable
     public init(name: String? = nil, address: String? = nil, zip: String? = nil, city: String? = nil,
                 country: String? = nil, email: String? = nil, phone: String? = nil, cvr: String? = nil,
                 ean: String? = nil, contact: String? = nil) {

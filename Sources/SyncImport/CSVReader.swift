@@ -84,6 +84,38 @@ public struct CSVReader {
     /// `limits.cellBytes`, a record of more than `limits.columns` cells, or more records than
     /// a header and `limits.rows` is a `Failure`.
     public func forEachRecord(_ body: (_ line: Int, _ cells: [String]) throws -> Void) throws {
+        try forEachRawRecord { line, record in try body(line, record.strings()) }
+    }
+
+    /// A record's cells as bytes, valid only inside the `forEachRawRecord` call that hands it
+    /// over: an unquoted cell is a slice of the file, a quoted one its unescaped copy. What a
+    /// re-import needs of a row it has seen before (its digest and number) is read from here
+    /// without a `String` a cell.
+    public struct RawRecord {
+        let file: UnsafeBufferPointer<UInt8>
+        /// Unescaped quoted cells, end to end.
+        let scratch: UnsafeBufferPointer<UInt8>
+        /// Per cell: start and end in `file`, or in `scratch` when `inScratch`.
+        let spans: UnsafeBufferPointer<(start: Int, end: Int, inScratch: Bool)>
+
+        public var count: Int { spans.count }
+
+        /// Cell `index`'s bytes (UTF-8, as the file holds the value).
+        public subscript(index: Int) -> UnsafeBufferPointer<UInt8> {
+            let span = spans[index]
+            return UnsafeBufferPointer(rebasing: (span.inScratch ? scratch : file)[span.start..<span.end])
+        }
+
+        /// Cell `index` as text.
+        public func string(_ index: Int) -> String { String(decoding: self[index], as: UTF8.self) }
+
+        /// Every cell as text.
+        public func strings() -> [String] { (0..<count).map(string) }
+    }
+
+    /// `forEachRecord`, with each record's cells as bytes (`RawRecord`): the one parser both
+    /// run on.
+    public func forEachRawRecord(_ body: (_ line: Int, _ record: RawRecord) throws -> Void) throws {
         let maxCell = limits.cellBytes, maxCells = limits.columns
         var records = 0
         func cellTooLong(_ line: Int) -> Failure { Failure(line: line, message: limits.cellTooLong("a cell on line \(line)")) }
@@ -91,12 +123,13 @@ public struct CSVReader {
             let n = buf.count
             var i = start
             var line = start > 0 ? 2 : 1
-            var cells: [String] = []
-            cells.reserveCapacity(16)
-            var quoted: [UInt8] = []
+            var spans: [(start: Int, end: Int, inScratch: Bool)] = []
+            spans.reserveCapacity(16)
+            var scratch: [UInt8] = []
             while i < n {
                 let recordLine = line
-                cells.removeAll(keepingCapacity: true)
+                spans.removeAll(keepingCapacity: true)
+                scratch.removeAll(keepingCapacity: true)
                 var endOfRecord = false
                 while !endOfRecord {
                     if i < n && buf[i] == UInt8(ascii: "\"") {
@@ -109,13 +142,13 @@ public struct CSVReader {
                             Failure(line: quoteLine, message: "the quote that opens a value on line \(quoteLine) is never closed, so the rest of the file would be one value: close it (\"\") or remove it")
                         }
                         i += 1
-                        quoted.removeAll(keepingCapacity: true)
+                        let cellStart = scratch.count
                         var closed = false
                         while i < n {
                             let b = buf[i]
                             if b == UInt8(ascii: "\"") {
                                 if i + 1 < n && buf[i + 1] == UInt8(ascii: "\"") {
-                                    quoted.append(b)
+                                    scratch.append(b)
                                     i += 2
                                     continue
                                 }
@@ -124,8 +157,8 @@ public struct CSVReader {
                                 break
                             }
                             if b == 0x0A || (b == 0x0D && !(i + 1 < n && buf[i + 1] == 0x0A)) { line += 1 }
-                            quoted.append(b)
-                            if quoted.count > maxCell {
+                            scratch.append(b)
+                            if scratch.count - cellStart > maxCell {
                                 // Too long, or never closed: the second is the one to tell.
                                 throw buf[i...].contains(UInt8(ascii: "\"")) ? cellTooLong(recordLine) : unclosed()
                             }
@@ -135,23 +168,23 @@ public struct CSVReader {
                         // Anything between the closing quote and the delimiter is kept (lenient).
                         let tailStart = i
                         while i < n && buf[i] != delimiter && buf[i] != 0x0A && buf[i] != 0x0D { i += 1 }
-                        if quoted.count + (i - tailStart) > maxCell { throw cellTooLong(recordLine) }
-                        if i > tailStart { quoted.append(contentsOf: UnsafeBufferPointer(rebasing: buf[tailStart..<i])) }
-                        cells.append(String(decoding: quoted, as: UTF8.self))
+                        if scratch.count - cellStart + (i - tailStart) > maxCell { throw cellTooLong(recordLine) }
+                        if i > tailStart { scratch.append(contentsOf: UnsafeBufferPointer(rebasing: buf[tailStart..<i])) }
+                        spans.append((cellStart, scratch.count, true))
                     } else {
                         let start = i
                         while i < n && buf[i] != delimiter && buf[i] != 0x0A && buf[i] != 0x0D { i += 1 }
                         if i - start > maxCell { throw cellTooLong(recordLine) }
-                        cells.append(String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self))
+                        spans.append((start, i, false))
                     }
-                    if cells.count > maxCells {
+                    if spans.count > maxCells {
                         throw Failure(line: recordLine, message: limits.beyondLastColumn("a value on line \(recordLine)"))
                     }
                     if i >= n {
                         endOfRecord = true
                     } else if buf[i] == delimiter {
                         i += 1
-                        if i >= n { cells.append(""); endOfRecord = true }
+                        if i >= n { spans.append((i, i, false)); endOfRecord = true }
                     } else {
                         // CR, LF or CRLF ends the record.
                         if buf[i] == 0x0D && i + 1 < n && buf[i + 1] == 0x0A { i += 1 }
@@ -160,10 +193,14 @@ public struct CSVReader {
                         endOfRecord = true
                     }
                 }
-                if cells.count == 1 && cells[0].isEmpty { continue }
+                if spans.count == 1 && spans[0].start == spans[0].end { continue }
                 records += 1
                 guard records <= limits.rows + 1 else { throw Failure(line: recordLine, message: limits.tooManyRows) }
-                try body(recordLine, cells)
+                try scratch.withUnsafeBufferPointer { scratch in
+                    try spans.withUnsafeBufferPointer { spans in
+                        try body(recordLine, RawRecord(file: buf, scratch: scratch, spans: spans))
+                    }
+                }
             }
         }
     }

@@ -95,9 +95,10 @@ public struct RegisterFile: Sendable {
             }
             // At most one row a line: sizing the duplicate check once saves its rehashing.
             builder.seenNumbers.reserveCapacity(min(lines, limits.rows + 1))
+            builder.mentioned.reserveCapacity(min(lines, limits.rows + 1))
             do {
-                try CSVReader(utf8: text, limits: limits).forEachRecord { line, cells in
-                    if let row = builder.add(line: line, cells: cells) { onRow(row) }
+                try CSVReader(utf8: text, limits: limits).forEachRawRecord { line, record in
+                    if let row = builder.add(line: line, record: record) { onRow(row) }
                 }
             } catch let failure as CSVReader.Failure {
                 throw RowError(line: failure.line, field: "file", message: failure.message)
@@ -175,16 +176,30 @@ struct RegisterBuilder {
     /// (`ImportRecord`'s), which a row had to be checked and cleaned for.
     static func rowDigest(layout: UInt64, cells: [String]) -> Int64 {
         var hash = layout
-        for cell in cells {
-            mix(&hash, cell.utf8)
-            mix(&hash, CollectionOfOne(0x1F))
+        for var cell in cells {
+            cell.withUTF8 { mix(&hash, $0) }
+            mix(&hash, 0x1F)
+        }
+        return Int64(bitPattern: hash)
+    }
+
+    /// `rowDigest(layout:cells:)` of a CSV record's bytes: the same bytes, the same digest.
+    static func rowDigest(layout: UInt64, record: CSVReader.RawRecord) -> Int64 {
+        var hash = layout
+        for index in 0..<record.count {
+            mix(&hash, record[index])
+            mix(&hash, 0x1F)
         }
         return Int64(bitPattern: hash)
     }
 
     /// One FNV-1a step a byte.
-    static func mix(_ hash: inout UInt64, _ bytes: some Sequence<UInt8>) {
+    static func mix(_ hash: inout UInt64, _ bytes: UnsafeBufferPointer<UInt8>) {
         for b in bytes { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+    }
+
+    static func mix(_ hash: inout UInt64, _ byte: UInt8) {
+        hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
     }
 
     /// Columns whose header is blank (pandas writes its row index so, `0, 1, 2…`, in column A):
@@ -240,7 +255,8 @@ struct RegisterBuilder {
         numberColumn = targets.firstIndex(of: .number)
         // A tag apart from the stored values' digest, then what the columns mean.
         var layout: UInt64 = 0xcbf2_9ce4_8422_2325 ^ 0x5241_5752_4F57  // "RAWROW"
-        Self.mix(&layout, "\(targets)|\(unnamedColumns.keys.sorted())|\(stripsFormulaGuard)".utf8)
+        var meaning = "\(targets)|\(unnamedColumns.keys.sorted())|\(stripsFormulaGuard)"
+        meaning.withUTF8 { Self.mix(&layout, $0) }
         layoutDigest = layout
         if !header.contains(.number) {
             errors.append(RowError(line: line, field: "number", message: "no customer number column: the header needs 'Kundenr.' or 'Customer no.'"))
@@ -250,11 +266,23 @@ struct RegisterBuilder {
         }
     }
 
-    mutating func addRow(line: Int, cells: [String]) -> ImportRow? {
+    /// `add(line:cells:)` for a CSV record: a row read again unchanged is known from its
+    /// bytes (its digest and its number), without a `String` a cell.
+    mutating func add(line: Int, record: CSVReader.RawRecord) -> ImportRow? {
+        guard headerComplete, !lastRead.isEmpty else { return add(line: line, cells: record.strings()) }
+        let digest = Self.rowDigest(layout: layoutDigest, record: record)
+        if let row = unchangedRow(line: line, count: record.count, cell: record.string, digest: digest) { return row }
+        return addRow(line: line, cells: record.strings(), digest: digest)
+    }
+
+    /// `digest`: the row's digest when the caller has looked for it among the rows last read
+    /// already (`add(line:record:)`).
+    mutating func addRow(line: Int, cells: [String], digest known: Int64? = nil) -> ImportRow? {
         // A header without the required columns is the one error to report, not every row.
         guard headerComplete else { return nil }
-        let digest = Self.rowDigest(layout: layoutDigest, cells: cells)
-        if !lastRead.isEmpty, let row = unchangedRow(line: line, cells: cells, digest: digest) { return row }
+        let digest = known ?? Self.rowDigest(layout: layoutDigest, cells: cells)
+        if known == nil, !lastRead.isEmpty,
+           let row = unchangedRow(line: line, count: cells.count, cell: { cells[$0] }, digest: digest) { return row }
         var number: String?
         var fields = CustomerFields()
         var extra: [String: String] = [:]
@@ -303,9 +331,11 @@ struct RegisterBuilder {
 
     /// The row marked `lastRead` when it is exactly as last read under its number, and its
     /// number has not come before in this file; nil to read it in full.
-    mutating func unchangedRow(line: Int, cells: [String], digest: Int64) -> ImportRow? {
-        guard let numberColumn, numberColumn < cells.count,
-              let raw = Self.cellValue(cells[numberColumn], guarded: stripsFormulaGuard),
+    /// `cell` gives a cell's text by index (of `count`): only the number's, and those of the
+    /// columns without a header, are asked for.
+    mutating func unchangedRow(line: Int, count: Int, cell: (Int) -> String, digest: Int64) -> ImportRow? {
+        guard let numberColumn, numberColumn < count,
+              let raw = Self.cellValue(cell(numberColumn), guarded: stripsFormulaGuard),
               let number = CustomerNumber.canonical(raw, side: side),
               lastRead[number] == digest else { return nil }
         // One lookup for the duplicate check and the note of the number (a duplicate, rare,
@@ -316,8 +346,8 @@ struct RegisterBuilder {
         }
         mentioned.insert(number)
         // The values of the columns without a header are still counted, for the warning.
-        for (index, count) in unnamedColumns where index < cells.count && Self.cellValue(cells[index], guarded: stripsFormulaGuard) != nil {
-            unnamedColumns[index] = count + 1
+        for (index, values) in unnamedColumns where index < count && Self.cellValue(cell(index), guarded: stripsFormulaGuard) != nil {
+            unnamedColumns[index] = values + 1
         }
         return ImportRow(line: line, number: number, fields: CustomerFields(), extra: [:], digest: digest, lastRead: true)
     }

@@ -50,6 +50,38 @@ struct BulkStatement {
         bind(value)
     }
 
+    /// A row of a query, read column by column (0-based, in the statement's order).
+    struct Columns {
+        let statement: SQLiteStatement
+
+        func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+
+        func text(_ column: Int32) -> String? {
+            guard let text = sqlite3_column_text(statement, column) else { return nil }
+            return String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(statement, column))), as: UTF8.self)
+        }
+    }
+
+    /// Runs a query with the values bound since the last run, calling `body` with each row,
+    /// then resets it. For a read of every customer of a side, where GRDB's `Row` a row was
+    /// most of the time.
+    mutating func forEachRow(_ body: (Columns) throws -> Void) throws {
+        defer {
+            sqlite3_reset(statement.sqliteStatement)
+            index = 0
+        }
+        let columns = Columns(statement: statement.sqliteStatement)
+        while true {
+            let code = sqlite3_step(statement.sqliteStatement)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code),
+                                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+            }
+            try body(columns)
+        }
+    }
+
     /// Runs the statement with the values bound since the last run, then resets it.
     mutating func run() throws {
         defer {

@@ -62,6 +62,24 @@ struct CSVReaderTests {
         #expect(records("separator;navn\n1;x").map(\.1) == [["separator", "navn"], ["1", "x"]])
         #expect(CSVReader.separatorHint(Array("sep=\t".utf8))?.0 == UInt8(ascii: "\t"))
     }
+
+    /// A record's bytes give the digest its cells as text give: a re-import reads an unchanged
+    /// row from the bytes and the first import from the text, and they must agree on every
+    /// kind of cell (quoted, doubled quotes, a line break, a delimiter, a text after the
+    /// closing quote, an empty last cell, non-ASCII).
+    @Test func aRecordsBytesAndItsCellsGiveOneDigest() throws {
+        let text = "a;b;c\n1;\"x;\"\"y\"\"\";z\n2;\"two\r\nlines\"tail;\n3;Café Møllen;\"\"\n;;\n4;æ;ø\r\n5\n"
+        var fromBytes: [Int64] = [], fromText: [Int64] = []
+        try CSVReader(utf8: Array(text.utf8)).forEachRawRecord { _, record in
+            fromBytes.append(RegisterBuilder.rowDigest(layout: 7, record: record))
+            fromText.append(RegisterBuilder.rowDigest(layout: 7, cells: record.strings()))
+            #expect(record.strings() == (0..<record.count).map { String(decoding: record[$0], as: UTF8.self) })
+        }
+        #expect(fromBytes == fromText)
+        #expect(Set(fromBytes).count == fromBytes.count)
+        #expect(records(text).map(\.1) == [["a", "b", "c"], ["1", "x;\"y\"", "z"], ["2", "two\r\nlinestail", ""], ["3", "Café Møllen", ""],
+                                           ["", "", ""], ["4", "æ", "ø"], ["5"]])
+    }
 }
 
 @Suite("Text decoding")

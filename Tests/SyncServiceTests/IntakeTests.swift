@@ -93,6 +93,21 @@ struct IntakeTests {
         #expect(try importFile(database, reordered).counts == ImportOutcome(unchanged: 2))
     }
 
+    /// Quoted cells (a delimiter, doubled quotes, a line break inside) are read from their
+    /// bytes on a re-import too: the same file is unchanged, one character inside a quote
+    /// is an update.
+    @Test func quotedCellsReadAgainAreUnchangedUntilOneCharacterChanges() throws {
+        let database = try AppDatabase.inMemory()
+        let quoted = "Kundenr.;Navn;Adresse\n1;\"Jensen; \"\"Auto\"\"\";\"Vestergade 3\r\n1. sal\"\n2;Møllen;\"\"\n"
+        #expect(try importFile(database, quoted).counts.added == 2)
+        let before = try register(database)
+        #expect(try importFile(database, quoted).counts == ImportOutcome(unchanged: 2))
+        #expect(try register(database) == before)
+        let changed = quoted.replacingOccurrences(of: "\"\"Auto\"\"", with: "\"\"Auto!\"\"")
+        #expect(try importFile(database, changed).counts == ImportOutcome(updated: 1, unchanged: 1))
+        #expect(try database.customer(id: 1).fields.name == "Jensen; \"Auto!\"")
+    }
+
     @Test func aDuplicateOfAnUnchangedRowIsStillReportedWithItsFirstLine() throws {
         let database = try AppDatabase.inMemory()
         _ = try importFile(database, Self.csv)
