@@ -385,6 +385,55 @@ struct PairingTests {
         #expect(met.count < 60)
     }
 
+    /// A customer the index does not hold as it is (changed since it was built) finds its
+    /// place in a large bucket by its key; a held one by its rank. Both places are the same:
+    /// with an e-mail added (a key that pairs nobody), every customer meets the same others.
+    @Test func aChangedCustomerMeetsTheNeighboursItsRankWouldGive() {
+        var records: [MatchRecord] = []
+        var fields: [Int64: CustomerFields] = [:]
+        let streets = ["Vestergade", "Østergade", "Møllevej", "Skovvej"]
+        for i in 0..<80 {
+            for side in [Side.local, .remote] {
+                let id = Int64(records.count + 1)
+                let f = CustomerFields(name: "Rengøring \(["Anne", "Bo", "Åse", "Ib"][i % 4]) \(i % 7 == 0 ? "Jensen" : "Hansen \(i)")",
+                                       address: "\(streets[(i + (side == .local ? 0 : 1)) % 4]) \(i % 9 + 1)", zip: "8000")
+                fields[id] = f
+                records.append(MatchRecord(id: id, side: side, fields: f))
+            }
+        }
+        let index = MatchIndex(records: records, maxBucket: 4, window: 2)
+        for record in records {
+            var changed = fields[record.id]!
+            changed.email = "ny\(record.id)@example.dk"
+            let held = index.candidates(for: record).map(\.id)
+            #expect(!held.isEmpty)
+            #expect(Set(index.candidates(for: MatchRecord(id: record.id, side: record.side, fields: changed)).map(\.id)) == Set(held), "\(record.id)")
+        }
+    }
+
+    /// A suggestion makes its reasons when asked (`match`): they give the score it was
+    /// ordered and cut by, with rivals and without.
+    @Test func aSuggestionsReasonsGiveTheScoreItWasOrderedBy() {
+        var records: [MatchRecord] = []
+        for i in 0..<60 {
+            let fields = CustomerFields(name: "Kunde \(["Anne", "Bo", "Åse"][i % 3]) Nr\(i)", address: "Vestergade \(i + 1)", zip: "8000", city: "Aarhus C")
+            records.append(MatchRecord(id: Int64(4 * i + 1), side: .local, fields: fields))
+            if i % 2 == 0 { records.append(MatchRecord(id: Int64(4 * i + 2), side: .remote, fields: fields)) }
+            if i % 3 == 0 {
+                var rival = fields
+                rival.address = "Vestergade \(i + 2)"
+                records.append(MatchRecord(id: Int64(4 * i + 3), side: .remote, fields: rival))
+            }
+        }
+        let alone = CustomerFields(name: "Glarmester Ødum", address: "Torvet 1", zip: "9990", city: "Skagen", cvr: "25043235")
+        records += [MatchRecord(id: 1000, side: .local, fields: alone), MatchRecord(id: 1001, side: .remote, fields: alone)]
+        let pairs = MatchIndex(records: records, estimate: false).pairing(minScore: 0.01) { _ in true }
+        #expect(pairs.count > 20)
+        #expect(pairs.allSatisfy { $0.match.score == $0.score && !$0.match.reasons.isEmpty })
+        #expect(pairs.contains { $0.match.rivals > 0 } && pairs.contains { $0.match.rivals == 0 })
+        #expect(zip(pairs, pairs.dropFirst()).allSatisfy { $0.score >= $1.score })
+    }
+
     /// Every key family survives one corrupted field: a changed ZIP code, a replaced first
     /// name, a street typo with a missing number each still meet.
     @Test func blockingSurvivesOneCorruptedField() {

@@ -13,7 +13,12 @@ public struct AddressKey: Sendable, Hashable {
     /// lines in the other order still agree.
     public var rest: [String]
     /// Every word of the address but the number, floor and door: the street's, then the rest.
-    public var words: [String]
+    /// Made when asked (by a comparison whose streets differ, rarely): a million addresses
+    /// held their words twice (Benchmarks/README.md, issue 29).
+    public var words: [String] { street.split(separator: " ").map(String.init) + rest }
+
+    /// No word and no number: nothing to compare.
+    public var isBlank: Bool { street.isEmpty && rest.isEmpty && number == nil }
 
     /// Word endings and whole words that abbreviate street types.
     static let wordForms: [String: String] = [
@@ -108,7 +113,6 @@ public struct AddressKey: Sendable, Hashable {
         self.floor = floor
         self.door = door
         self.rest = rest
-        words = streetWords.flatMap { $0.split(separator: " ").map(String.init) } + rest
     }
 
 

@@ -108,7 +108,7 @@ public struct Comparison: Sendable, Hashable {
     }
 
     mutating func compareAddresses(_ a: MatchRecord, _ b: MatchRecord) {
-        guard let x = a.address, let y = b.address, !(x.words.isEmpty && x.number == nil), !(y.words.isEmpty && y.number == nil) else { return }
+        guard let x = a.address, let y = b.address, !x.isBlank, !y.isBlank else { return }
         let streets = x.street.isEmpty || y.street.isEmpty ? 0 : Similarity.jaroWinkler(x.street, y.street)
         // Lines in another order, or a street missing on one side: the words as a set.
         let s = streets >= 0.93 ? streets : max(streets, Similarity.tokens(x.words, y.words))

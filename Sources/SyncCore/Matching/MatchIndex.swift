@@ -10,13 +10,17 @@ public final class MatchIndex: @unchecked Sendable {
     // Unchecked: built whole in `init` and never changed after; the scoring threads only read.
     public let locals: [MatchRecord]
     public let remotes: [MatchRecord]
-    let positionById: [Int64: (Side, Int32)]
-    /// Blocking keys (their 64-bit hash, `hash`) to bucket ids, of the buckets that can pair
-    /// someone.
-    let bucketIds: [UInt64: Int32]
+    /// The ids of `locals` and of `remotes`, in order (both are sorted by id): a customer's
+    /// position by binary search, where a dictionary of two million ids took 70 MB.
+    let localIds: [Int64]
+    let remoteIds: [Int64]
+    /// The blocking keys (their 64-bit hash, `hash`) of the buckets that can pair someone,
+    /// sorted, and each one's bucket id: for a customer the index does not hold as it is.
+    let liveKeys: [UInt64]
+    let liveKeyBuckets: [Int32]
     /// Per bucket id: positions in `locals` and in `remotes` (a large bucket's sorted by
-    /// `neighbourhoodKey`; none in a bucket that pairs nobody), and whether it is large.
-    /// Lists end to end (`FlatLists`): an array per bucket side was most of the index's
+    /// neighbourhood, `localRanks`; none in a bucket that pairs nobody), and whether it is
+    /// large. Lists end to end (`FlatLists`): an array per bucket side was most of the index's
     /// memory at a million a side (Benchmarks/README.md).
     let bucketLocals: FlatLists<Int32>
     let bucketRemotes: FlatLists<Int32>
@@ -27,9 +31,11 @@ public final class MatchIndex: @unchecked Sendable {
     public let maxBucket: Int
     /// Neighbours taken on either hand in a large bucket.
     public let window: Int
-    /// Per customer: where it sorts in a large bucket.
-    let localSortKeys: [String]
-    let remoteSortKeys: [String]
+    /// Per customer: where its `neighbourhoodKey` sorts among those of both registers (equal
+    /// keys, equal ranks; the UTF-8 bytes' order). A large bucket is walked by these numbers:
+    /// the keys themselves, a string a customer, were a fifth of the index at a million a side.
+    let localRanks: [Int32]
+    let remoteRanks: [Int32]
     /// How many customers of both registers bear each name (`NameKey.text`, hashed), and per
     /// customer its name's count: an equal name is weaker evidence the commoner it is
     /// (`nameFrequencyBits`).
@@ -55,18 +61,14 @@ public final class MatchIndex: @unchecked Sendable {
         for r in records { if r.side == .local { locals.append(r) } else { remotes.append(r) } }
         locals.sort { $0.id < $1.id }
         remotes.sort { $0.id < $1.id }
-        var positions: [Int64: (Side, Int32)] = [:]
-        positions.reserveCapacity(records.count)
-        for (i, r) in locals.enumerated() { positions[r.id] = (.local, Int32(i)) }
-        for (i, r) in remotes.enumerated() { positions[r.id] = (.remote, Int32(i)) }
-        // The keys of every customer, on all cores (the dearest part: building their text).
-        let localKeys = Self.hashedKeys(locals), remoteKeys = Self.hashedKeys(remotes)
-        // Each key's bucket, and how many of each side are in it.
+        // Each key's bucket, and how many of each side are in it. A side's hashed keys live
+        // only while its buckets are found: at a million a side they were the build's peak.
         var ids: [UInt64: Int32] = [:]
-        ids.reserveCapacity((localKeys.values.count + remoteKeys.values.count) / 2)
         var localCounts: [Int32] = [], remoteCounts: [Int32] = []
-        func buckets(of keys: FlatLists<UInt64>, local: Bool) -> [Int32] {
-            keys.values.map { key in
+        func keyBuckets(of records: [MatchRecord], local: Bool) -> FlatLists<Int32> {
+            // The keys of every customer, on all cores (the dearest part: building their text).
+            let keys = Self.hashedKeys(records)
+            let buckets = keys.values.map { key in
                 let id: Int32
                 if let known = ids[key] {
                     id = known
@@ -79,58 +81,56 @@ public final class MatchIndex: @unchecked Sendable {
                 if local { localCounts[Int(id)] += 1 } else { remoteCounts[Int(id)] += 1 }
                 return id
             }
+            return FlatLists(offsets: keys.offsets, values: buckets)
         }
-        let localKeyBuckets = buckets(of: localKeys, local: true)
-        let remoteKeyBuckets = buckets(of: remoteKeys, local: false)
+        let localKeyBuckets = keyBuckets(of: locals, local: true)
+        let remoteKeyBuckets = keyBuckets(of: remotes, local: false)
         // Only buckets that can pair someone are kept; the large ones sorted for their
         // neighbourhoods.
         let live = zip(localCounts, remoteCounts).map { $0 > 0 && $1 > 0 }
-        func members(_ keyBuckets: [Int32], of keys: FlatLists<UInt64>, counts: [Int32]) -> FlatLists<Int32> {
+        func members(_ keyBuckets: FlatLists<Int32>, counts: [Int32]) -> FlatLists<Int32> {
             var offsets = [Int32](repeating: 0, count: counts.count + 1)
             for b in counts.indices { offsets[b + 1] = offsets[b] + (live[b] ? counts[b] : 0) }
             var next = offsets
             var values = [Int32](repeating: 0, count: Int(offsets[counts.count]))
-            for customer in 0..<keys.count {
-                for j in Int(keys.offsets[customer])..<Int(keys.offsets[customer + 1]) {
-                    let b = Int(keyBuckets[j])
-                    guard live[b] else { continue }
-                    values[Int(next[b])] = Int32(customer)
-                    next[b] += 1
+            for customer in 0..<keyBuckets.count {
+                for b in keyBuckets[customer] where live[Int(b)] {
+                    values[Int(next[Int(b)])] = Int32(customer)
+                    next[Int(b)] += 1
                 }
             }
             return FlatLists(offsets: offsets, values: values)
         }
-        var bucketLocals = members(localKeyBuckets, of: localKeys, counts: localCounts)
-        var bucketRemotes = members(remoteKeyBuckets, of: remoteKeys, counts: remoteCounts)
-        let localSortKeys = locals.map(\.neighbourhoodKey)
-        let remoteSortKeys = remotes.map(\.neighbourhoodKey)
+        var bucketLocals = members(localKeyBuckets, counts: localCounts)
+        var bucketRemotes = members(remoteKeyBuckets, counts: remoteCounts)
+        let (localRanks, remoteRanks) = Self.neighbourhoodRanks(locals, remotes)
         var isLarge = [Bool](repeating: false, count: live.count)
         for b in live.indices where live[b] && (localCounts[b] > maxBucket || remoteCounts[b] > maxBucket) {
             isLarge[b] = true
-            bucketLocals.values[bucketLocals.range(b)].sort { localSortKeys[Int($0)] < localSortKeys[Int($1)] }
-            bucketRemotes.values[bucketRemotes.range(b)].sort { remoteSortKeys[Int($0)] < remoteSortKeys[Int($1)] }
+            bucketLocals.values[bucketLocals.range(b)].sort { localRanks[Int($0)] < localRanks[Int($1)] }
+            bucketRemotes.values[bucketRemotes.range(b)].sort { remoteRanks[Int($0)] < remoteRanks[Int($1)] }
         }
         // Per customer, the buckets that can pair it.
-        func liveBuckets(_ keyBuckets: [Int32], of keys: FlatLists<UInt64>) -> FlatLists<Int32> {
-            var offsets = [Int32](repeating: 0, count: keys.count + 1)
+        func liveBuckets(_ keyBuckets: FlatLists<Int32>) -> FlatLists<Int32> {
+            var offsets = [Int32](repeating: 0, count: keyBuckets.count + 1)
             var values: [Int32] = []
-            values.reserveCapacity(keyBuckets.count)
-            for customer in 0..<keys.count {
-                for j in Int(keys.offsets[customer])..<Int(keys.offsets[customer + 1]) where live[Int(keyBuckets[j])] {
-                    values.append(keyBuckets[j])
-                }
+            values.reserveCapacity(keyBuckets.values.count)
+            for customer in 0..<keyBuckets.count {
+                values += keyBuckets[customer].lazy.filter { live[Int($0)] }
                 offsets[customer + 1] = Int32(values.count)
             }
             return FlatLists(offsets: offsets, values: values)
         }
-        self.localBuckets = liveBuckets(localKeyBuckets, of: localKeys)
-        self.remoteBuckets = liveBuckets(remoteKeyBuckets, of: remoteKeys)
-        self.bucketIds = ids.filter { live[Int($0.value)] }
+        self.localBuckets = liveBuckets(localKeyBuckets)
+        self.remoteBuckets = liveBuckets(remoteKeyBuckets)
+        let liveKeys = ids.filter { live[Int($0.value)] }.sorted { $0.key < $1.key }
+        self.liveKeys = liveKeys.map(\.key)
+        self.liveKeyBuckets = liveKeys.map(\.value)
         self.bucketLocals = bucketLocals
         self.bucketRemotes = bucketRemotes
         self.bucketIsLarge = isLarge
-        self.localSortKeys = localSortKeys
-        self.remoteSortKeys = remoteSortKeys
+        self.localRanks = localRanks
+        self.remoteRanks = remoteRanks
         var nameCounts: [UInt64: Int32] = [:]
         nameCounts.reserveCapacity(records.count)
         let localNames = locals.map { $0.name.text.isEmpty ? 0 : Self.hash($0.name.text) }
@@ -144,8 +144,70 @@ public final class MatchIndex: @unchecked Sendable {
         remoteNameCounts = remoteNames.map { nameCounts[$0] ?? 0 }
         self.locals = locals
         self.remotes = remotes
-        self.positionById = positions
+        localIds = locals.map(\.id)
+        remoteIds = remotes.map(\.id)
         if estimate { weights = estimateWeights() }
+    }
+
+    /// Each customer's rank among the `neighbourhoodKey`s of both registers (`localRanks`):
+    /// sorted by the keys' first eight bytes as a number, and by the whole key only where
+    /// those are equal.
+    static func neighbourhoodRanks(_ locals: [MatchRecord], _ remotes: [MatchRecord]) -> ([Int32], [Int32]) {
+        let keys = (locals + remotes).map { record in
+            var key = record.neighbourhoodKey
+            key.makeContiguousUTF8()
+            return key
+        }
+        var order = keys.indices.map { (prefix: prefix(keys[$0]), index: Int32($0)) }
+        order.sort { a, b in
+            a.prefix != b.prefix ? a.prefix < b.prefix : utf8Less(keys[Int(a.index)], keys[Int(b.index)])
+        }
+        var ranks = [Int32](repeating: 0, count: keys.count)
+        var rank: Int32 = 0
+        for n in order.indices {
+            if n > 0 && (order[n].prefix != order[n - 1].prefix
+                || !keys[Int(order[n].index)].utf8.elementsEqual(keys[Int(order[n - 1].index)].utf8)) { rank += 1 }
+            ranks[Int(order[n].index)] = rank
+        }
+        return (Array(ranks[..<locals.count]), Array(ranks[locals.count...]))
+    }
+
+    /// A key's first eight UTF-8 bytes, big-endian: numbers in the bytes' order.
+    static func prefix(_ key: String) -> UInt64 {
+        var value: UInt64 = 0
+        var n = 0
+        for byte in key.utf8.prefix(8) {
+            value = value << 8 | UInt64(byte)
+            n += 1
+        }
+        return n == 0 ? 0 : value << (8 * UInt64(8 - n))
+    }
+
+    /// Whether `a`'s UTF-8 bytes sort before `b`'s.
+    static func utf8Less(_ a: String, _ b: String) -> Bool {
+        a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
+    /// The position of the customer `id` in `locals` (or `remotes`), if the index holds it.
+    func position(of id: Int64, local: Bool) -> Int? {
+        let ids = local ? localIds : remoteIds
+        var low = 0, high = ids.count
+        while low < high {
+            let mid = (low + high) / 2
+            if ids[mid] < id { low = mid + 1 } else { high = mid }
+        }
+        return low < ids.count && ids[low] == id ? low : nil
+    }
+
+    /// The bucket of a blocking key, when it can pair someone.
+    func bucket(ofKey key: String) -> Int32? {
+        let hash = Self.hash(key)
+        var low = 0, high = liveKeys.count
+        while low < high {
+            let mid = (low + high) / 2
+            if liveKeys[mid] < hash { low = mid + 1 } else { high = mid }
+        }
+        return low < liveKeys.count && liveKeys[low] == hash ? liveKeyBuckets[low] : nil
     }
 
     /// Counts the comparison patterns of the candidate pairs (of every local, or of an even
@@ -200,9 +262,10 @@ public final class MatchIndex: @unchecked Sendable {
 
     /// How many customers of the registers bear `record`'s name.
     func nameCount(_ record: MatchRecord) -> Int32 {
-        if let (side, i) = positionById[record.id], side == record.side {
-            let known = side == .local ? locals[Int(i)] : remotes[Int(i)]
-            if known === record || known.name == record.name { return side == .local ? localNameCounts[Int(i)] : remoteNameCounts[Int(i)] }
+        let isLocal = record.side == .local
+        if let i = position(of: record.id, local: isLocal) {
+            let known = isLocal ? locals[i] : remotes[i]
+            if known === record || known.name == record.name { return isLocal ? localNameCounts[i] : remoteNameCounts[i] }
         }
         return record.name.text.isEmpty ? 0 : nameCounts[Self.hash(record.name.text)] ?? 0
     }
@@ -227,8 +290,8 @@ public final class MatchIndex: @unchecked Sendable {
     }
 
     public func record(id: Int64) -> MatchRecord? {
-        guard let (side, i) = positionById[id] else { return nil }
-        return side == .local ? locals[Int(i)] : remotes[Int(i)]
+        if let i = position(of: id, local: true) { return locals[i] }
+        return position(of: id, local: false).map { remotes[$0] }
     }
 
     /// The customers of the other side that share a blocking key with `record` (in a large
@@ -236,14 +299,14 @@ public final class MatchIndex: @unchecked Sendable {
     public func candidates(for record: MatchRecord) -> [MatchRecord] {
         let isLocal = record.side == .local
         var out: [MatchRecord] = []
-        if let (side, i) = positionById[record.id], side == record.side,
-           (isLocal ? locals[Int(i)] : remotes[Int(i)]) == record {
-            forEachCandidate(isLocal ? localBuckets[Int(i)] : remoteBuckets[Int(i)],
-                             sortKey: isLocal ? localSortKeys[Int(i)] : remoteSortKeys[Int(i)], local: isLocal) {
+        if let i = position(of: record.id, local: isLocal), (isLocal ? locals[i] : remotes[i]) == record {
+            forEachCandidate(isLocal ? localBuckets[i] : remoteBuckets[i], at: .rank(isLocal ? localRanks[i] : remoteRanks[i]), local: isLocal) {
                 out.append(isLocal ? remotes[Int($0)] : locals[Int($0)])
             }
         } else {
-            forEachCandidate(record.blockingKeys.compactMap { bucketIds[Self.hash($0)] }[...], sortKey: record.neighbourhoodKey, local: isLocal) {
+            // Not held as it is (added or changed since the index was built): its keys' buckets,
+            // and its place in a large one by its key, against the others' keys made on the way.
+            forEachCandidate(record.blockingKeys.compactMap(bucket(ofKey:))[...], at: .key(record.neighbourhoodKey), local: isLocal) {
                 out.append(isLocal ? remotes[Int($0)] : locals[Int($0)])
             }
         }
@@ -297,14 +360,27 @@ public final class MatchIndex: @unchecked Sendable {
 
     /// The positions on the other side of the candidates of the local at `position`, once each.
     func forEachCandidate(ofLocal position: Int, _ body: (Int32) -> Void) {
-        forEachCandidate(localBuckets[position], sortKey: localSortKeys[position], local: true, body)
+        forEachCandidate(localBuckets[position], at: .rank(localRanks[position]), local: true, body)
+    }
+
+    /// Where a customer sorts in a large bucket: its rank when the index holds it, else its key.
+    enum Place {
+        case rank(Int32)
+        case key(String)
     }
 
     /// The positions of the other side's customers in `buckets` (in a large one: the
-    /// `window` on either hand of `sortKey`), once each.
-    func forEachCandidate(_ buckets: ArraySlice<Int32>, sortKey: String, local isLocal: Bool, _ body: (Int32) -> Void) {
+    /// `window` on either hand of `place`), once each.
+    func forEachCandidate(_ buckets: ArraySlice<Int32>, at place: Place, local isLocal: Bool, _ body: (Int32) -> Void) {
         var seen = Set<Int32>(minimumCapacity: 64)
-        let keys = isLocal ? remoteSortKeys : localSortKeys
+        let ranks = isLocal ? remoteRanks : localRanks
+        let others = isLocal ? remotes : locals
+        func sortsBefore(_ other: Int32) -> Bool {
+            switch place {
+            case .rank(let rank): ranks[Int(other)] < rank
+            case .key(let key): Self.utf8Less(others[Int(other)].neighbourhoodKey, key)
+            }
+        }
         for b in buckets {
             var others = isLocal ? bucketRemotes[Int(b)] : bucketLocals[Int(b)]
             if bucketIsLarge[Int(b)] {
@@ -312,7 +388,7 @@ public final class MatchIndex: @unchecked Sendable {
                 var low = others.startIndex, high = others.endIndex
                 while low < high {
                     let mid = (low + high) / 2
-                    if keys[Int(others[mid])] < sortKey { low = mid + 1 } else { high = mid }
+                    if sortsBefore(others[mid]) { low = mid + 1 } else { high = mid }
                 }
                 others = others[max(others.startIndex, low - window)..<min(others.endIndex, low + window)]
             }
@@ -365,10 +441,41 @@ public final class MatchIndex: @unchecked Sendable {
 }
 
 /// One suggested pair.
+///
+/// It keeps what its score was made from (the comparison, its odds and its rivals'), and
+/// makes the reasons (`match`) when asked: a page asks for fifty, and a pairing of a million a
+/// side holds hundreds of thousands, whose reasons on the heap were a third of its memory.
 public struct Suggestion: Sendable, Hashable {
     public var localId: Int64
     public var remoteId: Int64
-    public var match: MatchScore
+    /// The score (`match.score`), by which pairings are ordered and cut.
+    public let score: Double
+    let comparison: Comparison
+    let odds: Double
+    let rivalSum: Double
+    let rivalCount: Int
+    let weights: SharedWeights
+
+    /// The weights a pairing's suggestions were scored with, held once for all of them.
+    final class SharedWeights: Sendable {
+        let weights: MatchWeights
+        init(_ weights: MatchWeights) { self.weights = weights }
+    }
+
+    /// The score with its reasons and rivals.
+    public var match: MatchScore {
+        MatchIndex.score(comparison, odds: odds, rivals: (rivalSum, rivalCount), weights: weights.weights)
+    }
+
+    public static func == (a: Suggestion, b: Suggestion) -> Bool {
+        a.localId == b.localId && a.remoteId == b.remoteId && a.score == b.score && a.comparison == b.comparison
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(localId)
+        hasher.combine(remoteId)
+        hasher.combine(score)
+    }
 }
 
 extension MatchIndex {
@@ -424,7 +531,9 @@ extension MatchIndex {
             }
             return found
         }
-        let collected = results.flatMap { $0 }
+        // The chunks' pairs as they are (one array of them all would copy them, and at a
+        // million a side they are hundreds of megabytes).
+        let collected = results.joined()
         // Each customer's pairs at the floor or above: their summed odds and how many.
         var localRivals = [(sum: Double, count: Int)](repeating: (0, 0), count: locals.count)
         var remoteRivals = [(sum: Double, count: Int)](repeating: (0, 0), count: remotes.count)
@@ -435,17 +544,20 @@ extension MatchIndex {
             remoteRivals[Int(r.remote)].count += 1
         }
         var all: [Suggestion] = []
+        let shared = Suggestion.SharedWeights(weights)
         for r in collected {
             // Both customers' pairs but this one, which each of them counted.
             let own = r.odds >= Self.floorOdds ? 1 : 0
             let l = localRivals[Int(r.local)], m = remoteRivals[Int(r.remote)]
             let rivals = (sum: max(0, l.sum + m.sum - 2 * Double(own) * r.odds), count: l.count + m.count - 2 * own)
-            guard Scorer.shown(Self.weighed(r.odds, against: rivals.sum)) >= minScore else { continue }
-            all.append(Suggestion(localId: locals[Int(r.local)].id, remoteId: remotes[Int(r.remote)].id,
-                                  match: Self.score(r.comparison, odds: r.odds, rivals: rivals, weights: weights)))
+            let score = rivals.count > 0 ? Scorer.shown(Self.weighed(r.odds, against: rivals.sum))
+                                         : Scorer.shownScore(r.comparison, weights: weights)
+            guard score >= minScore else { continue }
+            all.append(Suggestion(localId: locals[Int(r.local)].id, remoteId: remotes[Int(r.remote)].id, score: score,
+                                  comparison: r.comparison, odds: r.odds, rivalSum: rivals.sum, rivalCount: rivals.count, weights: shared))
         }
         all.sort { a, b in
-            if a.match.score != b.match.score { return a.match.score > b.match.score }
+            if a.score != b.score { return a.score > b.score }
             if a.localId != b.localId { return a.localId < b.localId }
             return a.remoteId < b.remoteId
         }

@@ -8,8 +8,9 @@ public final class MatchRecord: Sendable, Hashable {
     public let address: AddressKey?
     public let zip: String?
     public let city: String?
-    /// The city without its spaces ("salisburyeast" and "salisbury east" agree).
-    public let cityJoined: String?
+    /// The city without its spaces ("salisburyeast" and "salisbury east" agree): made when
+    /// asked, by a comparison of cities spelt otherwise.
+    public var cityJoined: String? { city.map { $0.filter { $0 != " " } } }
     public let email: String?
     public let phone: String?
     public let cvr: String?
@@ -22,7 +23,6 @@ public final class MatchRecord: Sendable, Hashable {
         address = fields.address.map(AddressKey.init)
         zip = fields.zip.map(Normalize.digits).flatMap { $0.isEmpty ? nil : $0 }
         city = fields.city.map(Self.cityKey).flatMap { $0.isEmpty ? nil : $0 }
-        cityJoined = city.map { $0.filter { $0 != " " } }
         email = Normalize.comparable(.email, fields.email)
         let phone = Normalize.comparable(.phone, fields.phone)
         self.phone = (phone?.count ?? 0) >= 6 ? phone : nil

@@ -5,9 +5,11 @@ public struct NameKey: Sendable, Hashable {
     /// The legal form found, normalised ("aps", "as", "is", "ivs", "ps", "ks", "amba"), or nil.
     public let legalForm: String?
 
-    /// The words with a space between, and run together ("jensens auto", "jensensauto").
+    /// The words with a space between ("jensens auto").
     public let text: String
-    public let joined: String
+    /// The words run together ("jensensauto"): made when asked, by a comparison of names with
+    /// a different count of words.
+    public var joined: String { words.joined() }
 
     /// Legal forms by their folded spellings (word sequences), longest first.
     static let legalForms: [([String], String)] = [
@@ -43,6 +45,5 @@ public struct NameKey: Sendable, Hashable {
         self.words = words
         self.legalForm = form
         text = words.joined(separator: " ")
-        joined = words.joined()
     }
 }

@@ -68,9 +68,15 @@ public enum Scorer {
             }
             reasons.append(MatchReason(field: field.syncField, verdict: verdict, similarity: similarity, weight: rounded(weight), level: field.levels[level - 1]))
         }
-        let score = 1 / (1 + pow(2, -total))
-        return MatchScore(score: shown(score), reasons: reasons)
+        return MatchScore(score: shown(probability(logOdds: total)), reasons: reasons)
     }
+
+    /// `score(_:weights:).score` without the reasons.
+    public static func shownScore(_ comparison: Comparison, weights: MatchWeights) -> Double {
+        shown(probability(logOdds: weights.logOdds(comparison.pattern) + comparison.nameFrequencyBits))
+    }
+
+    static func probability(logOdds: Double) -> Double { 1 / (1 + pow(2, -logOdds)) }
 
     /// A probability as scores are shown: rounded down to three decimals, never a certain 1.
     static func shown(_ p: Double) -> Double { (p * 1000).rounded(.down) / 1000 }

@@ -28,6 +28,9 @@ final class MatchCache: Sendable {
         mutating func currentIndex(_ database: AppDatabase) throws -> MatchIndex {
             let current = try database.fieldsGeneration()
             if let index, current == generation { return index }
+            // The old index goes before the new one is built: never two in memory at once.
+            index = nil
+            pairing = nil
             let (read, records) = try database.matchRecords()
             let built = MatchIndex(records: records)
             index = built
@@ -43,7 +46,7 @@ final class MatchCache: Sendable {
         /// pairing, filtered); nil when it was cut higher or made from another index.
         func cut(at minScore: Double, generation: Int64) -> [Suggestion]? {
             guard generation == self.generation, self.minScore <= minScore else { return nil }
-            return self.minScore == minScore ? pairs : pairs.filter { $0.match.score >= minScore }
+            return self.minScore == minScore ? pairs : pairs.filter { $0.score >= minScore }
         }
     }
 

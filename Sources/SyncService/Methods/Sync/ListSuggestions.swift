@@ -31,8 +31,11 @@ public enum ListSuggestions: SyncMethod {
         let page = pairs[start..<min(pairs.count, start + limit)]
         let next = start + limit < pairs.count ? page.last.map(SuggestionCursor.encode) : nil
         return WirePage(
-            items: page.map { Item(localId: CustomerID.format($0.localId), remoteId: CustomerID.format($0.remoteId),
-                                   score: $0.match.score, reasons: $0.match.reasons.map(WireReason.init), rivals: WireRivals($0.match)) },
+            items: page.map { suggestion in
+                let match = suggestion.match
+                return Item(localId: CustomerID.format(suggestion.localId), remoteId: CustomerID.format(suggestion.remoteId),
+                            score: match.score, reasons: match.reasons.map(WireReason.init), rivals: WireRivals(match))
+            },
             nextCursor: next, total: pairs.count)
     }
 }
@@ -75,7 +78,7 @@ enum SuggestionCursor {
     struct Position { var score: Double; var localId: Int64 }
 
     static func encode(_ s: Suggestion) -> String {
-        Data("s:\(s.match.score):\(s.localId)".utf8).base64EncodedString()
+        Data("s:\(s.score):\(s.localId)".utf8).base64EncodedString()
     }
 
     static func decode(_ cursor: String?) throws -> Position? {
@@ -92,6 +95,6 @@ enum SuggestionCursor {
 
     /// Whether `s` comes after the position in the pairing's order.
     static func isAfter(_ s: Suggestion, _ p: Position) -> Bool {
-        s.match.score < p.score || (s.match.score == p.score && s.localId > p.localId)
+        s.score < p.score || (s.score == p.score && s.localId > p.localId)
     }
 }
