@@ -88,6 +88,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // zlib, for reading workbooks' ZIP archives ourselves (SyncImport/ZIPReader.swift says why).
         .systemLibrary(name: "SystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // glibc's <malloc.h>, for `mallopt` (customer-sync/MallocArenas.swift says why).
+        .systemLibrary(name: "CMalloc"),
 
         // The methods: one file per method, the registry, domain-to-wire error mapping.
         .target(
@@ -115,6 +117,7 @@ let package = Package(
                 "SyncImport",
                 "SyncStore",
                 "JSONRPC",
+                "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

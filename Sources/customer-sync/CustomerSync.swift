@@ -115,6 +115,7 @@ struct CustomerSync: ParsableCommand {
     }
 
     func run() throws {
+        MallocArenas.oneACore()
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -189,6 +190,7 @@ struct SyncCommand: ParsableCommand {
     var logLevel: Logger.Level = .warning
 
     func run() throws {
+        MallocArenas.oneACore()
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
