@@ -69,10 +69,11 @@ public struct AppDatabase: Sendable {
         config.busyMode = .timeout(busyTimeout)
         config.label = "customer-sync"
         config.prepareDatabase { db in
-            // A 64 MiB page cache: bulk transactions (an import or create-all of a large
-            // register) then stay in memory until commit instead of spilling pages to the WAL
-            // half way.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // The writer: a 64 MiB page cache, so that bulk transactions (an import or
+            // create-all of a large register) stay in memory until commit instead of spilling
+            // pages to the WAL half way. A reader: 8 MiB. A reader that read every customer
+            // (the match index's records) kept 64 MiB of them, and a pool has up to five.
+            try db.execute(sql: db.configuration.readonly ? "PRAGMA cache_size = -8192" : "PRAGMA cache_size = -65536")
         }
         if path == inMemoryPath {
             return try AppDatabase(DatabaseQueue(configuration: config))

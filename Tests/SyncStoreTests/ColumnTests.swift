@@ -49,3 +49,23 @@ struct ColumnTests {
         #expect(try db.customer(id: 1).fields.name == "value of name")
     }
 }
+
+/// The match index's records are made a batch at a time on every core: every customer, in
+/// its own record, whatever the batches.
+@Suite("Match records")
+struct MatchRecordReadTests {
+    @Test func everyCustomerOnceWithItsOwnFieldsAcrossBatches() throws {
+        let db = try AppDatabase.inMemory()
+        let count = AppDatabase.matchBatch + 1_000
+        let records = (1...count).map { ImportRecord(number: String($0), fields: CustomerFields(name: "Kunde \($0)", zip: String(1000 + $0 % 8000)), extra: [:]) }
+        _ = try db.importCustomers(side: .local, records: records)
+        _ = try db.importCustomers(side: .remote, records: records.prefix(10))
+        let read = try db.matchRecords().records
+        #expect(read.count == count + 10)
+        #expect(Set(read.map(\.id)).count == count + 10)
+        for record in read where record.side == .local {
+            #expect(record.name == NameKey("Kunde \(record.id)"), "\(record.id)")
+        }
+        #expect(AppDatabase.inParallel(Array(0..<10_001)) { $0 * 2 } == (0..<10_001).map { $0 * 2 })
+    }
+}

@@ -10,7 +10,10 @@ public final class MatchRecord: Sendable, Hashable {
     public let city: String?
     /// The city without its spaces ("salisburyeast" and "salisbury east" agree): made when
     /// asked, by a comparison of cities spelt otherwise.
-    public var cityJoined: String? { city.map { $0.filter { $0 != " " } } }
+    public var cityJoined: String? {
+        guard let city, city.utf8.contains(0x20) else { return city }
+        return String(decoding: city.utf8.filter { $0 != 0x20 }, as: UTF8.self)
+    }
     public let email: String?
     public let phone: String?
     public let cvr: String?

@@ -31,12 +31,12 @@ public struct NameKey: Sendable, Hashable {
         var form: String?
         // A legal form at the end ("Jensens Auto ApS") or the start ("A/S Jensens Auto").
         for (spelling, normal) in Self.longestFirst where words.count > spelling.count {
-            if Array(words.suffix(spelling.count)) == spelling {
+            if words.suffix(spelling.count).elementsEqual(spelling) {
                 words.removeLast(spelling.count)
                 form = normal
                 break
             }
-            if Array(words.prefix(spelling.count)) == spelling {
+            if words.prefix(spelling.count).elementsEqual(spelling) {
                 words.removeFirst(spelling.count)
                 form = normal
                 break
