@@ -66,7 +66,7 @@ public struct Comparison: Sendable, Hashable {
     /// address and the name are compared after, and only when the pair can still score
     /// (`MatchIndex.pairing`).
     init(cheapFieldsOf a: MatchRecord, _ b: MatchRecord) {
-        func exact(_ field: MatchField, _ x: String?, _ y: String?) {
+        func exact<T: Equatable>(_ field: MatchField, _ x: T?, _ y: T?) {
             guard let x, let y else { return }
             set(field, x == y ? 1 : 2)
         }

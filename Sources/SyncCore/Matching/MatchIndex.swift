@@ -61,6 +61,9 @@ public final class MatchIndex: @unchecked Sendable {
         for r in records { if r.side == .local { locals.append(r) } else { remotes.append(r) } }
         locals.sort { $0.id < $1.id }
         remotes.sort { $0.id < $1.id }
+        // Where each customer sorts among both registers, first: its keys (a string a
+        // customer) are gone before the blocking keys are hashed.
+        let (localRanks, remoteRanks) = Self.neighbourhoodRanks(locals, remotes)
         // Each key's bucket, and how many of each side are in it. A side's hashed keys live
         // only while its buckets are found: at a million a side they were the build's peak.
         var ids: [UInt64: Int32] = [:]
@@ -103,7 +106,11 @@ public final class MatchIndex: @unchecked Sendable {
         }
         var bucketLocals = members(localKeyBuckets, counts: localCounts)
         var bucketRemotes = members(remoteKeyBuckets, counts: remoteCounts)
-        let (localRanks, remoteRanks) = Self.neighbourhoodRanks(locals, remotes)
+        // The live keys, sorted, and the dictionary of every key let go.
+        let liveKeys = ids.filter { live[Int($0.value)] }.sorted { $0.key < $1.key }
+        ids = [:]
+        self.liveKeys = liveKeys.map(\.key)
+        self.liveKeyBuckets = liveKeys.map(\.value)
         var isLarge = [Bool](repeating: false, count: live.count)
         for b in live.indices where live[b] && (localCounts[b] > maxBucket || remoteCounts[b] > maxBucket) {
             isLarge[b] = true
@@ -123,9 +130,6 @@ public final class MatchIndex: @unchecked Sendable {
         }
         self.localBuckets = liveBuckets(localKeyBuckets)
         self.remoteBuckets = liveBuckets(remoteKeyBuckets)
-        let liveKeys = ids.filter { live[Int($0.value)] }.sorted { $0.key < $1.key }
-        self.liveKeys = liveKeys.map(\.key)
-        self.liveKeyBuckets = liveKeys.map(\.value)
         self.bucketLocals = bucketLocals
         self.bucketRemotes = bucketRemotes
         self.bucketIsLarge = isLarge
@@ -552,7 +556,7 @@ extension MatchIndex {
                             }
                             let logOdds = weights.logOdds(comparison.pattern) + comparison.nameFrequencyBits
                             guard logOdds >= minLogOdds else { return }
-                            found.append(Rival(local: Int32(i), remote: j, odds: exp2(logOdds), comparison: comparison))
+                            found.append(Rival(local: Int32(i), remote: j, logOdds: logOdds))
                         }
                     }
                 }
@@ -580,7 +584,7 @@ extension MatchIndex {
                 let l = localRivals[Int(r.local)], m = remoteRivals[Int(r.remote)]
                 let rivals = (sum: max(0, l.sum + m.sum - 2 * Double(own) * r.odds), count: l.count + m.count - 2 * own)
                 let score = rivals.count > 0 ? Scorer.shown(Self.weighed(r.odds, against: rivals.sum))
-                                             : Scorer.shownScore(r.comparison, weights: weights)
+                                             : Scorer.shown(Scorer.probability(logOdds: r.logOdds))
                 guard score >= minScore else { continue }
                 all.append((score, r.local, r.remote, Int32(chunk), Int32(index)))
             }
@@ -593,19 +597,33 @@ extension MatchIndex {
         }
         var usedLocal = [Bool](repeating: false, count: locals.count)
         var usedRemote = [Bool](repeating: false, count: remotes.count)
-        var pairs: [Suggestion] = []
-        let shared = Suggestion.SharedWeights(weights)
+        var kept: [(score: Double, rival: Rival)] = []
         for candidate in all where !usedLocal[Int(candidate.local)] && !usedRemote[Int(candidate.remote)] {
             usedLocal[Int(candidate.local)] = true
             usedRemote[Int(candidate.remote)] = true
-            let r = results[Int(candidate.chunk)][Int(candidate.index)]
+            kept.append((candidate.score, results[Int(candidate.chunk)][Int(candidate.index)]))
+        }
+        // The kept pairs' comparisons made again, on all cores.
+        let shared = Suggestion.SharedWeights(weights)
+        let rivalsOfKept: [(sum: Double, count: Int)] = kept.map { score, r in
             let own = r.odds >= Self.floorOdds ? 1 : 0
             let l = localRivals[Int(r.local)], m = remoteRivals[Int(r.remote)]
-            pairs.append(Suggestion(localId: locals[Int(r.local)].id, remoteId: remotes[Int(r.remote)].id, score: candidate.score,
-                                    comparison: r.comparison, odds: r.odds, rivalSum: max(0, l.sum + m.sum - 2 * Double(own) * r.odds),
-                                    rivalCount: l.count + m.count - 2 * own, weights: shared))
+            return (max(0, l.sum + m.sum - 2 * Double(own) * r.odds), l.count + m.count - 2 * own)
         }
-        return pairs
+        let keptPairs = kept
+        let parts = max(1, min(16, keptPairs.count / 4096))
+        let made: [[Suggestion]] = Self.inChunks(parts) { part, parts in
+            var out: [Suggestion] = []
+            for n in keptPairs.count * part / parts..<keptPairs.count * (part + 1) / parts {
+                let (score, r) = keptPairs[n]
+                let comparison = pairComparison(local: Int(r.local), remote: Int(r.remote))
+                out.append(Suggestion(localId: locals[Int(r.local)].id, remoteId: remotes[Int(r.remote)].id, score: score,
+                                      comparison: comparison, odds: r.odds, rivalSum: rivalsOfKept[n].sum,
+                                      rivalCount: rivalsOfKept[n].count, weights: shared))
+            }
+            return out
+        }
+        return made.flatMap { $0 }
     }
 
     /// A pair at this score or above is a rival of every other pair of its two customers.
@@ -616,11 +634,25 @@ extension MatchIndex {
     static func weighed(_ odds: Double, against others: Double) -> Double { odds / (1 + odds + others) }
 
     /// A pair scored on its own, before its rivals are weighed.
+    /// (Its comparison is made again for the pairs kept: held for every pair collected, it
+    /// was 64 bytes of each of millions at a million a side.)
     struct Rival {
         var local: Int32
         var remote: Int32
-        var odds: Double
-        var comparison: Comparison
+        var logOdds: Double
+        var odds: Double { exp2(logOdds) }
+    }
+
+    /// A pair's comparison as `pairing` makes it: the cheap fields, the address, the name
+    /// with its frequency weighed.
+    func pairComparison(local i: Int, remote j: Int) -> Comparison {
+        var comparison = Comparison(cheapFieldsOf: locals[i], remotes[j])
+        comparison.compareAddresses(locals[i], remotes[j])
+        if Comparison.bothHaveNames(locals[i], remotes[j]) {
+            comparison.compareNames(locals[i], remotes[j])
+            weighName(&comparison, localNameCounts[i], remoteNameCounts[j])
+        }
+        return comparison
     }
 }
 

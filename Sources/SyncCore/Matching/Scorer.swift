@@ -76,7 +76,7 @@ public enum Scorer {
         shown(probability(logOdds: weights.logOdds(comparison.pattern) + comparison.nameFrequencyBits))
     }
 
-    static func probability(logOdds: Double) -> Double { 1 / (1 + pow(2, -logOdds)) }
+    public static func probability(logOdds: Double) -> Double { 1 / (1 + pow(2, -logOdds)) }
 
     /// A probability as scores are shown: rounded down to three decimals, never a certain 1.
     static func shown(_ p: Double) -> Double { (p * 1000).rounded(.down) / 1000 }
