@@ -334,6 +334,8 @@ extension AppDatabase {
     /// file with).
     public func noteHeader(side: Side, header: [String]) throws {
         let json = String(decoding: try JSONEncoder().encode(header), as: UTF8.self)
+        // The same file again has the same header: nothing to write (nor a sync to disk).
+        guard try read({ try String.fetchOne($0, sql: "SELECT header FROM registerHeader WHERE side = ?", arguments: [side.rawValue]) }) != json else { return }
         try write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO registerHeader (side, header) VALUES (?, ?)", arguments: [side.rawValue, json])
         }

@@ -147,8 +147,12 @@ extension AppDatabase {
                 defer { if !checkpointing { try? db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.autoCheckpointPages)") } }
                 var result: T?
                 try db.inTransaction(.immediate) {
+                    let changesBefore = db.totalChangesCount
                     result = try body(db)
-                    guard commit else { return .rollback }
+                    // A write that changed nothing (a file imported again unchanged) commits
+                    // nothing: no WAL frame, no sync to disk, and the 'writes' generation, by
+                    // which caches know that nothing was written, stays.
+                    guard commit, db.totalChangesCount != changesBefore else { return .rollback }
                     try Self.finishWrite(db)
                     return .commit
                 }

@@ -108,6 +108,18 @@ struct IntakeTests {
         #expect(try database.customer(id: 1).fields.name == "Jensen; \"Auto!\"")
     }
 
+    /// A file read again unchanged commits nothing: the 'writes' generation (by which caches
+    /// know nothing was written) stays, and a changed row moves it.
+    @Test func aFileReadAgainUnchangedCommitsNothing() throws {
+        let database = try AppDatabase.inMemory()
+        _ = try importFile(database, Self.csv)
+        let written = try database.writesGeneration()
+        #expect(try importFile(database, Self.csv).counts == ImportOutcome(unchanged: 2))
+        #expect(try database.writesGeneration() == written)
+        _ = try importFile(database, Self.csv.replacingOccurrences(of: "Kolding", with: "Vejle"))
+        #expect(try database.writesGeneration() > written)
+    }
+
     @Test func aDuplicateOfAnUnchangedRowIsStillReportedWithItsFirstLine() throws {
         let database = try AppDatabase.inMemory()
         _ = try importFile(database, Self.csv)
