@@ -175,31 +175,22 @@ struct RegisterBuilder {
     /// change to a cell, a column or its meaning gives another. Not the stored values' digest
     /// (`ImportRecord`'s), which a row had to be checked and cleaned for.
     static func rowDigest(layout: UInt64, cells: [String]) -> Int64 {
-        var hash = layout
-        for var cell in cells {
-            cell.withUTF8 { mix(&hash, $0) }
-            mix(&hash, 0x1F)
+        var digest = FNV1a(basis: layout)
+        for cell in cells {
+            digest.mix(cell)
+            digest.mix(0x1F)
         }
-        return Int64(bitPattern: hash)
+        return Int64(bitPattern: digest.value)
     }
 
     /// `rowDigest(layout:cells:)` of a CSV record's bytes: the same bytes, the same digest.
     static func rowDigest(layout: UInt64, record: CSVReader.RawRecord) -> Int64 {
-        var hash = layout
+        var digest = FNV1a(basis: layout)
         for index in 0..<record.count {
-            mix(&hash, record[index])
-            mix(&hash, 0x1F)
+            digest.mix(record[index])
+            digest.mix(0x1F)
         }
-        return Int64(bitPattern: hash)
-    }
-
-    /// One FNV-1a step a byte.
-    static func mix(_ hash: inout UInt64, _ bytes: UnsafeBufferPointer<UInt8>) {
-        for b in bytes { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-    }
-
-    static func mix(_ hash: inout UInt64, _ byte: UInt8) {
-        hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        return Int64(bitPattern: digest.value)
     }
 
     /// Columns whose header is blank (pandas writes its row index so, `0, 1, 2…`, in column A):
@@ -254,10 +245,9 @@ struct RegisterBuilder {
         }
         numberColumn = targets.firstIndex(of: .number)
         // A tag apart from the stored values' digest, then what the columns mean.
-        var layout: UInt64 = 0xcbf2_9ce4_8422_2325 ^ 0x5241_5752_4F57  // "RAWROW"
-        var meaning = "\(targets)|\(unnamedColumns.keys.sorted())|\(stripsFormulaGuard)"
-        meaning.withUTF8 { Self.mix(&layout, $0) }
-        layoutDigest = layout
+        var layout = FNV1a(basis: FNV1a.offsetBasis ^ 0x5241_5752_4F57)  // "RAWROW"
+        layout.mix("\(targets)|\(unnamedColumns.keys.sorted())|\(stripsFormulaGuard)")
+        layoutDigest = layout.value
         if !header.contains(.number) {
             errors.append(RowError(line: line, field: "number", message: "no customer number column: the header needs 'Kundenr.' or 'Customer no.'"))
         }

@@ -77,21 +77,17 @@ public struct ImportRecord: Sendable {
 
     /// FNV-1a over the fields and the extra columns as stored.
     static func digest(fields: CustomerFields, extraJSON: String) -> Int64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ byte: UInt8) {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
+        var digest = FNV1a()
         for field in SyncField.allCases {
             if let value = fields[field] {
-                for b in value.utf8 { mix(b) }
-                mix(0x1F)
+                digest.mix(value)
+                digest.mix(0x1F)
             } else {
-                mix(0x1E)
+                digest.mix(0x1E)
             }
         }
-        for b in extraJSON.utf8 { mix(b) }
-        return Int64(bitPattern: hash)
+        digest.mix(extraJSON)
+        return Int64(bitPattern: digest.value)
     }
 }
 
@@ -109,7 +105,7 @@ extension AppDatabase {
         try read { db in
             let writes = try Self.writesGeneration(db)
             var digests: [String: Int64] = [:]
-            digests.reserveCapacity(try Tally.count(db, side: side, excluded: false) + Tally.count(db, side: side, excluded: true))
+            digests.reserveCapacity(try Tally.count(db, side: side))
             var query = try BulkStatement(db, sql: "SELECT number, seenDigest FROM customer WHERE side = ? AND seenDigest IS NOT NULL AND number IS NOT NULL")
             query.bind(side.rawValue)
             try query.forEachRow { row in
@@ -154,7 +150,7 @@ extension AppDatabase {
             func existing() throws -> [String: (id: Int64, seen: Int64?)] {
                 if let existingMap { return existingMap }
                 var map: [String: (id: Int64, seen: Int64?)] = [:]
-                let count = try Tally.count(db, side: side, excluded: false) + Tally.count(db, side: side, excluded: true)
+                let count = try Tally.count(db, side: side)
                 if count > 0 {
                     map.reserveCapacity(count)
                     let statement = try db.makeStatement(sql: "SELECT id, number, seenDigest FROM customer WHERE side = ? AND number IS NOT NULL")
@@ -291,7 +287,7 @@ extension AppDatabase {
                 let seen = try Row.fetchAll(db, sql: "SELECT id, number, systemKey FROM customer WHERE side = ? AND seenDigest IS NOT NULL",
                                             arguments: [side.rawValue])
                 let missing = seen.filter { !mentioned.contains(($0["systemKey"] as String?) ?? ($0["number"] as String?) ?? "") }
-                let total = try Tally.count(db, side: side, excluded: false) + Tally.count(db, side: side, excluded: true)
+                let total = try Tally.count(db, side: side)
                 if !allowMassDelete, MassDelete.refuses(deleting: missing.count, of: total) {
                     throw SyncError(.massDelete, "this would delete \(missing.count) of the \(total) \(side.rawValue) customers: is it the right file (and sheet)? To go ahead, call again with allowMassDelete",
                                     details: ["wouldDelete": .int(missing.count), "total": .int(total), "side": .string(side.rawValue)])
@@ -334,10 +330,12 @@ extension AppDatabase {
     /// file with).
     public func noteHeader(side: Side, header: [String]) throws {
         let json = String(decoding: try JSONEncoder().encode(header), as: UTF8.self)
-        // The same file again has the same header: nothing to write (nor a sync to disk).
-        guard try read({ try String.fetchOne($0, sql: "SELECT header FROM registerHeader WHERE side = ?", arguments: [side.rawValue]) }) != json else { return }
+        // The same header again changes no row, so the write commits nothing.
         try write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO registerHeader (side, header) VALUES (?, ?)", arguments: [side.rawValue, json])
+            try db.execute(sql: """
+                INSERT INTO registerHeader (side, header) VALUES (?, ?)
+                ON CONFLICT (side) DO UPDATE SET header = excluded.header WHERE header IS NOT excluded.header
+                """, arguments: [side.rawValue, json])
         }
     }
 

@@ -1,4 +1,3 @@
-import Foundation
 import GRDB
 import SyncCore
 
@@ -21,8 +20,7 @@ extension AppDatabase {
         try read { db in
             let generation = try Int64.fetchOne(db, sql: "SELECT n FROM generation WHERE name = 'fields'") ?? 0
             var records: [MatchRecord] = []
-            records.reserveCapacity(try Tally.count(db, side: .local, excluded: false) + Tally.count(db, side: .local, excluded: true)
-                                    + Tally.count(db, side: .remote, excluded: false) + Tally.count(db, side: .remote, excluded: true))
+            records.reserveCapacity(try Tally.count(db, side: .local) + Tally.count(db, side: .remote))
             let statement = try db.makeStatement(sql: "SELECT id, side, \(CustomerSQL.fieldColumns) FROM customer")
             let id = try statement.position(of: "id"), side = try statement.position(of: "side"), fields = try FieldColumns(statement)
             // Rows are read a batch at a time, and each batch's records made on every core
@@ -30,7 +28,7 @@ extension AppDatabase {
             var batch: [(Int64, Side, CustomerFields)] = []
             batch.reserveCapacity(Self.matchBatch)
             func makeRecords() {
-                records += Self.inParallel(batch) { MatchRecord(id: $0.0, side: $0.1, fields: $0.2) }
+                records += Parallel.map(batch) { MatchRecord(id: $0.0, side: $0.1, fields: $0.2) }
                 batch.removeAll(keepingCapacity: true)
             }
             let rows = try Row.fetchCursor(statement)
@@ -45,27 +43,6 @@ extension AppDatabase {
 
     /// Rows a batch of `matchRecords`.
     static let matchBatch = 16_384
-
-    /// `transform` of each element, on every core, in order.
-    static func inParallel<T: Sendable, U>(_ items: [T], _ transform: @Sendable (T) -> U) -> [U] {
-        guard items.count > 1 else { return items.map(transform) }
-        let cores = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count))
-        return [U](unsafeUninitializedCapacity: items.count) { buffer, count in
-            let base = SendablePointer(buffer.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: cores) { part in
-                let range = (items.count * part / cores)..<(items.count * (part + 1) / cores)
-                for i in range { (base.pointer + i).initialize(to: transform(items[i])) }
-            }
-            count = items.count
-        }
-    }
-
-    /// A buffer the parts of `inParallel` fill at distinct indexes (unchecked: no two touch
-    /// one, and the buffer is read only after all of them returned).
-    struct SendablePointer<U>: @unchecked Sendable {
-        let pointer: UnsafeMutablePointer<U>
-        init(_ pointer: UnsafeMutablePointer<U>) { self.pointer = pointer }
-    }
 
     /// A customer that may get a partner (not excluded, not linked), or `Excluded`,
     /// `AlreadyLinked`, `NotFound`.

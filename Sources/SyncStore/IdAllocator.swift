@@ -15,11 +15,7 @@ struct IdAllocator {
         let recorded = try Int64.fetchOne(db, sql: "SELECT next FROM id_sequence WHERE name = ?", arguments: [table]) ?? 1
         let highest = try Int64.fetchOne(db, sql: "SELECT max(id) FROM \(table)") ?? 0
         next = max(recorded, highest + 1)
-        first = next
     }
-
-    /// The first id this allocator had to give: when `next` is still it, nothing was taken.
-    private let first: Int64
 
     mutating func take() -> Int64 {
         defer { next += 1 }
@@ -34,11 +30,11 @@ struct IdAllocator {
 
     /// Records the high-water mark; call before the transaction commits.
     func save(_ db: Database) throws {
-        // Nothing taken, nothing to record: a write that changed nothing stays one.
-        guard next != first else { return }
+        // A mark no higher than the recorded one changes no row: a write that took no id and
+        // changed nothing else commits nothing.
         try db.execute(sql: """
             INSERT INTO id_sequence (name, next) VALUES (?, ?)
-            ON CONFLICT (name) DO UPDATE SET next = max(next, excluded.next)
+            ON CONFLICT (name) DO UPDATE SET next = excluded.next WHERE excluded.next > next
             """, arguments: [table, next])
     }
 }

@@ -14,6 +14,11 @@ enum Tally {
     static func count(_ db: Database, side: Side, excluded: Bool) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT n FROM tally WHERE side = ? AND excluded = ?", arguments: [side.rawValue, excluded]) ?? 0
     }
+
+    /// Every customer of `side`, excluded or not.
+    static func count(_ db: Database, side: Side) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT coalesce(sum(n), 0) FROM tally WHERE side = ?", arguments: [side.rawValue]) ?? 0
+    }
 }
 
 /// The link counts in table `linkTally`, kept by its triggers (migration v10).

@@ -66,6 +66,6 @@ struct MatchRecordReadTests {
         for record in read where record.side == .local {
             #expect(record.name == NameKey("Kunde \(record.id)"), "\(record.id)")
         }
-        #expect(AppDatabase.inParallel(Array(0..<10_001)) { $0 * 2 } == (0..<10_001).map { $0 * 2 })
+        #expect(Parallel.map(Array(0..<10_001)) { $0 * 2 } == (0..<10_001).map { $0 * 2 })
     }
 }

@@ -170,7 +170,7 @@ public final class MatchIndex: @unchecked Sendable {
         }
         // Sorted in parts on every core, then merged.
         let cores = max(1, min(ProcessInfo.processInfo.activeProcessorCount, keys.count / 4096))
-        var parts: [[Entry]] = inChunks(cores) { part, parts in
+        var parts: [[Entry]] = Parallel.chunks(cores) { part, parts in
             var sorted = (keys.count * part / parts..<keys.count * (part + 1) / parts).map { i -> Entry in
                 (prefix(keys[i], from: 0), prefix(keys[i], from: 8), Int32(i))
             }
@@ -245,7 +245,7 @@ public final class MatchIndex: @unchecked Sendable {
         let step = max(1, locals.count / Self.estimationSample)
         let sample = Array(stride(from: 0, to: locals.count, by: step))
         // The patterns counted on all cores, a dictionary a chunk, merged after.
-        let counted = Self.inChunks(max(1, min(16, sample.count / 256))) { chunk, chunks in
+        let counted = Parallel.chunks(max(1, min(16, sample.count / 256))) { chunk, chunks in
             var patterns: [UInt32: Int] = [:]
             locals.withUnsafeBufferPointer { locals in
                 remotes.withUnsafeBufferPointer { remotes in
@@ -345,7 +345,7 @@ public final class MatchIndex: @unchecked Sendable {
     /// Each record's blocking keys, hashed, computed on all cores; the lists end to end.
     static func hashedKeys(_ records: [MatchRecord]) -> FlatLists<UInt64> {
         let chunkSize = 1024
-        let chunks = inChunks((records.count + chunkSize - 1) / chunkSize) { chunk, _ in
+        let chunks = Parallel.chunks((records.count + chunkSize - 1) / chunkSize) { chunk, _ in
             var lists = FlatLists<UInt64>(offsets: [0], values: [])
             for record in records[(chunk * chunkSize)..<min(records.count, (chunk + 1) * chunkSize)] {
                 for key in record.blockingKeys { lists.values.append(hash(key)) }
@@ -364,28 +364,9 @@ public final class MatchIndex: @unchecked Sendable {
         return all
     }
 
-    /// `body(chunk, chunks)` for every chunk in `0..<chunks`, on all cores; the results in
-    /// chunk order.
-    static func inChunks<T>(_ chunks: Int, _ body: @Sendable (Int, Int) -> T) -> [T] {
-        guard chunks > 0 else { return [] }
-        let results = UnsafeMutableBufferPointer<T?>.allocate(capacity: chunks)
-        results.initialize(repeating: nil)
-        defer {
-            results.deinitialize()
-            results.deallocate()
-        }
-        let base = UncheckedPointer(results.baseAddress!)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in base.pointer[chunk] = body(chunk, chunks) }
-        return results.map { $0! }
-    }
-
     /// A blocking key as the index holds it: 64-bit FNV-1a of its text (a collision only
     /// compares two more customers).
-    static func hash(_ key: String) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in key.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return h
-    }
+    static func hash(_ key: String) -> UInt64 { FNV1a.hash(key) }
 
     /// The positions on the other side of the candidates of the local at `position`, once each.
     func forEachCandidate(ofLocal position: Int, _ body: (Int32) -> Void) {
@@ -522,7 +503,7 @@ extension MatchIndex {
         // Who may be paired, asked once a customer: asked once a candidate pair, the caller's
         // set was a sixth of a million-a-side pairing's time.
         let localEligible = locals.map { eligible($0.id) }, remoteEligible = remotes.map { eligible($0.id) }
-        let results = Self.inChunks(chunks) { chunk, _ in
+        let results = Parallel.chunks(chunks) { chunk, _ in
             var found: [Rival] = []
             var reachableByPattern: [UInt32: Bool] = [:]
             let start = chunk * chunkSize
@@ -612,7 +593,7 @@ extension MatchIndex {
         }
         let keptPairs = kept
         let parts = max(1, min(16, keptPairs.count / 4096))
-        let made: [[Suggestion]] = Self.inChunks(parts) { part, parts in
+        let made: [[Suggestion]] = Parallel.chunks(parts) { part, parts in
             var out: [Suggestion] = []
             for n in keptPairs.count * part / parts..<keptPairs.count * (part + 1) / parts {
                 let (score, r) = keptPairs[n]
@@ -654,13 +635,6 @@ extension MatchIndex {
         }
         return comparison
     }
-}
-
-/// A pointer that chunks of `concurrentPerform` write to at distinct indexes (unchecked: no
-/// two chunks touch one index, and the caller reads only after every chunk returned).
-struct UncheckedPointer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
-    init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
 }
 
 /// Lists of values stored end to end: list `i` is `values[offsets[i]..<offsets[i + 1]]`. One

@@ -14,7 +14,7 @@ public final class MatchRecord: Sendable, Hashable {
         guard let city, city.utf8.contains(0x20) else { return city }
         return String(decoding: city.utf8.filter { $0 != 0x20 }, as: UTF8.self)
     }
-    /// The e-mail address, folded, as its 64-bit digest (`MatchRecord.digest`): it is only
+    /// The e-mail address, folded, as its 64-bit digest (`FNV1a`): it is only
     /// ever compared for equality, and two million addresses as strings were 150 MB of the
     /// match index's memory at a million a side.
     public let email: UInt64?
@@ -29,7 +29,7 @@ public final class MatchRecord: Sendable, Hashable {
         address = fields.address.map(AddressKey.init)
         zip = fields.zip.map(Normalize.digits).flatMap { $0.isEmpty ? nil : $0 }
         city = fields.city.map(Self.cityKey).flatMap { $0.isEmpty ? nil : $0 }
-        email = Normalize.comparable(.email, fields.email).map(Self.digest)
+        email = Normalize.comparable(.email, fields.email).map(FNV1a.hash)
         let phone = Normalize.comparable(.phone, fields.phone)
         self.phone = (phone?.count ?? 0) >= 6 ? phone : nil
         cvr = Normalize.comparable(.cvr, fields.cvr)
@@ -44,14 +44,6 @@ public final class MatchRecord: Sendable, Hashable {
     public func hash(into hasher: inout Hasher) {
         hasher.combine(id)
         hasher.combine(side)
-    }
-
-    /// 64-bit FNV-1a of a value's UTF-8: equal values, equal digests; two that differ share
-    /// one with a chance of one in 2⁶⁴.
-    public static func digest(_ value: String) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in value.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return hash
     }
 
     /// A city folded, with the abbreviations Danes write on letters spelled out
