@@ -42,6 +42,9 @@ export interface MatchReason { field: SyncField; verdict: "equal" | "similar" | 
 export interface Rivals { count: number; weight: number }
 export interface Candidate { customer: Customer; score: number; reasons: MatchReason[]; rivals?: Rivals }
 export interface Suggestion { localId: string; remoteId: string; score: number; reasons: MatchReason[]; rivals?: Rivals }
+/** The model a pairing was scored with (scoring.md §3): which fit, and why any before it failed. */
+export interface SuggestionModel { fit: "estimated" | "constrained" | "prior"; fallback: string | null; matchShare: number; placesShared: boolean }
+export interface SuggestionPage extends Page<Suggestion> { model: SuggestionModel }
 export interface AcceptResult { linked: number; synced: number; conflict: number; dryRun: boolean }
 export interface HistoryEntry {
   at: string; operation: string; source: "user" | "import" | "sync";
@@ -152,7 +155,7 @@ export class CustomerSync {
   disableSync(customerId: string): Promise<Customer>;
   enableSync(customerId: string): Promise<Customer>;
   suggestPartners(customerId: string, params?: { limit?: number }): Promise<Candidate[]>;
-  listSuggestions(params?: { minScore?: number; limit?: number; cursor?: string }): Promise<Page<Suggestion>>;
+  listSuggestions(params?: { minScore?: number; limit?: number; cursor?: string }): Promise<SuggestionPage>;
   iterSuggestions(params?: { minScore?: number; pageSize?: number }): AsyncIterable<Suggestion>;
   /** Alias of iterSuggestions. */
   suggestions(params?: { minScore?: number; pageSize?: number }): AsyncIterable<Suggestion>;

@@ -20,7 +20,7 @@ public enum MatchField: Int, CaseIterable, Sendable {
     public var levels: [String] {
         switch self {
         case .cvr, .ean, .email, .phone: ["equal", "different"]
-        case .name: ["equal", "typo", "one name shared", "weakly similar", "faintly similar", "different"]
+        case .name: ["equal", "typo", "one name shared", "weakly similar", "faintly similar", "a short form", "one name shared, another differs", "different"]
         case .address: ["equal", "same number, similar street", "number spelt otherwise", "street similar, a number missing", "same street, other number", "different"]
         case .zip: ["equal", "one digit off", "different"]
         case .city: ["equal", "different"]
@@ -87,6 +87,9 @@ public struct Comparison: Sendable, Hashable {
         }
     }
 
+    /// The name's levels that `MatchIndex` and `MatchWeights` read by number.
+    static let nameShortForm = 6, nameSharedOtherDiffers = 7, nameDifferent = 8
+
     /// Whether both have a name: whether `compareNames` will set a level.
     static func bothHaveNames(_ a: MatchRecord, _ b: MatchRecord) -> Bool { !a.name.words.isEmpty && !b.name.words.isEmpty }
 
@@ -100,7 +103,18 @@ public struct Comparison: Sendable, Hashable {
         case 0.90..<0.97: level = 2
         // Below 0.80 a name is mostly another person's; what is left of a badly spelt one
         // ("pzAgvl xCarx" for "Angel Clark") still sits above 0.70, a stranger's mostly below.
-        default: level = shares ? 3 : s >= 0.80 ? 4 : s >= 0.70 ? 5 : 6
+        // Below 0.70 a short form ("AE", "Pa", "K. M." for the words written out) is still
+        // one customer's name as far as it goes; two names of whole words that match in
+        // none of them are two customers (`Similarity.shortForm`).
+        default:
+            if shares {
+                // A word shared and another that contradicts ("First Solutions" and "First
+                // Partners", "Peter Jensen" and "Anne Jensen"): the hard negative of one
+                // address, ranked below the short forms.
+                level = Similarity.eachHasAnotherWord(a.name, b.name) ? Self.nameSharedOtherDiffers : 3
+            } else {
+                level = s >= 0.80 ? 4 : s >= 0.70 ? 5 : Similarity.shortForm(a.name, b.name) ? Self.nameShortForm : Self.nameDifferent
+            }
         }
         // Two legal forms that differ (ApS and A/S) tell two companies apart.
         if a.name.legalForm != nil && b.name.legalForm != nil && a.name.legalForm != b.name.legalForm { level = max(level, 3) }

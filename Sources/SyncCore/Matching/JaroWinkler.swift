@@ -96,4 +96,40 @@ public enum Similarity {
         let joined = a.words.count != b.words.count ? jaroWinkler(a.joined, b.joined) : 0
         return (max(whole, joined, words.similarity), words.sharesAWord)
     }
+
+    /// Whether one of two names that compare as different is a short form of the other: a
+    /// word of one is a typo of (Jaro–Winkler 0.75 or more), the start of, or the initial of a
+    /// word of the other ("Pa", "Pre" for "Pacific", "Premier"), or the letters of one are the
+    /// initials of the other's words ("AE", "a e" for "Atlantic Enterprises"). When neither
+    /// is, every word of each name says another customer: the hard negative of a register
+    /// (two firms at one address, two people in one house).
+    public static func shortForm(_ a: NameKey, _ b: NameKey) -> Bool {
+        if a.words.isEmpty || b.words.isEmpty { return true }
+        for x in a.words where b.words.contains(where: { wordsAgree(x, $0) }) { return true }
+        return initials(of: a, in: b) || initials(of: b, in: a)
+    }
+
+    /// Two words that can be one written two ways: a typo (Jaro–Winkler 0.75 or more), or one
+    /// the start (or the initial) of the other.
+    static func wordsAgree(_ x: String, _ y: String) -> Bool {
+        x.hasPrefix(y) || y.hasPrefix(x) || (x.utf8.count >= 2 && y.utf8.count >= 2 && jaroWinkler(x, y) >= 0.75)
+    }
+
+    /// Whether each of two names that share a word has a word the other cannot be
+    /// (`wordsAgree` with none of the other's): "First Solutions" and "First Partners",
+    /// "Peter Jensen" and "Anne Jensen", where "A. Jensen", "Jensen" and "Anne Marie Jensen"
+    /// are all "Anne Jensen" as far as they go.
+    public static func eachHasAnotherWord(_ a: NameKey, _ b: NameKey) -> Bool {
+        func hasOther(_ x: NameKey, _ y: NameKey) -> Bool { x.words.contains { w in !y.words.contains { wordsAgree(w, $0) } } }
+        return hasOther(a, b) && hasOther(b, a)
+    }
+
+    /// Whether `a`'s letters, run together, are the initials of `b`'s words from its first
+    /// (all of them, or the first few: "ae", "nc", "pg").
+    static func initials(of a: NameKey, in b: NameKey) -> Bool {
+        let letters = Array(a.words.joined().utf8)
+        guard letters.count >= 2, letters.count <= b.words.count else { return false }
+        for (letter, word) in zip(letters, b.words) where word.utf8.first != letter { return false }
+        return true
+    }
 }

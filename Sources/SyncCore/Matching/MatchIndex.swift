@@ -42,9 +42,18 @@ public final class MatchIndex: @unchecked Sendable {
     let nameCounts: [UInt64: Int32]
     let localNameCounts: [Int32]
     let remoteNameCounts: [Int32]
+    /// The words of names (hashed, sorted) that two customers or more bear, and per customer
+    /// whether its name has one: a name of words nobody else bears is garbled or rare, and
+    /// its difference from another says less (`adjustName`).
+    let knownWords: [UInt64]
+    let localKnownNames: [Bool]
+    let remoteKnownNames: [Bool]
     /// Σ count² / Σ count over the names: the count of the name two customers drawn at random
     /// share, on average over the pairs that share one.
     let typicalNameCount: Double
+    /// Customers of either register at an address that another customer of the same
+    /// register, under another name, has too (`customersSharingAnAddress`).
+    public let sharedAddresses: Int
     /// The weights every pair is scored with: estimated from these registers' candidate pairs
     /// (`MatchWeights.estimated`), the hand-set prior when `estimate` is false.
     public private(set) var weights: MatchWeights = .prior
@@ -146,12 +155,49 @@ public final class MatchIndex: @unchecked Sendable {
         self.nameCounts = nameCounts
         localNameCounts = localNames.map { nameCounts[$0] ?? 0 }
         remoteNameCounts = remoteNames.map { nameCounts[$0] ?? 0 }
+        // The words borne by two customers or more, and who bears one.
+        var wordCounts: [UInt64: Int32] = [:]
+        for record in [locals, remotes].joined() {
+            for word in Set(record.name.words) where word.utf8.count >= 2 { wordCounts[Self.hash(word), default: 0] += 1 }
+        }
+        let knownWords = wordCounts.compactMap { $0.value >= 2 ? $0.key : nil }.sorted()
+        self.knownWords = knownWords
+        localKnownNames = locals.map { Self.bearsKnownWord($0.name, knownWords) }
+        remoteKnownNames = remotes.map { Self.bearsKnownWord($0.name, knownWords) }
+        sharedAddresses = Self.customersSharingAnAddress(locals) + Self.customersSharingAnAddress(remotes)
         self.locals = locals
         self.remotes = remotes
         localIds = locals.map(\.id)
         remoteIds = remotes.map(\.id)
         if estimate { weights = estimateWeights() }
+        weights.placesAreShared = sharedAddresses >= Self.sharedAddressesForHardNegatives(records.count)
     }
+
+    /// Customers of a register at an address (ZIP code, street, number, floor, door) that
+    /// another customer of the same register, under another name, has too.
+    static func customersSharingAnAddress(_ records: [MatchRecord]) -> Int {
+        var placed: [(place: UInt64, name: UInt64)] = []
+        placed.reserveCapacity(records.count)
+        for r in records {
+            guard let a = r.address, !a.street.isEmpty, let number = a.number, !r.name.text.isEmpty else { continue }
+            let place = FNV1a.hash([r.zip ?? "", a.street, number, a.floor ?? "", a.door ?? ""].joined(separator: "|"))
+            placed.append((place, FNV1a.hash(r.name.text)))
+        }
+        placed.sort { $0.place != $1.place ? $0.place < $1.place : $0.name < $1.name }
+        var count = 0, start = 0
+        while start < placed.count {
+            var end = start + 1
+            while end < placed.count && placed[end].place == placed[start].place { end += 1 }
+            if placed[end - 1].name != placed[start].name { count += end - start }
+            start = end
+        }
+        return count
+    }
+
+    /// How many customers sharing an address (`customersSharingAnAddress`) show that the
+    /// registers hold several customers at one address: one in a thousand, and at least two.
+    /// (FEBRL's registers hold none; a cleaning company's, offices and flats, many.)
+    static func sharedAddressesForHardNegatives(_ customers: Int) -> Int { max(2, customers / 1000) }
 
     /// Each customer's rank among the `neighbourhoodKey`s of both registers (`localRanks`):
     /// sorted by the keys' first sixteen bytes as two numbers, and by the whole key only where
@@ -247,14 +293,11 @@ public final class MatchIndex: @unchecked Sendable {
         // The patterns counted on all cores, a dictionary a chunk, merged after.
         let counted = Parallel.chunks(max(1, min(16, sample.count / 256))) { chunk, chunks in
             var patterns: [UInt32: Int] = [:]
-            locals.withUnsafeBufferPointer { locals in
-                remotes.withUnsafeBufferPointer { remotes in
-                    for n in stride(from: chunk, to: sample.count, by: chunks) {
-                        let i = sample[n]
-                        forEachCandidate(ofLocal: i) { r in
-                            patterns[Comparison(locals[i], remotes[Int(r)]).pattern, default: 0] += 1
-                        }
-                    }
+            for n in stride(from: chunk, to: sample.count, by: chunks) {
+                let i = sample[n]
+                // Compared as the pairing compares them (`pairComparison`), to the last step.
+                forEachCandidate(ofLocal: i) { r in
+                    patterns[pairComparison(local: i, remote: Int(r)).pattern, default: 0] += 1
                 }
             }
             return patterns
@@ -274,14 +317,60 @@ public final class MatchIndex: @unchecked Sendable {
     /// Two customers compared, with the name's frequency weighed.
     func comparison(_ a: MatchRecord, _ b: MatchRecord) -> Comparison {
         var comparison = Comparison(a, b)
-        weighName(&comparison, nameCount(a), nameCount(b))
+        weighName(&comparison, nameCount(a), nameCount(b), known: knownName(a) && knownName(b), names: (a.name, b.name))
         return comparison
     }
 
     /// An equal name borne by `a` and `b` customers (the counts of the two spellings) weighed
-    /// by the commoner: `nameFrequencyBits`.
-    @inline(__always) func weighName(_ comparison: inout Comparison, _ a: Int32, _ b: Int32) {
-        if comparison.level(.name) == 1 { comparison.nameFrequencyBits = nameFrequencyBits(max(a, b)) }
+    /// by the commoner: `nameFrequencyBits`. A name's word that contradicts the other name
+    /// only does so when others bear it too: a word typed beyond recognition ("Jsca" for
+    /// "Jessica", "Jbmh eazmqy") is no evidence of another customer, as a real name is. So
+    /// two names that differ, one of them of words nobody else bears (`known` false), compare
+    /// as a short form, and a shared word beside words that differ counts as one name shared
+    /// unless each side's differing words include one that others bear.
+    @inline(__always) func weighName(_ comparison: inout Comparison, _ a: Int32, _ b: Int32, known: Bool,
+                                     names: (NameKey, NameKey)) {
+        let level = comparison.level(.name)
+        if level == 1 { comparison.nameFrequencyBits = nameFrequencyBits(max(a, b)) }
+        if level == Comparison.nameDifferent && !known { comparison.set(.name, Comparison.nameShortForm) }
+        if level == Comparison.nameSharedOtherDiffers
+            && !(differsInAKnownWord(names.0, from: names.1) && differsInAKnownWord(names.1, from: names.0)) {
+            comparison.set(.name, 3)
+        }
+    }
+
+    /// Whether `name` has a word that no word of `other` can be (`Similarity.wordsAgree`) and
+    /// that two customers or more bear.
+    func differsInAKnownWord(_ name: NameKey, from other: NameKey) -> Bool {
+        name.words.contains { w in
+            !other.words.contains { Similarity.wordsAgree(w, $0) } && Self.isKnown(w, knownWords)
+        }
+    }
+
+    /// Whether two customers or more bear `word` in their names.
+    static func isKnown(_ word: String, _ knownWords: [UInt64]) -> Bool {
+        let h = hash(word)
+        var low = 0, high = knownWords.count
+        while low < high {
+            let mid = (low + high) / 2
+            if knownWords[mid] < h { low = mid + 1 } else { high = mid }
+        }
+        return low < knownWords.count && knownWords[low] == h
+    }
+
+    /// Whether a name has a word two customers or more bear.
+    static func bearsKnownWord(_ name: NameKey, _ knownWords: [UInt64]) -> Bool {
+        name.words.contains { isKnown($0, knownWords) }
+    }
+
+    /// Whether the name of `record` has a word two customers or more bear.
+    func knownName(_ record: MatchRecord) -> Bool {
+        let isLocal = record.side == .local
+        if let i = position(of: record.id, local: isLocal) {
+            let known = isLocal ? locals[i] : remotes[i]
+            if known === record || known.name == record.name { return isLocal ? localKnownNames[i] : remoteKnownNames[i] }
+        }
+        return Self.bearsKnownWord(record.name, knownWords)
     }
 
     /// The odds, under the model, that a pair comparing so is one customer, alone.
@@ -314,7 +403,7 @@ public final class MatchIndex: @unchecked Sendable {
         let fields = MatchField.allCases.map { f in
             "\(f): " + (1...f.levelCount).map { String(format: "%.1f", weights.weight(f, $0)) }.joined(separator: "/")
         }
-        return (weights.estimated ? "estimated" : "prior") + String(format: " weights, match share %.4f (%.1f bits); ", weights.matchShare, weights.priorBits)
+        return "\(weights.model.rawValue)" + (weights.fallback.map { " (\($0))" } ?? "") + String(format: " weights, match share %.4f (%.1f bits); ", weights.matchShare, weights.priorBits)
             + fields.joined(separator: ", ")
     }
 
@@ -533,7 +622,8 @@ extension MatchIndex {
                             if Comparison.bothHaveNames(locals[i], remotes[Int(j)]) {
                                 guard weights.maxLogOdds(comparison.pattern, over: .name) >= minLogOdds else { return }
                                 comparison.compareNames(locals[i], remotes[Int(j)])
-                                weighName(&comparison, localNameCounts[i], remoteNameCounts[Int(j)])
+                                weighName(&comparison, localNameCounts[i], remoteNameCounts[Int(j)],
+                                          known: localKnownNames[i] && remoteKnownNames[Int(j)], names: (locals[i].name, remotes[Int(j)].name))
                             }
                             let logOdds = weights.logOdds(comparison.pattern) + comparison.nameFrequencyBits
                             guard logOdds >= minLogOdds else { return }
@@ -631,7 +721,8 @@ extension MatchIndex {
         comparison.compareAddresses(locals[i], remotes[j])
         if Comparison.bothHaveNames(locals[i], remotes[j]) {
             comparison.compareNames(locals[i], remotes[j])
-            weighName(&comparison, localNameCounts[i], remoteNameCounts[j])
+            weighName(&comparison, localNameCounts[i], remoteNameCounts[j], known: localKnownNames[i] && remoteKnownNames[j],
+                      names: (locals[i].name, remotes[j].name))
         }
         return comparison
     }

@@ -20,39 +20,58 @@ public struct MatchWeights: Sendable, Equatable {
     public var matchShare: Double
     /// The classes of different customers: each one's share of compared pairs and its u.
     public var nonMatchClasses: [(share: Double, u: [[Double]])]
-    /// Whether these came from the registers (true) or are the hand-set prior.
-    public var estimated: Bool
+    /// Whether the registers hold several customers at one address
+    /// (`MatchIndex.sharedAddresses`), and an address weighs as a place (`scored`).
+    public var placesAreShared = true
+    /// Which fit these are (`estimated`: the full one; see `estimated(from:)`).
+    public var model: Model
+    /// Why the fits before this one were not used: nil when the first was.
+    public var fallback: String?
+    /// Whether these came from the registers: any fit, or the prior with its share estimated.
+    public var estimated: Bool { model != .prior || matchShare != Self.prior.matchShare }
+
+    /// The fits, in the order they are tried.
+    public enum Model: String, Sendable {
+        /// Every table estimated, with several classes of different customers.
+        case estimated
+        /// One class of different customers, each field's evidence held to the prior's sign.
+        case constrained
+        /// The hand-set weights (`prior`), with the partners' share estimated or not.
+        case prior
+    }
     /// Weights in bits, per field and level, cached: log2(m / u), kept in the order of the
     /// levels (the reasons).
     public private(set) var bits: [[Double]] = []
-    /// log2 of the shares, m and each class's u, flat: `table[(c * 8 + field) * 8 + level]`,
-    /// class 0 the partners, level 0 (a field missing) 0; `table[c * 64 + 63]` is the
-    /// class's log2 share. One array, read in place: the score of a pair is a few dozen
+    /// log2 of the shares, m and each class's u, flat: `table[(c * 8 + field) * 16 + level]`
+    /// (a level is four bits), class 0 the partners, level 0 (a field missing) 0;
+    /// `table[c * 128 + 127]` (the city's level 15, which it never has) is the class's log2
+    /// share. One array, read in place: the score of a pair is a few dozen
     /// additions.
     private var table: [Double] = []
     private var classCount = 0
 
-    public init(m: [[Double]], u: [[Double]], matchShare: Double, estimated: Bool, nonMatchClasses: [(share: Double, u: [[Double]])]? = nil) {
+    public init(m: [[Double]], u: [[Double]], matchShare: Double, model: Model, nonMatchClasses: [(share: Double, u: [[Double]])]? = nil) {
         self.m = m
         self.u = u
         self.matchShare = matchShare
-        self.estimated = estimated
+        self.model = model
         self.nonMatchClasses = nonMatchClasses ?? [(1 - matchShare, u)]
         bits = zip(m, u).map { zip($0, $1).map { log2($0 / $1) } }
         keepLevelsInOrder()
         let classes = [(matchShare, m)] + self.nonMatchClasses.map { ($0.share, $0.u) }
         classCount = classes.count
-        table = [Double](repeating: 0, count: classes.count * 64)
+        table = [Double](repeating: 0, count: classes.count * 128)
         for (c, (share, probabilities)) in classes.enumerated() {
             for (f, levels) in probabilities.enumerated() {
-                for (level, p) in levels.enumerated() { table[(c * 8 + f) * 8 + level + 1] = log2(p) }
+                for (level, p) in levels.enumerated() { table[(c * 8 + f) * 16 + level + 1] = log2(p) }
             }
-            table[c * 64 + 63] = log2(share)
+            table[c * 128 + 127] = log2(share)
         }
     }
 
     public static func == (a: MatchWeights, b: MatchWeights) -> Bool {
-        a.m == b.m && a.u == b.u && a.matchShare == b.matchShare && a.estimated == b.estimated
+        a.m == b.m && a.u == b.u && a.matchShare == b.matchShare && a.model == b.model && a.fallback == b.fallback
+            && a.placesAreShared == b.placesAreShared
             && a.nonMatchClasses.map(\.share) == b.nonMatchClasses.map(\.share) && a.nonMatchClasses.map(\.u) == b.nonMatchClasses.map(\.u)
     }
 
@@ -67,11 +86,12 @@ public struct MatchWeights: Sendable, Equatable {
     /// The log2 posterior odds that a pair comparing as `pattern` is one customer: the
     /// partner class against the mixture of the non-partner classes.
     public func logOdds(_ pattern: UInt32) -> Double {
-        table.withUnsafeBufferPointer { t in
+        let pattern = scored(pattern)
+        return table.withUnsafeBufferPointer { t in
             // Each class's log2 likelihood; level 0 reads the 0 the table holds for it.
             func classLog(_ c: Int) -> Double {
-                var sum = t[c * 64 + 63]
-                for f in 0..<8 { sum += t[(c * 8 + f) * 8 + Int((pattern >> (4 * UInt32(f))) & 0xF)] }
+                var sum = t[c * 128 + 127]
+                for f in 0..<8 { sum += t[(c * 8 + f) * 16 + Int((pattern >> (4 * UInt32(f))) & 0xF)] }
                 return sum
             }
             let match = classLog(0)
@@ -91,6 +111,37 @@ public struct MatchWeights: Sendable, Equatable {
         }
     }
 
+    /// A pattern as it is scored. Where the registers hold several customers at one address
+    /// (`placesAreShared`: offices, flats, a business park), an address alone does not name a
+    /// customer:
+    /// - two names that differ in a distinctive word (no word of one is a word, a typo, a
+    ///   start or the initials of the other's, or each has a word the other cannot be beside
+    ///   one they share: "First Solutions" and "First Partners", "Peter Jensen" and "Anne
+    ///   Jensen") are two customers whatever the address says, so the address, the ZIP code
+    ///   and the city add no evidence for the pair (they still count against it; an
+    ///   identifier, CVR, EAN, e-mail or phone, still counts);
+    /// - an address is a street in a town: the same street and number under a ZIP code that
+    ///   differs (not one digit off), in a city that is not the same, is another place, and
+    ///   the address adds no evidence for the pair.
+    /// Both are dependences between fields that a fit of independent fields cannot learn from
+    /// the few such pairs among its candidates. Registers where no address holds two
+    /// customers (FEBRL's) say the opposite: there, two names at one address are one customer
+    /// renamed or mistyped, and the rules are off.
+    @inline(__always) public func scored(_ pattern: UInt32) -> UInt32 {
+        guard placesAreShared else { return pattern }
+        @inline(__always) func level(_ f: MatchField) -> Int { Int((pattern >> (4 * UInt32(f.rawValue))) & 0xF) }
+        let namesDiffer = level(.name) >= Comparison.nameSharedOtherDiffers
+        let placesDiffer = level(.zip) == MatchField.zip.levelCount && level(.city) != 1
+        guard namesDiffer || placesDiffer else { return pattern }
+        var out = pattern
+        for f in namesDiffer ? [MatchField.address, .zip, .city] : [.address] {
+            let shift = 4 * UInt32(f.rawValue)
+            let l = level(f)
+            if l > 0 && bits[f.rawValue][l - 1] > 0 { out &= ~(UInt32(0xF) << shift) }
+        }
+        return out
+    }
+
     /// An upper bound, cheap (additions only), of `logOdds` over every level `field` could
     /// take with the rest of `pattern` as it is: the partners against the likeliest single
     /// class of non-partners, which the mixture never falls below.
@@ -99,8 +150,8 @@ public struct MatchWeights: Sendable, Equatable {
             let f = field.rawValue
             let rest = pattern & ~(UInt32(0xF) << (4 * UInt32(f)))
             func classLog(_ c: Int) -> Double {
-                var sum = t[c * 64 + 63]
-                for g in 0..<8 { sum += t[(c * 8 + g) * 8 + Int((rest >> (4 * UInt32(g))) & 0xF)] }
+                var sum = t[c * 128 + 127]
+                for g in 0..<8 { sum += t[(c * 8 + g) * 16 + Int((rest >> (4 * UInt32(g))) & 0xF)] }
                 return sum
             }
             var base = (classLog(0), 0.0, 0.0, 0.0, 0.0)
@@ -111,12 +162,12 @@ public struct MatchWeights: Sendable, Equatable {
             if classes > 4 { base.4 = classLog(4) }
             var best = -Double.infinity
             for level in 1...field.levelCount {
-                let match = base.0 + t[(0 * 8 + f) * 8 + level]
+                let match = base.0 + t[(0 * 8 + f) * 16 + level]
                 var top = -Double.infinity
-                if classes > 1 { top = max(top, base.1 + t[(1 * 8 + f) * 8 + level]) }
-                if classes > 2 { top = max(top, base.2 + t[(2 * 8 + f) * 8 + level]) }
-                if classes > 3 { top = max(top, base.3 + t[(3 * 8 + f) * 8 + level]) }
-                if classes > 4 { top = max(top, base.4 + t[(4 * 8 + f) * 8 + level]) }
+                if classes > 1 { top = max(top, base.1 + t[(1 * 8 + f) * 16 + level]) }
+                if classes > 2 { top = max(top, base.2 + t[(2 * 8 + f) * 16 + level]) }
+                if classes > 3 { top = max(top, base.3 + t[(3 * 8 + f) * 16 + level]) }
+                if classes > 4 { top = max(top, base.4 + t[(4 * 8 + f) * 16 + level]) }
                 best = max(best, match - top)
             }
             return best
@@ -133,17 +184,17 @@ public struct MatchWeights: Sendable, Equatable {
             let classes = min(classCount, 5)
             return withUnsafeTemporaryAllocation(of: Double.self, capacity: 5) { base in
                 for c in 0..<classes {
-                    var sum = t[c * 64 + 63]
-                    for g in 0..<8 { sum += t[(c * 8 + g) * 8 + Int((rest >> (4 * UInt32(g))) & 0xF)] }
+                    var sum = t[c * 128 + 127]
+                    for g in 0..<8 { sum += t[(c * 8 + g) * 16 + Int((rest >> (4 * UInt32(g))) & 0xF)] }
                     base[c] = sum
                 }
                 // Level 0 too: a field one side lacks stays at 0, no evidence.
                 var best = -Double.infinity
                 for x in 0...MatchField.address.levelCount {
                     for y in 0...MatchField.name.levelCount {
-                        let match = base[0] + t[(0 * 8 + a) * 8 + x] + t[(0 * 8 + n) * 8 + y]
+                        let match = base[0] + t[(0 * 8 + a) * 16 + x] + t[(0 * 8 + n) * 16 + y]
                         var top = -Double.infinity
-                        for c in 1..<classes { top = max(top, base[c] + t[(c * 8 + a) * 8 + x] + t[(c * 8 + n) * 8 + y]) }
+                        for c in 1..<classes { top = max(top, base[c] + t[(c * 8 + a) * 16 + x] + t[(c * 8 + n) * 16 + y]) }
                         best = max(best, match - top)
                     }
                 }
@@ -157,22 +208,22 @@ public struct MatchWeights: Sendable, Equatable {
     /// compared: a pair needs 12 bits of evidence to reach a score of 0.5.
     public static let prior = MatchWeights(
         m: [[0.97, 0.03], [0.95, 0.05], [0.85, 0.15], [0.75, 0.25],
-            [0.70, 0.15, 0.07, 0.04, 0.02, 0.02],
+            [0.70, 0.15, 0.07, 0.04, 0.02, 0.012, 0.005, 0.003],
             [0.72, 0.07, 0.04, 0.04, 0.03, 0.10],
             [0.68, 0.03, 0.29],
             [0.46, 0.54]],
         u: [[1e-4, 1 - 1e-4], [2e-4, 1 - 2e-4], [1e-3, 1 - 1e-3], [1.5e-3, 1 - 1.5e-3],
-            [0.002, 0.006, 0.03, 0.06, 0.15, 0.752],
+            [0.002, 0.006, 0.03, 0.06, 0.15, 0.05, 0.06, 0.642],
             [0.005, 0.005, 0.003, 0.01, 0.03, 0.947],
             [0.15, 0.02, 0.83],
             [0.23, 0.77]],
-        matchShare: 1 / (1 + pow(2, 12)), estimated: false)
+        matchShare: 1 / (1 + pow(2, 12)), model: .prior)
 
     /// Where the non-partner classes start: one that shares names, one that shares
     /// addresses, one like the prior. EM moves them where the registers put them.
     static func startingClasses(_ u: [[Double]]) -> [[[Double]]] {
         var names = u, addresses = u
-        names[MatchField.name.rawValue] = [0.3, 0.1, 0.15, 0.15, 0.1, 0.2]
+        names[MatchField.name.rawValue] = [0.3, 0.1, 0.15, 0.15, 0.1, 0.05, 0.05, 0.1]
         addresses[MatchField.address.rawValue] = [0.3, 0.1, 0.05, 0.1, 0.2, 0.25]
         return [names, addresses, u]
     }
@@ -187,71 +238,168 @@ public struct MatchWeights: Sendable, Equatable {
     /// stay near it; the partners' share has a pseudo-count of `priorSharePairs` pairs at the
     /// prior's share (a few dozen candidate pairs say little about how many are true) and is
     /// capped by the one-to-one bound (`maxMatches`).
+    ///
+    /// A fit can fail without a sound: on registers where most partners are spelt beyond
+    /// recognition, a class of "different customers" can take the partners and leave the
+    /// partners' class a handful of pairs, and nothing is suggested. So every fit is checked
+    /// (`degeneracy`), and a failed one falls back: first to one class of different
+    /// customers with the signs of the prior's evidence held (`Model.constrained`), then to
+    /// the prior's weights with only the partners' share estimated (`Model.prior`). The
+    /// weights say which was used and why (`fallback`).
     public static func estimated(from patterns: [UInt32: Int], maxMatches: Int, iterations: Int = 80,
                                  priorPairs: Double = 30, priorSharePairs: Double = 1000, start: MatchWeights = .prior) -> MatchWeights {
         let total = patterns.values.reduce(0, +)
         guard total > 0 else { return start }
-        let fields = MatchField.allCases
-        let items = patterns.map { (pattern: $0.key, count: Double($0.value)) }
-        var m = start.m
-        var us = startingClasses(start.u)
-        let classes = us.count
-        let cap = min(0.5, Double(max(1, maxMatches)) / Double(total))
-        var share = min(cap, max(start.matchShare, 1e-6))
-        var classShares = [Double](repeating: (1 - share) / Double(classes), count: classes)
-        let zero = start.m.map { $0.map { _ in 0.0 } }
-        for _ in 0..<iterations {
-            var mCount = zero
-            var uCounts = [[[Double]]](repeating: zero, count: classes)
-            var matched = 0.0
-            var classTotals = [Double](repeating: 0, count: classes)
-            let logM = m.map { $0.map(log) }
-            let logUs = us.map { $0.map { $0.map(log) } }
-            var l = [Double](repeating: 0, count: classes + 1)
-            for item in items {
-                l[0] = log(share)
-                for k in 0..<classes { l[k + 1] = log(classShares[k]) }
-                for f in fields {
-                    let level = Comparison.level(f, of: item.pattern)
-                    if level > 0 {
-                        l[0] += logM[f.rawValue][level - 1]
-                        for k in 0..<classes { l[k + 1] += logUs[k][f.rawValue][level - 1] }
+        let items = patterns.map { (pattern: $0.key, count: Double($0.value)) }.sorted { $0.pattern < $1.pattern }
+        var fit = Fit(items: items, total: Double(total), maxMatches: maxMatches, iterations: iterations,
+                      priorPairs: priorPairs, priorSharePairs: priorSharePairs, start: start)
+        let full = fit.run(classes: startingClasses(start.u), model: .estimated)
+        // The fallbacks hold the share more loosely (a tenth of the pairs at most): the
+        // firm hold is what let the full fit shrink the partners to nothing on a few hundred
+        // pairs. The prior's weights with the share so fitted are how many partners the
+        // hand-set evidence sees: the yardstick of the full fit's share, and the last fallback.
+        var loose = fit
+        loose.priorSharePairs = min(priorSharePairs, Double(total) / 10)
+        var prior = loose.run(classes: [start.u], model: .prior)
+        fit.referenceShare = prior.matchShare
+        loose.referenceShare = prior.matchShare
+        guard let first = fit.degeneracy(of: full) else { return full }
+        var constrained = loose.run(classes: [start.u], model: .constrained)
+        if let second = loose.degeneracy(of: constrained) {
+            prior.fallback = "the full estimate failed (\(first)), and so did one held to the prior's signs (\(second))"
+            return prior
+        }
+        constrained.fallback = "the full estimate failed (\(first))"
+        return constrained
+    }
+
+    /// One expectation–maximisation over the patterns of a set of candidate pairs.
+    struct Fit {
+        let items: [(pattern: UInt32, count: Double)]
+        let total: Double
+        let maxMatches: Int
+        let iterations: Int
+        let priorPairs: Double
+        var priorSharePairs: Double
+        let start: MatchWeights
+        /// The partners' share with the prior's weights (`degeneracy`).
+        var referenceShare = 0.0
+
+        /// The fit from `classes` (the non-partners' starting u tables). `.estimated`: every
+        /// table free; `.constrained`: after each step, a level whose evidence has the other
+        /// sign from the prior's (agreement weighed against, disagreement for) is set back to
+        /// no evidence; `.prior`: m and u stay the prior's, only the partners' share moves.
+        func run(classes startClasses: [[[Double]]], model: Model) -> MatchWeights {
+            let fields = MatchField.allCases
+            var m = start.m
+            var us = startClasses
+            let classes = us.count
+            let cap = min(0.5, Double(max(1, maxMatches)) / total)
+            var share = min(cap, max(start.matchShare, 1e-6))
+            var classShares = [Double](repeating: (1 - share) / Double(classes), count: classes)
+            let zero = start.m.map { $0.map { _ in 0.0 } }
+            for _ in 0..<iterations {
+                var mCount = zero
+                var uCounts = [[[Double]]](repeating: zero, count: classes)
+                var matched = 0.0
+                var classTotals = [Double](repeating: 0, count: classes)
+                let logM = m.map { $0.map(log) }
+                let logUs = us.map { $0.map { $0.map(log) } }
+                var l = [Double](repeating: 0, count: classes + 1)
+                for item in items {
+                    l[0] = log(share)
+                    for k in 0..<classes { l[k + 1] = log(classShares[k]) }
+                    for f in fields {
+                        let level = Comparison.level(f, of: item.pattern)
+                        if level > 0 {
+                            l[0] += logM[f.rawValue][level - 1]
+                            for k in 0..<classes { l[k + 1] += logUs[k][f.rawValue][level - 1] }
+                        }
+                    }
+                    let top = l.max()!
+                    var sum = 0.0
+                    for j in l.indices { l[j] = exp(l[j] - top); sum += l[j] }
+                    let g = l[0] / sum
+                    matched += g * item.count
+                    for k in 0..<classes { classTotals[k] += l[k + 1] / sum * item.count }
+                    for f in fields {
+                        let level = Comparison.level(f, of: item.pattern)
+                        if level > 0 {
+                            mCount[f.rawValue][level - 1] += g * item.count
+                            for k in 0..<classes { uCounts[k][f.rawValue][level - 1] += l[k + 1] / sum * item.count }
+                        }
                     }
                 }
-                let top = l.max()!
-                var sum = 0.0
-                for j in l.indices { l[j] = exp(l[j] - top); sum += l[j] }
-                let g = l[0] / sum
-                matched += g * item.count
-                for k in 0..<classes { classTotals[k] += l[k + 1] / sum * item.count }
-                for f in fields {
-                    let level = Comparison.level(f, of: item.pattern)
-                    if level > 0 {
-                        mCount[f.rawValue][level - 1] += g * item.count
-                        for k in 0..<classes { uCounts[k][f.rawValue][level - 1] += l[k + 1] / sum * item.count }
+                if model != .prior {
+                    for f in fields.map(\.rawValue) {
+                        let mSum = mCount[f].reduce(0, +)
+                        m[f] = zip(mCount[f], start.m[f]).map { ($0 + priorPairs * $1) / (mSum + priorPairs) }
+                        for k in 0..<classes {
+                            let uSum = uCounts[k][f].reduce(0, +)
+                            us[k][f] = zip(uCounts[k][f], start.u[f]).map { ($0 + priorPairs * $1) / (uSum + priorPairs) }
+                            if model == .constrained { Self.holdSigns(&m[f], &us[k][f], prior: (start.m[f], start.u[f])) }
+                        }
                     }
                 }
+                share = min(cap, max(1e-6, (matched + priorSharePairs * start.matchShare) / (total + priorSharePairs)))
+                let others = max(1e-12, classTotals.reduce(0, +))
+                classShares = classTotals.map { max(1e-9, $0 / others * (1 - share)) }
             }
-            for f in fields.map(\.rawValue) {
-                let mSum = mCount[f].reduce(0, +)
-                m[f] = zip(mCount[f], start.m[f]).map { ($0 + priorPairs * $1) / (mSum + priorPairs) }
-                for k in 0..<classes {
-                    let uSum = uCounts[k][f].reduce(0, +)
-                    us[k][f] = zip(uCounts[k][f], start.u[f]).map { ($0 + priorPairs * $1) / (uSum + priorPairs) }
+            // The reasons' u: the classes' average, weighted by their shares.
+            var u = zero
+            let others = classShares.reduce(0, +)
+            for k in 0..<classes {
+                for f in u.indices { for level in u[f].indices { u[f][level] += classShares[k] / others * us[k][f][level] } }
+            }
+            return MatchWeights(m: m, u: u, matchShare: share, model: model,
+                                nonMatchClasses: (0..<classes).map { (classShares[$0], us[$0]) })
+        }
+
+        /// The first level (agreement) and the last (disagreement) keep the sign of the
+        /// prior's evidence: where the fit turned one round, m and u meet at their mean (no
+        /// evidence), and the tables are normalised again.
+        static func holdSigns(_ m: inout [Double], _ u: inout [Double], prior: ([Double], [Double])) {
+            for level in [0, m.count - 1] {
+                let priorFor = prior.0[level] > prior.1[level]
+                if (m[level] > u[level]) != priorFor && m[level] != u[level] {
+                    let mean = (m[level] + u[level]) / 2
+                    m[level] = mean
+                    u[level] = mean
                 }
             }
-            share = min(cap, max(1e-6, (matched + priorSharePairs * start.matchShare) / (Double(total) + priorSharePairs)))
-            let others = max(1e-12, classTotals.reduce(0, +))
-            classShares = classTotals.map { max(1e-9, $0 / others * (1 - share)) }
+            let ms = m.reduce(0, +), us = u.reduce(0, +)
+            m = m.map { $0 / ms }
+            u = u.map { $0 / us }
         }
-        // The reasons' u: the classes' average, weighted by their shares.
-        var u = zero
-        let others = classShares.reduce(0, +)
-        for k in 0..<classes {
-            for f in u.indices { for level in u[f].indices { u[f][level] += classShares[k] / others * us[k][f][level] } }
+
+        /// Why a fit cannot be used, or nil when it can:
+        /// - a pair that agrees on name, address, ZIP code and city is not a likely partner (a
+        ///   class of different customers took the partners);
+        /// - agreement on a field is weighed against, or disagreement for (the prior's sign
+        ///   contradicted);
+        /// - the partners' share is far below what the prior's weights see in the same pairs
+        ///   (`referenceShare`: under a third of it).
+        func degeneracy(of w: MatchWeights) -> String? {
+            var agree = Comparison.empty
+            for f in [MatchField.name, .address, .zip, .city] { agree.set(f, 1) }
+            let agreeing = w.logOdds(agree.pattern)
+            if agreeing < 0 {
+                return String(format: "a pair with equal name, address, ZIP code and city scored %.1f bits", agreeing)
+            }
+            for f in [MatchField.name, .address, .zip, .city] {
+                let first = log2(w.m[f.rawValue][0] / w.u[f.rawValue][0])
+                let last = log2(w.m[f.rawValue][f.levelCount - 1] / w.u[f.rawValue][f.levelCount - 1])
+                if first <= 0 { return String(format: "an equal %@ weighed %.1f bits", "\(f.syncField.rawValue)", first) }
+                if last > 0.5 { return String(format: "a different %@ weighed %+.1f bits", "\(f.syncField.rawValue)", last) }
+            }
+            // Far fewer partners than the prior's weights see: the partners' class shrank to
+            // the few pairs that agree on everything.
+            let expected = w.matchShare * total, seen = referenceShare * total
+            if seen >= 10 && expected < seen / 3 {
+                return String(format: "it expects %.0f partners where the prior's weights see %.0f", expected, seen)
+            }
+            return nil
         }
-        return MatchWeights(m: m, u: u, matchShare: share, estimated: true,
-                            nonMatchClasses: (0..<classes).map { (classShares[$0], us[$0]) })
     }
 
     /// A better level never weighs less than a worse one; level 1 is evidence for, the last

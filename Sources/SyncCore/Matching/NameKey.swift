@@ -24,6 +24,9 @@ public struct NameKey: Sendable, Hashable {
         (["ltd"], "ltd"), (["gmbh"], "gmbh"), (["ab"], "ab"), (["inc"], "inc"), (["llc"], "llc"),
     ]
 
+    /// Words a name bears that do not name anyone: connectives and branch words.
+    static let fillers: Set<String> = ["og", "and", "und", "et", "the", "afd", "afdeling", "filial", "branch", "avd", "avdeling"]
+
     static let longestFirst = legalForms.sorted { $0.0.count > $1.0.count }
 
     public init(_ name: String) {
@@ -42,6 +45,11 @@ public struct NameKey: Sendable, Hashable {
                 break
             }
         }
+        // "og", "&" (folded away) and the words that mark a branch say nothing of who a
+        // customer is: "Jensen & Søn" is "Jensen og Søn", and "Netto afd. Vejle" differs from
+        // "Netto afd. Horsens" in "Vejle" alone.
+        let kept = words.filter { !Self.fillers.contains($0) }
+        if !kept.isEmpty { words = kept }
         self.words = words
         self.legalForm = form
         text = words.joined(separator: " ")

@@ -55,10 +55,13 @@ public enum Scorer {
     public static func score(_ comparison: Comparison, weights: MatchWeights) -> MatchScore {
         var reasons: [MatchReason] = []
         let total = weights.logOdds(comparison.pattern) + comparison.nameFrequencyBits
+        // What the score counted: a field the names' difference sets aside weighs 0.
+        let scored = weights.scored(comparison.pattern)
         for field in MatchField.allCases {
             let level = comparison.level(field)
             guard level > 0 else { continue }
-            let weight = weights.weight(field, level) + (field == .name ? comparison.nameFrequencyBits : 0)
+            let counted = Comparison.level(field, of: scored) == level
+            let weight = (counted ? weights.weight(field, level) : 0) + (field == .name ? comparison.nameFrequencyBits : 0)
             let verdict: MatchReason.Verdict = level == 1 ? .equal : level == field.levelCount ? .different : .similar
             let similarity: Double? = switch field {
             case .name: comparison.nameSimilarity.map(rounded)

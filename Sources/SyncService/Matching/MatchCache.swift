@@ -50,22 +50,23 @@ final class MatchCache: Sendable {
         }
     }
 
-    func pairing(_ database: AppDatabase, minScore: Double) throws -> [Suggestion] {
+    /// The pairing at `minScore`, and the weights of the index it was scored with.
+    func pairing(_ database: AppDatabase, minScore: Double) throws -> (pairs: [Suggestion], weights: MatchWeights) {
         try state.withLock { state in
             let index = try state.currentIndex(database)
             if let cached = state.pairing, try cached.writes == database.writesGeneration(),
                let pairs = cached.cut(at: minScore, generation: state.generation) {
-                return pairs
+                return (pairs, index.weights)
             }
             let (writes, eligible) = try database.pairable()
             if var cached = state.pairing, cached.eligible == eligible, let pairs = cached.cut(at: minScore, generation: state.generation) {
                 cached.writes = writes
                 state.pairing = cached
-                return pairs
+                return (pairs, index.weights)
             }
             let pairs = index.pairing(minScore: minScore) { eligible.contains($0) }
             state.pairing = Pairing(generation: state.generation, writes: writes, eligible: eligible, minScore: minScore, pairs: pairs)
-            return pairs
+            return (pairs, index.weights)
         }
     }
 

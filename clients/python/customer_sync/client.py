@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Union
 
 from .transport import Transport
 from .types import (AcceptResult, Candidate, CreateAllResult, Customer, ExportResult, HistoryEntry, ImportResult, Link,
-                    Progress, Status, Suggestion)
+                    Progress, Status, Suggestion, SuggestionPage)
 
 Fields = Dict[str, Optional[str]]
 
@@ -198,7 +198,7 @@ class CustomerSync:
     def suggest_partners(self, customer_id: str, limit: Optional[int] = None) -> List[Candidate]:
         return self.call("suggestPartners", _params(customerId=customer_id, limit=limit))["candidates"]
 
-    def list_suggestions(self, min_score: Optional[float] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> Dict[str, Any]:
+    def list_suggestions(self, min_score: Optional[float] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> SuggestionPage:
         return self.call("listSuggestions", _params(minScore=min_score, limit=limit, cursor=cursor))
 
     def iter_suggestions(self, min_score: Optional[float] = None, page_size: int = 500) -> Iterator[Suggestion]:

@@ -147,6 +147,21 @@ class Suggestion(_Suggestion, total=False):
     rivals: Rivals  # only when there are any
 
 
+class SuggestionModel(TypedDict):
+    """The model a pairing was scored with (listSuggestions' `model`, scoring.md §3)."""
+    fit: Literal["estimated", "constrained", "prior"]
+    fallback: Optional[str]  # why the fits before this one failed, in words; None when the first was used
+    matchShare: float  # the share of compared pairs taken to be partners
+    placesShared: bool  # whether the registers hold several customers at one address
+
+
+class SuggestionPage(TypedDict):
+    items: List[Suggestion]
+    nextCursor: Optional[str]
+    total: int
+    model: SuggestionModel
+
+
 class AcceptResult(TypedDict):
     linked: int
     synced: int
