@@ -90,7 +90,7 @@ struct MatchQualityBench: ParsableCommand {
             let keptKeys = Set(kept.map { "\(numberById[$0.localId]!)|\(numberById[$0.remoteId]!)" })
             print("-- false pairs")
             for s in kept where !truth.contains("\(numberById[s.localId]!)|\(numberById[s.remoteId]!)") {
-                print(s.match.score, fieldsById[s.localId]!.name ?? "", "|", fieldsById[s.remoteId]!.name ?? "", s.match.reasons.map { "\($0.field.rawValue):\($0.weight)" })
+                print(s.match.score, fieldsById[s.localId]!.name ?? "", "|", fieldsById[s.remoteId]!.name ?? "", s.match.reasons.map { "\($0.field.rawValue):\($0.weight) (\($0.level ?? ""))" })
             }
             // Name level × address level over the candidate pairs, true and not: where the
             // model's independence within a class holds and where it does not.

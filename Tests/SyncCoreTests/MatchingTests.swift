@@ -211,7 +211,10 @@ struct ComparisonTests {
             #expect(level(name, short) <= Comparison.nameShortForm, "\(short) for \(name)")
         }
         #expect(level("Atlantic Services", "Summit Technologies") == Comparison.nameDifferent)
-        #expect(level("Pacific Consulting", "PE") == Comparison.nameDifferent)
+        #expect(level("Pacific Consulting", "Meridian Partners") == Comparison.nameDifferent)
+        // Words of one or two letters say no more than their first letter.
+        #expect(level("Pacific Consulting", "PE") == Comparison.nameShortForm)
+        #expect(level("Pacific Consulting", "ME") == Comparison.nameDifferent)
         // "og", "&" and a legal form weigh nothing: these are one name.
         #expect(level("Jensen & Søn ApS", "Jensen og Søn") <= 2)
     }
@@ -310,6 +313,154 @@ struct WeightEstimationTests {
         c.set(.zip, 1)
         let w = MatchWeights.estimated(from: [c.pattern: 10_000], maxMatches: 100)
         #expect(w.matchShare <= 100.0 / 10_000 + 1e-9)
+    }
+
+    /// A fit that lost the partners is named for what gave it away.
+    @Test func aDegenerateFitIsCaught() {
+        var agree = Comparison.empty
+        agree.set(.name, 1)
+        agree.set(.zip, 1)
+        let fit = MatchWeights.Fit(items: [(agree.pattern, 100)], total: 1000, maxMatches: 500, iterations: 1,
+                                   priorPairs: 30, priorSharePairs: 100, start: .prior)
+        // A class of "different customers" that compares as partners do: it took them.
+        let swallowed = MatchWeights(m: MatchWeights.prior.m, u: MatchWeights.prior.u, matchShare: 0.001, model: .estimated,
+                                     nonMatchClasses: [(0.5, MatchWeights.prior.m), (0.499, MatchWeights.prior.u)])
+        #expect(fit.degeneracy(of: swallowed)?.contains("scored") == true)
+        // An equal ZIP code weighed against: the sign of the prior's evidence turned round.
+        var m = MatchWeights.prior.m, u = MatchWeights.prior.u
+        swap(&m[MatchField.zip.rawValue], &u[MatchField.zip.rawValue])
+        let turned = MatchWeights(m: m, u: u, matchShare: 0.1, model: .estimated)
+        #expect(fit.degeneracy(of: turned)?.contains("zip") == true)
+        // Far fewer partners than the prior's weights see in the same pairs.
+        var yardstick = fit
+        yardstick.referenceShare = 0.1
+        let few = MatchWeights(m: MatchWeights.prior.m, u: MatchWeights.prior.u, matchShare: 0.001, model: .estimated)
+        #expect(yardstick.degeneracy(of: few)?.contains("expects 1 partners where the prior's weights see 100") == true)
+        // The prior itself, with a share the pairs bear out, is sound.
+        let sound = MatchWeights(m: MatchWeights.prior.m, u: MatchWeights.prior.u, matchShare: 0.1, model: .prior)
+        #expect(yardstick.degeneracy(of: sound) == nil)
+    }
+
+    /// Partners hidden among many pairs that agree on little: the full fit (several classes
+    /// of different customers, the share held firmly at the prior's one in 4,097) loses them;
+    /// the estimate falls back, says why, and still suggests the pairs that agree on name,
+    /// address and ZIP code.
+    @Test func aCollapsingFitFallsBack() {
+        var rng = SplitMix64(seed: 7)
+        func draw(_ p: [Double]) -> Int {
+            var x = Double(rng.next() >> 11) / Double(1 << 53), level = 1
+            for q in p { if x < q { return level }; x -= q; level += 1 }
+            return p.count
+        }
+        // Partners typed beyond recognition (names mostly faint or different, addresses
+        // mostly different, the ZIP code mostly kept), among as many pairs again that share
+        // a ZIP code and little else: what dupehell's `hell` sets look like.
+        var patterns: [UInt32: Int] = [:]
+        for i in 0..<300 {
+            var c = Comparison.empty
+            if i < 60 {
+                c.set(.name, draw([0.15, 0.15, 0.05, 0.1, 0.15, 0.1, 0.05, 0.25]))
+                c.set(.address, draw([0.15, 0.05, 0.15, 0.05, 0.2, 0.4]))
+                c.set(.zip, draw([0.8, 0.1, 0.1]))
+            } else {
+                c.set(.name, draw([0.0, 0.01, 0.02, 0.02, 0.1, 0.1, 0.05, 0.7]))
+                c.set(.address, draw([0.0, 0.0, 0.0, 0.01, 0.1, 0.89]))
+                c.set(.zip, draw([0.5, 0.1, 0.4]))
+            }
+            patterns[c.pattern, default: 0] += 1
+        }
+        let w = MatchWeights.estimated(from: patterns, maxMatches: 150)
+        #expect(w.model != .estimated, "the full fit was kept: share \(w.matchShare)")
+        #expect(w.fallback?.hasPrefix("the full estimate failed") == true, "\(w.fallback ?? "nil")")
+        var agree = Comparison.empty
+        agree.set(.name, 2)
+        agree.set(.address, 1)
+        agree.set(.zip, 1)
+        #expect(w.logOdds(agree.pattern) > 0)
+    }
+}
+
+@Suite("Hard negatives at one address")
+struct HardNegativeTests {
+    func pattern(name: Int, address: Int, zip: Int, city: Int = 0) -> UInt32 {
+        var c = Comparison.empty
+        c.set(.name, name)
+        c.set(.address, address)
+        c.set(.zip, zip)
+        if city > 0 { c.set(.city, city) }
+        return c.pattern
+    }
+
+    /// Where addresses are shared, two names that differ take the place's evidence away;
+    /// where none is (FEBRL), they do not.
+    @Test func namesThatDifferOutweighAnEqualAddress() {
+        let shared = MatchWeights(m: MatchWeights.prior.m, u: MatchWeights.prior.u, matchShare: 0.05, model: .prior)
+        var alone = shared
+        alone.placesAreShared = false
+        let strangers = pattern(name: Comparison.nameDifferent, address: 1, zip: 1, city: 1)
+        let household = pattern(name: Comparison.nameSharedOtherDiffers, address: 1, zip: 1, city: 1)
+        #expect(shared.scored(strangers) == pattern(name: Comparison.nameDifferent, address: 0, zip: 0))
+        #expect(shared.scored(household) == pattern(name: Comparison.nameSharedOtherDiffers, address: 0, zip: 0))
+        #expect(Scorer.probability(logOdds: shared.logOdds(strangers)) < 0.01)
+        #expect(alone.logOdds(strangers) > shared.logOdds(strangers) + 10, "the address, ZIP code and city: 10 bits")
+        // Against the pair, the place still counts; the name's agreement is untouched.
+        let moved = pattern(name: Comparison.nameDifferent, address: 6, zip: 3)
+        #expect(shared.scored(moved) == moved)
+        let typo = pattern(name: 2, address: 1, zip: 1)
+        #expect(shared.scored(typo) == typo)
+        // The same street and number in another town is another place.
+        let elsewhere = pattern(name: 1, address: 1, zip: 3)
+        #expect(shared.scored(elsewhere) == pattern(name: 1, address: 0, zip: 3))
+        #expect(shared.scored(pattern(name: 1, address: 1, zip: 3, city: 1)) == pattern(name: 1, address: 1, zip: 3, city: 1))
+    }
+
+    /// The reasons show what the score counted: a place set aside weighs 0.
+    @Test func theReasonsShowAPlaceSetAside() {
+        let a = MatchRecord(id: 1, side: .local, fields: CustomerFields(name: "Atlantic Services", address: "Havnegade 3", zip: "8000", city: "Aarhus C"))
+        let b = MatchRecord(id: 2, side: .remote, fields: CustomerFields(name: "Summit Technologies", address: "Havnegade 3", zip: "8000", city: "Aarhus C"))
+        let match = Scorer.compare(a, b)
+        #expect(match.reasons.first { $0.field == .address }?.weight == 0)
+        #expect(match.reasons.first { $0.field == .address }?.level == "equal")
+        #expect(match.score < 0.01)
+    }
+
+    /// Customers of one register at one address under other names, counted per register.
+    @Test func sharedAddressesAreCountedWithinARegister() {
+        func record(_ id: Int64, _ side: Side, _ name: String, _ address: String, zip: String = "8000") -> MatchRecord {
+            MatchRecord(id: id, side: side, fields: CustomerFields(name: name, address: address, zip: zip, city: "Aarhus"))
+        }
+        let locals = [record(1, .local, "Jensens Auto", "Havnegade 3"), record(2, .local, "Bageriet", "Havnegade 3"),
+                      record(3, .local, "Jensens Auto", "Vestergade 1"), record(4, .local, "Jensens Auto", "Vestergade 1"),
+                      record(5, .local, "Lise Kjær", "Havnegade 3", zip: "8600")]
+        #expect(MatchIndex.customersSharingAnAddress(locals) == 2)
+        // One customer a side at one address is no shared address.
+        let index = MatchIndex(records: [record(1, .local, "A", "Havnegade 3"), record(2, .remote, "B", "Havnegade 3")])
+        #expect(index.sharedAddresses == 0)
+        #expect(index.weights.placesAreShared == false)
+    }
+
+    /// A shared rare word says more than a shared common one.
+    @Test func aRareSharedWordWeighsMore() {
+        // Forty surnames borne twice each, ten given names eight times each, and "Jensen" by
+        // ten customers alone.
+        var records: [MatchRecord] = []
+        let given = ["anne", "bo", "carl", "dorte", "erik", "frida", "gustav", "hanne", "ib", "jette"]
+        for i in 0..<80 {
+            let surname = "S" + String(repeating: "x", count: i / 2 % 8) + given[i / 16 % 10]
+            records.append(MatchRecord(id: Int64(i), side: i % 2 == 0 ? .local : .remote,
+                                       fields: CustomerFields(name: "\(given[i % 10]) \(surname)", address: "Vej \(i)", zip: "8000")))
+        }
+        for i in 0..<10 {
+            records.append(MatchRecord(id: Int64(200 + i), side: i % 2 == 0 ? .local : .remote,
+                                       fields: CustomerFields(name: "Jensen", address: "Gade \(i)", zip: "8000")))
+        }
+        records.append(MatchRecord(id: 100, side: .local, fields: CustomerFields(name: "Anne Thorsø", zip: "8000")))
+        records.append(MatchRecord(id: 101, side: .remote, fields: CustomerFields(name: "Thorsø", zip: "8000")))
+        let index = MatchIndex(records: records, estimate: false)
+        let common = index.sharedWordFrequencyBits(NameKey("Anne Jensen"), NameKey("Jensen"))
+        let rare = index.sharedWordFrequencyBits(NameKey("Anne Thorsø"), NameKey("Thorsø"))
+        #expect(common < rare - 0.5, "common \(common), rare \(rare)")
+        #expect(rare <= 0)
     }
 }
 

@@ -109,10 +109,12 @@ public enum Similarity {
         return initials(of: a, in: b) || initials(of: b, in: a)
     }
 
-    /// Two words that can be one written two ways: a typo (Jaro–Winkler 0.75 or more), or one
-    /// the start (or the initial) of the other.
+    /// Two words that can be one written two ways: a typo (Jaro–Winkler 0.75 or more), one
+    /// the start (or the initial) of the other, or a word of one or two letters and one that
+    /// begins as it does ("Na" for "Noel": too short to say more).
     static func wordsAgree(_ x: String, _ y: String) -> Bool {
-        x.hasPrefix(y) || y.hasPrefix(x) || (x.utf8.count >= 2 && y.utf8.count >= 2 && jaroWinkler(x, y) >= 0.75)
+        if x.utf8.count <= 2 || y.utf8.count <= 2 { return x.utf8.first == y.utf8.first }
+        return x.hasPrefix(y) || y.hasPrefix(x) || jaroWinkler(x, y) >= 0.85
     }
 
     /// Whether each of two names that share a word has a word the other cannot be

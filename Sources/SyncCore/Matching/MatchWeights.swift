@@ -373,18 +373,32 @@ public struct MatchWeights: Sendable, Equatable {
         }
 
         /// Why a fit cannot be used, or nil when it can:
-        /// - a pair that agrees on name, address, ZIP code and city is not a likely partner (a
-        ///   class of different customers took the partners);
+        /// - a pair that agrees on name, address and ZIP code (the name or the address with a
+        ///   typo, the city equal or missing) is not a likely partner (a class of different
+        ///   customers took the partners);
         /// - agreement on a field is weighed against, or disagreement for (the prior's sign
         ///   contradicted);
         /// - the partners' share is far below what the prior's weights see in the same pairs
         ///   (`referenceShare`: under a third of it).
         func degeneracy(of w: MatchWeights) -> String? {
-            var agree = Comparison.empty
-            for f in [MatchField.name, .address, .zip, .city] { agree.set(f, 1) }
-            let agreeing = w.logOdds(agree.pattern)
-            if agreeing < 0 {
-                return String(format: "a pair with equal name, address, ZIP code and city scored %.1f bits", agreeing)
+            // Equal or one typo away in name and address, equal ZIP code, the city equal or
+            // missing: whatever the registers, such a pair is one customer.
+            for name in 1...2 {
+                for address in 1...2 {
+                    for city in [1, 0] {
+                        var agree = Comparison.empty
+                        agree.set(.name, name)
+                        agree.set(.address, address)
+                        agree.set(.zip, 1)
+                        agree.set(.city, city)
+                        let agreeing = w.logOdds(agree.pattern)
+                        if agreeing < 0 {
+                            return String(format: "a pair with name %@, address %@, equal ZIP code%@ scored %.1f bits",
+                                          MatchField.name.levels[name - 1], MatchField.address.levels[address - 1],
+                                          city == 1 ? " and city" : "", agreeing)
+                        }
+                    }
+                }
             }
             for f in [MatchField.name, .address, .zip, .city] {
                 let first = log2(w.m[f.rawValue][0] / w.u[f.rawValue][0])
@@ -394,8 +408,10 @@ public struct MatchWeights: Sendable, Equatable {
             }
             // Far fewer partners than the prior's weights see: the partners' class shrank to
             // the few pairs that agree on everything.
+            // (Not when the prior's weights take nearly every customer for a partner, as on
+            // registers of a few company names repeated: then they are no yardstick.)
             let expected = w.matchShare * total, seen = referenceShare * total
-            if seen >= 10 && expected < seen / 3 {
+            if seen >= 10 && seen < 0.9 * Double(maxMatches) && expected < seen / 3 {
                 return String(format: "it expects %.0f partners where the prior's weights see %.0f", expected, seen)
             }
             return nil
