@@ -17,6 +17,7 @@ recall: the share of true pairs the server ever compared. `--unmatched 0.4` drop
 so that 40 % of each register has none, where most candidates are wrong.
 
     pip install recordlinkage dupehell pyarrow && swift build -c release && python3 Benchmarks/linkage.py
+    python3 Benchmarks/linkage.py --grid 11 --markdown grid.md   # every dupehell domain × difficulty × locale
 
 (`pyarrow` reads dupehell's parquet files; without dupehell only FEBRL runs.)
 """
@@ -137,6 +138,16 @@ def dupehell_registers(domain, size=None, seed=1, difficulty="medium", locale="e
     return a, b, truth
 
 
+DIFFICULTIES = ("light", "medium", "hell")
+
+
+def grid(seed, locales):
+    """Every dupehell domain at every difficulty in each locale, with one seed: the sets the
+    suggestions are held to against ECM (issue 30)."""
+    return [f"dupehell-{domain}:seed={seed}:difficulty={difficulty}:locale={locale}"
+            for domain in ("crm",) + tuple(DUPEHELL_PERSONS) for difficulty in DIFFICULTIES for locale in locales]
+
+
 def registers(name):
     """`febrl1`…`febrl4`, or `dupehell-DOMAIN[:seed=N][:difficulty=light|medium|hell][:locale=de][:size=N]`."""
     if re.fullmatch(r"febrl[1-4]", name):
@@ -198,13 +209,14 @@ def run_customer_sync(binary, a, b, folder):
         rejected += len(client.import_customers(side="remote", path=remote_csv, skip_invalid=True)["rejected"])
         pages = list(client.iter_suggestions(page_size=1000))
         elapsed = time.perf_counter() - started
+        model = client.list_suggestions(limit=1)["model"]
         # Which customer is which row: numbers are 1-based positions in each file.
         ids = {}
         for side, rows in (("local", a), ("remote", b)):
             for customer in client.iter_unsynced(side=side):
                 ids[customer["id"]] = rows[int(customer["number"]) - 1][0]
     found = {(ids[s["localId"]], ids[s["remoteId"]]) for s in pages}
-    return found, elapsed
+    return found, elapsed, model
 
 
 def run_ecm(a, b):
@@ -244,9 +256,15 @@ def main():
     parser.add_argument("--unmatched", type=float, nargs="*", default=[0.0, 0.4],
                         help="shares of each register without a partner to run (default: 0 and 0.4)")
     parser.add_argument("--no-ecm", action="store_true", help="customer-sync only")
+    parser.add_argument("--grid", type=int, metavar="SEED",
+                        help="instead of --datasets: every dupehell domain at every difficulty in each of --locales, with this seed")
+    parser.add_argument("--locales", default="en,de,fr", help="the locales of --grid (default en,de,fr)")
+    parser.add_argument("--markdown", metavar="FILE", help="also write the results as a Markdown table to FILE")
     parser.add_argument("--write", metavar="DIR", help="only write each data set's two registers and its truth to DIR "
                         "(for `customer-sync-bench match-quality --local … --remote … --truth …`)")
     args = parser.parse_args()
+    if args.grid is not None:
+        args.datasets = ",".join(grid(args.grid, args.locales.split(",")))
     if args.write:
         os.makedirs(args.write, exist_ok=True)
         for name in args.datasets.split(","):
@@ -264,20 +282,35 @@ def main():
                         f.write(f"{row_a[x]};{row_b[y]}\n")
                 print("wrote", stem + "-{a,b,truth}.csv")
         return
-    print(f"{'data set':<28} {'linker':<14} {'P':>6} {'R':>6} {'F1':>6} {'time s':>7}  pairs   local×remote")
+    print(f"{'data set':<28} {'linker':<14} {'P':>6} {'R':>6} {'F1':>6} {'time s':>7}  pairs   local×remote  model")
+    rows = []
     with tempfile.TemporaryDirectory() as folder:
         for name in args.datasets.split(","):
             base = registers(name)
             for share in args.unmatched:
                 a, b, truth = with_unmatched(*base, share) if share else base
                 label = f"{name}" + (f" {int(share * 100)}% alone" if share else "")
-                found, elapsed = run_customer_sync(args.binary, a, b, folder)
-                p, r, f = scores(found, truth)
-                print(f"{label:<28} {'customer-sync':<14} {p:6.3f} {r:6.3f} {f:6.3f} {elapsed:7.2f}  {len(truth):5}   {len(a)}×{len(b)}", flush=True)
+                found, elapsed, model = run_customer_sync(args.binary, a, b, folder)
+                ours = scores(found, truth)
+                print(f"{label:<28} {'customer-sync':<14} {ours[0]:6.3f} {ours[1]:6.3f} {ours[2]:6.3f} {elapsed:7.2f}  {len(truth):5}   "
+                      f"{len(a)}×{len(b)}  {model['fit']}", flush=True)
+                ecm = None
                 if not args.no_ecm:
                     found, elapsed, compared = run_ecm(a, b)
-                    p, r, f = scores(found, truth)
-                    print(f"{'':<28} {'ECM':<14} {p:6.3f} {r:6.3f} {f:6.3f} {elapsed:7.2f}  {compared} compared", flush=True)
+                    ecm = scores(found, truth)
+                    print(f"{'':<28} {'ECM':<14} {ecm[0]:6.3f} {ecm[1]:6.3f} {ecm[2]:6.3f} {elapsed:7.2f}  {compared} compared", flush=True)
+                rows.append((label, f"{len(a):,} × {len(b):,}", len(truth), ours, ecm, model["fit"]))
+    if any(row[4] for row in rows):
+        behind = [row for row in rows if row[4] and row[3][2] < row[4][2]]
+        print(f"\ncustomer-sync's F1 below ECM's on {len(behind)} of {len(rows)} sets" +
+              "".join(f"\n  {row[0]}: {row[3][2]:.3f} < {row[4][2]:.3f}" for row in behind))
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as out:
+            out.write("| data set | local × remote | true pairs | customer-sync P / R / F1 | model | ECM P / R / F1 |\n|---|---|---|---|---|---|\n")
+            for label, size, pairs, ours, ecm, fit in rows:
+                theirs = " / ".join(f"{x:.3f}" for x in ecm) if ecm else "—"
+                mark = " **<**" if ecm and ours[2] < ecm[2] else ""
+                out.write(f"| {label} | {size} | {pairs} | {ours[0]:.3f} / {ours[1]:.3f} / {ours[2]:.3f}{mark} | {fit} | {theirs} |\n")
 
 
 if __name__ == "__main__":
