@@ -331,11 +331,11 @@ struct WeightEstimationTests {
         swap(&m[MatchField.zip.rawValue], &u[MatchField.zip.rawValue])
         let turned = MatchWeights(m: m, u: u, matchShare: 0.1, model: .estimated)
         #expect(fit.degeneracy(of: turned)?.contains("zip") == true)
-        // Far fewer partners than the prior's weights see in the same pairs.
+        // Far fewer partners than simpler fits see in the same pairs.
         var yardstick = fit
         yardstick.referenceShare = 0.1
         let few = MatchWeights(m: MatchWeights.prior.m, u: MatchWeights.prior.u, matchShare: 0.001, model: .estimated)
-        #expect(yardstick.degeneracy(of: few)?.contains("expects 1 partners where the prior's weights see 100") == true)
+        #expect(yardstick.degeneracy(of: few)?.contains("expects 1 partners where simpler fits see 100") == true)
         // The prior itself, with a share the pairs bear out, is sound.
         let sound = MatchWeights(m: MatchWeights.prior.m, u: MatchWeights.prior.u, matchShare: 0.1, model: .prior)
         #expect(yardstick.degeneracy(of: sound) == nil)

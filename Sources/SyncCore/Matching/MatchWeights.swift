@@ -261,10 +261,16 @@ public struct MatchWeights: Sendable, Equatable {
         var loose = fit
         loose.priorSharePairs = min(priorSharePairs, Double(total) / 10)
         var prior = loose.run(classes: [start.u], model: .prior)
-        fit.referenceShare = prior.matchShare
-        loose.referenceShare = prior.matchShare
-        guard let first = fit.degeneracy(of: full) else { return full }
+        // The constrained fit is the second yardstick: a full fit that finds a third of its
+        // partners has lost the rest to a class of "different customers". (A yardstick that
+        // takes nearly every customer for a partner, as the prior's weights do on registers
+        // of a few company names repeated, measures nothing.)
         var constrained = loose.run(classes: [start.u], model: .constrained)
+        let saturated = 0.9 * Double(maxMatches) / Double(total)
+        let yardstick = [prior.matchShare, constrained.matchShare].filter { $0 < saturated }.max() ?? 0
+        fit.referenceShare = yardstick
+        loose.referenceShare = yardstick
+        guard let first = fit.degeneracy(of: full) else { return full }
         if let second = loose.degeneracy(of: constrained) {
             prior.fallback = "the full estimate failed (\(first)), and so did one held to the prior's signs (\(second))"
             return prior
@@ -282,7 +288,8 @@ public struct MatchWeights: Sendable, Equatable {
         let priorPairs: Double
         var priorSharePairs: Double
         let start: MatchWeights
-        /// The partners' share with the prior's weights (`degeneracy`).
+        /// The partners' share a fit must come near (`degeneracy`): the larger of what the
+        /// prior's weights and the constrained fit find.
         var referenceShare = 0.0
 
         /// The fit from `classes` (the non-partners' starting u tables). `.estimated`: every
@@ -378,8 +385,8 @@ public struct MatchWeights: Sendable, Equatable {
         ///   customers took the partners);
         /// - agreement on a field is weighed against, or disagreement for (the prior's sign
         ///   contradicted);
-        /// - the partners' share is far below what the prior's weights see in the same pairs
-        ///   (`referenceShare`: under a third of it).
+        /// - the partners' share is far below what the prior's weights or the constrained fit
+        ///   see in the same pairs (`referenceShare`: under a third of it).
         func degeneracy(of w: MatchWeights) -> String? {
             // Equal or one typo away in name and address, equal ZIP code, the city equal or
             // missing: whatever the registers, such a pair is one customer.
@@ -408,11 +415,9 @@ public struct MatchWeights: Sendable, Equatable {
             }
             // Far fewer partners than the prior's weights see: the partners' class shrank to
             // the few pairs that agree on everything.
-            // (Not when the prior's weights take nearly every customer for a partner, as on
-            // registers of a few company names repeated: then they are no yardstick.)
             let expected = w.matchShare * total, seen = referenceShare * total
-            if seen >= 10 && seen < 0.9 * Double(maxMatches) && expected < seen / 3 {
-                return String(format: "it expects %.0f partners where the prior's weights see %.0f", expected, seen)
+            if seen >= 10 && expected < seen / 3 {
+                return String(format: "it expects %.0f partners where simpler fits see %.0f", expected, seen)
             }
             return nil
         }
