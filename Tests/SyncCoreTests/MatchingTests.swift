@@ -414,6 +414,25 @@ struct HardNegativeTests {
         #expect(shared.scored(pattern(name: 1, address: 1, zip: 3, city: 1)) == pattern(name: 1, address: 1, zip: 3, city: 1))
     }
 
+    /// A name alone is at best even odds: offered for one customer, never paired at 0.7.
+    @Test func aNameAloneIsNotEnough() {
+        let w = MatchWeights(m: MatchWeights.prior.m, u: MatchWeights.prior.u, matchShare: 0.05, model: .prior)
+        #expect(w.logOdds(pattern(name: 1, address: 0, zip: 0)) == 0)
+        #expect(w.logOdds(pattern(name: 1, address: 0, zip: 1)) > 0)
+        #expect(w.logOdds(pattern(name: Comparison.nameDifferent, address: 0, zip: 0)) < 0)
+    }
+
+    /// A likeness of the whole names can hide a first name that differs in a household.
+    @Test func aHouseholdIsNotATypo() {
+        func level(_ a: String, _ b: String) -> Int {
+            Comparison(MatchRecord(id: 1, side: .local, fields: CustomerFields(name: a)),
+                       MatchRecord(id: 2, side: .remote, fields: CustomerFields(name: b))).level(.name)
+        }
+        #expect(level("Christian Funk", "Kristine Funk") == Comparison.nameSharedOtherDiffers)
+        #expect(level("Maximilian Albers", "Maximilian Hammer") == Comparison.nameSharedOtherDiffers)
+        #expect(level("Jonathan Smith", "Jonathon Smith") <= 2)
+    }
+
     /// The reasons show what the score counted: a place set aside weighs 0.
     @Test func theReasonsShowAPlaceSetAside() {
         let a = MatchRecord(id: 1, side: .local, fields: CustomerFields(name: "Atlantic Services", address: "Havnegade 3", zip: "8000", city: "Aarhus C"))

@@ -100,7 +100,10 @@ public struct Comparison: Sendable, Hashable {
         var level: Int
         switch s {
         case 0.97...: level = 1
-        case 0.90..<0.97: level = 2
+        // A whole-string likeness this high can still hide a word that contradicts: a long
+        // first name shared ("Maximilian Albers", "Maximilian Hammer"), or a surname shared
+        // beside a first name alike in its letters only ("Christian Funk", "Kristine Funk").
+        case 0.90..<0.97: level = shares && Similarity.eachHasAnotherWord(a.name, b.name) ? Self.nameSharedOtherDiffers : 2
         // Below 0.80 a name is mostly another person's; what is left of a badly spelt one
         // ("pzAgvl xCarx" for "Angel Clark") still sits above 0.70, a stranger's mostly below.
         // Below 0.70 a short form ("AE", "Pa", "K. M." for the words written out) is still

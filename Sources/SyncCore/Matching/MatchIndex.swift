@@ -193,28 +193,13 @@ public final class MatchIndex: @unchecked Sendable {
     /// Each record's name words of two letters or more, hashed, once each; computed on all
     /// cores.
     static func nameWordHashes(_ records: [MatchRecord]) -> FlatLists<UInt64> {
-        let chunkSize = 4096
-        let chunks = Parallel.chunks((records.count + chunkSize - 1) / chunkSize) { chunk, _ in
-            var lists = FlatLists<UInt64>(offsets: [0], values: [])
-            for record in records[(chunk * chunkSize)..<min(records.count, (chunk + 1) * chunkSize)] {
-                let first = lists.values.count
-                for word in record.name.words where word.utf8.count >= 2 {
-                    let h = hash(word)
-                    if !lists.values[first...].contains(h) { lists.values.append(h) }
-                }
-                lists.offsets.append(Int32(lists.values.count))
+        hashedLists(records) { record, list in
+            let first = list.count
+            for word in record.name.words where word.utf8.count >= 2 {
+                let h = hash(word)
+                if !list[first...].contains(h) { list.append(h) }
             }
-            return lists
         }
-        var all = FlatLists<UInt64>(offsets: [0], values: [])
-        all.values.reserveCapacity(chunks.reduce(0) { $0 + $1.values.count })
-        all.offsets.reserveCapacity(records.count + 1)
-        for chunk in chunks {
-            let base = Int32(all.values.count)
-            all.values += chunk.values
-            all.offsets += chunk.offsets.dropFirst().map { $0 + base }
-        }
-        return all
     }
 
     /// Where `value` is in a sorted array, by binary search.
@@ -500,11 +485,19 @@ public final class MatchIndex: @unchecked Sendable {
 
     /// Each record's blocking keys, hashed, computed on all cores; the lists end to end.
     static func hashedKeys(_ records: [MatchRecord]) -> FlatLists<UInt64> {
+        hashedLists(records) { record, list in
+            for key in record.blockingKeys { list.append(hash(key)) }
+        }
+    }
+
+    /// A list of hashes a record, made by `append` (which appends one record's to the values
+    /// so far) on all cores, a chunk of records at a time; the lists end to end.
+    static func hashedLists(_ records: [MatchRecord], _ append: @Sendable (MatchRecord, inout [UInt64]) -> Void) -> FlatLists<UInt64> {
         let chunkSize = 1024
         let chunks = Parallel.chunks((records.count + chunkSize - 1) / chunkSize) { chunk, _ in
             var lists = FlatLists<UInt64>(offsets: [0], values: [])
             for record in records[(chunk * chunkSize)..<min(records.count, (chunk + 1) * chunkSize)] {
-                for key in record.blockingKeys { lists.values.append(hash(key)) }
+                append(record, &lists.values)
                 lists.offsets.append(Int32(lists.values.count))
             }
             return lists

@@ -85,9 +85,22 @@ public struct MatchWeights: Sendable, Equatable {
 
     /// The log2 posterior odds that a pair comparing as `pattern` is one customer: the
     /// partner class against the mixture of the non-partner classes.
+    ///
+    /// A name alone is not enough: a pair of which one side has nothing but a name to compare
+    /// (no address, ZIP code, city or identifier) is at best even odds, so that it is offered
+    /// for one customer (`suggestPartners`) and never paired at the default threshold. Such a
+    /// record beside a namesake with an address is as often another person of that name
+    /// (dupehell's light sets: every false pair left), and the fit, which takes a missing field
+    /// as no evidence, cannot tell.
     public func logOdds(_ pattern: UInt32) -> Double {
         let pattern = scored(pattern)
-        return table.withUnsafeBufferPointer { t in
+        let odds = mixtureLogOdds(pattern)
+        return pattern & ~(UInt32(0xF) << (4 * UInt32(MatchField.name.rawValue))) == 0 ? min(odds, 0) : odds
+    }
+
+    /// `logOdds` as the classes give it.
+    private func mixtureLogOdds(_ pattern: UInt32) -> Double {
+        table.withUnsafeBufferPointer { t in
             // Each class's log2 likelihood; level 0 reads the 0 the table holds for it.
             func classLog(_ c: Int) -> Double {
                 var sum = t[c * 128 + 127]
