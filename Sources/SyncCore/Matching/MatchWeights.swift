@@ -393,18 +393,21 @@ public struct MatchWeights: Sendable, Equatable {
         }
 
         /// Why a fit cannot be used, or nil when it can:
-        /// - a pair that agrees on name, address and ZIP code (the name or the address with a
-        ///   typo, the city equal or missing) is not a likely partner (a class of different
-        ///   customers took the partners);
+        /// - a pair that agrees on name, address and ZIP code (the name with a typo or not, the
+        ///   city equal or missing) is not a likely partner (a class of different customers
+        ///   took the partners);
         /// - agreement on a field is weighed against, or disagreement for (the prior's sign
         ///   contradicted);
         /// - the partners' share is far below what the prior's weights or the constrained fit
         ///   see in the same pairs (`referenceShare`: under a third of it).
         func degeneracy(of w: MatchWeights) -> String? {
-            // Equal or one typo away in name and address, equal ZIP code, the city equal or
-            // missing: whatever the registers, such a pair is one customer.
+            // An equal address, the name equal or one typo away, an equal ZIP code, the city
+            // equal or missing: whatever the registers, such a pair is one customer. (Not a
+            // street spelt otherwise: on the project's generator a fit rightly weighs "same
+            // number, similar street" with a typo in the name below even, neighbours being
+            // what they are.)
             for name in 1...2 {
-                for address in 1...2 {
+                for address in 1...1 {
                     for city in [1, 0] {
                         var agree = Comparison.empty
                         agree.set(.name, name)
