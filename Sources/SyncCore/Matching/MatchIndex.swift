@@ -44,7 +44,7 @@ public final class MatchIndex: @unchecked Sendable {
     let remoteNameCounts: [Int32]
     /// The words of names (hashed, sorted) that two customers or more bear, and per customer
     /// whether its name has one: a name of words nobody else bears is garbled or rare, and
-    /// its difference from another says less (`adjustName`).
+    /// its difference from another says less (`weighName`).
     let knownWords: [UInt64]
     /// How many customers bear each of `knownWords`, and Σ count² / Σ count over them.
     let knownWordCounts: [Int32]
@@ -163,24 +163,24 @@ public final class MatchIndex: @unchecked Sendable {
         var allWords = localWords.values + remoteWords.values
         allWords.sort()
         var knownWords: [UInt64] = [], knownWordCounts: [Int32] = []
-        var start = 0
-        while start < allWords.count {
-            var end = start + 1
-            while end < allWords.count && allWords[end] == allWords[start] { end += 1 }
-            if end - start >= 2 {
-                knownWords.append(allWords[start])
-                knownWordCounts.append(Int32(end - start))
+        Self.forEachRun(allWords, by: ==) { run in
+            if run.count >= 2 {
+                knownWords.append(allWords[run.lowerBound])
+                knownWordCounts.append(Int32(run.count))
             }
-            start = end
         }
         allWords = []
         self.knownWords = knownWords
         self.knownWordCounts = knownWordCounts
         let countedWords = knownWordCounts.reduce(0.0) { $0 + Double($1) }
         typicalWordCount = countedWords > 0 ? knownWordCounts.reduce(0.0) { $0 + Double($1) * Double($1) } / countedWords : 1
+        // From the words' hashes made above (a word of one letter is never a known word).
         let known = knownWords
-        localKnownNames = Parallel.map(locals) { Self.judgedByItsWords($0.name, known) }
-        remoteKnownNames = Parallel.map(remotes) { Self.judgedByItsWords($0.name, known) }
+        func bearKnownWords(_ words: FlatLists<UInt64>) -> [Bool] {
+            Parallel.map(Array(0..<words.count)) { i in words[i].contains { Self.position(of: $0, in: known) != nil } }
+        }
+        localKnownNames = bearKnownWords(localWords)
+        remoteKnownNames = bearKnownWords(remoteWords)
         sharedAddresses = Self.customersSharingAnAddress(locals) + Self.customersSharingAnAddress(remotes)
         self.locals = locals
         self.remotes = remotes
@@ -203,7 +203,7 @@ public final class MatchIndex: @unchecked Sendable {
     }
 
     /// Where `value` is in a sorted array, by binary search.
-    static func position(of value: UInt64, in sorted: [UInt64]) -> Int? {
+    static func position<T: Comparable>(of value: T, in sorted: [T]) -> Int? {
         var low = 0, high = sorted.count
         while low < high {
             let mid = (low + high) / 2
@@ -227,14 +227,22 @@ public final class MatchIndex: @unchecked Sendable {
         }
         placed.removeAll { $0.place == 0 && $0.name == 0 }
         placed.sort { $0.place != $1.place ? $0.place < $1.place : $0.name < $1.name }
-        var count = 0, start = 0
-        while start < placed.count {
-            var end = start + 1
-            while end < placed.count && placed[end].place == placed[start].place { end += 1 }
-            if placed[end - 1].name != placed[start].name { count += end - start }
-            start = end
+        var count = 0
+        forEachRun(placed, by: { $0.place == $1.place }) { run in
+            if placed[run.upperBound - 1].name != placed[run.lowerBound].name { count += run.count }
         }
         return count
+    }
+
+    /// The runs of neighbours that are `same` in a sorted array, as ranges, in order.
+    static func forEachRun<T>(_ sorted: [T], by same: (T, T) -> Bool, _ body: (Range<Int>) -> Void) {
+        var start = 0
+        while start < sorted.count {
+            var end = start + 1
+            while end < sorted.count && same(sorted[end], sorted[start]) { end += 1 }
+            body(start..<end)
+            start = end
+        }
     }
 
     /// How many customers sharing an address (`customersSharingAnAddress`) show that the
@@ -308,24 +316,12 @@ public final class MatchIndex: @unchecked Sendable {
 
     /// The position of the customer `id` in `locals` (or `remotes`), if the index holds it.
     func position(of id: Int64, local: Bool) -> Int? {
-        let ids = local ? localIds : remoteIds
-        var low = 0, high = ids.count
-        while low < high {
-            let mid = (low + high) / 2
-            if ids[mid] < id { low = mid + 1 } else { high = mid }
-        }
-        return low < ids.count && ids[low] == id ? low : nil
+        Self.position(of: id, in: local ? localIds : remoteIds)
     }
 
     /// The bucket of a blocking key, when it can pair someone.
     func bucket(ofKey key: String) -> Int32? {
-        let hash = Self.hash(key)
-        var low = 0, high = liveKeys.count
-        while low < high {
-            let mid = (low + high) / 2
-            if liveKeys[mid] < hash { low = mid + 1 } else { high = mid }
-        }
-        return low < liveKeys.count && liveKeys[low] == hash ? liveKeyBuckets[low] : nil
+        Self.position(of: Self.hash(key), in: liveKeys).map { liveKeyBuckets[$0] }
     }
 
     /// Counts the comparison patterns of the candidate pairs (of every local, or of an even
@@ -417,11 +413,7 @@ public final class MatchIndex: @unchecked Sendable {
 
     /// Whether the name of `record` has a word two customers or more bear.
     func knownName(_ record: MatchRecord) -> Bool {
-        let isLocal = record.side == .local
-        if let i = position(of: record.id, local: isLocal) {
-            let known = isLocal ? locals[i] : remotes[i]
-            if known === record || known.name == record.name { return isLocal ? localKnownNames[i] : remoteKnownNames[i] }
-        }
+        if let i = positionOfName(record) { return record.side == .local ? localKnownNames[i] : remoteKnownNames[i] }
         return Self.judgedByItsWords(record.name, knownWords)
     }
 
@@ -432,12 +424,16 @@ public final class MatchIndex: @unchecked Sendable {
 
     /// How many customers of the registers bear `record`'s name.
     func nameCount(_ record: MatchRecord) -> Int32 {
-        let isLocal = record.side == .local
-        if let i = position(of: record.id, local: isLocal) {
-            let known = isLocal ? locals[i] : remotes[i]
-            if known === record || known.name == record.name { return isLocal ? localNameCounts[i] : remoteNameCounts[i] }
-        }
+        if let i = positionOfName(record) { return record.side == .local ? localNameCounts[i] : remoteNameCounts[i] }
         return record.name.text.isEmpty ? 0 : nameCounts[Self.hash(record.name.text)] ?? 0
+    }
+
+    /// Where the index holds `record` with the name it has now: its facts by position hold.
+    func positionOfName(_ record: MatchRecord) -> Int? {
+        let isLocal = record.side == .local
+        guard let i = position(of: record.id, local: isLocal) else { return nil }
+        let held = isLocal ? locals[i] : remotes[i]
+        return held === record || held.name == record.name ? i : nil
     }
 
     /// The evidence an equal name borne by `count` customers carries beyond its level's
