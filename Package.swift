@@ -163,7 +163,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SyncStoreTests",
-            dependencies: ["SyncStore", "SyncCore", "SyncImport", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["SyncStore", "SyncCore", "SyncImport", "SyncFixtures", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "SyncServiceTests",

@@ -257,8 +257,8 @@ def create_all_anchor(db, tmp):
     base_link, = c.execute("SELECT coalesce(max(id), 0) FROM link").fetchone()
     c.execute("CREATE TEMP TABLE plan AS SELECT row_number() OVER (ORDER BY id) AS seq, id FROM customer "
               "WHERE side = 'local' AND excluded = 0 AND linked = 0")
-    c.execute(f"INSERT INTO customer (id, side, number, {fields}, searchKey, pending, linked) "
-              f"SELECT ? + p.seq, 'remote', 100000000 + p.seq, {fields}, searchKey, 1, 1 FROM temp.plan p JOIN customer c ON c.id = p.id",
+    c.execute(f"INSERT INTO customer (id, side, number, {fields}, pending, linked) "
+              f"SELECT ? + p.seq, 'remote', 100000000 + p.seq, {fields}, 1, 1 FROM temp.plan p JOIN customer c ON c.id = p.id",
               (base_id,))
     c.execute("INSERT INTO link (id, localId, remoteId, state) SELECT ? + seq, id, ? + seq, 'synced' FROM temp.plan",
               (base_link, base_id))

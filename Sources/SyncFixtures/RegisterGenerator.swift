@@ -256,7 +256,7 @@ public struct RegisterGenerator {
 }
 
 /// SplitMix64: small, fast, and the same on every platform.
-public struct SplitMix64: Sendable {
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {

@@ -13,8 +13,8 @@ extension AppDatabase {
         try bulkWrite(commit: !dryRun) { db in
             var outcome = CreateAllOutcome()
             outcome.dryRun = dryRun
-            // A local side's own customers all have numbers, so their partners' keys come from
-            // their keys (`apply`): their fields are read only for a dry run's list.
+            // A local side's customers' fields are read only for a dry run's list: the partners
+            // are copied from them in SQL (`apply`).
             var (sources, unavailable) = try Self.partnerSources(db, side: side, customerIds: customerIds, withFields: side == .remote || dryRun)
             if side == .remote {
                 // A remote value that breaks a local rule is not copied there broken: that
@@ -104,38 +104,15 @@ extension AppDatabase {
     static func apply(_ plan: PartnerPlan, sources: [PartnerSource], side: Side, db: Database, progress: (Int) -> Void) throws {
         let target = side.opposite
         let count = plan.entries.count
-        // The partner's search key: its source's with the new number in front, put together
-        // in SQL from the number's folded text and the length of the source's (`keyPrefix`,
-        // `replaced`), where the source's key starts with its own number; else computed here.
         try db.execute(sql: """
-            CREATE TEMP TABLE IF NOT EXISTS partner_plan (seq INTEGER PRIMARY KEY, sourceId INTEGER NOT NULL, number TEXT NOT NULL,
-                searchKey TEXT, keyPrefix TEXT, replaced INTEGER);
+            CREATE TEMP TABLE IF NOT EXISTS partner_plan (seq INTEGER PRIMARY KEY, sourceId INTEGER NOT NULL, number TEXT NOT NULL);
             DELETE FROM temp.partner_plan;
             """)
-        var insertPlan = try BulkStatement(db, sql: "INSERT INTO temp.partner_plan (seq, sourceId, number, searchKey, keyPrefix, replaced) VALUES (?, ?, ?, ?, ?, ?)")
-        var folded: [UInt8] = []
+        var insertPlan = try BulkStatement(db, sql: "INSERT INTO temp.partner_plan (seq, sourceId, number) VALUES (?, ?, ?)")
         for (seq, entry) in plan.entries.enumerated() {
-            let source = sources[entry.source]
             insertPlan.bind(Int64(seq))
-            insertPlan.bind(source.id)
+            insertPlan.bind(sources[entry.source].id)
             insertPlan.bind(entry.number)
-            folded.removeAll(keepingCapacity: true)
-            if let old = source.number { Fold.append(old, to: &folded, keepingSymbols: true) }
-            // In characters, as SQLite's substr counts them: the bytes that start one.
-            let replaced = folded.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
-            folded.removeAll(keepingCapacity: true)
-            Fold.append(entry.number, to: &folded, keepingSymbols: true)
-            if replaced > 0 && !folded.isEmpty {
-                // Every key starts with its customer's folded number when it has one.
-                insertPlan.bind(nil as String?)
-                insertPlan.bind(String(decoding: folded, as: UTF8.self))
-                insertPlan.bind(Int64(replaced))
-            } else {
-                let fields = try source.fields ?? fetchCustomer(db, id: source.id).fields
-                insertPlan.bind(CustomerSQL.searchKey(number: entry.number, fields: fields))
-                insertPlan.bind(nil as String?)
-                insertPlan.bind(nil as Int64?)
-            }
             try insertPlan.run()
         }
         var customerIds = try IdAllocator(db, table: "customer")
@@ -157,8 +134,8 @@ extension AppDatabase {
             let last = min(count, done + chunk) - 1
             // A partner we create on the remote side must reach the remote file: pending.
             try db.execute(sql: """
-                INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), searchKey, pending, linked)
-                SELECT ? + p.seq, ?, p.number, \(sourceColumns), coalesce(p.searchKey, p.keyPrefix || substr(c.searchKey, p.replaced + 1)), ?, 1
+                INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), pending, linked)
+                SELECT ? + p.seq, ?, p.number, \(sourceColumns), ?, 1
                 FROM temp.partner_plan p JOIN customer c ON c.id = p.sourceId WHERE p.seq BETWEEN ? AND ? ORDER BY p.seq
                 """, arguments: [firstCustomer, target.rawValue, target == .remote, done, last])
             // Each partner is a copy of its source: every link starts `synced`, its base implicit.

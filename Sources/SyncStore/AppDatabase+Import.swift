@@ -27,20 +27,17 @@ public struct ImportRecord: Sendable {
         let fields: CustomerFields
         let extra: [String: String]
         let extraJSON: String
-        let searchKey: String
 
-        init(fields: CustomerFields, extra: [String: String], extraJSON: String, searchKey: String) {
+        init(fields: CustomerFields, extra: [String: String], extraJSON: String) {
             self.fields = fields
             self.extra = extra
             self.extraJSON = extraJSON
-            self.searchKey = searchKey
         }
     }
 
     public var fields: CustomerFields { values?.fields ?? CustomerFields() }
     public var extra: [String: String] { values?.extra ?? [:] }
     var extraJSON: String { values?.extraJSON ?? "{}" }
-    var searchKey: String { values?.searchKey ?? "" }
 
     /// The row is the one last read for its number: the digest alone, no values. The writer
     /// takes it as unchanged when the stored digest is still this one, and refuses it
@@ -62,7 +59,7 @@ public struct ImportRecord: Sendable {
         self.number = number
         self.key = key
         let extraJSON = CustomerSQL.encodeExtra(extra)
-        values = Values(fields: fields, extra: extra, extraJSON: extraJSON, searchKey: CustomerSQL.searchKey(number: number, fields: fields))
+        values = Values(fields: fields, extra: extra, extraJSON: extraJSON)
         // A system's customer whose number alone changed has changed: the number is in its digest.
         digest = rowDigest ?? Self.digest(fields: fields, extraJSON: key == nil ? extraJSON : extraJSON + "\u{1D}" + (number ?? ""))
     }
@@ -164,16 +161,16 @@ extension AppDatabase {
                 return map
             }
             let lastReadHolds = try lastReadAsOf != nil && lastReadAsOf == Self.writesGeneration(db)
-            let stored = try db.makeStatement(sql: "SELECT \(CustomerSQL.fieldColumns), extra, seen, pending, number FROM customer WHERE id = ?")
+            let stored = try db.makeStatement(sql: "SELECT \(CustomerSQL.fieldColumns), extra, seen, pending FROM customer WHERE id = ?")
             let storedFields = try FieldColumns(stored)
             let storedExtra = try stored.position(of: "extra"), storedSeen = try stored.position(of: "seen")
-            let storedPending = try stored.position(of: "pending"), storedNumber = try stored.position(of: "number")
+            let storedPending = try stored.position(of: "pending")
             var insert = try BulkStatement(db, sql: """
-                INSERT INTO customer (id, side, number, systemKey, \(CustomerSQL.fieldColumns), extra, searchKey, seenDigest)
-                VALUES (?, ?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?, ?, ?)
+                INSERT INTO customer (id, side, number, systemKey, \(CustomerSQL.fieldColumns), extra, seenDigest)
+                VALUES (?, ?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?, ?)
                 """)
             var update = try BulkStatement(db, sql: """
-                UPDATE customer SET \(CustomerSQL.fieldAssignments), extra = ?, searchKey = ?, seenDigest = ?, seen = ?, pending = ?,
+                UPDATE customer SET \(CustomerSQL.fieldAssignments), extra = ?, seenDigest = ?, seen = ?, pending = ?,
                 version = version + 1 WHERE id = ?
                 """)
             var noteSeen = try BulkStatement(db, sql: "UPDATE customer SET seenDigest = ?, seen = ?, pending = ? WHERE id = ?")
@@ -228,7 +225,6 @@ extension AppDatabase {
                     insert.bind(record.key)
                     for field in SyncField.allCases { insert.bind(record.fields[field]) }
                     insert.bind(record.extraJSON)
-                    insert.bind(number == record.number ? record.searchKey : CustomerSQL.searchKey(number: number, fields: record.fields))
                     insert.bind(record.digest)
                     try insert.run()
                     if let n = number, existingMap != nil { existingMap![n] = (id, record.digest) }
@@ -266,7 +262,6 @@ extension AppDatabase {
                 }
                 for field in SyncField.allCases { update.bind(updated[field]) }
                 update.bind(record.extraJSON)
-                update.bind(updated == record.fields && number == record.number ? record.searchKey : CustomerSQL.searchKey(number: row[storedNumber], fields: updated))
                 update.bind(record.digest)
                 update.bind(seenJSON)
                 update.bind(pending ? 1 : 0)
@@ -315,13 +310,9 @@ extension AppDatabase {
     }
 
     /// Gives a customer the key a system knows it by, and the number it shows there now (nil
-    /// when it shows none, or one another customer holds), with the search key that follows.
+    /// when it shows none, or one another customer holds).
     static func setIdentity(_ db: Database, id: Int64, key: String, number: String?) throws {
-        let statement = try db.makeStatement(sql: "SELECT \(CustomerSQL.fieldColumns) FROM customer WHERE id = ?")
-        let columns = try FieldColumns(statement)
-        guard let row = try Row.fetchOne(statement, arguments: [id]) else { return }
-        try db.execute(sql: "UPDATE customer SET systemKey = ?, number = ?, searchKey = ? WHERE id = ?",
-                       arguments: [key, number, CustomerSQL.searchKey(number: number, fields: columns.fields(row)), id])
+        try db.execute(sql: "UPDATE customer SET systemKey = ?, number = ? WHERE id = ?", arguments: [key, number, id])
     }
 }
 

@@ -71,11 +71,11 @@ extension AppDatabase {
         let id = ids.take()
         var arguments: StatementArguments = [id, side.rawValue, number]
         arguments += StatementArguments(CustomerSQL.fieldArguments(fields))
-        arguments += [CustomerSQL.searchKey(number: number, fields: fields), side == .remote]
+        arguments += [side == .remote]
         // A customer we create on the remote side must reach the remote file: pending.
         try db.execute(sql: """
-            INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), searchKey, pending)
-            VALUES (?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?, ?)
+            INSERT INTO customer (id, side, number, \(CustomerSQL.fieldColumns), pending)
+            VALUES (?, ?, ?, \(CustomerSQL.fieldPlaceholders), ?)
             """, arguments: arguments)
         try ids.save(db)
         return id

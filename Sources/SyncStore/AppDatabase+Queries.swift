@@ -84,7 +84,7 @@ extension AppDatabase {
             var page = try customerPage(db, conditions: conditions, arguments: arguments, limit: limit, after: after, total: 0)
             let sample = min(max(tuning.countBudget, 1), unsynced)
             let matches = try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM (SELECT c.searchKey FROM customer c WHERE c.side = ? AND c.excluded = 0 AND c.linked = 0 ORDER BY c.id LIMIT ?) c
+                SELECT count(*) FROM (SELECT \(SearchKey.columnsOfC) FROM customer c WHERE c.side = ? AND c.excluded = 0 AND c.linked = 0 ORDER BY c.id LIMIT ?) c
                 WHERE \(search.condition)
                 """, arguments: [side.rawValue, sample] + search.arguments) ?? 0
             page.total = Int((Double(matches) * Double(unsynced) / Double(sample)).rounded())
@@ -253,12 +253,11 @@ struct UnsyncedSearch {
         self.terms = [terms.0] + (terms.1.map { [$0] } ?? [])
     }
 
-    /// The key holds one of the terms.
-    var condition: String {
-        terms.count == 1 ? "instr(c.searchKey, ?) > 0" : "(instr(c.searchKey, ?) > 0 OR instr(c.searchKey, ?) > 0)"
-    }
+    /// The search key of customer `c` holds one of the terms (`search_holds`: the key computed
+    /// once, in the function).
+    var condition: String { SearchKey.holdsInC }
 
-    var arguments: StatementArguments { StatementArguments(terms) }
+    var arguments: StatementArguments { [terms[0], terms.count > 1 ? terms[1] : nil] }
 
     /// The candidates in the index (nil: a term too short for it).
     var expression: String? { SearchIndex.expression(terms) }

@@ -39,6 +39,11 @@ public struct AppDatabase: Sendable {
             let started = ContinuousClock.now
             do {
                 try Schema.migrator.migrate(writer)
+                // A search index built with keys this code no longer computes is built again
+                // (read first: opening should not wait for another process's write lock).
+                if try writer.read({ try Int64.fetchOne($0, sql: "SELECT signature FROM search_index") }) != SearchIndex.signature {
+                    try writer.write(SearchIndex.checkSignature)
+                }
                 return
             } catch {
                 attempt += 1
@@ -69,6 +74,8 @@ public struct AppDatabase: Sendable {
         config.busyMode = .timeout(busyTimeout)
         config.label = "customer-sync"
         config.prepareDatabase { db in
+            // The search key is computed, not stored: every connection can compute it.
+            try SearchKey.register(db)
             // The writer: a 64 MiB page cache, so that bulk transactions (an import or
             // create-all of a large register) stay in memory until commit instead of spilling
             // pages to the WAL half way. A reader: 8 MiB. A reader that read every customer

@@ -51,31 +51,9 @@ enum CustomerSQL {
         JSONText.appendString(s, to: &out)
     }
 
-    /// What `listUnsynced`'s `query` is matched in: the number, name, address, ZIP code, city,
-    /// e-mail, phone and CVR, each folded as matching folds text (`Fold`: case, æ/ae, ø/oe,
-    /// å/aa, accents, punctuation to single spaces; symbols such as € kept), then the phone's
-    /// and CVR's digits alone;
-    /// joined by U+0001 so a query never matches across two of them.
+    /// The search key of a customer (`SearchKey`), as `search_key` computes it in SQL.
     static func searchKey(number: String?, fields: CustomerFields) -> String {
-        searchKey(number, fields.name, fields.address, fields.zip, fields.city, fields.email, fields.phone, fields.cvr)
-    }
-
-    static func searchKey(_ number: String?, _ name: String?, _ address: String?, _ zip: String?, _ city: String?,
-                          _ email: String?, _ phone: String?, _ cvr: String?) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(160)
-        for part in [number, name, address, zip, city, email, phone, cvr, phone.map(Normalize.phoneDigits), cvr.map(Normalize.digits)] {
-            if !out.isEmpty { out.append(0x01) }
-            if let part { Fold.append(part, to: &out, keepingSymbols: true) }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// `searchKey` as an SQL function of the customer's columns, for a migration that
-    /// computes every key again.
-    static let searchKeyFunction = DatabaseFunction("search_key", argumentCount: 8, pure: true) { values in
-        let text = values.map { String.fromDatabaseValue($0) }
-        return searchKey(text[0], text[1], text[2], text[3], text[4], text[5], text[6], text[7])
+        SearchKey.of([number, fields.name, fields.address, fields.zip, fields.city, fields.email, fields.phone, fields.cvr])
     }
 
     /// The arguments of the synced field columns, in `SyncField` order.
@@ -126,13 +104,12 @@ extension AppDatabase {
         return Link(id: row["id"], state: state, local: local, remote: remote, conflicts: conflicts, version: row["version"])
     }
 
-    /// Sets a customer's synced fields (and search key), bumping its version.
+    /// Sets a customer's synced fields, bumping its version.
     static func writeFields(_ db: Database, customer: Customer, fields: CustomerFields) throws {
         try keepImplicitValues(db, customerId: customer.id, fields: customer.fields)
         try db.execute(
-            sql: "UPDATE customer SET \(CustomerSQL.fieldAssignments), searchKey = ?, version = version + 1 WHERE id = ?",
-            arguments: StatementArguments(CustomerSQL.fieldArguments(fields))
-                + [CustomerSQL.searchKey(number: customer.number, fields: fields), customer.id]
+            sql: "UPDATE customer SET \(CustomerSQL.fieldAssignments), version = version + 1 WHERE id = ?",
+            arguments: StatementArguments(CustomerSQL.fieldArguments(fields)) + [customer.id]
         )
     }
 

@@ -1,4 +1,5 @@
 import GRDB
+import SyncCore
 
 /// The versioned migrations. Shipped migrations are never edited: add a new one.
 ///
@@ -138,8 +139,8 @@ enum Schema {
         migrator.registerMigration("v3: search key folded, with address, ZIP code and city") { db in
             // `query` finds a customer by its address, ZIP code and city too, folded as matching
             // folds ("Hørsholm" and "HOERSHOLM" alike): every key computed again.
-            db.add(function: CustomerSQL.searchKeyFunction)
-            defer { db.remove(function: CustomerSQL.searchKeyFunction) }
+            // (`search_key` is registered on every connection; again here for a bare queue.)
+            try SearchKey.register(db)
             try db.execute(sql: "UPDATE customer SET searchKey = search_key(number, name, address, zip, city, email, phone, cvr)")
         }
         migrator.registerMigration("v4: linked") { db in
@@ -243,6 +244,140 @@ enum Schema {
                 CREATE INDEX history_range_customer ON history(customerId) WHERE span IS NOT NULL;
                 CREATE INDEX history_range_link ON history(linkId) WHERE span IS NOT NULL AND linkId IS NOT NULL;
                 """)
+        }
+        migrator.registerMigration("v12: search key computed, links checked by triggers") { db in
+            // Two things a customer's row and indexes carried that cost a third of the file
+            // (426 B a customer at a million): the stored search key (110 B), now computed by
+            // `search_key` when asked (`SearchKey`), and the index UNIQUE (id, side, excluded)
+            // (22 B), there only for the links' composite foreign keys. A link now references
+            // its customers by id, and triggers check what the composite keys checked: the
+            // side, and that the customer is not excluded. Both tables are made again (SQLite
+            // cannot drop a table constraint), as its documentation's twelve steps say.
+            try SearchKey.register(db)
+            // The index holds the stored keys' trigrams: kept when every stored key is the one
+            // `search_key` computes now, else built again by the indexer.
+            let keysHold = try Bool.fetchOne(db, sql: """
+                SELECT NOT EXISTS (SELECT 1 FROM customer WHERE searchKey IS NOT search_key(\(SearchKey.columns)))
+                """) ?? false
+            let fields = "id, side, number, name, address, zip, city, country, email, phone, cvr, ean, contact, extra, seenDigest, seen, pending, excluded, version, linked, systemKey"
+            try db.execute(sql: """
+                DROP TRIGGER customer_search_local_key;
+                DROP TRIGGER customer_search_local_gone;
+                DROP TRIGGER customer_search_remote_key;
+                DROP TRIGGER customer_search_remote_gone;
+                CREATE TABLE customer_v12 (
+                    id INTEGER PRIMARY KEY,
+                    side TEXT NOT NULL CHECK (side IN ('local', 'remote')),
+                    number TEXT CHECK (number IS NULL OR length(number) >= 1),
+                    name TEXT NOT NULL,
+                    address TEXT,
+                    zip TEXT,
+                    city TEXT,
+                    country TEXT,
+                    email TEXT,
+                    phone TEXT,
+                    cvr TEXT,
+                    ean TEXT,
+                    contact TEXT,
+                    -- columns of an imported file that we do not know, as a JSON object
+                    extra TEXT NOT NULL DEFAULT '{}',
+                    -- digest of the row as last read from or written to that side's file or
+                    -- system (null: never); a re-imported row with the same digest is unchanged
+                    seenDigest INTEGER,
+                    -- the synced fields as last read from or written to that side, as a JSON
+                    -- object; null while they are the customer's own values (`writeFields` stores
+                    -- them before the customer's values change)
+                    seen TEXT,
+                    -- 1 while values copied here by sync have not yet reached that side
+                    pending INTEGER NOT NULL DEFAULT 0 CHECK (pending IN (0, 1)),
+                    excluded INTEGER NOT NULL DEFAULT 0 CHECK (excluded IN (0, 1)),
+                    version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+                    -- 1 while the customer is in a link (v4)
+                    linked INTEGER NOT NULL DEFAULT 0 CHECK (linked IN (0, 1)),
+                    -- the connected system's own identity of a remote customer (v7)
+                    systemKey TEXT CHECK (systemKey IS NULL OR length(systemKey) >= 1),
+                    CHECK (side = 'remote' OR number IS NOT NULL)
+                );
+                INSERT INTO customer_v12 (\(fields)) SELECT \(fields) FROM customer ORDER BY id;
+                CREATE TABLE link_v12 (
+                    id INTEGER PRIMARY KEY,
+                    -- null only in a 'deleted' link, on the side where the customer vanished
+                    localId INTEGER UNIQUE REFERENCES customer(id),
+                    remoteId INTEGER UNIQUE REFERENCES customer(id),
+                    state TEXT NOT NULL CHECK (state IN ('synced', 'conflict', 'deleted')),
+                    -- the values both sides last agreed on, as a JSON object (a field missing from
+                    -- it has no agreed value yet). Null while they are the customers' own values (a
+                    -- synced link nobody changed since); stored before either customer changes.
+                    base TEXT,
+                    -- in a 'deleted' link: the number the vanished customer had
+                    vanishedNumber TEXT,
+                    version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+                    CHECK (state = 'deleted' OR (localId IS NOT NULL AND remoteId IS NOT NULL)),
+                    CHECK (state <> 'deleted' OR ((localId IS NULL) <> (remoteId IS NULL)))
+                );
+                INSERT INTO link_v12 (id, localId, remoteId, state, base, vanishedNumber, version)
+                    SELECT id, localId, remoteId, state, base, vanishedNumber, version FROM link ORDER BY id;
+                DROP TABLE link;
+                DROP TABLE customer;
+                ALTER TABLE customer_v12 RENAME TO customer;
+                ALTER TABLE link_v12 RENAME TO link;
+
+                CREATE UNIQUE INDEX customer_side_number ON customer(side, number);
+                CREATE INDEX customer_pending ON customer(side, id) WHERE pending = 1;
+                CREATE INDEX customer_unsynced ON customer(side, id) WHERE excluded = 0 AND linked = 0;
+                CREATE INDEX customer_excluded ON customer(id) WHERE excluded = 1;
+                CREATE UNIQUE INDEX customer_system_key ON customer(side, systemKey) WHERE systemKey IS NOT NULL;
+                CREATE INDEX link_state ON link(state, id);
+
+                -- What the composite foreign keys checked: a link joins a local customer to a
+                -- remote one, neither excluded; a customer never changes side, and is not
+                -- excluded while linked. (Each link written costs two more look-ups by id.)
+                CREATE TRIGGER link_joins_insert BEFORE INSERT ON link
+                    WHEN (new.localId IS NOT NULL AND NOT EXISTS (SELECT 1 FROM customer WHERE id = new.localId AND side = 'local' AND excluded = 0))
+                      OR (new.remoteId IS NOT NULL AND NOT EXISTS (SELECT 1 FROM customer WHERE id = new.remoteId AND side = 'remote' AND excluded = 0))
+                BEGIN
+                    SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed: a link joins a local customer to a remote one, neither excluded');
+                END;
+                CREATE TRIGGER link_joins_update BEFORE UPDATE OF localId, remoteId ON link
+                    WHEN (new.localId IS NOT NULL AND NOT EXISTS (SELECT 1 FROM customer WHERE id = new.localId AND side = 'local' AND excluded = 0))
+                      OR (new.remoteId IS NOT NULL AND NOT EXISTS (SELECT 1 FROM customer WHERE id = new.remoteId AND side = 'remote' AND excluded = 0))
+                BEGIN
+                    SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed: a link joins a local customer to a remote one, neither excluded');
+                END;
+                CREATE TRIGGER customer_side_kept BEFORE UPDATE OF side ON customer WHEN new.side IS NOT old.side
+                BEGIN
+                    SELECT RAISE(ABORT, 'a customer keeps its side');
+                END;
+                CREATE TRIGGER customer_linked_not_excluded BEFORE UPDATE OF excluded ON customer
+                    WHEN new.excluded = 1 AND (EXISTS (SELECT 1 FROM link WHERE localId = new.id) OR EXISTS (SELECT 1 FROM link WHERE remoteId = new.id))
+                BEGIN
+                    SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed: a linked customer is not excluded');
+                END;
+
+                -- The link tally's triggers (v10), made again with their table.
+                CREATE TRIGGER linkTallyInsert AFTER INSERT ON link BEGIN
+                    UPDATE linkTally SET n = n + 1 WHERE state = new.state AND hasLocal = (new.localId IS NOT NULL);
+                END;
+                CREATE TRIGGER linkTallyDelete AFTER DELETE ON link BEGIN
+                    UPDATE linkTally SET n = n - 1 WHERE state = old.state AND hasLocal = (old.localId IS NOT NULL);
+                END;
+                CREATE TRIGGER linkTallyUpdate AFTER UPDATE OF state, localId ON link
+                WHEN old.state IS NOT new.state OR (old.localId IS NULL) <> (new.localId IS NULL) BEGIN
+                    UPDATE linkTally SET n = n - 1 WHERE state = old.state AND hasLocal = (old.localId IS NOT NULL);
+                    UPDATE linkTally SET n = n + 1 WHERE state = new.state AND hasLocal = (new.localId IS NOT NULL);
+                END;
+
+                -- The keys the search index was built with (`SearchIndex.signature`).
+                ALTER TABLE search_index ADD COLUMN signature INTEGER NOT NULL DEFAULT 0;
+                """)
+            try db.execute(sql: SearchIndex.triggers)
+            try db.execute(sql: "UPDATE search_index SET signature = ?", arguments: [SearchIndex.signature])
+            if !keysHold {
+                for side in Side.allCases {
+                    try db.execute(sql: "INSERT INTO \(SearchIndex.table(side)) (\(SearchIndex.table(side))) VALUES ('delete-all')")
+                }
+                try db.execute(sql: "UPDATE search_index SET upTo = 0")
+            }
         }
         return migrator
     }

@@ -21,6 +21,8 @@ enum SearchIndex {
         side == .local ? "customer_search_local" : "customer_search_remote"
     }
 
+    /// The index as migration v5 made it, with triggers on the stored key (v12 replaces them:
+    /// `triggers`). Shipped: never edited.
     static var schema: String {
         var sql = """
             -- every customer with an id at most upTo is in its side's trigram index
@@ -50,6 +52,65 @@ enum SearchIndex {
         return sql
     }
 
+    /// The triggers that keep the index true when an indexed customer's searchable fields
+    /// change or the customer is deleted (migration v12: the key computed, `SearchKey`). FTS5
+    /// takes a customer out of a contentless index by the key it was indexed with.
+    static var triggers: String {
+        let fields = SearchKey.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let changed = fields.map { "old.\($0) IS NOT new.\($0)" }.joined(separator: " OR ")
+        let oldKey = "search_key(" + fields.map { "old.\($0)" }.joined(separator: ", ") + ")"
+        let newKey = "search_key(" + fields.map { "new.\($0)" }.joined(separator: ", ") + ")"
+        var sql = ""
+        for side in Side.allCases {
+            let t = table(side)
+            sql += """
+                CREATE TRIGGER \(t)_key AFTER UPDATE OF \(SearchKey.columns) ON customer
+                    WHEN old.side = '\(side.rawValue)' AND old.id <= (SELECT upTo FROM search_index) AND (\(changed))
+                BEGIN
+                    INSERT INTO \(t) (\(t), rowid, searchKey) VALUES ('delete', old.id, \(oldKey));
+                    INSERT INTO \(t) (rowid, searchKey) VALUES (new.id, \(newKey));
+                END;
+                CREATE TRIGGER \(t)_gone AFTER DELETE ON customer
+                    WHEN old.side = '\(side.rawValue)' AND old.id <= (SELECT upTo FROM search_index)
+                BEGIN
+                    INSERT INTO \(t) (\(t), rowid, searchKey) VALUES ('delete', old.id, \(oldKey));
+                END;
+
+                """
+        }
+        return sql
+    }
+
+    /// The keys of a fixed sample of customers, digested: it changes when the code folds or
+    /// puts keys together differently, and an index built with other keys cannot take its
+    /// customers out again (FTS5 needs the same key), so `checkSignature` rebuilds it then.
+    static let signature: Int64 = {
+        let samples: [[String?]] = [
+            ["1001", "Æblegården  A/S", "Hovedgaden 3, 2. tv.", "2970", "Hørsholm", "Info@Aeble.DK", "+45 86 12 34 56", "DK-12345678"],
+            [nil, "Müller & Söhne GmbH", "Straße 1", "80331", "München", "a@b.de", "0045 70 10 20 30", nil],
+            ["K-7", "Ångström ÉCOLE Œuvre ﬁne Ő Ａ", "Ul. Żółta 5", nil, "Łódź", nil, "(+45) 12", "DE 123 456 789"],
+            ["€5 $ + < = > | ~ ©", "Ｐ Р ο В Ελλάδα Москва 東京", "e\u{301}cole a\u{30A}", "", "Zürich", "x", "", ""],
+            ["", "", nil, nil, nil, nil, nil, nil],
+        ]
+        var digest = FNV1a()
+        for sample in samples {
+            digest.mix(SearchKey.of(sample))
+            digest.mix(0)
+        }
+        return Int64(bitPattern: digest.value)
+    }()
+
+    /// Rebuilds the index from nothing when it was built with keys the code no longer
+    /// computes (`signature`): both sides emptied and `upTo` 0, so the indexer builds it again
+    /// while queries read the keys. Nothing when the signature is the same.
+    static func checkSignature(_ db: Database) throws {
+        guard try Int64.fetchOne(db, sql: "SELECT signature FROM search_index") != signature else { return }
+        for side in Side.allCases {
+            try db.execute(sql: "INSERT INTO \(table(side)) (\(table(side))) VALUES ('delete-all')")
+        }
+        try db.execute(sql: "UPDATE search_index SET upTo = 0, signature = ?", arguments: [signature])
+    }
+
     /// The highest id indexed: every customer at or below it is in the index.
     static func upTo(_ db: Database) throws -> Int64 {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT upTo FROM search_index")) ?? 0
@@ -64,7 +125,7 @@ enum SearchIndex {
                                             arguments: [from, limit]) else { return 0 }
         var indexed = 0
         for side in Side.allCases {
-            try db.execute(sql: "INSERT INTO \(table(side)) (rowid, searchKey) SELECT id, searchKey FROM customer WHERE id > ? AND id <= ? AND side = ?",
+            try db.execute(sql: "INSERT INTO \(table(side)) (rowid, searchKey) SELECT id, \(SearchKey.ofC) FROM customer c WHERE id > ? AND id <= ? AND side = ?",
                            arguments: [from, last, side.rawValue])
             indexed += db.changesCount
         }
@@ -116,7 +177,7 @@ enum SearchIndex {
         for side in Side.allCases {
             let t = table(side)
             var expected: [String: [Int64]] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, searchKey FROM customer WHERE side = ? AND id <= ? ORDER BY id",
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, \(SearchKey.ofC) AS searchKey FROM customer c WHERE side = ? AND id <= ? ORDER BY id",
                                            arguments: [side.rawValue, upTo])
             while let row = try rows.next() {
                 let id: Int64 = row["id"]

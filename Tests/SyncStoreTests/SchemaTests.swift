@@ -77,6 +77,13 @@ struct SchemaTests {
         }
     }
 
+    @Test func aCustomerKeepsItsSide() throws {
+        let l1 = try insertCustomer("local", "1")
+        #expect(throws: DatabaseError.self) {
+            try db.writerForTests.write { try $0.execute(sql: "UPDATE customer SET side = 'remote' WHERE id = ?", arguments: [l1]) }
+        }
+    }
+
     @Test func linkedCustomerCannotBeDeleted() throws {
         let l1 = try insertCustomer("local", "1")
         let r1 = try insertCustomer("remote", "1")
@@ -120,7 +127,7 @@ struct DatabaseFileTests {
         #expect(try b.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customer") } == 400)
     }
 
-    static let migrations = ["v1", "v2: connection", "v3: search key folded, with address, ZIP code and city", "v4: linked", "v5: search index", "v6: writes generation", "v7: system key", "v8: automatic sync", "v9: register headers", "v10: link tally", "v11: history ranges"]
+    static let migrations = ["v1", "v2: connection", "v3: search key folded, with address, ZIP code and city", "v4: linked", "v5: search index", "v6: writes generation", "v7: system key", "v8: automatic sync", "v9: register headers", "v10: link tally", "v11: history ranges", "v12: search key computed, links checked by triggers"]
 
     /// A database of before v3 keeps its customers, and its search keys are computed again:
     /// the address, ZIP code and city become searchable, folded.
@@ -198,6 +205,94 @@ struct DatabaseFileTests {
         _ = try db.unlink(linkId: 1)
         #expect(try db.tallyDifferences() == [])
         #expect(try db.listLinks(state: .synced, limit: 1, after: nil).total == 0)
+    }
+
+    /// A database of v11 (stored search keys, composite foreign keys) keeps every customer and
+    /// link as it was, its search index when the stored keys are the computed ones (and builds
+    /// it again when one is not), and its invariants, now kept by triggers.
+    @Test(arguments: [false, true])
+    func v12ComputesTheKeyAndKeepsEverything(staleKey: Bool) throws {
+        let path = temporaryPath()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let columns = "id, side, number, name, address, zip, city, country, email, phone, cvr, ean, contact, extra, seenDigest, seen, pending, excluded, version, linked, systemKey"
+        var before: [Row] = []
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try Schema.migrator.migrate(queue, upTo: "v11: history ranges")
+            try queue.write { db in
+                let customers: [(Int64, String, String?, String, String?, String?, String?)] = [
+                    (1, "local", "1", "Søren Ås", "Hovedgaden 3", "+45 86 12 34 56", nil), (2, "local", "2", "Æble A/S", nil, nil, "DK-12345678"),
+                    (3, "local", "3", "Ude", "Vej 1", nil, nil), (4, "remote", "1", "Søren Aas", "Hovedgaden 3", nil, nil),
+                    (5, "remote", nil, "Uden nummer", nil, "70 10 20 30", nil), (6, "remote", "6", "Ny € kunde", "Torvet 2", nil, nil),
+                ]
+                for (id, side, number, name, address, phone, cvr) in customers {
+                    let key = SearchKeyTests.reference([number, name, address, nil, nil, nil, phone, cvr])
+                    try db.execute(sql: """
+                        INSERT INTO customer (id, side, number, name, address, phone, cvr, searchKey, seenDigest, seen, excluded, linked, systemKey, extra, version)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [id, side, number, name, address, phone, cvr, staleKey && id == 2 ? "old" : key, id * 11, id == 4 ? #"{"name":"S"}"# : nil,
+                                         id == 3, id == 1 || id == 4, id == 5 ? "guid-5" : nil, id == 6 ? #"{"Noter":"x"}"# : "{}", id])
+                }
+                try db.execute(sql: "UPDATE tally SET n = CASE WHEN side = 'local' AND excluded = 0 THEN 2 WHEN side = 'local' THEN 1 WHEN excluded = 0 THEN 3 ELSE 0 END")
+                try db.execute(sql: "INSERT INTO link (id, localId, remoteId, state, base, version) VALUES (1, 1, 4, 'conflict', '{\"name\":\"S\"}', 3)")
+                try db.execute(sql: "UPDATE linkTally SET n = 1 WHERE state = 'conflict' AND hasLocal = 1")
+                try SearchIndex.indexNext(db, atMost: 100)
+                before = try Row.fetchAll(db, sql: "SELECT \(columns) FROM customer ORDER BY id")
+            }
+        }
+        let db = try AppDatabase.open(path: path)
+        #expect(try db.appliedMigrations() == DatabaseFileTests.migrations)
+        let (after, links, keyColumn, autoIndexes) = try db.reader.read { db in
+            (try Row.fetchAll(db, sql: "SELECT \(columns) FROM customer ORDER BY id"),
+             try Row.fetchAll(db, sql: "SELECT id, localId, remoteId, state, base, vanishedNumber, version FROM link"),
+             try db.columns(in: "customer").map(\.name).contains("searchKey"),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE tbl_name = 'customer' AND name LIKE 'sqlite_autoindex%'"))
+        }
+        #expect(after == before)
+        #expect(links.map { Array($0.databaseValues) } == [[1.databaseValue, 1.databaseValue, 4.databaseValue, "conflict".databaseValue,
+                                                           #"{"name":"S"}"#.databaseValue, .null, 3.databaseValue]])
+        #expect(!keyColumn && autoIndexes == 0)
+        // The index is kept when every stored key was the computed one, else built again.
+        #expect(try db.reader.read(SearchIndex.upTo) == (staleKey ? 0 : 6))
+        while try db.indexSearchKeys(atMost: 100) > 0 {}
+        #expect(try db.tallyDifferences() == [])
+        for (query, ids) in [("soeren aas", [1, 4]), ("8612", [1]), ("12345678", [2]), ("€", [6]), ("uden", [5]), ("ude", [3, 5])] as [(String, [Int64])] {
+            let found = try db.listUnsynced(side: nil, query: query, limit: 10, after: nil, tuning: SearchIndexTests.indexed).items.map(\.id)
+            #expect(found == ids.filter { $0 != 3 && $0 != 1 && $0 != 4 }, "\(query)")
+        }
+        // The invariants the composite keys held, now triggers: a side, not excluded, kept while linked.
+        try db.writerForTests.write { db in
+            for sql in ["INSERT INTO link (localId, remoteId, state) VALUES (3, 5, 'synced')", "INSERT INTO link (localId, remoteId, state) VALUES (5, 6, 'synced')",
+                        "INSERT INTO link (localId, remoteId, state) VALUES (2, 2, 'synced')", "UPDATE link SET remoteId = 2 WHERE id = 1",
+                        "UPDATE link SET localId = 3 WHERE id = 1", "UPDATE link SET localId = 5 WHERE id = 1", "INSERT INTO link (localId, remoteId, state) VALUES (2, 99, 'synced')", "UPDATE customer SET excluded = 1 WHERE id = 1",
+                        "UPDATE customer SET side = 'remote' WHERE id = 2", "DELETE FROM customer WHERE id = 4"] {
+                do {
+                    try db.execute(sql: sql)
+                    Issue.record("\(sql) went through")
+                } catch is DatabaseError {}
+            }
+            try db.execute(sql: "INSERT INTO link (localId, remoteId, state) VALUES (2, 6, 'synced')")
+        }
+    }
+
+    /// An index built with keys the code no longer computes (another fold) is emptied when the
+    /// database is opened, and built again; meanwhile queries read the keys.
+    @Test func anIndexOfOtherKeysIsBuiltAgain() throws {
+        let path = temporaryPath()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        do {
+            let db = try AppDatabase.open(path: path)
+            _ = try db.importCustomers(side: .local, records: (1...50).map { ImportRecord(number: "\($0)", fields: CustomerFields(name: "Kunde \($0)"), extra: [:]) })
+            #expect(try db.reader.read(SearchIndex.upTo) == 50)
+            try db.writerForTests.write { try $0.execute(sql: "UPDATE search_index SET signature = 42") }
+        }
+        let db = try AppDatabase.open(path: path)
+        #expect(try db.reader.read(SearchIndex.upTo) == 0)
+        #expect(try db.reader.read { try Int64.fetchOne($0, sql: "SELECT signature FROM search_index") } == SearchIndex.signature)
+        #expect(try db.listUnsynced(side: .local, query: "kunde 17", limit: 10, after: nil, tuning: SearchIndexTests.indexed).items.map(\.number) == ["17"])
+        while try db.indexSearchKeys(atMost: 20) > 0 {}
+        #expect(try db.tallyDifferences() == [])
+        #expect(try db.listUnsynced(side: .local, query: "kunde 17", limit: 10, after: nil, tuning: SearchIndexTests.indexed).items.map(\.number) == ["17"])
     }
 
     @Test func reopeningKeepsDataAndDoesNotRemigrate() throws {

@@ -18,30 +18,16 @@ public enum Fold {
     /// `keepingSymbols`, a symbol (€, $, +, ©: a currency, math or other symbol, not
     /// punctuation) stays as itself, a word of its own, so that a search can find it.
     public static func append(_ value: String, to out: inout [UInt8], keepingSymbols: Bool = false) {
-        // Most text is ASCII: byte by byte, without decoding scalars (every imported row's
-        // search key is folded). The same rules as the scalar path below.
-        if value.utf8.withContiguousStorageIfAvailable({ $0.allSatisfy { $0 < 0x80 } }) ?? value.utf8.allSatisfy({ $0 < 0x80 }) {
-            let start = out.count
-            var pendingSpace = false
-            for b in value.utf8 {
-                switch b {
-                case 0x30...0x39, 0x61...0x7A, 0x41...0x5A:
-                    if pendingSpace && out.count > start { out.append(0x20) }
-                    pendingSpace = false
-                    out.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
-                // $ + < = > | ~: currency and math symbols, kept for a search.
-                case 0x24, 0x2B, 0x3C, 0x3D, 0x3E, 0x7C, 0x7E:
-                    guard keepingSymbols else {
-                        pendingSpace = true
-                        continue
-                    }
-                    if out.count > start { out.append(0x20) }
-                    out.append(b)
-                    pendingSpace = true
-                default:
-                    pendingSpace = true
-                }
-            }
+        // Most text is ASCII: byte by byte, without decoding scalars (every search key is
+        // folded, and a query's check folds every candidate's fields).
+        let ascii = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard isASCII(bytes) else { return false }
+            appendASCII(bytes, to: &out, keepingSymbols: keepingSymbols)
+            return true
+        }
+        if ascii == true { return }
+        if ascii == nil, value.utf8.allSatisfy({ $0 < 0x80 }) {
+            Array(value.utf8).withUnsafeBufferPointer { appendASCII($0, to: &out, keepingSymbols: keepingSymbols) }
             return
         }
         // Decomposed text composed first, so that "a" + U+030A is "å" (→ "aa"), as typed.
@@ -106,6 +92,60 @@ public enum Fold {
                     let fits = folded != one && !folded.isEmpty && folded.unicodeScalars.allSatisfy { $0.value < 0x100 }
                     out.append(contentsOf: Array((fits ? Fold.text(folded) : one.lowercased()).utf8))
                 }
+            }
+        }
+    }
+
+    /// As `append(_:to:keepingSymbols:)`, of UTF-8 bytes (as SQLite hands a function its
+    /// text): ASCII is folded from the bytes, other text decoded first. Invalid UTF-8 is read
+    /// as `String(decoding:as:)` reads it, with replacement characters.
+    public static func append(utf8 bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8], keepingSymbols: Bool = false) {
+        if isASCII(bytes) {
+            appendASCII(bytes, to: &out, keepingSymbols: keepingSymbols)
+        } else {
+            append(String(decoding: bytes, as: UTF8.self), to: &out, keepingSymbols: keepingSymbols)
+        }
+    }
+
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Eight bytes at a time: a key's fields are mostly ASCII, and this runs for each.
+        var i = 0
+        let n = bytes.count
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i + 8 <= n {
+                if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+                i += 8
+            }
+        }
+        while i < n {
+            if bytes[i] >= 0x80 { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// The ASCII rules of `append`, byte by byte.
+    static func appendASCII(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8], keepingSymbols: Bool) {
+        let start = out.count
+        var pendingSpace = false
+        for b in bytes {
+            switch b {
+            case 0x30...0x39, 0x61...0x7A, 0x41...0x5A:
+                if pendingSpace && out.count > start { out.append(0x20) }
+                pendingSpace = false
+                out.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
+            // $ + < = > | ~: currency and math symbols, kept for a search.
+            case 0x24, 0x2B, 0x3C, 0x3D, 0x3E, 0x7C, 0x7E:
+                guard keepingSymbols else {
+                    pendingSpace = true
+                    continue
+                }
+                if out.count > start { out.append(0x20) }
+                out.append(b)
+                pendingSpace = true
+            default:
+                pendingSpace = true
             }
         }
     }
