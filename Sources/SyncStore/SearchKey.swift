@@ -1,5 +1,8 @@
 import GRDB
 import GRDBSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 import SyncCore
 
 /// The text `listUnsynced`'s `query` is matched in, computed from a customer's columns when
@@ -28,16 +31,18 @@ enum SearchKey {
     /// Whether the key of customer `c` holds one of two terms (each a `?`; the second may be NULL).
     static let holdsInC = "search_holds(?, ?, \(columnsOfC))"
 
-    /// The key of the eight parts (UTF-8, nil for a null column), appended to `out`.
-    static func append(_ parts: [UnsafeBufferPointer<UInt8>?], to out: inout [UInt8]) {
-        precondition(parts.count == 8)
-        for part in parts {
+    /// The key of the eight parts (`part(i)`: UTF-8, nil for a null column), into `out`
+    /// (emptied first).
+    @inline(__always)
+    static func make(into out: inout [UInt8], _ part: (Int) -> UnsafeBufferPointer<UInt8>?) {
+        out.removeAll(keepingCapacity: true)
+        for i in 0..<8 {
             if !out.isEmpty { out.append(0x01) }
-            if let part { Fold.append(utf8: part, to: &out, keepingSymbols: true) }
+            if let bytes = part(i) { Fold.append(utf8: bytes, to: &out, keepingSymbols: true) }
         }
         // The phone's digits, without a Danish country code: "+45 86 12 34 56" is "86123456".
         if !out.isEmpty { out.append(0x01) }
-        if let phone = parts[6] {
+        if let phone = part(6) {
             let start = out.count
             var lead = true, plus = false
             for b in phone {
@@ -56,22 +61,24 @@ enum SearchKey {
             }
         }
         if !out.isEmpty { out.append(0x01) }
-        if let cvr = parts[7] {
+        if let cvr = part(7) {
             for b in cvr where b >= 0x30 && b <= 0x39 { out.append(b) }
         }
     }
 
     /// The key of customer fields, as `search_key` computes it in SQL.
     static func of(_ values: [String?]) -> String {
+        precondition(values.count == 8)
         let storage = values.map { $0.map { Array($0.utf8) } }
+        // Each part's bytes stay where `storage` keeps them while the key is made.
+        let buffers = storage.map { bytes in bytes.map { b -> UnsafeMutableBufferPointer<UInt8> in
+            let copy = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: b.count)
+            _ = copy.initialize(from: b)
+            return copy
+        } }
+        defer { buffers.forEach { $0?.deallocate() } }
         var out: [UInt8] = []
-        out.reserveCapacity(160)
-        func withParts(_ i: Int, _ parts: [UnsafeBufferPointer<UInt8>?]) {
-            guard i < storage.count else { return append(parts, to: &out) }
-            guard storage[i] != nil else { return withParts(i + 1, parts + [nil]) }
-            storage[i]!.withUnsafeBufferPointer { withParts(i + 1, parts + [$0]) }
-        }
-        withParts(0, [])
+        make(into: &out) { buffers[$0].map { UnsafeBufferPointer($0) } }
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -87,22 +94,26 @@ enum SearchKey {
         return UnsafeBufferPointer(start: text, count: text == nil ? 0 : length)
     }
 
-    /// The key of the eight values from `first` on.
-    private static func key(_ values: UnsafeMutablePointer<OpaquePointer?>, from first: Int) -> [UInt8] {
-        var parts: [UnsafeBufferPointer<UInt8>?] = []
-        parts.reserveCapacity(8)
-        for i in first..<first + 8 { parts.append(bytes(values[i])) }
-        var out: [UInt8] = []
-        out.reserveCapacity(192)
-        append(parts, to: &out)
-        return out
+    /// A connection's buffer for the keys its functions make (a connection runs one statement
+    /// at a time, on one thread): an array a call was a tenth of a query's check.
+    final class Scratch {
+        var bytes: [UInt8] = []
+        init() { bytes.reserveCapacity(256) }
+    }
+
+    /// The key of the eight values from `first` on, into the connection's scratch buffer.
+    @inline(__always)
+    private static func key(_ context: OpaquePointer?, _ values: UnsafeMutablePointer<OpaquePointer?>, from first: Int,
+                            _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        let scratch = Unmanaged<Scratch>.fromOpaque(sqlite3_user_data(context)!).takeUnretainedValue()
+        make(into: &scratch.bytes) { bytes(values[first + $0]) }
+        scratch.bytes.withUnsafeBufferPointer(body)
     }
 
     /// `search_key(number, name, address, zip, city, email, phone, cvr)` for SQLite, through
     /// the C API: GRDB's `DatabaseFunction` made a String of each of the eight values.
     private static let keyFunction: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { context, _, values in
-        let out = key(values!, from: 0)
-        out.withUnsafeBufferPointer { bytes in
+        key(context, values!, from: 0) { bytes in
             // An empty buffer may have no address; a null pointer would be SQL NULL, not ''.
             let pointer = UnsafeRawPointer(bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self)
             sqlite3_result_text(context, pointer, Int32(bytes.count), transient)
@@ -114,26 +125,23 @@ enum SearchKey {
     /// it. A query checks each candidate with it: the key computed once for both terms,
     /// and never handed to SQLite as text.
     private static let holdsFunction: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { context, _, values in
-        let out = key(values!, from: 2)
-        let holds = out.withUnsafeBufferPointer { key in
-            [bytes(values![0]), bytes(values![1])].contains { term in term.map { contains(key, $0) } ?? false }
+        var holds = false
+        key(context, values!, from: 2) { key in
+            holds = bytes(values![0]).map { contains(key, $0) } ?? false || bytes(values![1]).map { contains(key, $0) } ?? false
         }
         sqlite3_result_int(context, holds ? 1 : 0)
     }
 
     /// Whether `needle` occurs in `haystack` (an empty one does, as for `instr`).
     static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let first = needle.first else { return true }
-        guard needle.count <= haystack.count else { return false }
-        var i = 0
-        let last = haystack.count - needle.count
-        while i <= last {
-            if haystack[i] == first {
-                var j = 1
-                while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
-                if j == needle.count { return true }
-            }
-            i += 1
+        guard let first = needle.first, let needleBase = needle.baseAddress else { return true }
+        guard needle.count <= haystack.count, let base = haystack.baseAddress else { return false }
+        // memchr to each place the first byte is, then memcmp: both vectorised in the C library.
+        var at = UnsafeRawPointer(base)
+        let end = UnsafeRawPointer(base + haystack.count - needle.count + 1)
+        while at < end, let found = memchr(at, Int32(first), end - at) {
+            if memcmp(found, needleBase, needle.count) == 0 { return true }
+            at = UnsafeRawPointer(found) + 1
         }
         return false
     }
@@ -145,7 +153,11 @@ enum SearchKey {
         // `trusted_schema` says.
         let flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS
         for (name, count, function) in [("search_key", Int32(8), keyFunction), ("search_holds", 10, holdsFunction)] {
-            let code = sqlite3_create_function_v2(db.sqliteConnection, name, count, flags, nil, function, nil, nil, nil)
+            // Each function holds a scratch buffer of its own, released with the connection.
+            let scratch = Unmanaged.passRetained(Scratch()).toOpaque()
+            let code = sqlite3_create_function_v2(db.sqliteConnection, name, count, flags, scratch, function, nil, nil) { pointer in
+                if let pointer { Unmanaged<Scratch>.fromOpaque(pointer).release() }
+            }
             guard code == SQLITE_OK else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot register \(name)")
             }

@@ -18,23 +18,20 @@ public enum Fold {
     /// `keepingSymbols`, a symbol (€, $, +, ©: a currency, math or other symbol, not
     /// punctuation) stays as itself, a word of its own, so that a search can find it.
     public static func append(_ value: String, to out: inout [UInt8], keepingSymbols: Bool = false) {
-        // Most text is ASCII: byte by byte, without decoding scalars (every search key is
-        // folded, and a query's check folds every candidate's fields).
-        let ascii = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            guard isASCII(bytes) else { return false }
-            appendASCII(bytes, to: &out, keepingSymbols: keepingSymbols)
-            return true
-        }
-        if ascii == true { return }
-        if ascii == nil, value.utf8.allSatisfy({ $0 < 0x80 }) {
-            Array(value.utf8).withUnsafeBufferPointer { appendASCII($0, to: &out, keepingSymbols: keepingSymbols) }
-            return
-        }
+        // Most text is ASCII with a few Latin-1 letters: byte by byte, without decoding
+        // scalars (every search key is folded, and a query's check folds every candidate's).
+        let done = value.utf8.withContiguousStorageIfAvailable { appendLatin($0, to: &out, keepingSymbols: keepingSymbols) }
+            ?? Array(value.utf8).withUnsafeBufferPointer { appendLatin($0, to: &out, keepingSymbols: keepingSymbols) }
+        if !done { appendScalars(value, to: &out, keepingSymbols: keepingSymbols) }
+    }
+
+    /// The rules of `append`, scalar by scalar: any text.
+    static func appendScalars(_ value: String, to out: inout [UInt8], keepingSymbols: Bool) {
         // Decomposed text composed first, so that "a" + U+030A is "å" (→ "aa"), as typed.
         if value.unicodeScalars.contains(where: { (0x300...0x36F).contains($0.value) }) {
             let composed = value.precomposedStringWithCanonicalMapping
             // (Compared scalar by scalar: String's == holds the two spellings equal.)
-            if !composed.unicodeScalars.elementsEqual(value.unicodeScalars) { return append(composed, to: &out, keepingSymbols: keepingSymbols) }
+            if !composed.unicodeScalars.elementsEqual(value.unicodeScalars) { return appendScalars(composed, to: &out, keepingSymbols: keepingSymbols) }
         }
         let start = out.count
         var pendingSpace = false
@@ -97,57 +94,94 @@ public enum Fold {
     }
 
     /// As `append(_:to:keepingSymbols:)`, of UTF-8 bytes (as SQLite hands a function its
-    /// text): ASCII is folded from the bytes, other text decoded first. Invalid UTF-8 is read
-    /// as `String(decoding:as:)` reads it, with replacement characters.
+    /// text): ASCII and the Latin-1 letters are folded from the bytes, other text decoded
+    /// first. Invalid UTF-8 is read as `String(decoding:as:)` reads it, with replacement
+    /// characters.
     public static func append(utf8 bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8], keepingSymbols: Bool = false) {
-        if isASCII(bytes) {
-            appendASCII(bytes, to: &out, keepingSymbols: keepingSymbols)
-        } else {
-            append(String(decoding: bytes, as: UTF8.self), to: &out, keepingSymbols: keepingSymbols)
+        if !appendLatin(bytes, to: &out, keepingSymbols: keepingSymbols) {
+            appendScalars(String(decoding: bytes, as: UTF8.self), to: &out, keepingSymbols: keepingSymbols)
         }
     }
 
-    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        // Eight bytes at a time: a key's fields are mostly ASCII, and this runs for each.
-        var i = 0
-        let n = bytes.count
-        if let base = bytes.baseAddress {
-            let raw = UnsafeRawPointer(base)
-            while i + 8 <= n {
-                if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
-                i += 8
-            }
+    /// The rules of `append` for text of ASCII and the Latin-1 letters of its table (U+00C0 to
+    /// U+00FF but Ð × Þ ð ÷ þ), from the bytes, written through a pointer: `true`. Anything
+    /// else (a combining accent, a symbol, another script, invalid UTF-8): `false`, and `out`
+    /// as it was, for the scalar path.
+    static func appendLatin(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8], keepingSymbols: Bool) -> Bool {
+        // At most two bytes out for each byte in: a space before a letter or a symbol, a
+        // Latin-1 letter's two bytes (and a space) for its two. Folded on the stack, then
+        // copied: growing `out` a byte at a time checked its storage for every byte.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, bytes.count * 2)) { temp in
+            guard let n = foldLatin(bytes, into: temp.baseAddress!, keepingSymbols: keepingSymbols) else { return false }
+            out.append(contentsOf: UnsafeBufferPointer(start: temp.baseAddress, count: n))
+            return true
         }
-        while i < n {
-            if bytes[i] >= 0x80 { return false }
-            i += 1
-        }
-        return true
     }
 
-    /// The ASCII rules of `append`, byte by byte.
-    static func appendASCII(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8], keepingSymbols: Bool) {
-        let start = out.count
+    /// `appendLatin`'s work: the folded bytes written from `o` on (room for twice the bytes
+    /// in), and how many; nil for text outside its table.
+    @inline(__always)
+    private static func foldLatin(_ bytes: UnsafeBufferPointer<UInt8>, into o: UnsafeMutablePointer<UInt8>, keepingSymbols: Bool) -> Int? {
+        var n = 0, i = 0
         var pendingSpace = false
-        for b in bytes {
-            switch b {
-            case 0x30...0x39, 0x61...0x7A, 0x41...0x5A:
-                if pendingSpace && out.count > start { out.append(0x20) }
-                pendingSpace = false
-                out.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
-            // $ + < = > | ~: currency and math symbols, kept for a search.
-            case 0x24, 0x2B, 0x3C, 0x3D, 0x3E, 0x7C, 0x7E:
-                guard keepingSymbols else {
-                    pendingSpace = true
-                    continue
-                }
-                if out.count > start { out.append(0x20) }
-                out.append(b)
-                pendingSpace = true
-            default:
-                pendingSpace = true
+        let count = bytes.count
+        @inline(__always) func letter(_ first: UInt8, _ second: UInt8 = 0) {
+            if pendingSpace && n > 0 {
+                o[n] = 0x20
+                n += 1
+            }
+            pendingSpace = false
+            o[n] = first
+            n += 1
+            if second != 0 {
+                o[n] = second
+                n += 1
             }
         }
+        while i < count {
+            let b = bytes[i]
+            if b < 0x80 {
+                switch b {
+                case 0x30...0x39, 0x61...0x7A: letter(b)
+                case 0x41...0x5A: letter(b | 0x20)
+                // $ + < = > | ~: currency and math symbols, kept for a search.
+                case 0x24, 0x2B, 0x3C, 0x3D, 0x3E, 0x7C, 0x7E:
+                    if keepingSymbols {
+                        if n > 0 {
+                            o[n] = 0x20
+                            n += 1
+                        }
+                        o[n] = b
+                        n += 1
+                    }
+                    pendingSpace = true
+                default:
+                    pendingSpace = true
+                }
+                i += 1
+                continue
+            }
+            // U+00C0...U+00FF: 0xC3 and a continuation byte 0x80...0xBF.
+            guard b == 0xC3, i + 1 < count, bytes[i + 1] & 0xC0 == 0x80 else { return nil }
+            switch bytes[i + 1] &+ 0x40 {
+            case 0xC6, 0xE6, 0xC4, 0xE4: letter(0x61, 0x65)  // Æ æ Ä ä → ae
+            case 0xD8, 0xF8, 0xD6, 0xF6: letter(0x6F, 0x65)  // Ø ø Ö ö → oe
+            case 0xC5, 0xE5: letter(0x61, 0x61)  // Å å → aa
+            case 0xDC, 0xFC: letter(0x75)  // Ü ü → u
+            case 0xDF: letter(0x73, 0x73)  // ß → ss
+            case 0xC0...0xC3, 0xE0...0xE3: letter(0x61)
+            case 0xC7, 0xE7: letter(0x63)
+            case 0xC8...0xCB, 0xE8...0xEB: letter(0x65)
+            case 0xCC...0xCF, 0xEC...0xEF: letter(0x69)
+            case 0xD1, 0xF1: letter(0x6E)
+            case 0xD2...0xD5, 0xF2...0xF5: letter(0x6F)
+            case 0xD9...0xDB, 0xF9...0xFB: letter(0x75)
+            case 0xDD, 0xFD, 0xFF: letter(0x79)
+            default: return nil
+            }
+            i += 2
+        }
+        return n
     }
 
     /// The folded words of a value.
