@@ -125,7 +125,9 @@ enum SearchIndex {
                                             arguments: [from, limit]) else { return 0 }
         var indexed = 0
         for side in Side.allCases {
-            try db.execute(sql: "INSERT INTO \(table(side)) (rowid, searchKey) SELECT id, \(SearchKey.ofC) FROM customer c WHERE id > ? AND id <= ? AND side = ?",
+            // By the ids' range (`+side`: on `side = ?` SQLite took the index of numbers and read
+            // the whole side for every chunk, 60 of a million-customer catch-up's seconds).
+            try db.execute(sql: "INSERT INTO \(table(side)) (rowid, searchKey) SELECT id, \(SearchKey.ofC) FROM customer c WHERE id > ? AND id <= ? AND +side = ?",
                            arguments: [from, last, side.rawValue])
             indexed += db.changesCount
         }
