@@ -135,6 +135,21 @@ enum SearchIndex {
         return indexed
     }
 
+    /// Merges some of the index's segments, writing about `pages` pages, in both sides' tables;
+    /// whether there was any to merge. With 'automerge' off (v12) a bulk catch-up leaves many
+    /// segments: a query reads each (a million keys: a 1,000-candidate count 1.10 ms, merged
+    /// 0.67 ms, sqlite3 trial), so the indexer merges them afterwards, a step a transaction.
+    static func mergeStep(_ db: Database, pages: Int) throws -> Bool {
+        var merged = false
+        for side in Side.allCases {
+            let before = db.totalChangesCount
+            try db.execute(sql: "INSERT INTO \(table(side)) (\(table(side)), rank) VALUES ('merge', ?)", arguments: [pages])
+            // FTS5: a difference of 2 or more means the command merged something.
+            if db.totalChangesCount - before >= 2 { merged = true }
+        }
+        return merged
+    }
+
     /// Indexes every customer past `upTo` when they are at most `limit`; leaves a larger backlog
     /// to `indexNext` (a bulk write's reply should not wait for it).
     static func catchUp(_ db: Database, ifAtMost limit: Int) throws {
@@ -237,6 +252,12 @@ extension AppDatabase {
     /// a chunk at a time, so other writes wait at most for one chunk.
     public func indexSearchKeys(atMost limit: Int) throws -> Int {
         try maintenanceWrite { db in try SearchIndex.indexNext(db, atMost: limit) }
+    }
+
+    /// Merges some of the search index's segments (`SearchIndex.mergeStep`) in one
+    /// transaction; whether there were any to merge. Run by the service after a catch-up.
+    public func mergeSearchIndex(pages: Int) throws -> Bool {
+        try maintenanceWrite { db in try SearchIndex.mergeStep(db, pages: pages) }
     }
 
     /// How many customers wait for the search index (0 when it holds every customer).

@@ -32,20 +32,27 @@ enum SearchKey {
     static let holdsInC = "search_holds(?, ?, \(columnsOfC))"
 
     /// The key of the eight parts (`part(i)`: UTF-8, nil for a null column), into `out`
-    /// (emptied first).
+    /// (emptied first): the ten pieces of `appendPiece`, a separator before each but the
+    /// first that follows nothing.
     @inline(__always)
     static func make(into out: inout [UInt8], _ part: (Int) -> UnsafeBufferPointer<UInt8>?) {
         out.removeAll(keepingCapacity: true)
-        for i in 0..<8 {
+        for piece in 0..<10 {
             if !out.isEmpty { out.append(0x01) }
-            if let bytes = part(i) { Fold.append(utf8: bytes, to: &out, keepingSymbols: true) }
+            if let raw = part(piece < 8 ? piece : piece - 2) { appendPiece(piece, of: raw, to: &out) }
         }
-        // The phone's digits, without a Danish country code: "+45 86 12 34 56" is "86123456".
-        if !out.isEmpty { out.append(0x01) }
-        if let phone = part(6) {
+    }
+
+    /// Piece `piece` of a key from its column's bytes: 0...7 the eight columns folded, 8 the
+    /// phone's digits without a Danish country code ("+45 86 12 34 56" is "86123456"), 9 the
+    /// CVR's digits.
+    @inline(__always)
+    static func appendPiece(_ piece: Int, of raw: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        switch piece {
+        case 8:
             let start = out.count
             var lead = true, plus = false
-            for b in phone {
+            for b in raw {
                 if b >= 0x30 && b <= 0x39 {
                     lead = false
                     out.append(b)
@@ -59,10 +66,10 @@ enum SearchKey {
             } else if digits.starts(with: [0x30, 0x30, 0x34, 0x35]) {
                 out.removeSubrange(start..<start + 4)
             }
-        }
-        if !out.isEmpty { out.append(0x01) }
-        if let cvr = part(7) {
-            for b in cvr where b >= 0x30 && b <= 0x39 { out.append(b) }
+        case 9:
+            for b in raw where b >= 0x30 && b <= 0x39 { out.append(b) }
+        default:
+            Fold.append(utf8: raw, to: &out, keepingSymbols: true)
         }
     }
 
@@ -122,14 +129,85 @@ enum SearchKey {
 
     /// `search_holds(term, otherTerm, number, name, address, zip, city, email, phone, cvr)`:
     /// 1 when the customer's key holds `term` or `otherTerm` (NULL: none), as `instr` finds
-    /// it. A query checks each candidate with it: the key computed once for both terms,
-    /// and never handed to SQLite as text.
+    /// it. A query checks each candidate with it, so it does the least it can: a term (folded,
+    /// so without U+0001) lies within one piece of the key, so the pieces are folded and looked
+    /// in one at a time, and a piece that cannot hold a term (`mayHold`) is not folded at all.
     private static let holdsFunction: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { context, _, values in
+        let values = values!
+        let scratch = Unmanaged<Scratch>.fromOpaque(sqlite3_user_data(context)!).takeUnretainedValue()
+        let first = bytes(values[0]), second = bytes(values[1])
+        // An empty term is in every key, as `instr` has it.
+        if first?.isEmpty == true || second?.isEmpty == true {
+            sqlite3_result_int(context, 1)
+            return
+        }
+        // A term with U+0001 (never a folded query's) may span pieces: the whole key then.
+        if [first, second].contains(where: { $0.map { memchr($0.baseAddress!, 1, $0.count) != nil } ?? false }) {
+            make(into: &scratch.bytes) { bytes(values[2 + $0]) }
+            let holds = scratch.bytes.withUnsafeBufferPointer { key in
+                first.map { contains(key, $0) } ?? false || second.map { contains(key, $0) } ?? false
+            }
+            sqlite3_result_int(context, holds ? 1 : 0)
+            return
+        }
+        let anchors = (first.map(anchor) ?? nil, second.map(anchor) ?? nil)
         var holds = false
-        key(context, values!, from: 2) { key in
-            holds = bytes(values![0]).map { contains(key, $0) } ?? false || bytes(values![1]).map { contains(key, $0) } ?? false
+        for piece in 0..<10 where !holds {
+            guard let raw = bytes(values[2 + (piece < 8 ? piece : piece - 2)]) else { continue }
+            let firstMay = first != nil && mayHold(raw, anchors.0), secondMay = second != nil && mayHold(raw, anchors.1)
+            guard firstMay || secondMay else { continue }
+            scratch.bytes.removeAll(keepingCapacity: true)
+            appendPiece(piece, of: raw, to: &scratch.bytes)
+            holds = scratch.bytes.withUnsafeBufferPointer { folded in
+                (firstMay && contains(folded, first!)) || (secondMay && contains(folded, second!))
+            }
         }
         sqlite3_result_int(context, holds ? 1 : 0)
+    }
+
+    /// A byte of a folded term that folding makes only from itself (or its capital): a digit,
+    /// a letter that no Latin-1 letter folds to (not a, c, e, i, n, o, s, u, y), or one of
+    /// the kept ASCII symbols. Nil when the term has none (then every piece may hold it).
+    static func anchor(_ term: UnsafeBufferPointer<UInt8>) -> UInt8? {
+        term.first { b in
+            switch b {
+            case 0x30...0x39, 0x24, 0x2B, 0x3C, 0x3D, 0x3E, 0x7C, 0x7E: true
+            case UInt8(ascii: "a"), UInt8(ascii: "c"), UInt8(ascii: "e"), UInt8(ascii: "i"), UInt8(ascii: "n"),
+                 UInt8(ascii: "o"), UInt8(ascii: "s"), UInt8(ascii: "u"), UInt8(ascii: "y"): false
+            case 0x61...0x7A: true
+            default: false
+            }
+        }
+    }
+
+    /// Whether a column's raw bytes may fold to text holding a term with `anchor`: yes unless
+    /// the bytes are ASCII (whose fold makes the anchor only from itself or its capital) and
+    /// hold neither. Text beyond ASCII may fold to it from elsewhere ("Ｊ" is "j").
+    @inline(__always)
+    static func mayHold(_ raw: UnsafeBufferPointer<UInt8>, _ anchor: UInt8?) -> Bool {
+        guard let anchor, let base = raw.baseAddress, raw.count > 0 else { return anchor == nil }
+        if memchr(base, Int32(anchor), raw.count) != nil { return true }
+        if anchor >= 0x61 && anchor <= 0x7A && memchr(base, Int32(anchor - 0x20), raw.count) != nil { return true }
+        return !isASCII(raw)
+    }
+
+    /// Whether every byte is below 0x80, eight at a time.
+    @inline(__always)
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = bytes.count
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i + 8 <= n {
+                if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+                i += 8
+            }
+        }
+        while i < n {
+            if bytes[i] >= 0x80 { return false }
+            i += 1
+        }
+        return true
     }
 
     /// Whether `needle` occurs in `haystack` (an empty one does, as for `instr`).

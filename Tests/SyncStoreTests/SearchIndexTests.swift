@@ -93,6 +93,23 @@ struct SearchIndexTests {
         try expectSameAnswers("empty")
     }
 
+    /// Built a chunk at a time with 'automerge' off, the index holds many segments; merging
+    /// them a step at a time ends, and the answers stay the same.
+    @Test func mergingTheSegmentsChangesNoAnswer() throws {
+        try reindex(first: 0)
+        for _ in 0..<40 { try db.writerForTests.write { try SearchIndex.indexNext($0, atMost: 20) } }
+        let segments = try db.reader.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM customer_search_local_data") ?? 0
+        }
+        var steps = 0
+        while steps < 1_000, try db.mergeSearchIndex(pages: 4) { steps += 1 }
+        #expect(steps < 1_000, "merging never ends")
+        #expect(steps >= 1, "\(segments) rows of segment data, nothing merged")
+        #expect(try !db.mergeSearchIndex(pages: 4))
+        #expect(try db.tallyDifferences() == [])
+        try expectSameAnswers("merged")
+    }
+
     @Test func everyWriteKeepsTheIndexTrue() throws {
         func found(_ query: String) throws -> [String] {
             try db.listUnsynced(side: .remote, query: query, limit: 100, after: nil, tuning: Self.indexed).items.compactMap(\.number)

@@ -13,6 +13,8 @@ final class SearchIndexer: @unchecked Sendable {
     // Unchecked: `running`, `again` and `stopped` change only under `state`; the rest is constant.
     /// Customers a transaction: about 0.25 s of work, the longest another write waits.
     static let chunk = 10_000
+    /// Pages a merge step writes (a transaction of its own), after a catch-up of a chunk or more.
+    static let mergePages = 2_000
 
     private let database: AppDatabase
     private let logger: Logger
@@ -58,6 +60,8 @@ final class SearchIndexer: @unchecked Sendable {
 
     private func run() {
         var indexed = 0
+        // Customers indexed since the segments were last merged.
+        var unmerged = 0
         let started = ContinuousClock.now
         while true {
             state.lock()
@@ -69,6 +73,7 @@ final class SearchIndexer: @unchecked Sendable {
                 do {
                     let n = try database.indexSearchKeys(atMost: Self.chunk)
                     indexed += n
+                    unmerged += n
                     done = n == 0
                 } catch {
                     // Busy with another process's write, or worse: the next start tries again,
@@ -78,6 +83,28 @@ final class SearchIndexer: @unchecked Sendable {
                 }
             }
             guard done else { continue }
+            state.lock()
+            if go && again && !stopped {
+                state.unlock()
+                continue
+            }
+            state.unlock()
+            // The index is complete; its segments are merged a step at a time (queries are
+            // answered meanwhile, a little slower), unless new work or a stop comes first.
+            if go && unmerged >= Self.chunk {
+                do {
+                    var interrupted = false
+                    while try database.mergeSearchIndex(pages: Self.mergePages) {
+                        state.lock()
+                        interrupted = stopped || again
+                        state.unlock()
+                        if interrupted { break }
+                    }
+                    if !interrupted { unmerged = 0 }
+                } catch {
+                    logger.warning("search index: merging stopped: \(error)")
+                }
+            }
             state.lock()
             if go && again && !stopped {
                 state.unlock()
