@@ -43,7 +43,8 @@ let package = Package(
                 "SyncCore",
                 "JSONText",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                // The SQLite C API, for BulkStatement's hand-bound bulk inserts.
+                // The SQLite C API, for BulkStatement's hand-bound bulk inserts and the search
+                // key's SQL functions (SearchKey).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
