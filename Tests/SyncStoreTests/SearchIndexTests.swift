@@ -97,7 +97,7 @@ struct SearchIndexTests {
     /// them a step at a time ends, and the answers stay the same.
     @Test func mergingTheSegmentsChangesNoAnswer() throws {
         try reindex(first: 0)
-        for _ in 0..<40 { try db.writerForTests.write { try SearchIndex.indexNext($0, atMost: 20) } }
+        for _ in 0..<40 { _ = try db.writerForTests.write { try SearchIndex.indexNext($0, atMost: 20) } }
         let segments = try db.reader.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM customer_search_local_data") ?? 0
         }
