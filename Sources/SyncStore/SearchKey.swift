@@ -15,7 +15,8 @@ import SyncCore
 ///
 /// SQL reads it as `search_key(number, name, address, zip, city, email, phone, cvr)`, a
 /// function every connection registers (`register`): the search index's triggers and
-/// catch-up feed it to FTS5, and a query checks its candidates with `instr` on it. The search
+/// catch-up feed it to FTS5. A query checks its candidates with `search_holds`, which looks
+/// for the query in the key's pieces without putting the key together. The search
 /// index holds trigrams of the keys as they were computed, and FTS5 needs the same key again
 /// to take a customer out, so the index records `signature` (the keys of a fixed sample) and
 /// is rebuilt when the code folds differently (`SearchIndex.checkSignature`).
