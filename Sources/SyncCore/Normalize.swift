@@ -65,15 +65,30 @@ public enum Normalize {
 
     /// A phone number's digits without the Danish country prefix (`+45`, `(+45)` or `0045`).
     public static func phoneDigits(_ value: String) -> String {
-        var d = digits(value)
-        // "+45 …", "(+45) …": a plus before the first digit marks a country code.
-        let lead = value.utf8.prefix { !($0 >= 0x30 && $0 <= 0x39) }
-        if lead.contains(UInt8(ascii: "+")) && d.hasPrefix("45") {
-            d.removeFirst(2)
-        } else if d.hasPrefix("0045") {
-            d.removeFirst(4)
+        var out: [UInt8] = []
+        appendPhoneDigits(utf8: value.utf8, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `phoneDigits` of UTF-8 bytes, appended to `out` (the search key's piece of them).
+    public static func appendPhoneDigits(utf8 bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
+        let start = out.count
+        var lead = true, plus = false
+        for b in bytes {
+            if b >= 0x30 && b <= 0x39 {
+                lead = false
+                out.append(b)
+            } else if lead && b == UInt8(ascii: "+") {
+                // "+45 …", "(+45) …": a plus before the first digit marks a country code.
+                plus = true
+            }
         }
-        return d
+        let digits = out[start...]
+        if plus && digits.starts(with: [0x34, 0x35]) {
+            out.removeSubrange(start..<start + 2)
+        } else if digits.starts(with: [0x30, 0x30, 0x34, 0x35]) {
+            out.removeSubrange(start..<start + 4)
+        }
     }
 
     /// The form two partners' values are compared in: spaces trimmed and collapsed; e-mail

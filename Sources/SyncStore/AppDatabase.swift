@@ -41,7 +41,7 @@ public struct AppDatabase: Sendable {
                 try Schema.migrator.migrate(writer)
                 // A search index built with keys this code no longer computes is built again
                 // (read first: opening should not wait for another process's write lock).
-                if try writer.read({ try Int64.fetchOne($0, sql: "SELECT signature FROM search_index") }) != SearchIndex.signature {
+                if try writer.read(SearchIndex.storedSignature) != SearchIndex.signature {
                     try writer.write(SearchIndex.checkSignature)
                 }
                 return

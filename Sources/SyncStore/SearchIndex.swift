@@ -56,7 +56,7 @@ enum SearchIndex {
     /// change or the customer is deleted (migration v12: the key computed, `SearchKey`). FTS5
     /// takes a customer out of a contentless index by the key it was indexed with.
     static var triggers: String {
-        let fields = SearchKey.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let fields = SearchKey.columnNames
         let changed = fields.map { "old.\($0) IS NOT new.\($0)" }.joined(separator: " OR ")
         let oldKey = "search_key(" + fields.map { "old.\($0)" }.joined(separator: ", ") + ")"
         let newKey = "search_key(" + fields.map { "new.\($0)" }.joined(separator: ", ") + ")"
@@ -104,11 +104,16 @@ enum SearchIndex {
     /// computes (`signature`): both sides emptied and `upTo` 0, so the indexer builds it again
     /// while queries read the keys. Nothing when the signature is the same.
     static func checkSignature(_ db: Database) throws {
-        guard try Int64.fetchOne(db, sql: "SELECT signature FROM search_index") != signature else { return }
+        guard try storedSignature(db) != signature else { return }
         for side in Side.allCases {
             try db.execute(sql: "INSERT INTO \(table(side)) (\(table(side))) VALUES ('delete-all')")
         }
         try db.execute(sql: "UPDATE search_index SET upTo = 0, signature = ?", arguments: [signature])
+    }
+
+    /// The signature of the keys the index was built with.
+    static func storedSignature(_ db: Database) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT signature FROM search_index")
     }
 
     /// The highest id indexed: every customer at or below it is in the index.

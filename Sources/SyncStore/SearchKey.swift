@@ -21,10 +21,12 @@ import SyncCore
 /// to take a customer out, so the index records `signature` (the keys of a fixed sample) and
 /// is rebuilt when the code folds differently (`SearchIndex.checkSignature`).
 enum SearchKey {
-    static let columns = "number, name, address, zip, city, email, phone, cvr"
+    /// The columns a key is made of, in its order.
+    static let columnNames = ["number", "name", "address", "zip", "city", "email", "phone", "cvr"]
+    static let columns = columnNames.joined(separator: ", ")
 
     /// The same columns of the customer aliased `c` in a query.
-    static let columnsOfC = "c.number, c.name, c.address, c.zip, c.city, c.email, c.phone, c.cvr"
+    static let columnsOfC = columnNames.map { "c." + $0 }.joined(separator: ", ")
 
     /// The key of the customer aliased `c` in a query.
     static let ofC = "search_key(\(columnsOfC))"
@@ -51,22 +53,7 @@ enum SearchKey {
     static func appendPiece(_ piece: Int, of raw: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         switch piece {
         case 8:
-            let start = out.count
-            var lead = true, plus = false
-            for b in raw {
-                if b >= 0x30 && b <= 0x39 {
-                    lead = false
-                    out.append(b)
-                } else if lead && b == UInt8(ascii: "+") {
-                    plus = true
-                }
-            }
-            let digits = out[start...]
-            if plus && digits.starts(with: [0x34, 0x35]) {
-                out.removeSubrange(start..<start + 2)
-            } else if digits.starts(with: [0x30, 0x30, 0x34, 0x35]) {
-                out.removeSubrange(start..<start + 4)
-            }
+            Normalize.appendPhoneDigits(utf8: raw, to: &out)
         case 9:
             for b in raw where b >= 0x30 && b <= 0x39 { out.append(b) }
         default:
@@ -77,16 +64,17 @@ enum SearchKey {
     /// The key of customer fields, as `search_key` computes it in SQL.
     static func of(_ values: [String?]) -> String {
         precondition(values.count == 8)
-        let storage = values.map { $0.map { Array($0.utf8) } }
-        // Each part's bytes stay where `storage` keeps them while the key is made.
-        let buffers = storage.map { bytes in bytes.map { b -> UnsafeMutableBufferPointer<UInt8> in
-            let copy = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: b.count)
-            _ = copy.initialize(from: b)
-            return copy
+        // The values' bytes one after another, each part a range of them.
+        var joined: [UInt8] = []
+        let ranges = values.map { value in value.map { text -> Range<Int> in
+            let start = joined.count
+            joined += text.utf8
+            return start..<joined.count
         } }
-        defer { buffers.forEach { $0?.deallocate() } }
         var out: [UInt8] = []
-        make(into: &out) { buffers[$0].map { UnsafeBufferPointer($0) } }
+        joined.withUnsafeBufferPointer { all in
+            make(into: &out) { i in ranges[i].map { UnsafeBufferPointer(rebasing: all[$0]) } }
+        }
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -144,9 +132,9 @@ enum SearchKey {
         }
         // A term with U+0001 (never a folded query's) may span pieces: the whole key then.
         if [first, second].contains(where: { $0.map { memchr($0.baseAddress!, 1, $0.count) != nil } ?? false }) {
-            make(into: &scratch.bytes) { bytes(values[2 + $0]) }
-            let holds = scratch.bytes.withUnsafeBufferPointer { key in
-                first.map { contains(key, $0) } ?? false || second.map { contains(key, $0) } ?? false
+            var holds = false
+            key(context, values, from: 2) { whole in
+                holds = first.map { contains(whole, $0) } ?? false || second.map { contains(whole, $0) } ?? false
             }
             sqlite3_result_int(context, holds ? 1 : 0)
             return

@@ -70,7 +70,7 @@ extension AppDatabase {
                 ORDER BY id LIMIT 10
                 """)
             if !wrong.isEmpty { out.append("linked differs from the links for customers \(wrong.map(CustomerID.format))") }
-            if try Int64.fetchOne(db, sql: "SELECT signature FROM search_index") != SearchIndex.signature {
+            if try SearchIndex.storedSignature(db) != SearchIndex.signature {
                 out.append("the search index was built with other keys than the code computes")
             }
             return out + (try SearchIndex.differences(db))

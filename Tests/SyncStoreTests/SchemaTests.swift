@@ -271,6 +271,9 @@ struct DatabaseFileTests {
                     Issue.record("\(sql) went through")
                 } catch is DatabaseError {}
             }
+            // Each refusal changed nothing.
+            #expect(try Row.fetchAll(db, sql: "SELECT \(columns) FROM customer ORDER BY id") == before)
+            #expect(try Row.fetchAll(db, sql: "SELECT id, localId, remoteId, state, base, vanishedNumber, version FROM link") == links)
             try db.execute(sql: "INSERT INTO link (localId, remoteId, state) VALUES (2, 6, 'synced')")
         }
     }
